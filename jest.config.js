@@ -1,0 +1,33 @@
+// Two projects: `unit` (pure logic, milliseconds, no network) and `integration` (the real stack:
+// one per test run, started by the test kit's global setup; tests isolate themselves by prefix).
+const transform = {
+  '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.base.json', isolatedModules: true, diagnostics: false }],
+};
+const roots = ['<rootDir>/libs', '<rootDir>/services', '<rootDir>/infra'];
+
+/** @type {import('jest').Config} */
+module.exports = {
+  maxWorkers: 2,
+  reporters: ['default', '<rootDir>/infra/test-kit/src/summary-reporter.js'],
+  projects: [
+    {
+      displayName: 'unit',
+      roots,
+      transform,
+      testEnvironment: 'node',
+      testMatch: ['**/test/**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '/test/integration/'],
+    },
+    {
+      displayName: 'integration',
+      roots,
+      transform,
+      testEnvironment: 'node',
+      testMatch: ['**/test/integration/**/*.test.ts'],
+      globalSetup: '<rootDir>/infra/test-kit/src/jest-global-setup.ts',
+      globalTeardown: '<rootDir>/infra/test-kit/src/jest-global-teardown.ts',
+      testTimeout: 120000,
+      slowTestThreshold: 30,
+    },
+  ],
+};

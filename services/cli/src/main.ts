@@ -1,0 +1,40 @@
+// Command dispatch for `syncline`. Each top-level command lives in its own module under
+// commands/; this file only routes argv and turns errors into exit codes.
+import { processIo, UsageError, type CliIo } from './io';
+import { runStackCommand } from './commands/stack';
+import { runRulesCommand } from './commands/rules';
+
+type Command = (args: string[], io: CliIo) => Promise<number>;
+
+const commands: Record<string, { run: Command; summary: string }> = {
+  stack: { run: runStackCommand, summary: 'stack up|down|status|env  run the local Kafka/Debezium/Postgres/Redis stack' },
+  rules: { run: runRulesCommand, summary: 'rules validate|eval|buckets  check and try sync rules' },
+};
+
+export function usage(): string {
+  const lines = Object.values(commands).map((c) => `  syncline ${c.summary}`);
+  return ['usage:', ...lines, '', 'Run `syncline <command> --help` for the flags of a command.'].join('\n');
+}
+
+export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.out(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const command = commands[name];
+  if (!command) {
+    io.err(`syncline: unknown command '${name}'`);
+    io.err(usage());
+    return 2;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(`syncline ${name}: ${err.message}`);
+      return 2;
+    }
+    throw err;
+  }
+}
