@@ -1,0 +1,198 @@
+// The local stack's lifecycle: `up` starts what is not already running (in dependency order,
+// independent parts in parallel), `status` probes everything, `down` stops everything it started.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Component, ComponentName, StackContext } from './component';
+import { logFileOf } from './component';
+import { postgres } from './components/postgres';
+import { redis } from './components/redis';
+import { kafka } from './components/kafka';
+import { connect } from './components/connect';
+import { registry } from './components/registry';
+import type { StackConfig } from './config';
+import { endpointsOf } from './config';
+import { connectorStatus, isRunning, loadConnectorConfig, registerConnector, type ConnectorParams } from './connector';
+import { ensureDownloads } from './downloads';
+import { findJava } from './java';
+import { assertPortFree } from './ports';
+import { isAlive, stopProcessGroup } from './processes';
+import { processTreeRss, readState, writeState, type StackState } from './state';
+
+export const COMPONENTS: readonly Component[] = [postgres, redis, kafka, registry, connect];
+export const ALL_NAMES: readonly ComponentName[] = ['postgres', 'redis', 'kafka', 'registry', 'connect', 'connector'];
+
+export interface UpReporter {
+  starting(name: ComponentName): void;
+  note(name: ComponentName, message: string): void;
+  ready(name: ComponentName, ms: number, detail: string, reused: boolean): void;
+}
+
+export interface UpResult {
+  readonly totalMs: number;
+  readonly started: ComponentName[];
+  readonly reused: ComponentName[];
+}
+
+/** Parameters of the stack's own connector (tests register their own, see the test kit). */
+export function defaultConnectorParams(config: StackConfig): ConnectorParams {
+  const safe = config.topicPrefix.toLowerCase().replace(/[^a-z0-9_]/g, '_');
+  return {
+    name: `${config.topicPrefix}-postgres`,
+    pgUrl: endpointsOf(config).pgUrl,
+    topicPrefix: config.topicPrefix,
+    schemaIncludeList: config.cdcSchemas,
+    tablePartitions: config.tablePartitions,
+    slotName: `${safe}_slot`,
+    publicationName: `${safe}_publication`,
+  };
+}
+
+function makeContext(config: StackConfig, reporter: Pick<UpReporter, 'note'>): StackContext {
+  let jvm: ReturnType<StackContext['jvm']> | undefined;
+  return {
+    config,
+    note: (name, message) => reporter.note(name, message),
+    jvm: () =>
+      (jvm ??= (async () => {
+        const java = await findJava(17, 'Kafka and Kafka Connect');
+        const registryJava = await findJava(21, 'Apicurio Registry 3.3', config.registryJavaHome);
+        reporter.note('kafka', 'checking Maven downloads');
+        const downloads = await ensureDownloads(config);
+        if (downloads.downloaded) reporter.note('kafka', 'downloaded Kafka, Debezium and Apicurio from Maven Central');
+        return { downloads, java, registryJava };
+      })()),
+  };
+}
+
+export async function stackUp(config: StackConfig, reporter: UpReporter): Promise<UpResult> {
+  const t0 = Date.now();
+  fs.mkdirSync(path.join(config.stateDir, 'logs'), { recursive: true });
+  const state = readState(config);
+  const ctx = makeContext(config, reporter);
+  const started: ComponentName[] = [];
+  const reused: ComponentName[] = [];
+
+  const byName = new Map(COMPONENTS.map((c) => [c.name, c] as const));
+  const toStart: Component[] = [];
+  for (const component of COMPONENTS) {
+    const rec = state.components[component.name];
+    if (rec && isAlive(rec.pid) && (await component.probe(ctx, rec.pid)).healthy) {
+      reused.push(component.name);
+      reporter.ready(component.name, 0, rec.detail, true);
+      continue;
+    }
+    delete state.components[component.name];
+    toStart.push(component);
+  }
+  // Check every port before starting anything, so a conflict costs no JVM start.
+  for (const component of toStart) {
+    for (const { port, envVar } of component.ports(config)) await assertPortFree(component.name, port, envVar);
+  }
+
+  const startOne = async (name: ComponentName): Promise<void> => {
+    const component = byName.get(name);
+    if (!component || !toStart.includes(component)) return;
+    reporter.starting(name);
+    const t = Date.now();
+    const running = await component.start(ctx);
+    const ms = Date.now() - t;
+    state.components[name] = { pid: running.pid, startedAt: new Date().toISOString(), startMs: ms, detail: running.detail };
+    writeState(config, state);
+    started.push(name);
+    reporter.ready(name, ms, running.detail, false);
+  };
+
+  const pg = startOne('postgres');
+  const rd = startOne('redis');
+  const kf = startOne('kafka');
+  const rg = startOne('registry');
+  const cn = kf.then(() => startOne('connect'));
+  const connector = Promise.all([pg, cn]).then(() => ensureConnector(config, reporter, state));
+  const results = await Promise.allSettled([pg, rd, kf, rg, cn, connector]);
+  const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failure) throw failure.reason;
+  if (state.components.connector && !started.includes('connector')) reused.push('connector');
+  return { totalMs: Date.now() - t0, started, reused };
+}
+
+async function ensureConnector(config: StackConfig, reporter: UpReporter, state: StackState): Promise<void> {
+  const params = defaultConnectorParams(config);
+  const connectUrl = endpointsOf(config).connectUrl;
+  reporter.starting('connector');
+  const t = Date.now();
+  // PUT is idempotent: re-applying the template also picks up template changes.
+  await registerConnector(connectUrl, params, loadConnectorConfig(config.rootDir, params), config.readyTimeoutMs);
+  const ms = Date.now() - t;
+  const detail = `${params.name}: topics ${params.topicPrefix}.<schema>.<table>, slot ${params.slotName}`;
+  state.components.connector = { startedAt: new Date().toISOString(), startMs: ms, detail };
+  writeState(config, state);
+  reporter.ready('connector', ms, detail, false);
+}
+
+export interface ComponentStatus {
+  readonly name: ComponentName;
+  readonly running: boolean;
+  readonly healthy: boolean;
+  readonly pid?: number;
+  readonly rssBytes?: number;
+  readonly detail: string;
+  readonly logFile?: string;
+}
+
+export async function stackStatus(config: StackConfig): Promise<ComponentStatus[]> {
+  const state = readState(config);
+  const ctx = makeContext(config, { note: () => undefined });
+  const out: ComponentStatus[] = [];
+  for (const component of COMPONENTS) {
+    const rec = state.components[component.name];
+    const running = isAlive(rec?.pid);
+    const health = running ? await component.probe(ctx, rec?.pid) : { healthy: false, detail: 'not running' };
+    out.push({
+      name: component.name,
+      running,
+      healthy: health.healthy,
+      pid: running ? rec?.pid : undefined,
+      rssBytes: running && rec?.pid ? processTreeRss(rec.pid) : undefined,
+      detail: health.detail,
+      logFile: logFileOf(config, component.name),
+    });
+  }
+  const params = defaultConnectorParams(config);
+  let connectorDetail = 'not registered';
+  let connectorHealthy = false;
+  if (out.find((s) => s.name === 'connect')?.healthy) {
+    try {
+      const s = await connectorStatus(endpointsOf(config).connectUrl, params.name);
+      connectorHealthy = isRunning(s);
+      connectorDetail = s ? `${params.name}: connector ${s.connector?.state}, tasks ${(s.tasks ?? []).map((t) => t.state).join(',') || 'none'}` : `${params.name} not registered`;
+    } catch (err) {
+      connectorDetail = (err as Error).message;
+    }
+  }
+  out.push({ name: 'connector', running: connectorHealthy, healthy: connectorHealthy, detail: connectorDetail });
+  return out;
+}
+
+export interface DownResult {
+  readonly stopped: ComponentName[];
+  readonly purged: boolean;
+}
+
+/** Stops everything `up` started, dependents first. With `purge`, also deletes all data. */
+export async function stackDown(config: StackConfig, opts: { purge: boolean }): Promise<DownResult> {
+  const state = readState(config);
+  const ctx = makeContext(config, { note: () => undefined });
+  const stopped: ComponentName[] = [];
+  for (const component of [...COMPONENTS].reverse()) {
+    const rec = state.components[component.name];
+    if (rec && isAlive(rec.pid)) stopped.push(component.name);
+    await component.stop(ctx, rec?.pid);
+    if (rec?.pid && isAlive(rec.pid)) await stopProcessGroup(rec.pid, 5000);
+    delete state.components[component.name];
+    writeState(config, state);
+  }
+  delete state.components.connector;
+  writeState(config, state);
+  if (opts.purge) fs.rmSync(config.stateDir, { recursive: true, force: true });
+  return { stopped, purged: opts.purge };
+}
