@@ -1,0 +1,205 @@
+// Kafka Connect schemas as JsonConverter writes them ({"schema":...,"payload":...}), the split of
+// that envelope, and the cache that parses each distinct schema text once: Debezium repeats the
+// same 4 KB schema on every record of a table, so re-parsing it would dominate decoding.
+import { parseJson, type JsonObject, type JsonValue } from './json';
+import { RecordShapeError } from './malformed';
+import { isObject, readArray, readObject, readString } from './shape';
+
+export type ConnectType =
+  | 'int8'
+  | 'int16'
+  | 'int32'
+  | 'int64'
+  | 'float'
+  | 'double'
+  | 'boolean'
+  | 'string'
+  | 'bytes'
+  | 'array'
+  | 'map'
+  | 'struct';
+
+const CONNECT_TYPES: ReadonlySet<string> = new Set<ConnectType>([
+  'int8',
+  'int16',
+  'int32',
+  'int64',
+  'float',
+  'double',
+  'boolean',
+  'string',
+  'bytes',
+  'array',
+  'map',
+  'struct',
+]);
+
+export interface ConnectSchema {
+  readonly type: ConnectType;
+  readonly optional: boolean;
+  /** Logical type name, e.g. `io.debezium.time.ZonedTimestamp`, or the struct's record name. */
+  readonly name: string | null;
+  readonly version: number | null;
+  readonly parameters: Readonly<Record<string, string>> | null;
+  /** The schema default, `undefined` when the schema declares none. */
+  readonly defaultValue: JsonValue | undefined;
+  readonly fields: readonly ConnectField[] | null;
+  readonly items: ConnectSchema | null;
+  readonly keys: ConnectSchema | null;
+  readonly values: ConnectSchema | null;
+}
+
+export interface ConnectField {
+  readonly field: string;
+  readonly schema: ConnectSchema;
+}
+
+/** Converts JsonConverter's schema JSON into a ConnectSchema; throws RecordShapeError. */
+export function toConnectSchema(json: JsonValue, path = 'schema'): ConnectSchema {
+  const node = readObject(json, path);
+  const type = readString(node.type, `${path}.type`);
+  if (!CONNECT_TYPES.has(type))
+    throw new RecordShapeError('invalid-schema', `${path}.type: unknown type ${type}`);
+  const fields =
+    node.fields === undefined
+      ? null
+      : readArray(node.fields, `${path}.fields`).map((f, i) => {
+          const fieldPath = `${path}.fields[${i}]`;
+          return {
+            field: readString(readObject(f, fieldPath).field, `${fieldPath}.field`),
+            schema: toConnectSchema(f, fieldPath),
+          };
+        });
+  const optional = node.optional;
+  if (optional !== undefined && typeof optional !== 'boolean') {
+    throw new RecordShapeError('invalid-schema', `${path}.optional: expected a boolean`);
+  }
+  return {
+    type: type as ConnectType,
+    optional: optional === true,
+    name: typeof node.name === 'string' ? node.name : null,
+    version: typeof node.version === 'number' ? node.version : null,
+    parameters: isObject(node.parameters) ? stringRecord(node.parameters) : null,
+    defaultValue: 'default' in node ? node.default : undefined,
+    fields,
+    items: node.items === undefined ? null : toConnectSchema(node.items, `${path}.items`),
+    keys: node.keys === undefined ? null : toConnectSchema(node.keys, `${path}.keys`),
+    values: node.values === undefined ? null : toConnectSchema(node.values, `${path}.values`),
+  };
+}
+
+function stringRecord(node: JsonObject): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(node)) out[k] = typeof v === 'string' ? v : String(v);
+  return out;
+}
+
+export function fieldSchema(schema: ConnectSchema | null, name: string): ConnectSchema | null {
+  return schema?.fields?.find((f) => f.field === name)?.schema ?? null;
+}
+
+/** A record value split into its Connect schema (null when schemas are disabled) and payload. */
+export interface SplitEnvelope<T> {
+  readonly schema: T | null;
+  readonly payload: JsonValue;
+}
+
+const SCHEMA_PREFIX = '{"schema":';
+const PAYLOAD_SEPARATOR = ',"payload":';
+
+/**
+ * Parses each distinct schema text once and keeps what `derive` computes from it. Bounded:
+ * when full, the oldest entry is dropped (schemas change rarely, tables are few).
+ */
+export class SchemaCache<T> {
+  private readonly entries = new Map<string, T>();
+  hits = 0;
+  misses = 0;
+
+  constructor(
+    private readonly derive: (schema: ConnectSchema) => T,
+    private readonly maxEntries = 512,
+  ) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Splits a JSON record text into schema and payload, parsing the schema only on a cache miss. */
+  split(text: string): SplitEnvelope<T> {
+    if (text.startsWith(SCHEMA_PREFIX)) {
+      const fast = this.splitCached(text);
+      if (fast !== undefined) return fast;
+    }
+    return this.splitSlow(text);
+  }
+
+  // JsonConverter writes `{"schema":<schema>,"payload":<payload>}` with no whitespace. The first
+  // `,"payload":` may sit inside the schema only as an object key (never inside a string, where the
+  // quotes are escaped), so a candidate boundary is trusted only when the text before it is a
+  // schema already parsed in full: JSON objects are prefix-free, so that text ends exactly there.
+  private splitCached(text: string): SplitEnvelope<T> | undefined {
+    const boundary = text.indexOf(PAYLOAD_SEPARATOR, SCHEMA_PREFIX.length);
+    if (boundary < 0) return undefined;
+    const cached = this.entries.get(text.slice(SCHEMA_PREFIX.length, boundary));
+    if (cached === undefined) return undefined;
+    this.hits++;
+    const end = text.length - 1;
+    if (text.charCodeAt(end) !== 0x7d)
+      throw new RecordShapeError('invalid-json', 'envelope is not closed by }');
+    return { schema: cached, payload: parseJson(text, boundary + PAYLOAD_SEPARATOR.length, end) };
+  }
+
+  private splitSlow(text: string): SplitEnvelope<T> {
+    const value = parseJson(text);
+    if (!isObject(value) || !isEnvelope(value)) return { schema: null, payload: value };
+    this.misses++;
+    const schema = value.schema === null ? null : this.remember(text, value.schema as JsonValue);
+    return { schema, payload: value.payload as JsonValue };
+  }
+
+  private remember(text: string, schemaJson: JsonValue): T {
+    const derived = this.derive(toConnectSchema(schemaJson));
+    // Cache only the canonical layout, whose schema text can be located without parsing.
+    if (text.startsWith(SCHEMA_PREFIX)) {
+      const boundary = schemaEnd(text);
+      if (boundary !== undefined) {
+        if (this.entries.size >= this.maxEntries) {
+          const oldest = this.entries.keys().next();
+          if (oldest.done !== true) this.entries.delete(oldest.value);
+        }
+        this.entries.set(text.slice(SCHEMA_PREFIX.length, boundary), derived);
+      }
+    }
+    return derived;
+  }
+}
+
+function isEnvelope(value: JsonObject): boolean {
+  const keys = Object.keys(value);
+  return keys.length === 2 && 'schema' in value && 'payload' in value;
+}
+
+/** Index of `,"payload":` that ends the schema value starting at SCHEMA_PREFIX.length, if any. */
+function schemaEnd(text: string): number | undefined {
+  let depth = 0;
+  for (let i = SCHEMA_PREFIX.length; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // Skip the string, honouring backslash escapes.
+      for (i++; i < text.length; i++) {
+        const s = text.charCodeAt(i);
+        if (s === 0x5c) i++;
+        else if (s === 0x22) break;
+      }
+    } else if (c === 0x7b || c === 0x5b) {
+      depth++;
+    } else if (c === 0x7d || c === 0x5d) {
+      depth--;
+      if (depth === 0) return text.startsWith(PAYLOAD_SEPARATOR, i + 1) ? i + 1 : undefined;
+    } else if (depth === 0) {
+      return undefined; // schema is not an object (e.g. null)
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,50 @@
+// @syncline/cdc: decodes Debezium (Postgres connector, JsonConverter) records from Kafka into typed
+// values. Pure: no I/O; the evaluator feeds it records and routes MalformedRecords to the DLT.
+export { parseJson, stringifyJson, JsonSyntaxError, type JsonValue, type JsonObject } from './json';
+export type { KafkaRecord, RecordPosition, HeaderValue } from './record';
+export { MalformedRecord, isMalformed, type MalformedReason } from './malformed';
+export { CdcDecoder, type CdcDecoderOptions, type CdcDecoderStats } from './decoder';
+export {
+  SchemaCache,
+  toConnectSchema,
+  type ConnectSchema,
+  type ConnectField,
+  type ConnectType,
+} from './connect-schema';
+export {
+  dataCollectionOf,
+  LOGICAL_DECODING_MESSAGE,
+  NEW_KEY_HEADER,
+  OLD_KEY_HEADER,
+  OP_CODES,
+  type ChangeEvent,
+  type ChangeRecord,
+  type ChangeSchema,
+  type CreateEvent,
+  type DeleteEvent,
+  type LogicalMessage,
+  type MessageEvent,
+  type ReadEvent,
+  type RowImage,
+  type RowSchema,
+  type Tombstone,
+  type TruncateEvent,
+  type UpdateEvent,
+} from './change';
+export {
+  parseSequence,
+  parseTransactionId,
+  type ProcessingTime,
+  type SnapshotMarker,
+  type SourceInfo,
+  type TransactionBlock,
+  type TransactionId,
+} from './source';
+export {
+  normalizeDataCollection,
+  type DataCollectionCount,
+  type TransactionBegin,
+  type TransactionEnd,
+  type TransactionRecord,
+} from './transaction';
+export { DEFAULT_UNAVAILABLE_VALUE_PLACEHOLDER, toastPlaceholders, type ToastPlaceholders } from './toast';

@@ -1,0 +1,126 @@
+import fc from 'fast-check';
+import { JsonSyntaxError, parseJson, stringifyJson, type JsonValue } from '../src';
+
+describe('parseJson', () => {
+  test.each([
+    ['9223372036854775807', 9223372036854775807n],
+    ['-9223372036854775808', -9223372036854775808n],
+    ['9007199254740993', 9007199254740993n],
+    ['9007199254740991', 9007199254740991],
+    ['-9007199254740991', -9007199254740991],
+    ['1795757183307977000', 1795757183307977000n],
+    ['123456789012345', 123456789012345],
+    ['0', 0],
+    ['-0', -0],
+    ['1.5', 1.5],
+    ['-2.25e3', -2250],
+    ['1E2', 100],
+    ['12345678901234567890.5', Number('12345678901234567890.5')],
+  ])('reads %s exactly', (text, expected) => {
+    expect(parseJson(text)).toBe(expected);
+  });
+
+  test('keeps int64 extremes exact inside a record', () => {
+    const parsed = parseJson('{"after":{"big":9223372036854775807,"small":-9223372036854775808,"n":3}}') as {
+      after: Record<string, JsonValue>;
+    };
+    expect(parsed.after).toEqual({ big: 9223372036854775807n, small: -9223372036854775808n, n: 3 });
+  });
+
+  test.each([
+    ['"a\\"b"', 'a"b'],
+    ['"\\u00e9\\n\\t\\/\\\\"', 'é\n\t/\\'],
+    ['"\\ud83d\\ude00"', '😀'],
+    ['"plain"', 'plain'],
+    ['""', ''],
+  ])('decodes the string %s', (text, expected) => {
+    expect(parseJson(text)).toBe(expected);
+  });
+
+  test('handles escaped and plain strings mixed in one document', () => {
+    expect(parseJson('["a","b\\"c","d","e\\\\","f"]')).toEqual(['a', 'b"c', 'd', 'e\\', 'f']);
+  });
+
+  test('adds a __proto__ key as a property instead of changing the prototype', () => {
+    const parsed = parseJson('{"__proto__":{"polluted":true},"a":1}') as Record<string, JsonValue>;
+    expect(Object.getPrototypeOf(parsed)).toBe(Object.prototype);
+    expect(Object.keys(parsed)).toEqual(['__proto__', 'a']);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  test('parses only the requested range', () => {
+    const text = 'xx{"a":[1,2]}yy';
+    expect(parseJson(text, 2, text.length - 2)).toEqual({ a: [1, 2] });
+  });
+
+  test.each([
+    ['', 0],
+    ['{', 1],
+    ['{"a":1', 6],
+    ['{"a" 1}', 5],
+    ['[1,]', 3],
+    ['01', 0],
+    ['1.', 2],
+    ['-', 1],
+    ['"abc', 0],
+    ['"\\x"', 1],
+    ['{"a":1} x', 8],
+    ['tru', 0],
+    ['{"a":1}}', 7],
+  ])('rejects %j with the position of the error', (text, position) => {
+    let error: unknown;
+    try {
+      parseJson(text);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(JsonSyntaxError);
+    expect((error as JsonSyntaxError).position).toBe(position);
+  });
+
+  test('rejects a range whose closing brace lies outside it', () => {
+    const text = '{"a":1}';
+    expect(() => parseJson(text, 0, text.length - 1)).toThrow(JsonSyntaxError);
+  });
+
+  test('rejects nesting deeper than 256 levels instead of overflowing the stack', () => {
+    expect(() => parseJson('['.repeat(10000))).toThrow(JsonSyntaxError);
+  });
+
+  test('agrees with JSON.parse except that unsafe integer literals become bigints', () => {
+    // JSON.stringify writes integral doubles below 1e21 as plain digits, which parseJson reads as
+    // integer literals; the expected value converts exactly those.
+    const expected = (value: unknown): unknown => {
+      if (typeof value === 'number' && !Number.isSafeInteger(value) && Number.isInteger(value)) {
+        return String(value).includes('e') ? value : BigInt(String(value));
+      }
+      if (Array.isArray(value)) return value.map(expected);
+      if (value !== null && typeof value === 'object') {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expected(v)]));
+      }
+      return value;
+    };
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        const text = JSON.stringify(value);
+        expect(parseJson(text)).toEqual(expected(JSON.parse(text)));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test('reads every int64 exactly: a number inside the safe range, a bigint outside', () => {
+    fc.assert(
+      fc.property(fc.bigInt(-(2n ** 63n), 2n ** 63n - 1n), (value) => {
+        const parsed = parseJson(`[${value}]`) as JsonValue[];
+        const safe = value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER);
+        expect(parsed[0]).toBe(safe ? Number(value) : value);
+      }),
+    );
+  });
+
+  test('stringifyJson writes what parseJson reads back', () => {
+    const value = { a: [1, 'x', null, true], big: -9223372036854775808n, s: 'q"\n' };
+    expect(parseJson(stringifyJson(value))).toEqual(value);
+  });
+});
