@@ -1,7 +1,7 @@
 // Two projects: `unit` (pure logic, milliseconds, no network) and `integration` (the real stack:
 // one per test run, started by the test kit's global setup; tests isolate themselves by prefix).
 const transform = {
-  '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.base.json', isolatedModules: true, diagnostics: false }],
+  '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.base.json', diagnostics: false }],
 };
 const roots = ['<rootDir>/libs', '<rootDir>/services', '<rootDir>/infra'];
 

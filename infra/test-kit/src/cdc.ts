@@ -1,0 +1,65 @@
+// A private Debezium capture per test: its own Postgres schema, connector, topic prefix,
+// replication slot and publication, removed again when the test ends.
+import { Client } from 'pg';
+import { loadConnectorConfig, registerConnector, removeConnector, repoRoot, type ConnectorParams } from '@syncline/stack';
+import { getTestStack, uniqueName } from './test-stack';
+
+export interface CdcCapture {
+  /** Topic prefix, Postgres schema, and the stem of the slot and publication names. */
+  readonly name: string;
+  readonly schema: string;
+  readonly topicPrefix: string;
+  /** `<prefix>.<schema>.<table>` */
+  tableTopic(table: string): string;
+  readonly transactionTopic: string;
+  readonly messageTopic: string;
+  /** A Postgres client connected to the stack's database with search_path set to the schema. */
+  readonly pg: Client;
+  close(): Promise<void>;
+}
+
+export interface CaptureOptions {
+  readonly label: string;
+  /** SQL run in the fresh schema before the connector starts (a filtered publication needs the tables). */
+  readonly setupSql: string;
+  readonly partitions?: number;
+  readonly overrides?: Readonly<Record<string, string>>;
+}
+
+export async function startCapture(opts: CaptureOptions): Promise<CdcCapture> {
+  const stack = getTestStack();
+  const name = uniqueName(opts.label);
+  const pg = new Client({ connectionString: stack.endpoints.pgUrl });
+  await pg.connect();
+  await pg.query(`CREATE SCHEMA ${name}`);
+  await pg.query(`SET search_path TO ${name}`);
+  await pg.query(opts.setupSql);
+  const params: ConnectorParams = {
+    name,
+    pgUrl: stack.connectorPgUrl,
+    topicPrefix: name,
+    schemaIncludeList: [name],
+    tablePartitions: opts.partitions ?? 4,
+    slotName: `${name}_slot`,
+    publicationName: `${name}_pub`,
+    overrides: { 'snapshot.mode': 'no_data', ...(opts.overrides ?? {}) },
+  };
+  await registerConnector(stack.endpoints.connectUrl, params, loadConnectorConfig(repoRoot(), params), 120000);
+  return {
+    name,
+    schema: name,
+    topicPrefix: name,
+    tableTopic: (table) => `${name}.${name}.${table}`,
+    transactionTopic: `${name}.transaction`,
+    messageTopic: `${name}.message`,
+    pg,
+    async close() {
+      try {
+        await removeConnector(stack.endpoints.connectUrl, { ...params, pgUrl: stack.endpoints.pgUrl });
+        await pg.query(`DROP SCHEMA ${name} CASCADE`);
+      } finally {
+        await pg.end();
+      }
+    },
+  };
+}

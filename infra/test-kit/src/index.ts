@@ -1,0 +1,6 @@
+// Public surface of the test kit: the run's stack, unique names, Kafka and CDC helpers.
+export { getTestStack, uniqueName, type TestStack } from './test-stack';
+export { providerFor, externalEndpoints, EXTERNAL_VARS, type StackKind, type StackProvider, type ProvidedStack } from './providers';
+export { CONTAINER_IMAGES } from './containers';
+export { testKafka, createTopic, readUntil, waitForTopics, type ReadRecord } from './kafka';
+export { startCapture, type CdcCapture, type CaptureOptions } from './cdc';

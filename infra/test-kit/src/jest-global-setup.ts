@@ -1,0 +1,25 @@
+// Jest global setup for the integration project: one stack for the whole run. The endpoints go
+// to a file (and an environment variable) that test files read through getTestStack().
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { providerFor, type ProvidedStack } from './providers';
+import { ENDPOINTS_ENV, endpointsFile } from './test-stack';
+
+declare global {
+  var __SYNCLINE_STACK__: ProvidedStack | undefined;
+}
+
+export default async function globalSetup(): Promise<void> {
+  const provider = providerFor(process.env);
+  const t0 = Date.now();
+  const log = (line: string) => process.stderr.write(`[test-kit] ${line}\n`);
+  log(`acquiring a ${provider.kind} stack (SYNCLINE_TEST_STACK=${provider.kind})`);
+  const stack = await provider.acquire(log);
+  globalThis.__SYNCLINE_STACK__ = stack;
+  const file = endpointsFile();
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const payload = JSON.stringify({ kind: stack.kind, endpoints: stack.endpoints, connectorPgUrl: stack.connectorPgUrl });
+  fs.writeFileSync(file, payload + '\n');
+  process.env[ENDPOINTS_ENV] = payload;
+  log(`stack ready in ${Date.now() - t0} ms`);
+}

@@ -1,0 +1,82 @@
+// Three ways to get a stack behind one interface: `local` (the processes `syncline stack up`
+// runs; the default), `containers` (testcontainers, when a Docker engine runs) and `external`
+// (endpoints from the environment, as a platform team's CI would provide them).
+import { endpointsOf, loadStackConfig, repoRoot, stackDown, stackUp, type StackEndpoints } from '@syncline/stack';
+import { startContainerStack } from './containers';
+
+export type StackKind = 'local' | 'containers' | 'external';
+
+export interface ProvidedStack {
+  readonly kind: StackKind;
+  readonly endpoints: StackEndpoints;
+  /** How Kafka Connect (Debezium) reaches Postgres; differs from pgUrl inside a container network. */
+  readonly connectorPgUrl: string;
+  /** Stops what this provider started; a reused or external stack is left running. */
+  release(): Promise<void>;
+}
+
+export interface StackProvider {
+  readonly kind: StackKind;
+  acquire(log: (line: string) => void): Promise<ProvidedStack>;
+}
+
+export const localProvider: StackProvider = {
+  kind: 'local',
+  async acquire(log) {
+    const config = loadStackConfig(process.env, repoRoot());
+    const result = await stackUp(config, {
+      starting: () => undefined,
+      note: () => undefined,
+      ready: (name, ms, _detail, reused) => log(`stack: ${name} ${reused ? 'reused' : `ready in ${ms} ms`}`),
+    });
+    const startedHere = result.started.filter((n) => n !== 'connector');
+    return {
+      kind: 'local',
+      endpoints: endpointsOf(config),
+      connectorPgUrl: endpointsOf(config).pgUrl,
+      async release() {
+        // Only a stack this run started is stopped; a developer's running stack stays up.
+        if (startedHere.length > 0 && process.env.SYNCLINE_TEST_KEEP_STACK !== '1') await stackDown(config, { purge: false });
+      },
+    };
+  },
+};
+
+/** Variables a platform team sets to run the suite against its own infrastructure. */
+export const EXTERNAL_VARS = ['PG_URL', 'KAFKA_BROKERS', 'REDIS_URL', 'CONNECT_URL', 'SCHEMA_REGISTRY_URL'] as const;
+
+export function externalEndpoints(env: NodeJS.ProcessEnv): StackEndpoints {
+  const missing = EXTERNAL_VARS.filter((v) => !env[v]);
+  if (missing.length) {
+    throw new Error(`SYNCLINE_TEST_STACK=external needs ${missing.join(', ')} (the names \`syncline stack env\` prints)`);
+  }
+  return {
+    pgUrl: env.PG_URL as string,
+    kafkaBrokers: (env.KAFKA_BROKERS as string).split(',').map((b) => b.trim()),
+    redisUrl: env.REDIS_URL as string,
+    connectUrl: env.CONNECT_URL as string,
+    schemaRegistryUrl: env.SCHEMA_REGISTRY_URL as string,
+    topicPrefix: env.TOPIC_PREFIX ?? 'syncline',
+  };
+}
+
+export const externalProvider: StackProvider = {
+  kind: 'external',
+  async acquire() {
+    const endpoints = externalEndpoints(process.env);
+    return { kind: 'external', endpoints, connectorPgUrl: process.env.CONNECT_PG_URL ?? endpoints.pgUrl, release: async () => undefined };
+  },
+};
+
+export const containersProvider: StackProvider = {
+  kind: 'containers',
+  acquire: (log) => startContainerStack(log),
+};
+
+export function providerFor(env: NodeJS.ProcessEnv): StackProvider {
+  const kind = env.SYNCLINE_TEST_STACK ?? 'local';
+  const providers: Record<StackKind, StackProvider> = { local: localProvider, containers: containersProvider, external: externalProvider };
+  const provider = providers[kind as StackKind];
+  if (!provider) throw new Error(`SYNCLINE_TEST_STACK must be local, containers or external, not '${kind}'`);
+  return provider;
+}
