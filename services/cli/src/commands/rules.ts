@@ -1,8 +1,169 @@
-// `syncline rules validate|eval|buckets`: placeholder until libs/sync-rules lands (issue 3).
+// `syncline rules validate|eval|buckets`: check a sync rules file and try it on rows and tokens.
+// Thin wrapper over @syncline/sync-rules; output formats are documented in docs/sync-rules.md.
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import {
+  compileSyncRules,
+  createRequestContext,
+  parseJsonLossless,
+  serializeParameterLookup,
+  stringifyJsonLossless,
+  type LosslessJson,
+  type SqliteJsonRow,
+  type SqliteRow,
+  type SyncRules,
+} from '@syncline/sync-rules';
 import type { CliIo } from '../io';
 import { UsageError } from '../io';
 
+const USAGE = [
+  'usage:',
+  '  syncline rules validate FILE',
+  '  syncline rules eval FILE --table T --row JSON',
+  '  syncline rules buckets FILE --token JSON [--params JSON] [--rows JSON]',
+].join('\n');
+
 export async function runRulesCommand(args: string[], io: CliIo): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub === undefined || sub === '--help' || sub === '-h') {
+    io.out(USAGE);
+    return sub === undefined ? 2 : 0;
+  }
+  switch (sub) {
+    case 'validate':
+      return validate(rest, io);
+    case 'eval':
+      return evaluate(rest, io);
+    case 'buckets':
+      return buckets(rest, io);
+    default:
+      throw new UsageError(`unknown subcommand '${sub}'\n${USAGE}`);
+  }
+}
+
+function parse(
+  args: string[],
+  options: Record<string, { type: 'string' }>,
+): { file: string; values: Record<string, string | undefined> } {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const [file, ...extra] = parsed.positionals;
+  if (file === undefined) throw new UsageError(`missing FILE\n${USAGE}`);
+  if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`);
+  return { file, values: parsed.values as Record<string, string | undefined> };
+}
+
+async function readRules(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+}
+
+/** Compiles and prints diagnostics (`FILE:LINE:COL: severity: message`); undefined on errors. */
+async function compileFile(
+  file: string,
+  io: CliIo,
+  write: (line: string) => void,
+): Promise<SyncRules | undefined> {
+  const result = compileSyncRules(await readRules(file));
+  for (const d of result.diagnostics) write(`${file}:${d.line}:${d.column}: ${d.severity}: ${d.message}`);
   void io;
-  throw new UsageError(`rules ${args[0] ?? ''}: not available yet`);
+  return result.rules;
+}
+
+async function validate(args: string[], io: CliIo): Promise<number> {
+  const { file } = parse(args, {});
+  const rules = await compileFile(file, io, (line) => io.out(line));
+  if (!rules) return 1;
+  const queries = rules.definitions.reduce((n, d) => n + d.dataQueries.length + d.parameterQueries.length, 0);
+  io.out(
+    `${file}: valid (${rules.definitions.length} bucket definitions, ${queries} queries, hash ${rules.hash.slice(0, 12)})`,
+  );
+  return 0;
+}
+
+function parseJsonOption(name: string, text: string | undefined): LosslessJson | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return parseJsonLossless(text);
+  } catch (err) {
+    throw new UsageError(`--${name} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+function asObject(name: string, value: LosslessJson | undefined): Record<string, LosslessJson> {
+  if (value === undefined) return {};
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new UsageError(`--${name} must be a JSON object`);
+  }
+  return value;
+}
+
+/** JSON row values -> SQLite values: booleans 1/0, nested JSON as JSON text. */
+function toRow(object: Record<string, LosslessJson>): SqliteRow {
+  const row: SqliteRow = {};
+  for (const [key, value] of Object.entries(object)) {
+    if (typeof value === 'boolean') row[key] = value ? 1n : 0n;
+    else if (value !== null && typeof value === 'object') row[key] = stringifyJsonLossless(value);
+    else row[key] = value;
+  }
+  return row;
+}
+
+async function evaluate(args: string[], io: CliIo): Promise<number> {
+  const { file, values } = parse(args, { table: { type: 'string' }, row: { type: 'string' } });
+  if (values['table'] === undefined) throw new UsageError('--table is required');
+  if (values['row'] === undefined) throw new UsageError('--row is required');
+  const table = values['table'];
+  const row = toRow(asObject('row', parseJsonOption('row', values['row'])));
+  const rules = await compileFile(file, io, (line) => io.err(line));
+  if (!rules) return 1;
+  for (const op of rules.evaluateRow(table, row)) {
+    io.out(
+      stringifyJsonLossless({ bucket: op.bucket, outputTable: op.outputTable, id: op.id, data: op.data }),
+    );
+  }
+  for (const entry of rules.evaluateParameterRow(table, row)) {
+    io.out(
+      stringifyJsonLossless({ lookup: serializeParameterLookup(entry.lookup), parameters: entry.parameters }),
+    );
+  }
+  return 0;
+}
+
+async function buckets(args: string[], io: CliIo): Promise<number> {
+  const { file, values } = parse(args, {
+    token: { type: 'string' },
+    params: { type: 'string' },
+    rows: { type: 'string' },
+  });
+  if (values['token'] === undefined) throw new UsageError('--token is required (the JWT payload as JSON)');
+  const token = asObject('token', parseJsonOption('token', values['token']));
+  const params = asObject('params', parseJsonOption('params', values['params']));
+  const tables = asObject('rows', parseJsonOption('rows', values['rows']));
+  const rules = await compileFile(file, io, (line) => io.err(line));
+  if (!rules) return 1;
+
+  // Index the given rows exactly as the replicator would, then answer lookups from that index.
+  const index = new Map<string, SqliteJsonRow[]>();
+  for (const [table, rows] of Object.entries(tables)) {
+    if (!Array.isArray(rows)) throw new UsageError(`--rows: '${table}' must map to an array of row objects`);
+    for (const row of rows) {
+      for (const entry of rules.evaluateParameterRow(table, toRow(asObject('rows', row)))) {
+        const key = serializeParameterLookup(entry.lookup);
+        index.set(key, [...(index.get(key) ?? []), entry.parameters]);
+      }
+    }
+  }
+  const resolved = await rules.resolveBuckets(createRequestContext(token, params), async (lookups) =>
+    lookups.map((l) => index.get(serializeParameterLookup(l)) ?? []),
+  );
+  for (const bucket of resolved) io.out(`${bucket.bucket}\tpriority=${bucket.priority}`);
+  return 0;
 }

@@ -1,0 +1,127 @@
+// JSON inside SQL: converting JSON values to SQLite values, JSON paths (`$.a[0]`) and the
+// `->` / `->>` / json_extract semantics, including the legacy vs fixed `->> 'a.b'` behaviour.
+import { parseJsonLossless, stringifyJsonLossless, type LosslessJson } from './lossless-json';
+import { castAsText, type SqliteValue } from './sqlite-value';
+
+export type JsonPathStep = string | number;
+
+/** Converts a parsed JSON value to the SQL value `->>`/json_extract return. */
+export function jsonToSqlite(value: LosslessJson | undefined): SqliteValue {
+  if (value === undefined || value === null) return null;
+  switch (typeof value) {
+    case 'boolean':
+      return value ? 1n : 0n;
+    case 'bigint':
+    case 'number':
+    case 'string':
+      return value;
+    default:
+      return stringifyJsonLossless(value);
+  }
+}
+
+// Rows often read several keys of the same JSON column; remembering the last parse avoids
+// re-parsing the same text for each `->>` in one row.
+let lastText: string | undefined;
+let lastParsed: LosslessJson | undefined;
+
+/** Parses JSON text from a SQL value; undefined when the value is not valid JSON. */
+export function parseJsonValue(value: SqliteValue): LosslessJson | undefined {
+  const text = typeof value === 'string' ? value : castAsText(value);
+  if (text === null) return undefined;
+  if (text === lastText) return lastParsed;
+  let parsed: LosslessJson | undefined;
+  try {
+    parsed = parseJsonLossless(text);
+  } catch {
+    parsed = undefined;
+  }
+  lastText = text;
+  lastParsed = parsed;
+  return parsed;
+}
+
+/** Parses `$`, `$.a.b`, `$[0]`, `$."a.b"`, `$.a[1].c`; undefined when malformed. */
+export function parseJsonPath(path: string): JsonPathStep[] | undefined {
+  if (!path.startsWith('$')) return undefined;
+  const steps: JsonPathStep[] = [];
+  let i = 1;
+  while (i < path.length) {
+    const c = path[i];
+    if (c === '.') {
+      i++;
+      if (path[i] === '"') {
+        const end = path.indexOf('"', i + 1);
+        if (end < 0) return undefined;
+        steps.push(path.slice(i + 1, end));
+        i = end + 1;
+      } else {
+        let end = i;
+        while (end < path.length && path[end] !== '.' && path[end] !== '[') end++;
+        if (end === i) return undefined;
+        steps.push(path.slice(i, end));
+        i = end;
+      }
+    } else if (c === '[') {
+      const end = path.indexOf(']', i);
+      if (end < 0) return undefined;
+      const inner = path.slice(i + 1, end);
+      if (/^\d+$/.test(inner)) steps.push(Number(inner));
+      else if (/^#-\d+$/.test(inner)) steps.push(-Number(inner.slice(2)));
+      else if (/^".*"$/.test(inner)) steps.push(inner.slice(1, -1));
+      else return undefined;
+      i = end + 1;
+    } else return undefined;
+  }
+  return steps;
+}
+
+export function followPath(
+  value: LosslessJson | undefined,
+  steps: readonly JsonPathStep[],
+): LosslessJson | undefined {
+  let current = value;
+  for (const step of steps) {
+    if (current === undefined || current === null) return undefined;
+    if (typeof step === 'number') {
+      if (!Array.isArray(current)) return undefined;
+      current = current[step < 0 ? current.length + step : step];
+    } else {
+      if (typeof current !== 'object' || Array.isArray(current)) return undefined;
+      current = Object.prototype.hasOwnProperty.call(current, step) ? current[step] : undefined;
+    }
+  }
+  return current;
+}
+
+/**
+ * The path a `->`/`->>` operand selects. A text starting with `$` is a JSON path. Otherwise,
+ * with `fixedJsonExtract` it is one object key; without it (legacy) `a.b` means `$.a.b`.
+ */
+export function memberPath(member: string | number, fixedJsonExtract: boolean): JsonPathStep[] | undefined {
+  if (typeof member === 'number') return [member];
+  if (member.startsWith('$')) return parseJsonPath(member);
+  if (fixedJsonExtract) return [member];
+  return parseJsonPath(`$.${member}`);
+}
+
+/** `json -> path`: the selected value as JSON text, NULL when absent. */
+export function jsonArrow(json: SqliteValue, steps: readonly JsonPathStep[] | undefined): SqliteValue {
+  if (json === null || steps === undefined) return null;
+  const selected = followPath(parseJsonValue(json), steps);
+  return selected === undefined ? null : stringifyJsonLossless(selected);
+}
+
+/** `json ->> path` / json_extract: the selected value as a SQL value. */
+export function jsonArrowText(json: SqliteValue, steps: readonly JsonPathStep[] | undefined): SqliteValue {
+  if (json === null || steps === undefined) return null;
+  return jsonToSqlite(followPath(parseJsonValue(json), steps));
+}
+
+/** Elements of a JSON array held in a SQL value, as SQL values; undefined when not an array. */
+export function jsonArrayElements(value: SqliteValue): SqliteValue[] | undefined {
+  if (value === null) return undefined;
+  const parsed = parseJsonValue(value);
+  if (!Array.isArray(parsed)) return undefined;
+  return parsed.map(jsonToSqlite);
+}

@@ -1,0 +1,295 @@
+// The compiled rule set and its evaluation API: compile once from YAML, then evaluateRow,
+// evaluateParameterRow and resolveBuckets per change / per request. Pure: lookups are injected.
+import { createHash } from 'node:crypto';
+import { serializeBucketName } from './bucket-name';
+import type { SyncRulesConfig } from './config';
+import { compileDataQuery, type CompiledDataQuery } from './data-query';
+import { BucketParameterError, SyncRulesCompileError, type SyncRulesDiagnostic } from './errors';
+import type { EvalContext } from './expression';
+import {
+  compileParameterQuery,
+  PRIORITY_COLUMN,
+  type CompiledParameterQuery,
+  type LookupRequest,
+  type ParameterLookup,
+  type ParameterLookupEntry,
+  type ResolvedParameters,
+} from './parameter-query';
+import type { RequestContext } from './request-context';
+import { SqlSource } from './sql-source';
+import type { SqliteJsonRow, SqliteJsonValue, SqliteRow } from './sqlite-value';
+import { parseSourceTable, type SourceTableName } from './table-pattern';
+import { readRulesYaml, type RawBucketDefinition } from './yaml-rules';
+
+export const DEFAULT_PRIORITY = 3;
+
+export interface CompileOptions {
+  /** Schema of unqualified table names, in rules and in `evaluateRow(table)`. Default `public`. */
+  defaultSchema?: string;
+  /** Sync config version used as the `<version>#` bucket prefix with versioned_bucket_ids. Default 1. */
+  syncConfigVersion?: number | string;
+}
+
+/** One op a row contributes: PUT `data` into `bucket` as `outputTable`/`id`. */
+export interface EvaluatedRow {
+  bucket: string;
+  outputTable: string;
+  id: string;
+  /** Shared between the ops of one query: treat as read-only. Serialize with stringifyJsonLossless. */
+  data: SqliteJsonRow;
+}
+
+export interface ResolvedBucket {
+  bucket: string;
+  priority: number;
+  definition: string;
+}
+
+/** Reads the stored parameter rows for each lookup (results aligned with `lookups`). */
+export type ParameterLookupSource = (lookups: readonly ParameterLookup[]) => Promise<SqliteJsonRow[][]>;
+
+export interface BucketDefinition {
+  name: string;
+  /** Bucket name prefix, e.g. `1#` with versioned bucket ids, else empty. */
+  bucketPrefix: string;
+  priority: number | undefined;
+  parameterNames: string[];
+  parameterQueries: CompiledParameterQuery[];
+  dataQueries: CompiledDataQuery[];
+}
+
+interface MatchedDataQuery {
+  definition: BucketDefinition;
+  query: CompiledDataQuery;
+  outputTable: string;
+}
+
+export class SyncRules {
+  private readonly dataByTable = new Map<string, MatchedDataQuery[]>();
+  private readonly parametersByTable = new Map<string, CompiledParameterQuery[]>();
+  private readonly ctx: EvalContext = { row: {}, request: undefined };
+
+  constructor(
+    readonly config: SyncRulesConfig,
+    readonly definitions: readonly BucketDefinition[],
+    /** SHA-256 (hex) of the canonical rule text: changes whenever the rules' meaning may change. */
+    readonly hash: string,
+    private readonly defaultSchema: string,
+  ) {}
+
+  /** Every op the row produces, for every bucket it belongs to. */
+  evaluateRow(table: string, row: SqliteRow): EvaluatedRow[] {
+    const matched = this.dataQueriesFor(table);
+    const ops: EvaluatedRow[] = [];
+    if (matched.length === 0) return ops;
+    const ctx = this.ctx;
+    ctx.row = row;
+    for (const { definition, query, outputTable } of matched) {
+      const tuples = query.bucketParameters(ctx);
+      if (tuples.length === 0) continue;
+      const data = query.outputRow(ctx);
+      const id = data['id'] as string;
+      const name = definition.bucketPrefix + definition.name;
+      for (const tuple of tuples)
+        ops.push({ bucket: serializeBucketName(name, tuple), outputTable, id, data });
+    }
+    ctx.row = {};
+    return ops;
+  }
+
+  /** The lookup entries a replicated row contributes (replace the row's previous entries with these). */
+  evaluateParameterRow(table: string, row: SqliteRow): ParameterLookupEntry[] {
+    const entries: ParameterLookupEntry[] = [];
+    for (const query of this.parameterQueriesFor(table)) entries.push(...query.lookupEntries(row));
+    return entries;
+  }
+
+  /** True when rows of this table feed any data or parameter query. */
+  usesTable(table: string): boolean {
+    return this.dataQueriesFor(table).length > 0 || this.parameterQueriesFor(table).length > 0;
+  }
+
+  /** The user's buckets with priorities. `lookup` is called once with every table lookup needed. */
+  async resolveBuckets(request: RequestContext, lookup: ParameterLookupSource): Promise<ResolvedBucket[]> {
+    const found = new Map<string, ResolvedBucket>();
+    const pending: { definition: BucketDefinition; request: LookupRequest }[] = [];
+    for (const definition of this.definitions) {
+      if (definition.parameterQueries.length === 0) {
+        this.addBucket(found, definition, {});
+        continue;
+      }
+      for (const query of definition.parameterQueries) {
+        if (query.form === 'table') {
+          pending.push({ definition, request: query.lookupRequest(request) });
+        } else {
+          for (const resolved of query.resolveDirect(request))
+            this.addBucket(found, definition, resolved.values);
+        }
+      }
+    }
+    const lookups = pending.flatMap((p) => p.request.lookups);
+    if (lookups.length > 0) {
+      const rows = await lookup(lookups);
+      let offset = 0;
+      for (const { definition, request: pendingRequest } of pending) {
+        const count = pendingRequest.lookups.length;
+        const slice = Array.from({ length: count }, (_, i) => rows[offset + i] ?? []);
+        offset += count;
+        for (const resolved of pendingRequest.complete(slice))
+          this.addBucket(found, definition, resolved.values);
+      }
+    }
+    return [...found.values()];
+  }
+
+  private addBucket(
+    found: Map<string, ResolvedBucket>,
+    definition: BucketDefinition,
+    values: ResolvedParameters['values'],
+  ): void {
+    const tuple: SqliteJsonValue[] = definition.parameterNames.map((n) => values[n] ?? null);
+    const bucket = serializeBucketName(definition.bucketPrefix + definition.name, tuple);
+    const priority = priorityOf(values[PRIORITY_COLUMN]) ?? definition.priority ?? DEFAULT_PRIORITY;
+    const existing = found.get(bucket);
+    if (!existing || priority < existing.priority)
+      found.set(bucket, { bucket, priority, definition: definition.name });
+  }
+
+  private dataQueriesFor(table: string): MatchedDataQuery[] {
+    let matched = this.dataByTable.get(table);
+    if (matched === undefined) {
+      const source = parseSourceTable(table, this.defaultSchema);
+      matched = [];
+      for (const definition of this.definitions) {
+        for (const query of definition.dataQueries) {
+          if (query.matchesTable(source))
+            matched.push({ definition, query, outputTable: query.alias ?? source.name });
+        }
+      }
+      this.dataByTable.set(table, matched);
+    }
+    return matched;
+  }
+
+  private parameterQueriesFor(table: string): CompiledParameterQuery[] {
+    let matched = this.parametersByTable.get(table);
+    if (matched === undefined) {
+      const source: SourceTableName = parseSourceTable(table, this.defaultSchema);
+      matched = this.definitions.flatMap((d) => d.parameterQueries.filter((q) => q.matchesTable(source)));
+      this.parametersByTable.set(table, matched);
+    }
+    return matched;
+  }
+}
+
+function priorityOf(value: SqliteJsonValue | undefined): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  const n = Number(value);
+  return Number.isInteger(n) && n >= 0 && n <= 3 ? n : undefined;
+}
+
+export interface CompileResult {
+  /** Undefined when any diagnostic is an error. */
+  rules: SyncRules | undefined;
+  /** Errors and warnings, in file order. */
+  diagnostics: SyncRulesDiagnostic[];
+}
+
+export function compileSyncRules(yamlText: string, options: CompileOptions = {}): CompileResult {
+  const diagnostics: SyncRulesDiagnostic[] = [];
+  const raw = readRulesYaml(yamlText, diagnostics);
+  const defaultSchema = options.defaultSchema ?? 'public';
+  const version = options.syncConfigVersion ?? 1;
+  const bucketPrefix = raw.config.compatibility.versionedBucketIds ? `${version}#` : '';
+  const definitions = raw.definitions.map((d) =>
+    compileDefinition(d, raw.config, defaultSchema, bucketPrefix, diagnostics),
+  );
+  diagnostics.sort((a, b) => a.line - b.line || a.column - b.column);
+  const hash = rulesHash(raw.config, raw.definitions, defaultSchema, bucketPrefix);
+  const hasErrors = diagnostics.some((d) => d.severity === 'error');
+  return {
+    rules: hasErrors ? undefined : new SyncRules(raw.config, definitions, hash, defaultSchema),
+    diagnostics,
+  };
+}
+
+/** Like compileSyncRules, but throws SyncRulesCompileError when there is any error. */
+export function compileSyncRulesOrThrow(yamlText: string, options: CompileOptions = {}): SyncRules {
+  const result = compileSyncRules(yamlText, options);
+  if (!result.rules) throw new SyncRulesCompileError(result.diagnostics);
+  return result.rules;
+}
+
+function compileDefinition(
+  raw: RawBucketDefinition,
+  config: SyncRulesConfig,
+  defaultSchema: string,
+  bucketPrefix: string,
+  diagnostics: SyncRulesDiagnostic[],
+): BucketDefinition {
+  const fixedJsonExtract = config.compatibility.fixedJsonExtract;
+  const parameterQueries: CompiledParameterQuery[] = [];
+  let parameterNames: string[] | undefined;
+  raw.parameters.forEach((query, queryIndex) => {
+    const compiled = compileParameterQuery(new SqlSource(query.sql, diagnostics), {
+      definition: raw.name,
+      queryIndex,
+      defaultSchema,
+      fixedJsonExtract,
+      acceptDangerous: raw.acceptPotentiallyDangerousQueries || query.acceptDangerous,
+    });
+    if (!compiled) return;
+    const names = compiled.outputNames.filter((n) => n !== PRIORITY_COLUMN);
+    if (parameterNames === undefined) parameterNames = names;
+    else if (names.length !== parameterNames.length || names.some((n) => !parameterNames?.includes(n))) {
+      diagnostics.push(
+        new BucketParameterError(
+          `All parameter queries of '${raw.name}' must return the same bucket parameters. Expected: ${JSON.stringify(parameterNames)} Got: ${JSON.stringify(names)}`,
+          'error',
+          query.sql.positionAt(0),
+        ),
+      );
+    }
+    parameterQueries.push(compiled);
+  });
+  const names = parameterNames ?? [];
+  const dataQueries: CompiledDataQuery[] = [];
+  for (const query of raw.data) {
+    const compiled = compileDataQuery(new SqlSource(query.sql, diagnostics), {
+      parameterNames: names,
+      defaultSchema,
+      fixedJsonExtract,
+    });
+    if (compiled) dataQueries.push(compiled);
+  }
+  return {
+    name: raw.name,
+    bucketPrefix,
+    priority: raw.priority,
+    parameterNames: names,
+    parameterQueries,
+    dataQueries,
+  };
+}
+
+function rulesHash(
+  config: SyncRulesConfig,
+  definitions: readonly RawBucketDefinition[],
+  defaultSchema: string,
+  bucketPrefix: string,
+): string {
+  const canonical = JSON.stringify({
+    format: 1,
+    config,
+    defaultSchema,
+    bucketPrefix,
+    definitions: definitions.map((d) => ({
+      name: d.name,
+      priority: d.priority ?? null,
+      accept: d.acceptPotentiallyDangerousQueries,
+      parameters: d.parameters.map((q) => [q.sql.value.trim(), q.acceptDangerous]),
+      data: d.data.map((q) => q.sql.value.trim()),
+    })),
+  });
+  return createHash('sha256').update(canonical).digest('hex');
+}
