@@ -26,7 +26,7 @@ module.exports = {
       testMatch: ['**/test/integration/**/*.test.ts'],
       globalSetup: '<rootDir>/infra/test-kit/src/jest-global-setup.ts',
       globalTeardown: '<rootDir>/infra/test-kit/src/jest-global-teardown.ts',
-      testTimeout: 120000,
+      setupFilesAfterEnv: ['<rootDir>/infra/test-kit/src/jest-integration-setup.ts'],
       slowTestThreshold: 30,
     },
   ],
