@@ -1,6 +1,6 @@
 // Compiles one data query (`SELECT ... FROM table WHERE ... bucket.<p> ...`) into a row matcher:
 // which bucket parameter tuples a row belongs to, and the output row it contributes.
-import type { Expr, SelectedColumn, Statement } from 'pgsql-ast-parser';
+import type { Expr, SelectedColumn } from 'pgsql-ast-parser';
 import { ExpressionCompiler, type EvalContext, type Evaluator } from './expression';
 import { jsonArrayElements } from './json-values';
 import { bucketRefs, columnName, isBucketRef, isStar } from './sql-ast';

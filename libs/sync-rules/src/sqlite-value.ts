@@ -106,8 +106,8 @@ export function castAsInteger(value: SqliteValue): bigint | null {
 
 function realToInteger(value: number): bigint {
   if (Number.isNaN(value)) return 0n;
-  if (value >= 9.223372036854775807e18) return INT64_MAX;
-  if (value <= -9.223372036854775808e18) return INT64_MIN;
+  if (value >= 2 ** 63) return INT64_MAX;
+  if (value <= -(2 ** 63)) return INT64_MIN;
   return BigInt(Math.trunc(value));
 }
 
