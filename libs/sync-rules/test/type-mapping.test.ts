@@ -16,7 +16,7 @@ function capturedRecord(): { fields: ConnectField[]; after: Record<string, unkno
   const line = readFileSync(join(__dirname, 'fixtures', 'debezium-types-record.txt'), 'utf8').trim();
   const valueStart = line.indexOf('{"schema"');
   const valueEnd = line.lastIndexOf(' {"__debezium');
-  const value = parseJsonLossless(line.slice(valueStart, valueEnd)) as {
+  const value = parseJsonLossless(line.slice(valueStart, valueEnd)) as unknown as {
     schema: { fields: { field: string; fields: ConnectField[] }[] };
     payload: { after: Record<string, unknown> };
   };
@@ -87,8 +87,8 @@ describe('type mapping', () => {
   });
 
   test('refuses an int64 that already lost precision', () => {
-    expect(() =>
-      toSyncValue({ type: 'int64', field: 'i8' }, 2 ** 53 + 2, typeMappingOptions(1)),
-    ).toThrow(TypeMappingError);
+    expect(() => toSyncValue({ type: 'int64', field: 'i8' }, 2 ** 53 + 2, typeMappingOptions(1))).toThrow(
+      TypeMappingError,
+    );
   });
 });
