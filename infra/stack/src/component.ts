@@ -30,6 +30,8 @@ export interface Component {
   readonly name: ComponentName;
   /** Ports this component listens on, with the variable that configures each. */
   ports(config: StackConfig): Array<{ port: number; envVar: string }>;
+  /** Checks tools and downloads before anything starts, so a missing one costs no start-up. */
+  preflight(ctx: StackContext): Promise<void>;
   start(ctx: StackContext): Promise<RunningComponent>;
   probe(ctx: StackContext, pid: number | undefined): Promise<Health>;
   stop(ctx: StackContext, pid: number | undefined): Promise<void>;

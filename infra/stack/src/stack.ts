@@ -89,6 +89,8 @@ export async function stackUp(config: StackConfig, reporter: UpReporter): Promis
     for (const { port, envVar } of component.ports(config)) await assertPortFree(component.name, port, envVar);
   }
 
+  for (const component of toStart) await component.preflight(ctx);
+
   const startOne = async (name: ComponentName): Promise<void> => {
     const component = byName.get(name);
     if (!component || !toStart.includes(component)) return;

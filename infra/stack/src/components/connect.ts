@@ -54,6 +54,8 @@ export const connect: Component = {
   name: 'connect',
   ports: (c) => [{ port: c.ports.connect, envVar: 'SYNCLINE_CONNECT_PORT' }],
 
+  preflight: async (ctx) => void (await ctx.jvm()),
+
   async start(ctx) {
     const c = ctx.config;
     const { downloads, java } = await ctx.jvm();

@@ -95,6 +95,8 @@ export const kafka: Component = {
     { port: c.ports.kafkaController, envVar: 'SYNCLINE_KAFKA_CONTROLLER_PORT' },
   ],
 
+  preflight: async (ctx) => void (await ctx.jvm()),
+
   async start(ctx) {
     const c = ctx.config;
     const { downloads, java } = await ctx.jvm();

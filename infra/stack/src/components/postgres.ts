@@ -99,6 +99,10 @@ export const postgres: Component = {
   name: 'postgres',
   ports: (c) => [{ port: c.ports.postgres, envVar: 'SYNCLINE_PG_PORT' }],
 
+  async preflight() {
+    findPgBin();
+  },
+
   async start(ctx) {
     const c = ctx.config;
     const bin = findPgBin();

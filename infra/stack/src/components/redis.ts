@@ -19,17 +19,22 @@ async function ping(port: number): Promise<string> {
   }
 }
 
+async function assertRedisInstalled(): Promise<void> {
+  try {
+    await run('redis-server', ['--version'], { timeoutMs: 10000 });
+  } catch {
+    throw new MissingToolError('redis-server is not installed', 'install it with `apt-get install redis-server` (or run `npm run setup`)');
+  }
+}
+
 export const redis: Component = {
   name: 'redis',
   ports: (c) => [{ port: c.ports.redis, envVar: 'SYNCLINE_REDIS_PORT' }],
 
+  preflight: assertRedisInstalled,
+
   async start(ctx) {
     const c = ctx.config;
-    try {
-      await run('redis-server', ['--version'], { timeoutMs: 10000 });
-    } catch {
-      throw new MissingToolError('redis-server is not installed', 'install it with `apt-get install redis-server` (or run `npm run setup`)');
-    }
     const dir = componentDir(c, 'redis');
     fs.mkdirSync(dir, { recursive: true });
     const log = logFileOf(c, 'redis');

@@ -14,6 +14,8 @@ export const registry: Component = {
     { port: c.ports.registryManagement, envVar: 'SYNCLINE_REGISTRY_MANAGEMENT_PORT' },
   ],
 
+  preflight: async (ctx) => void (await ctx.jvm()),
+
   async start(ctx) {
     const c = ctx.config;
     const { downloads, registryJava } = await ctx.jvm();
