@@ -141,49 +141,78 @@ export function decodeChangePayload(payload: JsonValue, ctx: ChangeContext): Cha
   const kind = KIND_OF_OP.get(op);
   if (kind === undefined)
     throw new RecordShapeError('unknown-op', `payload.op: unknown op code ${JSON.stringify(op)}`);
+  // Object literals per variant rather than spreads: this runs for every record.
+  const position = ctx.position;
+  const key = ctx.key;
   const rowSchema = ctx.schema?.row ?? null;
-  const base: EventBase = {
-    position: ctx.position,
-    key: ctx.key,
-    source: readSourceInfo(node.source, 'payload.source'),
-    transaction: readTransactionBlock(node.transaction, 'payload.transaction'),
-    processedAt: readProcessingTime(node),
-    rowSchema,
-  };
-  const image = (field: 'before' | 'after'): RowImage | null => {
-    const values = readObjectOrNull(node[field] ?? null, `payload.${field}`);
-    if (values === null) return null;
-    const columns = rowSchema?.columnsByName ?? null;
-    return { values, unavailableColumns: unavailableColumns(values, ctx.placeholders, columns) };
-  };
-  const required = (field: 'before' | 'after'): RowImage => {
-    const row = image(field);
-    if (row === null)
-      throw new RecordShapeError('inconsistent-record', `payload.${field}: must be set for op ${op}`);
-    return row;
-  };
-  const absent = (field: 'before' | 'after'): void => {
-    if (node[field] !== null && node[field] !== undefined) {
-      throw new RecordShapeError('inconsistent-record', `payload.${field}: must be null for op ${op}`);
-    }
-  };
+  const source = readSourceInfo(node.source, 'payload.source');
+  const transaction = readTransactionBlock(node.transaction, 'payload.transaction');
+  const processedAt = readProcessingTime(node);
   switch (kind) {
-    case 'create':
-      absent('before');
-      return { ...base, kind, after: required('after'), oldKey: keyHeader(ctx.record, OLD_KEY_HEADER) };
-    case 'update':
-      return { ...base, kind, before: image('before'), after: required('after') };
-    case 'delete':
-      absent('after');
-      return { ...base, kind, before: image('before'), newKey: keyHeader(ctx.record, NEW_KEY_HEADER) };
-    case 'read':
-      return { ...base, kind, after: required('after') };
+    case 'create': {
+      mustBeNull(node, 'before', op);
+      const after = requiredImage(node, 'after', op, rowSchema, ctx.placeholders);
+      const oldKey = keyHeader(ctx.record, OLD_KEY_HEADER);
+      return { kind, position, key, source, transaction, processedAt, rowSchema, after, oldKey };
+    }
+    case 'update': {
+      const before = rowImage(node, 'before', rowSchema, ctx.placeholders);
+      const after = requiredImage(node, 'after', op, rowSchema, ctx.placeholders);
+      return { kind, position, key, source, transaction, processedAt, rowSchema, before, after };
+    }
+    case 'delete': {
+      mustBeNull(node, 'after', op);
+      const before = rowImage(node, 'before', rowSchema, ctx.placeholders);
+      const newKey = keyHeader(ctx.record, NEW_KEY_HEADER);
+      return { kind, position, key, source, transaction, processedAt, rowSchema, before, newKey };
+    }
+    case 'read': {
+      const after = requiredImage(node, 'after', op, rowSchema, ctx.placeholders);
+      return { kind, position, key, source, transaction, processedAt, rowSchema, after };
+    }
     case 'truncate':
-      absent('before');
-      absent('after');
-      return { ...base, kind };
-    case 'message':
-      return { ...base, kind, message: readMessage(node.message) };
+      mustBeNull(node, 'before', op);
+      mustBeNull(node, 'after', op);
+      return { kind, position, key, source, transaction, processedAt, rowSchema };
+    case 'message': {
+      const message = readMessage(node.message);
+      return { kind, position, key, source, transaction, processedAt, rowSchema, message };
+    }
+  }
+}
+
+type ImageField = 'before' | 'after';
+
+function rowImage(
+  node: JsonObject,
+  field: ImageField,
+  rowSchema: RowSchema | null,
+  placeholders: ToastPlaceholders,
+): RowImage | null {
+  const values = readObjectOrNull(node[field] ?? null, `payload.${field}`);
+  if (values === null) return null;
+  return {
+    values,
+    unavailableColumns: unavailableColumns(values, placeholders, rowSchema?.columnsByName ?? null),
+  };
+}
+
+function requiredImage(
+  node: JsonObject,
+  field: ImageField,
+  op: string,
+  rowSchema: RowSchema | null,
+  placeholders: ToastPlaceholders,
+): RowImage {
+  const image = rowImage(node, field, rowSchema, placeholders);
+  if (image === null)
+    throw new RecordShapeError('inconsistent-record', `payload.${field}: must be set for op ${op}`);
+  return image;
+}
+
+function mustBeNull(node: JsonObject, field: ImageField, op: string): void {
+  if (node[field] !== null && node[field] !== undefined) {
+    throw new RecordShapeError('inconsistent-record', `payload.${field}: must be null for op ${op}`);
   }
 }
 

@@ -133,9 +133,11 @@ export function readTransactionBlock(
 ): TransactionBlock | null {
   if (value === null || value === undefined) return null;
   const node: JsonObject = readObject(value, path);
-  const id = parseTransactionId(readString(node.id, `${path}.id`), `${path}.id`);
+  const { id, xid, lsn } = parseTransactionId(readString(node.id, `${path}.id`), `${path}.id`);
   return {
-    ...id,
+    id,
+    xid,
+    lsn,
     totalOrder: readSafeInteger(node.total_order, `${path}.total_order`),
     dataCollectionOrder: readSafeInteger(node.data_collection_order, `${path}.data_collection_order`),
   };
