@@ -1,0 +1,209 @@
+// Server -> client sync lines of the PowerSync protocol as typed values, and their NDJSON form.
+// Wire rules the Rust client enforces: op ids, last_op_id and write_checkpoint are decimal
+// strings; checksums are JSON numbers in -2^31..2^32-1; an op's `data` is a JSON *string*.
+import { formatOpId } from './op-id';
+
+export type StreamSubscriptionRef = { readonly default: number } | { readonly sub: number };
+
+export interface BucketChecksumEntry {
+  readonly bucket: string;
+  /** Bucket checksum (the signed int32 form, as the official service sends it, or unsigned). */
+  readonly checksum: number;
+  readonly count?: number;
+  readonly priority?: number;
+  readonly subscriptions?: readonly StreamSubscriptionRef[];
+}
+
+export interface StreamDescription {
+  readonly name: string;
+  readonly isDefault: boolean;
+  readonly errors: readonly { readonly subscription: 'default' | number; readonly message: string }[];
+}
+
+export interface PutOp {
+  readonly op: 'PUT';
+  readonly opId: bigint;
+  readonly objectType: string;
+  readonly objectId: string;
+  /** The row as JSON text: exactly the string the checksum was computed over. */
+  readonly data: string;
+  readonly checksum: number;
+  readonly subkey?: string;
+}
+export interface RemoveOp {
+  readonly op: 'REMOVE';
+  readonly opId: bigint;
+  readonly objectType: string;
+  readonly objectId: string;
+  readonly checksum: number;
+  readonly subkey?: string;
+}
+/** A superseded op after compaction: same op id and checksum, no data. */
+export interface MoveOp {
+  readonly op: 'MOVE';
+  readonly opId: bigint;
+  readonly checksum: number;
+}
+/** Replaces a bucket's leading ops; its checksum is the sum of those it replaced. */
+export interface ClearOp {
+  readonly op: 'CLEAR';
+  readonly opId: bigint;
+  readonly checksum: number;
+}
+export type OplogEntry = PutOp | RemoveOp | MoveOp | ClearOp;
+
+export interface CheckpointLine {
+  readonly kind: 'checkpoint';
+  readonly lastOpId: bigint;
+  readonly writeCheckpoint?: bigint | null;
+  readonly buckets: readonly BucketChecksumEntry[];
+  readonly streams?: readonly StreamDescription[];
+}
+export interface CheckpointDiffLine {
+  readonly kind: 'checkpoint_diff';
+  readonly lastOpId: bigint;
+  /** Omitted means "none": the client replaces its write checkpoint with this value. */
+  readonly writeCheckpoint?: bigint | null;
+  readonly updatedBuckets: readonly BucketChecksumEntry[];
+  readonly removedBuckets: readonly string[];
+}
+export interface DataLine {
+  readonly kind: 'data';
+  readonly bucket: string;
+  readonly after?: bigint | null;
+  readonly nextAfter?: bigint | null;
+  readonly hasMore?: boolean;
+  readonly ops: readonly OplogEntry[];
+}
+export interface CheckpointCompleteLine {
+  readonly kind: 'checkpoint_complete';
+  readonly lastOpId: bigint;
+}
+export interface PartialCheckpointCompleteLine {
+  readonly kind: 'partial_checkpoint_complete';
+  readonly lastOpId: bigint;
+  readonly priority: number;
+}
+export interface TokenExpiresInLine {
+  readonly kind: 'token_expires_in';
+  readonly seconds: number;
+}
+
+export type SyncLine =
+  | CheckpointLine
+  | CheckpointDiffLine
+  | DataLine
+  | CheckpointCompleteLine
+  | PartialCheckpointCompleteLine
+  | TokenExpiresInLine;
+
+/** A line that would break the client if sent. */
+export class SyncLineError extends Error {
+  override readonly name = 'SyncLineError';
+}
+
+type WireObject = Record<string, unknown>;
+
+// Typed by kind: a new line kind does not compile until it has a serializer.
+const SERIALIZERS: {
+  readonly [K in SyncLine['kind']]: (line: Extract<SyncLine, { kind: K }>) => WireObject;
+} = {
+  checkpoint: (line) => ({
+    last_op_id: formatOpId(line.lastOpId),
+    ...writeCheckpoint(line.writeCheckpoint),
+    buckets: line.buckets.map(bucketEntry),
+    ...(line.streams === undefined ? {} : { streams: line.streams.map(streamDescription) }),
+  }),
+  checkpoint_diff: (line) => ({
+    last_op_id: formatOpId(line.lastOpId),
+    ...writeCheckpoint(line.writeCheckpoint),
+    updated_buckets: line.updatedBuckets.map(bucketEntry),
+    removed_buckets: [...line.removedBuckets],
+  }),
+  data: (line) => ({
+    bucket: line.bucket,
+    ...(line.after == null ? {} : { after: formatOpId(line.after) }),
+    ...(line.nextAfter == null ? {} : { next_after: formatOpId(line.nextAfter) }),
+    ...(line.hasMore === undefined ? {} : { has_more: line.hasMore }),
+    data: line.ops.map(oplogEntry),
+  }),
+  checkpoint_complete: (line) => ({ last_op_id: formatOpId(line.lastOpId) }),
+  partial_checkpoint_complete: (line) => ({
+    last_op_id: formatOpId(line.lastOpId),
+    priority: priority(line.priority),
+  }),
+  token_expires_in: (line) => {
+    if (!Number.isInteger(line.seconds))
+      throw new SyncLineError(`token_expires_in must be whole seconds, got ${line.seconds}`);
+    return { seconds: line.seconds };
+  },
+};
+
+/** One NDJSON line (with its trailing newline) for the sync stream. */
+export function serializeSyncLine(line: SyncLine): string {
+  const serialize = SERIALIZERS[line.kind] as (l: SyncLine) => WireObject;
+  const body = serialize(line);
+  // token_expires_in carries a bare number rather than an object.
+  const value = line.kind === 'token_expires_in' ? body.seconds : body;
+  return `${JSON.stringify({ [line.kind]: value })}\n`;
+}
+
+function writeCheckpoint(value: bigint | null | undefined): WireObject {
+  return value == null ? {} : { write_checkpoint: formatOpId(value) };
+}
+
+function bucketEntry(entry: BucketChecksumEntry): WireObject {
+  return {
+    bucket: entry.bucket,
+    checksum: checksum(entry.checksum, `bucket ${entry.bucket}`),
+    ...(entry.count === undefined ? {} : { count: entry.count }),
+    ...(entry.priority === undefined ? {} : { priority: priority(entry.priority) }),
+    ...(entry.subscriptions === undefined ? {} : { subscriptions: entry.subscriptions }),
+  };
+}
+
+function streamDescription(stream: StreamDescription): WireObject {
+  return { name: stream.name, is_default: stream.isDefault, errors: stream.errors };
+}
+
+function oplogEntry(entry: OplogEntry): WireObject {
+  const head = { op_id: formatOpId(entry.opId), op: entry.op };
+  switch (entry.op) {
+    case 'PUT':
+      if (typeof entry.data !== 'string')
+        throw new SyncLineError(`PUT ${entry.opId}: data must be a JSON string`);
+      return {
+        ...head,
+        object_type: entry.objectType,
+        object_id: entry.objectId,
+        data: entry.data,
+        checksum: checksum(entry.checksum, `op ${entry.opId}`),
+        ...(entry.subkey === undefined ? {} : { subkey: entry.subkey }),
+      };
+    case 'REMOVE':
+      return {
+        ...head,
+        object_type: entry.objectType,
+        object_id: entry.objectId,
+        checksum: checksum(entry.checksum, `op ${entry.opId}`),
+        ...(entry.subkey === undefined ? {} : { subkey: entry.subkey }),
+      };
+    case 'MOVE':
+    case 'CLEAR':
+      return { ...head, checksum: checksum(entry.checksum, `op ${entry.opId}`) };
+  }
+}
+
+function checksum(value: number, what: string): number {
+  if (!Number.isInteger(value) || value < -(2 ** 31) || value > 2 ** 32 - 1) {
+    throw new SyncLineError(`${what}: checksum ${value} is not a 32-bit integer`);
+  }
+  return value;
+}
+
+function priority(value: number): number {
+  if (!Number.isInteger(value) || value < 0 || value === 2 ** 31 - 1) {
+    throw new SyncLineError(`priority ${value} must be an integer >= 0 and not 2^31-1`);
+  }
+  return value;
+}
