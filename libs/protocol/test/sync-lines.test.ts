@@ -1,4 +1,5 @@
 import {
+  OpIdRangeError,
   SyncLineError,
   putChecksum,
   serializeSyncLine,
