@@ -12,10 +12,19 @@ export function serializeBucketValue(value: SqliteJsonValue): string {
       if (!Number.isFinite(value)) return 'null';
       return Number.isInteger(value) ? BigInt(value).toString() : String(value);
     case 'string':
-      return JSON.stringify(value);
+      return isPlainAscii(value) ? `"${value}"` : JSON.stringify(value);
     default:
       return 'null';
   }
+}
+
+/** True when JSON.stringify would only add quotes (printable ASCII without `"` or `\\`). */
+function isPlainAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return false;
+  }
+  return true;
 }
 
 export function serializeBucketName(definition: string, values: readonly SqliteJsonValue[]): string {

@@ -11,6 +11,7 @@ import {
   normalizeNumber,
   type SqliteJsonRow,
   type SqliteJsonValue,
+  type SqliteRow,
   type SqliteValue,
 } from './sqlite-value';
 import { compileTableMatcher, tablePattern, type SourceTableName, type TablePattern } from './table-pattern';
@@ -142,30 +143,41 @@ function toJsonValue(value: SqliteValue): SqliteJsonValue | undefined {
 
 function compileOutputRow(columns: readonly OutputColumn[]): (ctx: EvalContext) => SqliteJsonRow {
   const onlyStar = columns.length === 1 && columns[0]?.evaluate === undefined;
+  if (onlyStar) return (ctx) => (ctx.starData ??= starRow(ctx.row)) as SqliteJsonRow;
   return (ctx) => {
     const data: SqliteJsonRow = {};
     for (const column of columns) {
       if (column.evaluate === undefined) {
-        const row = ctx.row;
-        for (const key in row) {
-          if (key.charCodeAt(0) === 95 /* _ */) continue;
-          const value = toJsonValue(row[key] ?? null);
-          if (value !== undefined) data[key] = value;
-        }
-        if (onlyStar) break;
+        Object.assign(data, (ctx.starData ??= starRow(ctx.row)));
       } else {
         const value = toJsonValue(column.evaluate(ctx));
         if (value !== undefined) data[column.name] = value;
         else delete data[column.name];
       }
     }
-    const id = data['id'];
-    data['id'] = typeof id === 'string' ? id : id === undefined || id === null ? '' : (castAsText(id) ?? '');
+    data['id'] = idText(data['id']);
     return data;
   };
 }
 
+/** `*`: every column except `_`-prefixed ones and blobs, with the id as text. */
+function starRow(row: SqliteRow): SqliteJsonRow {
+  const data: SqliteJsonRow = {};
+  for (const key in row) {
+    if (key.charCodeAt(0) === 95 /* _ */) continue;
+    const value = row[key] ?? null;
+    if (!(value instanceof Uint8Array)) data[key] = value;
+  }
+  data['id'] = idText(data['id']);
+  return data;
+}
+
+function idText(id: SqliteJsonValue | undefined): string {
+  return typeof id === 'string' ? id : id === undefined || id === null ? '' : (castAsText(id) ?? '');
+}
+
 function completeTuples(tuples: ParameterTuple[]): SqliteJsonValue[][] {
+  if (tuples.length === 1 && !tuples[0]!.includes(undefined)) return tuples as SqliteJsonValue[][];
   const complete: SqliteJsonValue[][] = [];
   for (const tuple of tuples) {
     if (tuple.some((v) => v === undefined)) continue;
@@ -250,7 +262,8 @@ class WhereCompiler {
       return {
         matcher: (ctx) => {
           const v = parameterValue(value(ctx));
-          if (v === undefined) return [];
+          if (v === undefined) return NO_TUPLES;
+          if (n === 1) return [[v]];
           const tuple: ParameterTuple = new Array(n).fill(undefined);
           tuple[index] = v;
           return [tuple];
@@ -288,7 +301,8 @@ class WhereCompiler {
     const filter = this.compiler.compile(expr).evaluate;
     const unbound: ParameterTuple[] = [new Array(n).fill(undefined)];
     return {
-      matcher: (ctx) => (isTruthy(filter(ctx)) ? unbound.map((t) => t.slice()) : []),
+      // Tuples are never mutated after creation (merges copy), so the unbound one is shared.
+      matcher: (ctx) => (isTruthy(filter(ctx)) ? unbound : NO_TUPLES),
       covered: new Set(),
     };
   }
@@ -305,6 +319,8 @@ class WhereCompiler {
     return index;
   }
 }
+
+const NO_TUPLES: ParameterTuple[] = [];
 
 function mergeTuples(a: ParameterTuple, b: ParameterTuple): ParameterTuple | undefined {
   const out = a.slice();

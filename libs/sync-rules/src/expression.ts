@@ -20,6 +20,8 @@ import type { DiagnosticReporter } from './sql-source';
 export interface EvalContext {
   row: SqliteRow;
   request: RequestContext | undefined;
+  /** The `SELECT *` output of `row`, computed once per row and shared by all queries. */
+  starData?: Record<string, SqliteValue> | undefined;
 }
 
 export type Evaluator = (ctx: EvalContext) => SqliteValue;

@@ -20,24 +20,26 @@ export function jsonToSqlite(value: LosslessJson | undefined): SqliteValue {
   }
 }
 
-// Rows often read several keys of the same JSON column; remembering the last parse avoids
-// re-parsing the same text for each `->>` in one row.
-let lastText: string | undefined;
-let lastParsed: LosslessJson | undefined;
+// Rows often read several keys of the same JSON columns, and many rows share JSON texts (tags,
+// settings): remember recent parses. Parsed values are never mutated, so sharing is safe.
+const PARSE_CACHE_SIZE = 64;
+const parseCache = new Map<string, LosslessJson | undefined>();
 
 /** Parses JSON text from a SQL value; undefined when the value is not valid JSON. */
 export function parseJsonValue(value: SqliteValue): LosslessJson | undefined {
   const text = typeof value === 'string' ? value : castAsText(value);
   if (text === null) return undefined;
-  if (text === lastText) return lastParsed;
+  if (parseCache.has(text)) return parseCache.get(text);
   let parsed: LosslessJson | undefined;
   try {
     parsed = parseJsonLossless(text);
   } catch {
     parsed = undefined;
   }
-  lastText = text;
-  lastParsed = parsed;
+  if (text.length <= 4096) {
+    if (parseCache.size >= PARSE_CACHE_SIZE) parseCache.clear();
+    parseCache.set(text, parsed);
+  }
   return parsed;
 }
 

@@ -18,115 +18,137 @@ const NUMBER = /-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
 
 /** Parses JSON; integer literals (no fraction, no exponent) become bigint, other numbers number. */
 export function parseJsonLossless(text: string): LosslessJson {
-  let pos = 0;
-  const skipSpace = (): void => {
+  const parser = new LosslessParser(text);
+  const value = parser.value();
+  parser.skipSpace();
+  if (parser.pos < text.length) parser.fail('Unexpected trailing text');
+  return value;
+}
+
+// A class rather than nested closures: parsing runs per row, and per-call closures cost.
+class LosslessParser {
+  pos = 0;
+  constructor(private readonly text: string) {}
+
+  fail(message: string): never {
+    throw new JsonSyntaxError(message, this.pos);
+  }
+
+  skipSpace(): void {
+    const text = this.text;
+    let pos = this.pos;
     while (pos < text.length) {
       const c = text.charCodeAt(pos);
       if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) pos++;
       else break;
     }
-  };
-  const fail = (message: string): never => {
-    throw new JsonSyntaxError(message, pos);
-  };
-  const parseString = (): string => {
-    const start = ++pos;
-    let simpleEnd = start;
-    while (simpleEnd < text.length) {
-      const c = text.charCodeAt(simpleEnd);
+    this.pos = pos;
+  }
+
+  string(): string {
+    const text = this.text;
+    const start = ++this.pos;
+    let end = start;
+    while (end < text.length) {
+      const c = text.charCodeAt(end);
       if (c === 0x22 || c === 0x5c || c < 0x20) break;
-      simpleEnd++;
+      end++;
     }
-    if (text.charCodeAt(simpleEnd) === 0x22) {
-      pos = simpleEnd + 1;
-      return text.slice(start, simpleEnd);
+    if (text.charCodeAt(end) === 0x22) {
+      this.pos = end + 1;
+      return text.slice(start, end);
     }
     // Strings with escapes go through the platform parser, which implements every escape exactly.
-    let end = simpleEnd;
     while (end < text.length && text.charCodeAt(end) !== 0x22) {
       if (text.charCodeAt(end) === 0x5c) end++;
       end++;
     }
-    if (end >= text.length) fail('Unterminated string');
-    pos = end + 1;
+    if (end >= text.length) this.fail('Unterminated string');
+    this.pos = end + 1;
     try {
       return JSON.parse(text.slice(start - 1, end + 1)) as string;
     } catch {
-      return fail('Invalid string');
+      return this.fail('Invalid string');
     }
-  };
-  const parseValue = (): LosslessJson => {
-    skipSpace();
-    const c = text[pos];
-    if (c === '{') {
-      pos++;
-      const result: Record<string, LosslessJson> = {};
-      skipSpace();
-      if (text[pos] === '}') {
-        pos++;
-        return result;
-      }
-      for (;;) {
-        skipSpace();
-        if (text[pos] !== '"') fail('Expected a property name');
-        const key = parseString();
-        skipSpace();
-        if (text[pos] !== ':') fail("Expected ':'");
-        pos++;
-        result[key] = parseValue();
-        skipSpace();
-        if (text[pos] === ',') pos++;
-        else if (text[pos] === '}') {
-          pos++;
-          return result;
-        } else fail("Expected ',' or '}'");
-      }
-    }
-    if (c === '[') {
-      pos++;
-      const result: LosslessJson[] = [];
-      skipSpace();
-      if (text[pos] === ']') {
-        pos++;
-        return result;
-      }
-      for (;;) {
-        result.push(parseValue());
-        skipSpace();
-        if (text[pos] === ',') pos++;
-        else if (text[pos] === ']') {
-          pos++;
-          return result;
-        } else fail("Expected ',' or ']'");
-      }
-    }
-    if (c === '"') return parseString();
-    if (text.startsWith('true', pos)) {
-      pos += 4;
+  }
+
+  value(): LosslessJson {
+    this.skipSpace();
+    const text = this.text;
+    const c = text.charCodeAt(this.pos);
+    if (c === 0x7b /* { */) return this.object();
+    if (c === 0x5b /* [ */) return this.array();
+    if (c === 0x22 /* " */) return this.string();
+    if (text.startsWith('true', this.pos)) {
+      this.pos += 4;
       return true;
     }
-    if (text.startsWith('false', pos)) {
-      pos += 5;
+    if (text.startsWith('false', this.pos)) {
+      this.pos += 5;
       return false;
     }
-    if (text.startsWith('null', pos)) {
-      pos += 4;
+    if (text.startsWith('null', this.pos)) {
+      this.pos += 4;
       return null;
     }
-    NUMBER.lastIndex = pos;
+    NUMBER.lastIndex = this.pos;
     const match = NUMBER.exec(text);
-    if (!match) return fail('Unexpected token');
-    pos += match[0].length;
+    if (!match) return this.fail('Unexpected token');
+    this.pos += match[0].length;
     if (match[1] === undefined && match[2] === undefined) {
       const small = Number(match[0]);
       return Number.isSafeInteger(small) ? BigInt(small) : BigInt(match[0]);
     }
     return Number(match[0]);
-  };
-  const value = parseValue();
-  skipSpace();
-  if (pos < text.length) fail('Unexpected trailing text');
-  return value;
+  }
+
+  private object(): LosslessJson {
+    this.pos++;
+    const result: Record<string, LosslessJson> = {};
+    this.skipSpace();
+    if (this.text[this.pos] === '}') {
+      this.pos++;
+      return result;
+    }
+    for (;;) {
+      this.skipSpace();
+      if (this.text[this.pos] !== '"') this.fail('Expected a property name');
+      const key = this.string();
+      this.skipSpace();
+      if (this.text[this.pos] !== ':') this.fail("Expected ':'");
+      this.pos++;
+      result[key] = this.value();
+      this.skipSpace();
+      const next = this.text[this.pos];
+      this.pos++;
+      if (next === '}') return result;
+      if (next !== ',') {
+        this.pos--;
+        this.fail("Expected ',' or '}'");
+      }
+    }
+  }
+
+  private array(): LosslessJson {
+    this.pos++;
+    const result: LosslessJson[] = [];
+    this.skipSpace();
+    if (this.text[this.pos] === ']') {
+      this.pos++;
+      return result;
+    }
+    for (;;) {
+      result.push(this.value());
+      this.skipSpace();
+      const next = this.text[this.pos];
+      this.pos++;
+      if (next === ']') return result;
+      if (next !== ',') {
+        this.pos--;
+        this.fail("Expected ',' or ']'");
+      }
+    }
+  }
 }
 
 /** Serializes like JSON.stringify, but bigints become exact integers and Uint8Arrays are omitted. */

@@ -74,6 +74,6 @@ export class SqlSource {
 function syntaxMessage(message: string): string {
   const line =
     message.split('\n').find((l) => l.startsWith('Unexpected')) ?? message.split('\n')[0] ?? message;
-  const cut = line.indexOf('. Instead');
-  return `Syntax error: ${(cut >= 0 ? line.slice(0, cut) : line).trim()}`;
+  const token = /^Unexpected \S+ token: "[^"]*"/.exec(line);
+  return `Syntax error: ${token ? token[0] : line.replace(/\..*$/, '').trim()}`;
 }

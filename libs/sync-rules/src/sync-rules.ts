@@ -59,9 +59,27 @@ export interface BucketDefinition {
 }
 
 interface MatchedDataQuery {
-  definition: BucketDefinition;
   query: CompiledDataQuery;
   outputTable: string;
+  /** Bucket name for parameter tuples; memoised because the same owners/lists recur across rows. */
+  bucketName: (tuple: readonly SqliteJsonValue[]) => string;
+}
+
+const NAME_CACHE_LIMIT = 10_000;
+
+function bucketNamer(name: string): (tuple: readonly SqliteJsonValue[]) => string {
+  const single = new Map<SqliteJsonValue, string>();
+  return (tuple) => {
+    if (tuple.length !== 1) return serializeBucketName(name, tuple);
+    const value = tuple[0] ?? null;
+    let bucket = single.get(value);
+    if (bucket === undefined) {
+      bucket = serializeBucketName(name, tuple);
+      if (single.size >= NAME_CACHE_LIMIT) single.clear();
+      single.set(value, bucket);
+    }
+    return bucket;
+  };
 }
 
 export class SyncRules {
@@ -84,16 +102,18 @@ export class SyncRules {
     if (matched.length === 0) return ops;
     const ctx = this.ctx;
     ctx.row = row;
-    for (const { definition, query, outputTable } of matched) {
+    ctx.starData = undefined;
+    for (let i = 0; i < matched.length; i++) {
+      const { query, outputTable, bucketName } = matched[i]!;
       const tuples = query.bucketParameters(ctx);
       if (tuples.length === 0) continue;
       const data = query.outputRow(ctx);
       const id = data['id'] as string;
-      const name = definition.bucketPrefix + definition.name;
-      for (const tuple of tuples)
-        ops.push({ bucket: serializeBucketName(name, tuple), outputTable, id, data });
+      for (let j = 0; j < tuples.length; j++)
+        ops.push({ bucket: bucketName(tuples[j]!), outputTable, id, data });
     }
     ctx.row = {};
+    ctx.starData = undefined;
     return ops;
   }
 
@@ -162,13 +182,26 @@ export class SyncRules {
       matched = [];
       for (const definition of this.definitions) {
         for (const query of definition.dataQueries) {
-          if (query.matchesTable(source))
-            matched.push({ definition, query, outputTable: query.alias ?? source.name });
+          if (query.matchesTable(source)) {
+            matched.push({
+              query,
+              outputTable: query.alias ?? source.name,
+              bucketName: this.namers.get(definition) ?? this.namerFor(definition),
+            });
+          }
         }
       }
       this.dataByTable.set(table, matched);
     }
     return matched;
+  }
+
+  private readonly namers = new Map<BucketDefinition, (tuple: readonly SqliteJsonValue[]) => string>();
+
+  private namerFor(definition: BucketDefinition): (tuple: readonly SqliteJsonValue[]) => string {
+    const namer = bucketNamer(definition.bucketPrefix + definition.name);
+    this.namers.set(definition, namer);
+    return namer;
   }
 
   private parameterQueriesFor(table: string): CompiledParameterQuery[] {
