@@ -10,3 +10,4 @@ export { StackError, PortInUseError, MissingToolError, DownloadError, ReadinessT
 export { parseJavaMajor } from './java';
 export { isPortFree } from './ports';
 export { repoRoot } from './paths';
+export { waitForTopics } from './topics';

@@ -2,5 +2,6 @@
 export { getTestStack, uniqueName, type TestStack } from './test-stack';
 export { providerFor, externalEndpoints, EXTERNAL_VARS, type StackKind, type StackProvider, type ProvidedStack } from './providers';
 export { CONTAINER_IMAGES } from './containers';
-export { testKafka, createTopic, readUntil, waitForTopics, type ReadRecord } from './kafka';
+export { testKafka, createTopic, readUntil, type ReadRecord } from './kafka';
+export { waitForTopics } from '@syncline/stack';
 export { startCapture, type CdcCapture, type CaptureOptions } from './cdc';

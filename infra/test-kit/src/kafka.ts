@@ -2,6 +2,7 @@
 // auto-create), and reading topics from the beginning until a condition holds.
 import { Kafka, logLevel, type IHeaders, type KafkaMessage } from 'kafkajs';
 import { randomBytes } from 'node:crypto';
+import { waitForTopics } from '@syncline/stack';
 
 export function testKafka(brokers: readonly string[], clientId = 'syncline-test'): Kafka {
   return new Kafka({ clientId, brokers: [...brokers], logLevel: logLevel.NOTHING });
@@ -30,24 +31,6 @@ function toRecord(topic: string, partition: number, m: KafkaMessage): ReadRecord
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(m.headers ?? ({} as IHeaders))) headers[k] = v === undefined ? '' : String(v);
   return { topic, partition, offset: m.offset, key: m.key ? m.key.toString('utf8') : null, value: m.value ? m.value.toString('utf8') : null, headers };
-}
-
-/** Waits until every topic exists (Debezium creates a topic when it first writes to it). */
-export async function waitForTopics(kafka: Kafka, topics: readonly string[], timeoutMs = 60000): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const existing = new Set(await admin.listTopics());
-      const missing = topics.filter((t) => !existing.has(t));
-      if (missing.length === 0) return;
-      if (Date.now() > deadline) throw new Error(`topics never appeared within ${timeoutMs} ms: ${missing.join(', ')}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  } finally {
-    await admin.disconnect();
-  }
 }
 
 /**

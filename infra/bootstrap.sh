@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs what a fresh machine lacks for Syncline: Debian packages (Postgres server, Redis,
+# Maven, a JDK, docker-compose for the compose-file check) and the npm dependencies.
+# Idempotent and quick when everything is present; `npm run setup`, `npm test` and
+# `npm run demo` all start with it. The Kafka/Debezium/Apicurio jars are fetched from Maven
+# Central by the first `syncline stack up`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '[setup] %s\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@";
+  elif command -v sudo >/dev/null 2>&1; then sudo "$@";
+  else say "need root to run: $*"; say "run this script as root or install the packages yourself"; exit 1; fi
+}
+
+missing=()
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v mvn >/dev/null 2>&1 || missing+=(maven)
+command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jdk-headless)
+command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
+command -v runuser >/dev/null 2>&1 || missing+=(util-linux)
+
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing Debian packages: ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Apicurio Registry 3.3 needs Java 21+. Debian 12 has no JDK 21 package; these machines carry
+# Temurin 25 under /usr/lib/jvm. `syncline stack up` finds it; say so early if there is none.
+java_ok=0
+for j in ${SYNCLINE_REGISTRY_JAVA_HOME:+$SYNCLINE_REGISTRY_JAVA_HOME/bin/java} /usr/lib/jvm/*/bin/java java; do
+  [ -x "$j" ] || command -v "$j" >/dev/null 2>&1 || continue
+  v=$("$j" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1)
+  if [ -n "$v" ] && [ "$v" -ge 21 ]; then java_ok=1; break; fi
+done
+if [ "$java_ok" -ne 1 ]; then
+  say "warning: no Java 21+ found for Apicurio Registry 3.3; install one under /usr/lib/jvm or set SYNCLINE_REGISTRY_JAVA_HOME"
+fi
+
+# npm dependencies: install when node_modules is missing or older than the lock file.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm dependencies (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
