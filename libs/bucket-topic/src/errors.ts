@@ -1,0 +1,88 @@
+// Error classes of the bucket topic, one per thing that can be wrong, each saying what to fix.
+import type { BucketOpRecord } from './record';
+
+export class BucketTopicError extends Error {
+  override readonly name: string = 'BucketTopicError';
+}
+
+/** The writer was given an op that breaks the record's invariants (an evaluator bug). */
+export class BucketOpRecordError extends BucketTopicError {
+  override readonly name = 'BucketOpRecordError';
+  constructor(
+    readonly op: BucketOpRecord,
+    reason: string,
+  ) {
+    super(
+      `invalid bucket op ${String(op.opId)} in ${op.bucket} (${op.objectType}/${op.objectId}): ${reason}`,
+    );
+  }
+}
+
+/** A record key that is not the `[bucket, objectType, objectId, subkey]` JSON array. */
+export class BucketOpKeyError extends BucketTopicError {
+  override readonly name = 'BucketOpKeyError';
+  constructor(
+    readonly key: string,
+    reason: string,
+  ) {
+    super(`invalid bucket topic key ${JSON.stringify(key)}: ${reason}`);
+  }
+}
+
+/** Bad writer configuration, named by field. */
+export class BucketTopicConfigError extends BucketTopicError {
+  override readonly name = 'BucketTopicConfigError';
+}
+
+/**
+ * The topic exists but cannot be used as this writer's bucket topic: a different partition count
+ * would move buckets to other partitions, and a non-compacted topic would grow forever.
+ */
+export class BucketTopicMismatchError extends BucketTopicError {
+  override readonly name = 'BucketTopicMismatchError';
+  constructor(
+    readonly topic: string,
+    problem: string,
+  ) {
+    super(
+      `bucket topic ${topic} exists but ${problem}; bucket topics are per rules version, so deploy ` +
+        `under a new rules version (new topic) or delete the topic and write it again`,
+    );
+  }
+}
+
+/** A record on a bucket topic that does not decode to a bucket op; says where it is. */
+export class BucketRecordDecodeError extends BucketTopicError {
+  override readonly name = 'BucketRecordDecodeError';
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    readonly offset: string,
+    reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`bad bucket op at ${topic}[${partition}]@${offset}: ${reason}`, options);
+  }
+}
+
+/**
+ * Two different ops with the same op_id for the same row: op ids must be identical only for
+ * identical ops (replays), so this means the writer broke the consistency model.
+ */
+export class BucketOpConflictError extends BucketTopicError {
+  override readonly name = 'BucketOpConflictError';
+  constructor(
+    readonly held: BucketOpRecord,
+    readonly incoming: BucketOpRecord,
+  ) {
+    super(
+      `op ${String(incoming.opId)} for ${incoming.bucket} ${incoming.objectType}/${incoming.objectId}/${incoming.subkey} ` +
+        `arrived twice with different contents (${incoming.op} vs ${held.op}); op ids must not be reused`,
+    );
+  }
+}
+
+/** Reading a topic to its end offsets did not finish in time; says how far it got. */
+export class BucketTopicReadTimeoutError extends BucketTopicError {
+  override readonly name = 'BucketTopicReadTimeoutError';
+}
