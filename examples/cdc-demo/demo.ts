@@ -22,7 +22,11 @@ async function main(): Promise<void> {
 
   const kafka = new Kafka({ brokers: [...e.kafkaBrokers], logLevel: logLevel.NOTHING });
   const consumer = kafka.consumer({ groupId: `demo-${randomUUID()}` });
-  const topics = [`${e.topicPrefix}.public.lists`, `${e.topicPrefix}.public.todos`, `${e.topicPrefix}.transaction`];
+  const topics = [
+    `${e.topicPrefix}.public.lists`,
+    `${e.topicPrefix}.public.todos`,
+    `${e.topicPrefix}.transaction`,
+  ];
   await waitForTopics(kafka, topics);
   await consumer.connect();
   await consumer.subscribe({ topics, fromBeginning: true });
@@ -37,7 +41,10 @@ async function main(): Promise<void> {
     }
   };
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the transaction did not arrive within 60 s; see `syncline stack status`')), 60000);
+    const timer = setTimeout(
+      () => reject(new Error('the transaction did not arrive within 60 s; see `syncline stack status`')),
+      60000,
+    );
     void consumer.run({
       eachMessage: async ({ topic, message }) => {
         if (!message.value) return;
@@ -45,11 +52,15 @@ async function main(): Promise<void> {
         const txId = String(p.transaction?.id ?? p.id ?? '').split(':')[0];
         if (txId !== xid) return;
         if (topic.endsWith('.transaction')) {
-          process.stdout.write(`  ${topic}  ${p.status}${p.status === 'END' ? ` event_count=${p.event_count}` : ''}\n`);
+          process.stdout.write(
+            `  ${topic}  ${p.status}${p.status === 'END' ? ` event_count=${p.event_count}` : ''}\n`,
+          );
           if (p.status === 'END') expected = Number(p.event_count);
         } else {
           seen++;
-          process.stdout.write(`  ${topic}  op=${p.op} total_order=${p.transaction.total_order} after=${JSON.stringify(p.after)}\n`);
+          process.stdout.write(
+            `  ${topic}  op=${p.op} total_order=${p.transaction.total_order} after=${JSON.stringify(p.after)}\n`,
+          );
         }
         finishIfComplete(resolve, timer);
       },

@@ -20,5 +20,8 @@ export function renderComposeConnector(root: string): string {
 
 if (require.main === module) {
   const root = repoRoot();
-  fs.writeFileSync(path.join(root, 'infra', 'compose', 'debezium-postgres.json'), renderComposeConnector(root));
+  fs.writeFileSync(
+    path.join(root, 'infra', 'compose', 'debezium-postgres.json'),
+    renderComposeConnector(root),
+  );
 }

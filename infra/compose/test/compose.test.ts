@@ -10,13 +10,16 @@ const root = repoRoot();
 const composeFile = path.join(root, 'docker-compose.yml');
 const hasCompose = spawnSync('docker-compose', ['version'], { stdio: 'ignore' }).status === 0;
 if (!hasCompose) {
-  process.stderr.write('SKIPPING docker-compose config check: docker-compose is not installed (apt-get install docker-compose)\n');
+  process.stderr.write(
+    'SKIPPING docker-compose config check: docker-compose is not installed (apt-get install docker-compose)\n',
+  );
 }
 
 describe('docker-compose.yml', () => {
   (hasCompose ? it : it.skip)('passes `docker-compose config`', () => {
     const out = execFileSync('docker-compose', ['-f', composeFile, 'config'], { encoding: 'utf8' });
-    for (const service of ['postgres:', 'redis:', 'kafka:', 'connect:', 'registry:', 'connector-init:']) expect(out).toContain(service);
+    for (const service of ['postgres:', 'redis:', 'kafka:', 'connect:', 'registry:', 'connector-init:'])
+      expect(out).toContain(service);
   });
 
   it('registers exactly the connector template rendered for the compose network', () => {

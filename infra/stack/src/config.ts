@@ -66,7 +66,10 @@ export function loadStackConfig(env: NodeJS.ProcessEnv, rootDir: string): StackC
   const parsed = stackEnvSchema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new StackConfigError(`invalid stack configuration: ${problems}`, 'fix or unset the variables named above');
+    throw new StackConfigError(
+      `invalid stack configuration: ${problems}`,
+      'fix or unset the variables named above',
+    );
   }
   const e = parsed.data;
   const ports = {
@@ -82,7 +85,10 @@ export function loadStackConfig(env: NodeJS.ProcessEnv, rootDir: string): StackC
   for (const [name, p] of Object.entries(ports)) {
     const other = seen.get(p);
     if (other) {
-      throw new StackConfigError(`ports of ${other} and ${name} are both ${p}`, 'give every component its own port');
+      throw new StackConfigError(
+        `ports of ${other} and ${name} are both ${p}`,
+        'give every component its own port',
+      );
     }
     seen.set(p, name);
   }
@@ -95,7 +101,11 @@ export function loadStackConfig(env: NodeJS.ProcessEnv, rootDir: string): StackC
     pgDatabase: e.SYNCLINE_PG_DATABASE,
     cdcSchemas: e.SYNCLINE_CDC_SCHEMAS.split(','),
     tablePartitions: e.SYNCLINE_TABLE_PARTITIONS,
-    heaps: { kafka: e.SYNCLINE_KAFKA_HEAP, connect: e.SYNCLINE_CONNECT_HEAP, registry: e.SYNCLINE_REGISTRY_HEAP },
+    heaps: {
+      kafka: e.SYNCLINE_KAFKA_HEAP,
+      connect: e.SYNCLINE_CONNECT_HEAP,
+      registry: e.SYNCLINE_REGISTRY_HEAP,
+    },
     registryJavaHome: e.SYNCLINE_REGISTRY_JAVA_HOME,
     readyTimeoutMs: e.SYNCLINE_READY_TIMEOUT_S * 1000,
   };

@@ -46,7 +46,11 @@ export function renderConnectorConfig(template: string, p: ConnectorParams): Rec
     if (key.startsWith('$')) continue;
     out[key] = value.replace(/\$\{(\w+)\}/g, (_m, name: string) => {
       const v = values[name];
-      if (v === undefined) throw new StackError(`unknown placeholder \${${name}} in the connector template`, 'fix infra/stack/config/debezium-postgres.json');
+      if (v === undefined)
+        throw new StackError(
+          `unknown placeholder \${${name}} in the connector template`,
+          'fix infra/stack/config/debezium-postgres.json',
+        );
       return v;
     });
   }
@@ -62,7 +66,10 @@ interface ConnectorStatus {
   tasks?: Array<{ id: number; state: string; trace?: string }>;
 }
 
-export async function connectorStatus(connectUrl: string, name: string): Promise<ConnectorStatus | undefined> {
+export async function connectorStatus(
+  connectUrl: string,
+  name: string,
+): Promise<ConnectorStatus | undefined> {
   const res = await httpGet(`${connectUrl}/connectors/${encodeURIComponent(name)}/status`);
   if (res.status === 404) return undefined;
   if (res.status !== 200) throw new Error(`GET status answered ${res.status}: ${res.body}`);
@@ -70,14 +77,23 @@ export async function connectorStatus(connectUrl: string, name: string): Promise
 }
 
 export function isRunning(s: ConnectorStatus | undefined): boolean {
-  return s?.connector?.state === 'RUNNING' && (s.tasks?.length ?? 0) > 0 && s.tasks!.every((t) => t.state === 'RUNNING');
+  return (
+    s?.connector?.state === 'RUNNING' &&
+    (s.tasks?.length ?? 0) > 0 &&
+    s.tasks!.every((t) => t.state === 'RUNNING')
+  );
 }
 
 /**
  * Creates or updates the connector (PUT is idempotent), then waits until the connector and
  * its task run and the replication slot is active, i.e. changes committed from now on are captured.
  */
-export async function registerConnector(connectUrl: string, params: ConnectorParams, config: Record<string, string>, timeoutMs: number): Promise<void> {
+export async function registerConnector(
+  connectUrl: string,
+  params: ConnectorParams,
+  config: Record<string, string>,
+  timeoutMs: number,
+): Promise<void> {
   const res = await fetch(`${connectUrl}/connectors/${encodeURIComponent(params.name)}/config`, {
     method: 'PUT',
     headers: { 'content-type': 'application/json' },
@@ -85,27 +101,43 @@ export async function registerConnector(connectUrl: string, params: ConnectorPar
     signal: AbortSignal.timeout(30000),
   });
   if (res.status !== 200 && res.status !== 201) {
-    throw new ConnectorFailedError(`Kafka Connect rejected connector ${params.name} (${res.status}): ${await res.text()}`, 'check the connector template and the Connect log');
+    throw new ConnectorFailedError(
+      `Kafka Connect rejected connector ${params.name} (${res.status}): ${await res.text()}`,
+      'check the connector template and the Connect log',
+    );
   }
   await waitUntil(
     async () => {
       const s = await connectorStatus(connectUrl, params.name);
       const failed = [s?.connector, ...(s?.tasks ?? [])].find((x) => x?.state === 'FAILED');
       if (failed) {
-        throw new ConnectorFailedError(`connector ${params.name} FAILED: ${(failed.trace ?? '').split('\n').slice(0, 3).join(' ')}`, 'see the Connect log; `syncline stack status` shows its path');
+        throw new ConnectorFailedError(
+          `connector ${params.name} FAILED: ${(failed.trace ?? '').split('\n').slice(0, 3).join(' ')}`,
+          'see the Connect log; `syncline stack status` shows its path',
+        );
       }
       return isRunning(s);
     },
-    { what: `Debezium connector ${params.name}`, timeoutMs, isFatal: (err) => err instanceof ConnectorFailedError },
+    {
+      what: `Debezium connector ${params.name}`,
+      timeoutMs,
+      isFatal: (err) => err instanceof ConnectorFailedError,
+    },
   );
-  await waitUntil(() => slotActive(params.pgUrl, params.slotName), { what: `replication slot ${params.slotName}`, timeoutMs });
+  await waitUntil(() => slotActive(params.pgUrl, params.slotName), {
+    what: `replication slot ${params.slotName}`,
+    timeoutMs,
+  });
 }
 
 async function slotActive(pgUrl: string, slot: string): Promise<boolean> {
   const client = new Client({ connectionString: pgUrl, connectionTimeoutMillis: 3000 });
   await client.connect();
   try {
-    const { rows } = await client.query<{ active: boolean }>('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [slot]);
+    const { rows } = await client.query<{ active: boolean }>(
+      'SELECT active FROM pg_replication_slots WHERE slot_name = $1',
+      [slot],
+    );
     return rows[0]?.active === true;
   } finally {
     await client.end();
@@ -113,16 +145,33 @@ async function slotActive(pgUrl: string, slot: string): Promise<boolean> {
 }
 
 /** Deletes the connector, then its slot (which would otherwise hold WAL forever) and publication. */
-export async function removeConnector(connectUrl: string, params: Pick<ConnectorParams, 'name' | 'pgUrl' | 'slotName' | 'publicationName'>): Promise<void> {
-  await fetch(`${connectUrl}/connectors/${encodeURIComponent(params.name)}`, { method: 'DELETE', signal: AbortSignal.timeout(30000) });
+export async function removeConnector(
+  connectUrl: string,
+  params: Pick<ConnectorParams, 'name' | 'pgUrl' | 'slotName' | 'publicationName'>,
+): Promise<void> {
+  await fetch(`${connectUrl}/connectors/${encodeURIComponent(params.name)}`, {
+    method: 'DELETE',
+    signal: AbortSignal.timeout(30000),
+  });
   const client = new Client({ connectionString: params.pgUrl, connectionTimeoutMillis: 3000 });
   await client.connect();
   try {
-    await waitUntil(async () => !(await client.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1 AND active', [params.slotName])).rowCount, {
-      what: `slot ${params.slotName} to be released`,
-      timeoutMs: 30000,
-    });
-    await client.query('SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1', [params.slotName]);
+    await waitUntil(
+      async () =>
+        !(
+          await client.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1 AND active', [
+            params.slotName,
+          ])
+        ).rowCount,
+      {
+        what: `slot ${params.slotName} to be released`,
+        timeoutMs: 30000,
+      },
+    );
+    await client.query(
+      'SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1',
+      [params.slotName],
+    );
     await client.query(`DROP PUBLICATION IF EXISTS ${quoteIdent(params.publicationName)}`);
   } finally {
     await client.end();

@@ -27,7 +27,9 @@ function pomPath(config: StackConfig): string {
 }
 
 function pomHash(config: StackConfig): string {
-  return createHash('sha256').update(fs.readFileSync(pomPath(config))).digest('hex');
+  return createHash('sha256')
+    .update(fs.readFileSync(pomPath(config)))
+    .digest('hex');
 }
 
 function markerPath(config: StackConfig): string {
@@ -50,7 +52,9 @@ export function downloadsAreCurrent(config: StackConfig): boolean {
 }
 
 /** Runs the Maven download when needed; returns where everything is. */
-export async function ensureDownloads(config: StackConfig): Promise<StackDownloads & { downloaded: boolean }> {
+export async function ensureDownloads(
+  config: StackConfig,
+): Promise<StackDownloads & { downloaded: boolean }> {
   if (downloadsAreCurrent(config)) return { ...layout(config), downloaded: false };
   try {
     await run('mvn', ['-v'], { timeoutMs: 60000 });

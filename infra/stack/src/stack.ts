@@ -11,15 +11,28 @@ import { connect } from './components/connect';
 import { registry } from './components/registry';
 import type { StackConfig } from './config';
 import { endpointsOf } from './config';
-import { connectorStatus, isRunning, loadConnectorConfig, registerConnector, type ConnectorParams } from './connector';
+import {
+  connectorStatus,
+  isRunning,
+  loadConnectorConfig,
+  registerConnector,
+  type ConnectorParams,
+} from './connector';
 import { ensureDownloads } from './downloads';
-import { findJava } from './java';
+import { bundledJdkHome, findJava } from './java';
 import { assertPortFree } from './ports';
 import { isAlive, stopProcessGroup } from './processes';
 import { processTreeRss, readState, writeState, type StackState } from './state';
 
 export const COMPONENTS: readonly Component[] = [postgres, redis, kafka, registry, connect];
-export const ALL_NAMES: readonly ComponentName[] = ['postgres', 'redis', 'kafka', 'registry', 'connect', 'connector'];
+export const ALL_NAMES: readonly ComponentName[] = [
+  'postgres',
+  'redis',
+  'kafka',
+  'registry',
+  'connect',
+  'connector',
+];
 
 export interface UpReporter {
   starting(name: ComponentName): void;
@@ -55,10 +68,14 @@ function makeContext(config: StackConfig, reporter: Pick<UpReporter, 'note'>): S
     jvm: () =>
       (jvm ??= (async () => {
         const java = await findJava(17, 'Kafka and Kafka Connect');
-        const registryJava = await findJava(21, 'Apicurio Registry 3.3', config.registryJavaHome);
+        const registryJava = await findJava(21, 'Apicurio Registry 3.3', {
+          explicitHome: config.registryJavaHome,
+          extraHomes: [bundledJdkHome(config.rootDir)],
+        });
         reporter.note('kafka', 'checking Maven downloads');
         const downloads = await ensureDownloads(config);
-        if (downloads.downloaded) reporter.note('kafka', 'downloaded Kafka, Debezium and Apicurio from Maven Central');
+        if (downloads.downloaded)
+          reporter.note('kafka', 'downloaded Kafka, Debezium and Apicurio from Maven Central');
         return { downloads, java, registryJava };
       })()),
   };
@@ -86,7 +103,8 @@ export async function stackUp(config: StackConfig, reporter: UpReporter): Promis
   }
   // Check every port before starting anything, so a conflict costs no JVM start.
   for (const component of toStart) {
-    for (const { port, envVar } of component.ports(config)) await assertPortFree(component.name, port, envVar);
+    for (const { port, envVar } of component.ports(config))
+      await assertPortFree(component.name, port, envVar);
   }
 
   for (const component of toStart) await component.preflight(ctx);
@@ -98,7 +116,12 @@ export async function stackUp(config: StackConfig, reporter: UpReporter): Promis
     const t = Date.now();
     const running = await component.start(ctx);
     const ms = Date.now() - t;
-    state.components[name] = { pid: running.pid, startedAt: new Date().toISOString(), startMs: ms, detail: running.detail };
+    state.components[name] = {
+      pid: running.pid,
+      startedAt: new Date().toISOString(),
+      startMs: ms,
+      detail: running.detail,
+    };
     writeState(config, state);
     started.push(name);
     reporter.ready(name, ms, running.detail, false);
@@ -123,7 +146,12 @@ async function ensureConnector(config: StackConfig, reporter: UpReporter, state:
   reporter.starting('connector');
   const t = Date.now();
   // PUT is idempotent: re-applying the template also picks up template changes.
-  await registerConnector(connectUrl, params, loadConnectorConfig(config.rootDir, params), config.readyTimeoutMs);
+  await registerConnector(
+    connectUrl,
+    params,
+    loadConnectorConfig(config.rootDir, params),
+    config.readyTimeoutMs,
+  );
   const ms = Date.now() - t;
   const detail = `${params.name}: topics ${params.topicPrefix}.<schema>.<table>, slot ${params.slotName}`;
   state.components.connector = { startedAt: new Date().toISOString(), startMs: ms, detail };
@@ -166,12 +194,19 @@ export async function stackStatus(config: StackConfig): Promise<ComponentStatus[
     try {
       const s = await connectorStatus(endpointsOf(config).connectUrl, params.name);
       connectorHealthy = isRunning(s);
-      connectorDetail = s ? `${params.name}: connector ${s.connector?.state}, tasks ${(s.tasks ?? []).map((t) => t.state).join(',') || 'none'}` : `${params.name} not registered`;
+      connectorDetail = s
+        ? `${params.name}: connector ${s.connector?.state}, tasks ${(s.tasks ?? []).map((t) => t.state).join(',') || 'none'}`
+        : `${params.name} not registered`;
     } catch (err) {
       connectorDetail = (err as Error).message;
     }
   }
-  out.push({ name: 'connector', running: connectorHealthy, healthy: connectorHealthy, detail: connectorDetail });
+  out.push({
+    name: 'connector',
+    running: connectorHealthy,
+    healthy: connectorHealthy,
+    detail: connectorDetail,
+  });
   return out;
 }
 

@@ -3,7 +3,15 @@ import { endpointsAsShellExports, endpointsOf, loadStackConfig, StackConfigError
 describe('stack configuration', () => {
   it('uses documented defaults when no variable is set', () => {
     const c = loadStackConfig({}, '/repo');
-    expect(c.ports).toEqual({ postgres: 54329, redis: 63799, kafka: 19092, kafkaController: 19093, connect: 18083, registry: 18081, registryManagement: 19001 });
+    expect(c.ports).toEqual({
+      postgres: 54329,
+      redis: 63799,
+      kafka: 19092,
+      kafkaController: 19093,
+      connect: 18083,
+      registry: 18081,
+      registryManagement: 19001,
+    });
     expect(c.stateDir).toBe('/repo/.syncline/stack');
     expect(c.topicPrefix).toBe('syncline');
     expect(c.cdcSchemas).toEqual(['public']);
@@ -11,7 +19,15 @@ describe('stack configuration', () => {
   });
 
   it('reads ports, prefix and schemas from the environment', () => {
-    const c = loadStackConfig({ SYNCLINE_PG_PORT: '6000', SYNCLINE_TOPIC_PREFIX: 'app-1', SYNCLINE_CDC_SCHEMAS: 'public,sales', SYNCLINE_STACK_DIR: '/tmp/s' }, '/repo');
+    const c = loadStackConfig(
+      {
+        SYNCLINE_PG_PORT: '6000',
+        SYNCLINE_TOPIC_PREFIX: 'app-1',
+        SYNCLINE_CDC_SCHEMAS: 'public,sales',
+        SYNCLINE_STACK_DIR: '/tmp/s',
+      },
+      '/repo',
+    );
     expect(c.ports.postgres).toBe(6000);
     expect(c.topicPrefix).toBe('app-1');
     expect(c.cdcSchemas).toEqual(['public', 'sales']);
@@ -40,6 +56,8 @@ describe('stack configuration', () => {
       'export SCHEMA_REGISTRY_URL=http://127.0.0.1:18081/apis/ccompat/v7',
       'export TOPIC_PREFIX=syncline',
     ]);
-    expect(endpointsAsShellExports({ ...e, pgUrl: "postgres://u:p w'x@h/db" })[0]).toBe(`export PG_URL='postgres://u:p w'\\''x@h/db'`);
+    expect(endpointsAsShellExports({ ...e, pgUrl: "postgres://u:p w'x@h/db" })[0]).toBe(
+      `export PG_URL='postgres://u:p w'\\''x@h/db'`,
+    );
   });
 });

@@ -26,8 +26,12 @@ describe('Debezium connector template', () => {
     expect(config['schema.include.list']).toBe('public,sales');
     expect(config['topic.creation.default.partitions']).toBe('6');
     // The transaction-topic group matches exactly `<prefix>.transaction`, regex-escaped.
-    expect(new RegExp(`^${config['topic.creation.transactions.include']}$`).test('app-1.transaction')).toBe(true);
-    expect(new RegExp(`^${config['topic.creation.transactions.include']}$`).test('app-1Xtransaction')).toBe(false);
+    expect(new RegExp(`^${config['topic.creation.transactions.include']}$`).test('app-1.transaction')).toBe(
+      true,
+    );
+    expect(new RegExp(`^${config['topic.creation.transactions.include']}$`).test('app-1Xtransaction')).toBe(
+      false,
+    );
     expect(config['topic.creation.transactions.partitions']).toBe('1');
   });
 

@@ -27,12 +27,18 @@ describe('isPortFree', () => {
 
 describe('renderProperties', () => {
   it('writes key=value lines after a header', () => {
-    expect(renderProperties({ 'a.b': 1, c: 'x', d: false }, 'T').split('\n').slice(2)).toEqual(['a.b=1', 'c=x', 'd=false', '']);
+    expect(renderProperties({ 'a.b': 1, c: 'x', d: false }, 'T').split('\n').slice(2)).toEqual([
+      'a.b=1',
+      'c=x',
+      'd=false',
+      '',
+    ]);
   });
 });
 
 describe('assertLogicalWal', () => {
-  const fakeClient = (level: string) => ({ query: async () => ({ rows: [{ wal_level: level }] }) }) as unknown as import('pg').Client;
+  const fakeClient = (level: string) =>
+    ({ query: async () => ({ rows: [{ wal_level: level }] }) }) as unknown as import('pg').Client;
 
   it('accepts wal_level=logical', async () => {
     await expect(assertLogicalWal(fakeClient('logical'))).resolves.toBeUndefined();

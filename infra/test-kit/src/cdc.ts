@@ -1,7 +1,13 @@
 // A private Debezium capture per test: its own Postgres schema, connector, topic prefix,
 // replication slot and publication, removed again when the test ends.
 import { Client } from 'pg';
-import { loadConnectorConfig, registerConnector, removeConnector, repoRoot, type ConnectorParams } from '@syncline/stack';
+import {
+  loadConnectorConfig,
+  registerConnector,
+  removeConnector,
+  repoRoot,
+  type ConnectorParams,
+} from '@syncline/stack';
 import { getTestStack, uniqueName } from './test-stack';
 
 export interface CdcCapture {
@@ -44,7 +50,12 @@ export async function startCapture(opts: CaptureOptions): Promise<CdcCapture> {
     publicationName: `${name}_pub`,
     overrides: { 'snapshot.mode': 'no_data', ...(opts.overrides ?? {}) },
   };
-  await registerConnector(stack.endpoints.connectUrl, params, loadConnectorConfig(repoRoot(), params), 120000);
+  await registerConnector(
+    stack.endpoints.connectUrl,
+    params,
+    loadConnectorConfig(repoRoot(), params),
+    120000,
+  );
   return {
     name,
     schema: name,

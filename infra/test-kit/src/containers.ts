@@ -1,6 +1,12 @@
 // The same topology as docker-compose.yml, started with testcontainers for machines that run a
 // Docker engine. Images and settings mirror docker-compose.yml; keep the two in step.
-import { GenericContainer, Network, Wait, getContainerRuntimeClient, type StartedTestContainer } from 'testcontainers';
+import {
+  GenericContainer,
+  Network,
+  Wait,
+  getContainerRuntimeClient,
+  type StartedTestContainer,
+} from 'testcontainers';
 import type { StackEndpoints } from '@syncline/stack';
 import type { ProvidedStack } from './providers';
 
@@ -36,7 +42,15 @@ export async function startContainerStack(log: (line: string) => void): Promise<
   const pg = await track(
     new GenericContainer(CONTAINER_IMAGES.postgres)
       .withEnvironment({ POSTGRES_PASSWORD: 'syncline', POSTGRES_DB: 'syncline' })
-      .withCommand(['postgres', '-c', 'wal_level=logical', '-c', 'max_replication_slots=40', '-c', 'max_wal_senders=40'])
+      .withCommand([
+        'postgres',
+        '-c',
+        'wal_level=logical',
+        '-c',
+        'max_replication_slots=40',
+        '-c',
+        'max_wal_senders=40',
+      ])
       .withExposedPorts(5432)
       .withWaitStrategy(Wait.forLogMessage(/database system is ready to accept connections/, 2)),
     'postgres',
@@ -49,7 +63,8 @@ export async function startContainerStack(log: (line: string) => void): Promise<
         KAFKA_PROCESS_ROLES: 'broker,controller',
         KAFKA_LISTENERS: 'PLAINTEXT://:19092,CONTROLLER://:29093,PLAINTEXT_HOST://:9092',
         KAFKA_ADVERTISED_LISTENERS: 'PLAINTEXT://kafka:19092,PLAINTEXT_HOST://localhost:9092',
-        KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,PLAINTEXT_HOST:PLAINTEXT',
+        KAFKA_LISTENER_SECURITY_PROTOCOL_MAP:
+          'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,PLAINTEXT_HOST:PLAINTEXT',
         KAFKA_CONTROLLER_LISTENER_NAMES: 'CONTROLLER',
         KAFKA_CONTROLLER_QUORUM_VOTERS: '1@kafka:29093',
         KAFKA_INTER_BROKER_LISTENER_NAME: 'PLAINTEXT',
@@ -63,7 +78,12 @@ export async function startContainerStack(log: (line: string) => void): Promise<
       .withWaitStrategy(Wait.forLogMessage(/Kafka Server started/)),
     'kafka',
   );
-  const registry = await track(new GenericContainer(CONTAINER_IMAGES.registry).withExposedPorts(8080).withWaitStrategy(Wait.forHttp('/health/ready', 9000)), 'registry');
+  const registry = await track(
+    new GenericContainer(CONTAINER_IMAGES.registry)
+      .withExposedPorts(8080)
+      .withWaitStrategy(Wait.forHttp('/health/ready', 9000)),
+    'registry',
+  );
   const connect = await track(
     new GenericContainer(CONTAINER_IMAGES.connect)
       .withEnvironment({

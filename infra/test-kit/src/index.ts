@@ -1,6 +1,13 @@
 // Public surface of the test kit: the run's stack, unique names, Kafka and CDC helpers.
 export { getTestStack, uniqueName, type TestStack } from './test-stack';
-export { providerFor, externalEndpoints, EXTERNAL_VARS, type StackKind, type StackProvider, type ProvidedStack } from './providers';
+export {
+  providerFor,
+  externalEndpoints,
+  EXTERNAL_VARS,
+  type StackKind,
+  type StackProvider,
+  type ProvidedStack,
+} from './providers';
 export { CONTAINER_IMAGES } from './containers';
 export { testKafka, createTopic, readUntil, type ReadRecord } from './kafka';
 export { waitForTopics } from '@syncline/stack';

@@ -18,7 +18,11 @@ export default async function globalSetup(): Promise<void> {
   globalThis.__SYNCLINE_STACK__ = stack;
   const file = endpointsFile();
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const payload = JSON.stringify({ kind: stack.kind, endpoints: stack.endpoints, connectorPgUrl: stack.connectorPgUrl });
+  const payload = JSON.stringify({
+    kind: stack.kind,
+    endpoints: stack.endpoints,
+    connectorPgUrl: stack.connectorPgUrl,
+  });
   fs.writeFileSync(file, payload + '\n');
   process.env[ENDPOINTS_ENV] = payload;
   log(`stack ready in ${Date.now() - t0} ms`);

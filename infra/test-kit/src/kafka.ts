@@ -8,11 +8,19 @@ export function testKafka(brokers: readonly string[], clientId = 'syncline-test'
   return new Kafka({ clientId, brokers: [...brokers], logLevel: logLevel.NOTHING });
 }
 
-export async function createTopic(kafka: Kafka, topic: string, partitions: number, configEntries: Array<{ name: string; value: string }> = []): Promise<void> {
+export async function createTopic(
+  kafka: Kafka,
+  topic: string,
+  partitions: number,
+  configEntries: Array<{ name: string; value: string }> = [],
+): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1, configEntries }], waitForLeaders: true });
+    await admin.createTopics({
+      topics: [{ topic, numPartitions: partitions, replicationFactor: 1, configEntries }],
+      waitForLeaders: true,
+    });
   } finally {
     await admin.disconnect();
   }
@@ -29,8 +37,16 @@ export interface ReadRecord {
 
 function toRecord(topic: string, partition: number, m: KafkaMessage): ReadRecord {
   const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(m.headers ?? ({} as IHeaders))) headers[k] = v === undefined ? '' : String(v);
-  return { topic, partition, offset: m.offset, key: m.key ? m.key.toString('utf8') : null, value: m.value ? m.value.toString('utf8') : null, headers };
+  for (const [k, v] of Object.entries(m.headers ?? ({} as IHeaders)))
+    headers[k] = v === undefined ? '' : String(v);
+  return {
+    topic,
+    partition,
+    offset: m.offset,
+    key: m.key ? m.key.toString('utf8') : null,
+    value: m.value ? m.value.toString('utf8') : null,
+    headers,
+  };
 }
 
 /**
@@ -43,7 +59,10 @@ export async function readUntil(
   done: (records: readonly ReadRecord[]) => boolean,
   timeoutMs = 60000,
 ): Promise<ReadRecord[]> {
-  const consumer = kafka.consumer({ groupId: `test-reader-${randomBytes(4).toString('hex')}`, maxWaitTimeInMs: 200 });
+  const consumer = kafka.consumer({
+    groupId: `test-reader-${randomBytes(4).toString('hex')}`,
+    maxWaitTimeInMs: 200,
+  });
   const records: ReadRecord[] = [];
   await waitForTopics(kafka, topics, timeoutMs);
   await consumer.connect();
@@ -52,7 +71,11 @@ export async function readUntil(
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         const seen = records.map((r) => `${r.topic}[${r.partition}]@${r.offset}`).join(', ');
-        reject(new Error(`condition not met after ${timeoutMs} ms on ${topics.join(', ')}; read ${records.length}: ${seen}`));
+        reject(
+          new Error(
+            `condition not met after ${timeoutMs} ms on ${topics.join(', ')}; read ${records.length}: ${seen}`,
+          ),
+        );
       }, timeoutMs);
       consumer
         .run({

@@ -1,7 +1,14 @@
 // Three ways to get a stack behind one interface: `local` (the processes `syncline stack up`
 // runs; the default), `containers` (testcontainers, when a Docker engine runs) and `external`
 // (endpoints from the environment, as a platform team's CI would provide them).
-import { endpointsOf, loadStackConfig, repoRoot, stackDown, stackUp, type StackEndpoints } from '@syncline/stack';
+import {
+  endpointsOf,
+  loadStackConfig,
+  repoRoot,
+  stackDown,
+  stackUp,
+  type StackEndpoints,
+} from '@syncline/stack';
 import { startContainerStack } from './containers';
 
 export type StackKind = 'local' | 'containers' | 'external';
@@ -36,19 +43,28 @@ export const localProvider: StackProvider = {
       connectorPgUrl: endpointsOf(config).pgUrl,
       async release() {
         // Only a stack this run started is stopped; a developer's running stack stays up.
-        if (startedHere.length > 0 && process.env.SYNCLINE_TEST_KEEP_STACK !== '1') await stackDown(config, { purge: false });
+        if (startedHere.length > 0 && process.env.SYNCLINE_TEST_KEEP_STACK !== '1')
+          await stackDown(config, { purge: false });
       },
     };
   },
 };
 
 /** Variables a platform team sets to run the suite against its own infrastructure. */
-export const EXTERNAL_VARS = ['PG_URL', 'KAFKA_BROKERS', 'REDIS_URL', 'CONNECT_URL', 'SCHEMA_REGISTRY_URL'] as const;
+export const EXTERNAL_VARS = [
+  'PG_URL',
+  'KAFKA_BROKERS',
+  'REDIS_URL',
+  'CONNECT_URL',
+  'SCHEMA_REGISTRY_URL',
+] as const;
 
 export function externalEndpoints(env: NodeJS.ProcessEnv): StackEndpoints {
   const missing = EXTERNAL_VARS.filter((v) => !env[v]);
   if (missing.length) {
-    throw new Error(`SYNCLINE_TEST_STACK=external needs ${missing.join(', ')} (the names \`syncline stack env\` prints)`);
+    throw new Error(
+      `SYNCLINE_TEST_STACK=external needs ${missing.join(', ')} (the names \`syncline stack env\` prints)`,
+    );
   }
   return {
     pgUrl: env.PG_URL as string,
@@ -64,7 +80,12 @@ export const externalProvider: StackProvider = {
   kind: 'external',
   async acquire() {
     const endpoints = externalEndpoints(process.env);
-    return { kind: 'external', endpoints, connectorPgUrl: process.env.CONNECT_PG_URL ?? endpoints.pgUrl, release: async () => undefined };
+    return {
+      kind: 'external',
+      endpoints,
+      connectorPgUrl: process.env.CONNECT_PG_URL ?? endpoints.pgUrl,
+      release: async () => undefined,
+    };
   },
 };
 
@@ -75,7 +96,11 @@ export const containersProvider: StackProvider = {
 
 export function providerFor(env: NodeJS.ProcessEnv): StackProvider {
   const kind = env.SYNCLINE_TEST_STACK ?? 'local';
-  const providers: Record<StackKind, StackProvider> = { local: localProvider, containers: containersProvider, external: externalProvider };
+  const providers: Record<StackKind, StackProvider> = {
+    local: localProvider,
+    containers: containersProvider,
+    external: externalProvider,
+  };
   const provider = providers[kind as StackKind];
   if (!provider) throw new Error(`SYNCLINE_TEST_STACK must be local, containers or external, not '${kind}'`);
   return provider;

@@ -18,8 +18,13 @@ export function endpointsFile(): string {
 }
 
 export function getTestStack(): TestStack {
-  const raw = process.env[ENDPOINTS_ENV] ?? (fs.existsSync(endpointsFile()) ? fs.readFileSync(endpointsFile(), 'utf8') : undefined);
-  if (!raw) throw new Error('no test stack: integration tests run under the jest `integration` project, whose global setup starts one');
+  const raw =
+    process.env[ENDPOINTS_ENV] ??
+    (fs.existsSync(endpointsFile()) ? fs.readFileSync(endpointsFile(), 'utf8') : undefined);
+  if (!raw)
+    throw new Error(
+      'no test stack: integration tests run under the jest `integration` project, whose global setup starts one',
+    );
   return JSON.parse(raw) as TestStack;
 }
 
@@ -28,6 +33,11 @@ export function getTestStack(): TestStack {
  * topic prefix, Postgres schema, slot name and Redis key prefix alike.
  */
 export function uniqueName(label: string): string {
-  const clean = label.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 20) || 't';
+  const clean =
+    label
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '_')
+      .replace(/^_+|_+$/g, '')
+      .slice(0, 20) || 't';
   return `t_${clean}_${randomBytes(4).toString('hex')}`;
 }

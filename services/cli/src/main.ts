@@ -7,7 +7,10 @@ import { runRulesCommand } from './commands/rules';
 type Command = (args: string[], io: CliIo) => Promise<number>;
 
 const commands: Record<string, { run: Command; summary: string }> = {
-  stack: { run: runStackCommand, summary: 'stack up|down|status|env  run the local Kafka/Debezium/Postgres/Redis stack' },
+  stack: {
+    run: runStackCommand,
+    summary: 'stack up|down|status|env  run the local Kafka/Debezium/Postgres/Redis stack',
+  },
   rules: { run: runRulesCommand, summary: 'rules validate|eval|buckets  check and try sync rules' },
 };
 

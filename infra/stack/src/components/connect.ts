@@ -12,7 +12,10 @@ import { httpGet, waitUntil } from '../readiness';
 
 export const POSTGRES_CONNECTOR_CLASS = 'io.debezium.connector.postgresql.PostgresConnector';
 
-export function workerProperties(c: StackConfig, pluginPath: string): Record<string, string | number | boolean> {
+export function workerProperties(
+  c: StackConfig,
+  pluginPath: string,
+): Record<string, string | number | boolean> {
   const group = `${c.topicPrefix}-connect`;
   return {
     'bootstrap.servers': `127.0.0.1:${c.ports.kafka}`,
@@ -62,7 +65,10 @@ export const connect: Component = {
     const dir = componentDir(c, 'connect');
     fs.mkdirSync(path.join(dir, 'logs'), { recursive: true });
     const propsFile = path.join(dir, 'worker.properties');
-    fs.writeFileSync(propsFile, renderProperties(workerProperties(c, downloads.connectPlugins), 'Kafka Connect distributed worker'));
+    fs.writeFileSync(
+      propsFile,
+      renderProperties(workerProperties(c, downloads.connectPlugins), 'Kafka Connect distributed worker'),
+    );
     const log = logFileOf(c, 'connect');
     const pid = await spawnDaemon({
       command: java.executable,
@@ -81,7 +87,8 @@ export const connect: Component = {
       what: 'Kafka Connect (GET /health and the Debezium plugin)',
       timeoutMs: c.readyTimeoutMs,
       check: () => {
-        if (!isAlive(pid)) throw new StackError(`Kafka Connect exited during start-up:\n${tailFile(log)}`, `see ${log}`);
+        if (!isAlive(pid))
+          throw new StackError(`Kafka Connect exited during start-up:\n${tailFile(log)}`, `see ${log}`);
       },
     });
     return { pid, detail: `http://127.0.0.1:${c.ports.connect} (Debezium postgres plugin loaded)` };
@@ -90,7 +97,10 @@ export const connect: Component = {
   async probe(ctx) {
     try {
       const h = await httpGet(`http://127.0.0.1:${ctx.config.ports.connect}/health`);
-      return { healthy: h.status === 200, detail: h.status === 200 ? 'GET /health 200' : `GET /health ${h.status}: ${h.body}` };
+      return {
+        healthy: h.status === 200,
+        detail: h.status === 200 ? 'GET /health 200' : `GET /health ${h.status}: ${h.body}`,
+      };
     } catch (err) {
       return { healthy: false, detail: (err as Error).message };
     }

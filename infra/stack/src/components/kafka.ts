@@ -61,7 +61,12 @@ function javaArgs(ctx: { config: StackConfig }, libs: string, extra: string[]): 
 }
 
 export function kafkaAdminClient(brokers: string[]) {
-  return new Kafka({ clientId: 'syncline-stack', brokers, logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
+  return new Kafka({
+    clientId: 'syncline-stack',
+    brokers,
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 0 },
+  }).admin();
 }
 
 async function describeCluster(port: number): Promise<number> {
@@ -75,16 +80,37 @@ async function describeCluster(port: number): Promise<number> {
   }
 }
 
-async function format(ctx: StackContext, libs: string, java: string, dir: string, propsFile: string): Promise<void> {
+async function format(
+  ctx: StackContext,
+  libs: string,
+  java: string,
+  dir: string,
+  propsFile: string,
+): Promise<void> {
   const idFile = path.join(dir, 'cluster.id');
   if (!fs.existsSync(idFile)) fs.writeFileSync(idFile, randomBytes(16).toString('base64url') + '\n');
   const clusterId = fs.readFileSync(idFile, 'utf8').trim();
   ctx.note('kafka', 'formatting storage (first start)');
   try {
-    await run(java, javaArgs(ctx, libs, ['kafka.tools.StorageTool', 'format', '--standalone', '--ignore-formatted', `--cluster-id=${clusterId}`, '-c', propsFile]));
+    await run(
+      java,
+      javaArgs(ctx, libs, [
+        'kafka.tools.StorageTool',
+        'format',
+        '--standalone',
+        '--ignore-formatted',
+        `--cluster-id=${clusterId}`,
+        '-c',
+        propsFile,
+      ]),
+    );
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string };
-    throw new StackError(`formatting Kafka storage failed:\n${(e.stdout ?? '') + (e.stderr ?? '')}`, `remove ${dir} to start from scratch (deletes all topics)`, { cause: err });
+    throw new StackError(
+      `formatting Kafka storage failed:\n${(e.stdout ?? '') + (e.stderr ?? '')}`,
+      `remove ${dir} to start from scratch (deletes all topics)`,
+      { cause: err },
+    );
   }
 }
 
@@ -104,17 +130,25 @@ export const kafka: Component = {
     const dataDir = path.join(dir, 'data');
     fs.mkdirSync(path.join(dir, 'logs'), { recursive: true });
     const propsFile = path.join(dir, 'server.properties');
-    fs.writeFileSync(propsFile, renderProperties(brokerProperties(c, dataDir), 'Kafka broker (KRaft, single node)'));
+    fs.writeFileSync(
+      propsFile,
+      renderProperties(brokerProperties(c, dataDir), 'Kafka broker (KRaft, single node)'),
+    );
     if (!fs.existsSync(path.join(dataDir, 'meta.properties'))) {
       await format(ctx, downloads.kafkaLibs, java.executable, dir, propsFile);
     }
     const log = logFileOf(c, 'kafka');
-    const pid = await spawnDaemon({ command: java.executable, args: javaArgs(ctx, downloads.kafkaLibs, ['kafka.Kafka', propsFile]), logFile: log });
+    const pid = await spawnDaemon({
+      command: java.executable,
+      args: javaArgs(ctx, downloads.kafkaLibs, ['kafka.Kafka', propsFile]),
+      logFile: log,
+    });
     await waitUntil(async () => (await describeCluster(c.ports.kafka)) > 0, {
       what: 'Kafka',
       timeoutMs: c.readyTimeoutMs,
       check: () => {
-        if (!isAlive(pid)) throw new StackError(`Kafka exited during start-up:\n${tailFile(log)}`, `see ${log}`);
+        if (!isAlive(pid))
+          throw new StackError(`Kafka exited during start-up:\n${tailFile(log)}`, `see ${log}`);
       },
     });
     return { pid, detail: `127.0.0.1:${c.ports.kafka} (KRaft, controller :${c.ports.kafkaController})` };

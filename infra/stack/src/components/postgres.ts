@@ -110,6 +110,8 @@ export const postgres: Component = {
     const dataDir = path.join(home, 'data');
     const log = logFileOf(c, 'postgres');
     fs.mkdirSync(home, { recursive: true });
+    // The cluster's owner must be able to reach its folder (mkdtemp makes 0700 folders).
+    if (os.userInfo().uid === 0) fs.chmodSync(c.stateDir, fs.statSync(c.stateDir).mode | 0o011);
     chownToOwner(home);
     if (os.userInfo().uid === 0) {
       fs.writeFileSync(log, '', { flag: 'a' });
@@ -166,7 +168,10 @@ export const postgres: Component = {
         await client.query(`CREATE DATABASE ${c.pgDatabase}`);
         ctx.note('postgres', `created database ${c.pgDatabase} with the demo schema`);
         const dbUrl = `postgres://postgres@127.0.0.1:${c.ports.postgres}/${c.pgDatabase}`;
-        const sql = fs.readFileSync(path.join(c.rootDir, 'infra', 'stack', 'config', 'demo-schema.sql'), 'utf8');
+        const sql = fs.readFileSync(
+          path.join(c.rootDir, 'infra', 'stack', 'config', 'demo-schema.sql'),
+          'utf8',
+        );
         await withClient(dbUrl, (db) => db.query(sql));
       }
     });
@@ -192,7 +197,14 @@ export const postgres: Component = {
   async stop(ctx) {
     const dataDir = path.join(componentDir(ctx.config, 'postgres'), 'data');
     if (!fs.existsSync(path.join(dataDir, 'postmaster.pid'))) return;
-    const [cmd, args] = asOwner(path.join(findPgBin(), 'pg_ctl'), ['-D', dataDir, '-m', 'fast', '-w', 'stop']);
+    const [cmd, args] = asOwner(path.join(findPgBin(), 'pg_ctl'), [
+      '-D',
+      dataDir,
+      '-m',
+      'fast',
+      '-w',
+      'stop',
+    ]);
     await run(cmd, args).catch(() => undefined);
   },
 };

@@ -9,7 +9,14 @@ import { run, spawnDaemon, stopProcessGroup, tailFile } from '../processes';
 import { waitUntil } from '../readiness';
 
 async function ping(port: number): Promise<string> {
-  const client = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 2000, retryStrategy: () => null });
+  const client = new Redis({
+    host: '127.0.0.1',
+    port,
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 2000,
+    retryStrategy: () => null,
+  });
   client.on('error', () => undefined); // failures surface through connect()/ping() below
   try {
     await client.connect();
@@ -23,7 +30,10 @@ async function assertRedisInstalled(): Promise<void> {
   try {
     await run('redis-server', ['--version'], { timeoutMs: 10000 });
   } catch {
-    throw new MissingToolError('redis-server is not installed', 'install it with `apt-get install redis-server` (or run `npm run setup`)');
+    throw new MissingToolError(
+      'redis-server is not installed',
+      'install it with `apt-get install redis-server` (or run `npm run setup`)',
+    );
   }
 }
 
@@ -40,7 +50,22 @@ export const redis: Component = {
     const log = logFileOf(c, 'redis');
     const pid = await spawnDaemon({
       command: 'redis-server',
-      args: ['--port', String(c.ports.redis), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--daemonize', 'no', '--protected-mode', 'no'],
+      args: [
+        '--port',
+        String(c.ports.redis),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dir,
+        '--save',
+        '',
+        '--appendonly',
+        'yes',
+        '--daemonize',
+        'no',
+        '--protected-mode',
+        'no',
+      ],
       logFile: log,
     });
     await waitUntil(async () => (await ping(c.ports.redis)) === 'PONG', {

@@ -49,7 +49,8 @@ export const registry: Component = {
         what: 'Apicurio Registry (/health/ready)',
         timeoutMs: c.readyTimeoutMs,
         check: () => {
-          if (!isAlive(pid)) throw new StackError(`Apicurio Registry exited during start-up:\n${tailFile(log)}`, `see ${log}`);
+          if (!isAlive(pid))
+            throw new StackError(`Apicurio Registry exited during start-up:\n${tailFile(log)}`, `see ${log}`);
         },
       },
     );

@@ -1,12 +1,26 @@
 // Smoke test of the real pipeline Postgres -> Debezium -> Kafka, pinning down the event shapes
 // the rules-evaluator relies on (docs/local-stack.md "Verified on the real stack").
-import { getTestStack, readUntil, startCapture, testKafka, type CdcCapture, type ReadRecord } from '@syncline/test-kit';
+import {
+  getTestStack,
+  readUntil,
+  startCapture,
+  testKafka,
+  type CdcCapture,
+  type ReadRecord,
+} from '@syncline/test-kit';
 
 interface Envelope {
   op: string;
   before: Record<string, unknown> | null;
   after: Record<string, unknown> | null;
-  source: { lsn: number; txId: number; table: string; schema: string; snapshot: string | null; sequence: string };
+  source: {
+    lsn: number;
+    txId: number;
+    table: string;
+    schema: string;
+    snapshot: string | null;
+    sequence: string;
+  };
   transaction: { id: string; total_order: number; data_collection_order: number } | null;
   message?: { prefix: string; content: string };
 }
@@ -27,7 +41,8 @@ describe('Debezium on the local stack', () => {
   beforeAll(async () => {
     cap = await startCapture({
       label: 'smoke',
-      setupSql: 'CREATE TABLE items (id bigint PRIMARY KEY, name text, qty int); CREATE TABLE notes (id int PRIMARY KEY, body text);',
+      setupSql:
+        'CREATE TABLE items (id bigint PRIMARY KEY, name text, qty int); CREATE TABLE notes (id int PRIMARY KEY, body text);',
     });
   });
   afterAll(async () => {
@@ -50,10 +65,14 @@ describe('Debezium on the local stack', () => {
     const all = await readUntil(
       kafka,
       topics,
-      (rs) => rs.filter((r) => r.topic !== cap.transactionTopic && r.value !== null).length >= 7 && rs.some((r) => r.value?.includes('"END"')),
+      (rs) =>
+        rs.filter((r) => r.topic !== cap.transactionTopic && r.value !== null).length >= 7 &&
+        rs.some((r) => r.value?.includes('"END"')),
     );
 
-    const data = all.filter((r) => r.topic === cap.tableTopic('items') || r.topic === cap.tableTopic('notes'));
+    const data = all.filter(
+      (r) => r.topic === cap.tableTopic('items') || r.topic === cap.tableTopic('notes'),
+    );
     const events = data.filter((r) => r.value !== null).map(payload);
     const ops = events.map((e) => `${e.source.table}:${e.op}`).sort();
     expect(ops).toEqual(['items:c', 'items:c', 'items:c', 'items:d', 'items:u', 'notes:c'].sort());
@@ -69,7 +88,8 @@ describe('Debezium on the local stack', () => {
     expect(inTx.map((e) => e.transaction!.total_order).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     // LSNs rise with total_order within the transaction.
     const byOrder = [...inTx].sort((a, b) => a.transaction!.total_order - b.transaction!.total_order);
-    for (let i = 1; i < byOrder.length; i++) expect(byOrder[i]!.source.lsn).toBeGreaterThan(byOrder[i - 1]!.source.lsn);
+    for (let i = 1; i < byOrder.length; i++)
+      expect(byOrder[i]!.source.lsn).toBeGreaterThan(byOrder[i - 1]!.source.lsn);
 
     const update = events.find((e) => e.op === 'u')!;
     expect(update.after).toEqual({ id: 2, name: 'TWO', qty: 20 });
@@ -90,7 +110,12 @@ describe('Debezium on the local stack', () => {
     // The id's LSN part differs between BEGIN and END: group by the xid part only.
     expect(begin.id).not.toBe(end.id);
     expect(end.event_count).toBe(7);
-    const perTable = Object.fromEntries((end.data_collections as Array<{ data_collection: string; event_count: number }>).map((d) => [d.data_collection, d.event_count]));
+    const perTable = Object.fromEntries(
+      (end.data_collections as Array<{ data_collection: string; event_count: number }>).map((d) => [
+        d.data_collection,
+        d.event_count,
+      ]),
+    );
     expect(perTable[`${cap.schema}.items`]).toBe(5);
     expect(perTable[`${cap.schema}.notes`]).toBe(1);
     // Logical messages are counted under a connector-internal name (not "LOGICAL_DECODING_MESSAGE").
@@ -104,7 +129,9 @@ describe('Debezium on the local stack', () => {
 
   it('emits a truncate event when a captured table is truncated', async () => {
     await cap.pg.query('TRUNCATE notes');
-    const all = await readUntil(kafka, [cap.tableTopic('notes')], (rs) => rs.some((r) => r.value !== null && payload(r).op === 't'));
+    const all = await readUntil(kafka, [cap.tableTopic('notes')], (rs) =>
+      rs.some((r) => r.value !== null && payload(r).op === 't'),
+    );
     const t = all.map((r) => (r.value ? payload(r) : null)).find((e) => e?.op === 't')!;
     expect(t.before).toBeNull();
     expect(t.after).toBeNull();
@@ -115,7 +142,9 @@ describe('Debezium on the local stack', () => {
     const admin = kafka.admin();
     await admin.connect();
     try {
-      const meta = await admin.fetchTopicMetadata({ topics: [cap.tableTopic('items'), cap.transactionTopic] });
+      const meta = await admin.fetchTopicMetadata({
+        topics: [cap.tableTopic('items'), cap.transactionTopic],
+      });
       const parts = Object.fromEntries(meta.topics.map((t) => [t.name, t.partitions.length]));
       expect(parts[cap.tableTopic('items')]).toBe(4);
       expect(parts[cap.transactionTopic]).toBe(1);

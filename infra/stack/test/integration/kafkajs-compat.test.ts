@@ -23,7 +23,12 @@ describe('kafkajs against Kafka 4.3', () => {
     const groupId = `${topic}-group`;
     const assigned = new Map<string, number[]>();
     const members = ['a', 'b'].map((name) => {
-      const consumer = kafka.consumer({ groupId, sessionTimeout: 10000, heartbeatInterval: 500, rebalanceTimeout: 10000 });
+      const consumer = kafka.consumer({
+        groupId,
+        sessionTimeout: 10000,
+        heartbeatInterval: 500,
+        rebalanceTimeout: 10000,
+      });
       consumer.on(consumer.events.GROUP_JOIN, (e) => {
         assigned.set(name, (e.payload.memberAssignment[topic] ?? []).slice().sort());
       });
@@ -60,19 +65,40 @@ describe('kafkajs against Kafka 4.3', () => {
     await producer.connect();
     try {
       const aborted = await producer.transaction();
-      await aborted.send({ topic, messages: [{ key: 'k1', value: 'aborted-1' }, { key: 'k2', value: 'aborted-2' }] });
+      await aborted.send({
+        topic,
+        messages: [
+          { key: 'k1', value: 'aborted-1' },
+          { key: 'k2', value: 'aborted-2' },
+        ],
+      });
       await aborted.abort();
       const committed = await producer.transaction();
-      await committed.send({ topic, messages: [{ key: 'k1', value: 'committed-1' }, { key: 'k2', value: 'committed-2' }] });
+      await committed.send({
+        topic,
+        messages: [
+          { key: 'k1', value: 'committed-1' },
+          { key: 'k2', value: 'committed-2' },
+        ],
+      });
       await committed.commit();
       // A marker after both, so the reader knows it has seen everything before it.
-      await producer.send({ topic, messages: [{ key: 'k1', value: 'end' }, { key: 'k2', value: 'end' }] });
+      await producer.send({
+        topic,
+        messages: [
+          { key: 'k1', value: 'end' },
+          { key: 'k2', value: 'end' },
+        ],
+      });
     } finally {
       await producer.disconnect();
     }
     // kafkajs consumers read committed by default (readUncommitted: false).
     const records = await readUntil(kafka, [topic], (rs) => rs.filter((r) => r.value === 'end').length === 2);
-    const values = records.map((r) => r.value).filter((v) => v !== 'end').sort();
+    const values = records
+      .map((r) => r.value)
+      .filter((v) => v !== 'end')
+      .sort();
     expect(values).toEqual(['committed-1', 'committed-2']);
   });
 });

@@ -1,7 +1,12 @@
 // The schema registry (Apicurio's Confluent-compatible API) with the official Confluent client:
 // register a schema, serialize with it and read the message back through Kafka.
 import { Partitioners } from 'kafkajs';
-import { AvroDeserializer, AvroSerializer, SchemaRegistryClient, SerdeType } from '@confluentinc/schemaregistry';
+import {
+  AvroDeserializer,
+  AvroSerializer,
+  SchemaRegistryClient,
+  SerdeType,
+} from '@confluentinc/schemaregistry';
 import { createTopic, getTestStack, testKafka, uniqueName } from '@syncline/test-kit';
 
 const bucketOpSchema = {
@@ -32,7 +37,13 @@ describe('schema registry', () => {
 
     const serializer = new AvroSerializer(client, SerdeType.VALUE, { useLatestVersion: true });
     const deserializer = new AvroDeserializer(client, SerdeType.VALUE, {});
-    const op = { op: 'PUT', op_id: '9007199254740993', checksum: 4294967295, bucket: 'by_user["u1"]', data: '{"id":"1"}' };
+    const op = {
+      op: 'PUT',
+      op_id: '9007199254740993',
+      checksum: 4294967295,
+      bucket: 'by_user["u1"]',
+      data: '{"id":"1"}',
+    };
     const bytes = await serializer.serialize(topic, op);
     // Confluent wire format: magic byte 0, then the 4-byte schema id the registry returned.
     expect(bytes[0]).toBe(0);

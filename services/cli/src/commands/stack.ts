@@ -28,7 +28,12 @@ export async function runStackCommand(args: string[], io: CliIo): Promise<number
     io.out(USAGE);
     return sub === undefined ? 2 : 0;
   }
-  const handlers: Record<string, (rest: string[], io: CliIo, config: StackConfig) => Promise<number>> = { up, down, status, env };
+  const handlers: Record<string, (rest: string[], io: CliIo, config: StackConfig) => Promise<number>> = {
+    up,
+    down,
+    status,
+    env,
+  };
   const handler = handlers[sub];
   if (!handler) throw new UsageError(`unknown subcommand '${sub}'\n${USAGE}`);
   try {
@@ -45,7 +50,10 @@ export async function runStackCommand(args: string[], io: CliIo): Promise<number
 
 function flags(rest: string[], options: Record<string, { type: 'boolean' }>) {
   try {
-    return parseArgs({ args: rest, options, allowPositionals: false, strict: true }).values as Record<string, boolean | undefined>;
+    return parseArgs({ args: rest, options, allowPositionals: false, strict: true }).values as Record<
+      string,
+      boolean | undefined
+    >;
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
@@ -66,7 +74,8 @@ async function up(rest: string[], io: CliIo, config: StackConfig): Promise<numbe
     ready: (name, ms, detail, reused) =>
       io.err(`  ✓ ${name.padEnd(WIDTH)} ${reused ? 'reused ' : seconds(ms).padStart(7)}  ${detail}`),
   });
-  const what = result.started.length === 0 ? 'already running, nothing started' : `started ${result.started.join(', ')}`;
+  const what =
+    result.started.length === 0 ? 'already running, nothing started' : `started ${result.started.join(', ')}`;
   io.out(`stack ready in ${seconds(result.totalMs)} (${what})`);
   for (const line of endpointsAsShellExports(endpointsOf(config))) io.out(line);
   return 0;
@@ -86,7 +95,9 @@ async function status(rest: string[], io: CliIo, config: StackConfig): Promise<n
       io.out(`${s.name.padEnd(WIDTH)} ${mark.padEnd(9)} ${pid.padEnd(10)} ${rss.padStart(7)}  ${s.detail}`);
     }
     const total = list.reduce((n, s) => n + (s.rssBytes ?? 0), 0);
-    io.out(`${allHealthy ? 'all healthy' : 'NOT all healthy'}; resident memory ${Math.round(total / 1048576)} MB; logs in ${config.stateDir}/logs`);
+    io.out(
+      `${allHealthy ? 'all healthy' : 'NOT all healthy'}; resident memory ${Math.round(total / 1048576)} MB; logs in ${config.stateDir}/logs`,
+    );
   }
   return allHealthy ? 0 : 1;
 }

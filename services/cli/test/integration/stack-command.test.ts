@@ -13,9 +13,15 @@ import { ensureDownloads } from '@syncline/stack/src/downloads';
 const exec = promisify(execFile);
 const BIN = path.resolve(__dirname, '..', '..', 'bin', 'syncline.js');
 
-async function syncline(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+async function syncline(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const r = await exec(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, timeout: 180000 });
+    const r = await exec(process.execPath, [BIN, ...args], {
+      env: { ...process.env, ...env },
+      timeout: 180000,
+    });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -27,7 +33,9 @@ const stack = getTestStack();
 const local = stack.kind === 'local';
 if (!local) {
   // Loud on purpose: these checks need the processes `stack up` runs.
-  process.stderr.write(`SKIPPING syncline stack command tests: the test stack is '${stack.kind}', not 'local'\n`);
+  process.stderr.write(
+    `SKIPPING syncline stack command tests: the test stack is '${stack.kind}', not 'local'\n`,
+  );
 }
 const localIt = local ? it : it.skip;
 
@@ -35,16 +43,31 @@ describe('syncline stack (real binary)', () => {
   localIt('status --json reports every component healthy, with pids', async () => {
     const r = await syncline(['stack', 'status', '--json']);
     expect(r.code).toBe(0);
-    const status = JSON.parse(r.stdout) as { healthy: boolean; components: Array<{ name: string; healthy: boolean; pid?: number }> };
+    const status = JSON.parse(r.stdout) as {
+      healthy: boolean;
+      components: Array<{ name: string; healthy: boolean; pid?: number }>;
+    };
     expect(status.healthy).toBe(true);
-    expect(status.components.map((c) => c.name).sort()).toEqual(['connect', 'connector', 'kafka', 'postgres', 'redis', 'registry']);
+    expect(status.components.map((c) => c.name).sort()).toEqual([
+      'connect',
+      'connector',
+      'kafka',
+      'postgres',
+      'redis',
+      'registry',
+    ]);
     for (const c of status.components.filter((x) => x.name !== 'connector')) expect(c.pid).toBeGreaterThan(0);
   });
 
   localIt('env prints the run stack endpoints as shell exports', async () => {
     const r = await syncline(['stack', 'env']);
     expect(r.code).toBe(0);
-    const vars = Object.fromEntries(r.stdout.trim().split('\n').map((l) => /^export (\w+)=(.*)$/.exec(l)!.slice(1, 3) as [string, string]));
+    const vars = Object.fromEntries(
+      r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => /^export (\w+)=(.*)$/.exec(l)!.slice(1, 3) as [string, string]),
+    );
     expect(vars).toEqual({
       PG_URL: stack.endpoints.pgUrl,
       KAFKA_BROKERS: stack.endpoints.kafkaBrokers.join(','),
@@ -68,7 +91,11 @@ describe('syncline stack (real binary)', () => {
     const port = (server.address() as net.AddressInfo).port;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'syncline-port-'));
     try {
-      const r = await syncline(['stack', 'up'], { ...freePortsEnv(), SYNCLINE_STACK_DIR: dir, SYNCLINE_REDIS_PORT: String(port) });
+      const r = await syncline(['stack', 'up'], {
+        ...freePortsEnv(),
+        SYNCLINE_STACK_DIR: dir,
+        SYNCLINE_REDIS_PORT: String(port),
+      });
       expect(r.code).toBe(1);
       expect(r.stderr).toContain(`port ${port} for redis is already in use`);
       expect(r.stderr).toContain('SYNCLINE_REDIS_PORT');
@@ -82,9 +109,15 @@ describe('syncline stack (real binary)', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'syncline-java-'));
     try {
       // A JDK 17 home: Apicurio 3.3 needs 21+.
-      const jdk17 = ['/usr/lib/jvm/java-17-openjdk-amd64', '/usr/lib/jvm/openjdk-17'].find((p) => fs.existsSync(path.join(p, 'bin', 'java')));
+      const jdk17 = ['/usr/lib/jvm/java-17-openjdk-amd64', '/usr/lib/jvm/openjdk-17'].find((p) =>
+        fs.existsSync(path.join(p, 'bin', 'java')),
+      );
       const home = jdk17 ?? '/nonexistent-jdk';
-      const r = await syncline(['stack', 'up'], { SYNCLINE_STACK_DIR: dir, SYNCLINE_REGISTRY_JAVA_HOME: home, ...freePortsEnv() });
+      const r = await syncline(['stack', 'up'], {
+        SYNCLINE_STACK_DIR: dir,
+        SYNCLINE_REGISTRY_JAVA_HOME: home,
+        ...freePortsEnv(),
+      });
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/Apicurio Registry 3\.3 needs Java 21 or newer/);
       expect(r.stderr).toMatch(/what to do:/);
@@ -100,7 +133,10 @@ describe('syncline stack (real binary)', () => {
     try {
       fs.mkdirSync(path.join(root, 'infra', 'kafka-stack'), { recursive: true });
       const pom = fs.readFileSync(path.resolve(__dirname, '../../../../infra/kafka-stack/pom.xml'), 'utf8');
-      fs.writeFileSync(path.join(root, 'infra', 'kafka-stack', 'pom.xml'), pom.replace('<kafka.version>4.3.1<', '<kafka.version>0.0.0-does-not-exist<'));
+      fs.writeFileSync(
+        path.join(root, 'infra', 'kafka-stack', 'pom.xml'),
+        pom.replace('<kafka.version>4.3.1<', '<kafka.version>0.0.0-does-not-exist<'),
+      );
       const config = loadStackConfig({}, root);
       const error = await ensureDownloads(config).then(
         () => undefined,
