@@ -66,6 +66,9 @@ export function validateBucketOp(op: BucketOpRecord): void {
   if (op.op !== 'PUT' && op.op !== 'REMOVE') fail(`op must be PUT or REMOVE, got ${String(op.op)}`);
   if (typeof op.opId !== 'bigint' || op.opId < 0n || op.opId > INT64_MAX)
     fail('opId must be a bigint in [0, 2^63-1]');
+  for (const f of ['bucket', 'objectType', 'objectId', 'subkey'] as const) {
+    if (typeof op[f] !== 'string') fail(`${f} must be a string`);
+  }
   if (op.bucket === '') fail('bucket must not be empty');
   if (op.op === 'PUT' && typeof op.data !== 'string') fail('a PUT carries the row as JSON text in data');
   if (op.op === 'REMOVE' && op.data !== null) fail('a REMOVE carries data null');

@@ -1,17 +1,12 @@
 // Writes bucket ops to a bucket topic: creates the compacted topic, registers the Avro value
 // schema, and sends each call's ops as one idempotent acks=all batch, keyed per row and
 // partitioned per bucket.
-import {
-  AvroSerializer,
-  SchemaRegistryClient,
-  SerdeType,
-  SubjectNameStrategyType,
-} from '@confluentinc/schemaregistry';
+import { SchemaRegistryClient } from '@confluentinc/schemaregistry';
 import { ConfigResourceTypes, Kafka, logLevel, type Admin, type Message, type Producer } from 'kafkajs';
 import { BucketTopicConfigError, BucketTopicMismatchError } from './errors';
 import { BucketPartitioner, bucketPartition } from './partitioner';
+import { BucketOpEncoder } from './encoder';
 import { bucketOpKey, validateBucketOp, type BucketOpRecord } from './record';
-import { BUCKET_OP_SCHEMA, bucketValueSubject, toAvro } from './schema';
 
 export interface BucketTopicConfig {
   brokers: string[];
@@ -44,9 +39,13 @@ export class BucketTopicWriter {
   private constructor(
     private readonly config: BucketTopicConfig,
     private readonly producer: Producer,
-    private readonly serializer: AvroSerializer,
-    readonly schemaId: number,
+    private readonly encoder: BucketOpEncoder,
   ) {}
+
+  /** Registry id of the value schema this writer encodes with. */
+  get schemaId(): number {
+    return this.encoder.schemaId;
+  }
 
   /**
    * Creates the topic if missing (compacted, `partitions` partitions), checks an existing one
@@ -69,20 +68,10 @@ export class BucketTopicWriter {
     } finally {
       await admin.disconnect();
     }
-    const registry = new SchemaRegistryClient({ baseURLs: [config.schemaRegistryUrl] });
-    // Registered explicitly (idempotent: the same schema gets the same id) and then pinned with
-    // useSchemaId: the serde's autoRegisterSchemas would register a schema inferred from each
-    // message (avsc Type.forValue), not this one.
-    const schemaId = await registry.register(bucketValueSubject(config.topic), {
-      schemaType: 'AVRO',
-      schema: JSON.stringify(BUCKET_OP_SCHEMA),
-    });
-    const serializer = new AvroSerializer(registry, SerdeType.VALUE, {
-      useSchemaId: schemaId,
-      autoRegisterSchemas: false,
-      // The default ASSOCIATED strategy asks /associations, which Apicurio does not have.
-      subjectNameStrategyType: SubjectNameStrategyType.TOPIC,
-    });
+    const encoder = await BucketOpEncoder.register(
+      new SchemaRegistryClient({ baseURLs: [config.schemaRegistryUrl] }),
+      config.topic,
+    );
     const producer = client.producer({
       idempotent: true,
       // Ordering within a bucket must survive retries.
@@ -91,7 +80,7 @@ export class BucketTopicWriter {
       createPartitioner: BucketPartitioner,
     });
     await producer.connect();
-    return new BucketTopicWriter(config, producer, serializer, schemaId);
+    return new BucketTopicWriter(config, producer, encoder);
   }
 
   get topic(): string {
@@ -106,10 +95,7 @@ export class BucketTopicWriter {
   async write(ops: readonly BucketOpRecord[]): Promise<void> {
     if (ops.length === 0) return;
     for (const op of ops) validateBucketOp(op);
-    const values = await Promise.all(
-      ops.map((op) => this.serializer.serialize(this.config.topic, toAvro(op))),
-    );
-    const messages: Message[] = ops.map((op, i) => ({ key: bucketOpKey(op), value: values[i]! }));
+    const messages: Message[] = ops.map((op) => ({ key: bucketOpKey(op), value: this.encoder.encode(op) }));
     for (const chunk of chunkByPartitionBytes(ops, messages, this.config.partitions)) {
       await this.producer.send({ topic: this.config.topic, acks: -1, messages: chunk });
     }

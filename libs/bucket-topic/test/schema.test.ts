@@ -5,7 +5,7 @@ import {
   SubjectNameStrategyType,
 } from '@confluentinc/schemaregistry';
 import { MockClient } from '@confluentinc/schemaregistry/dist/mock-schemaregistry-client';
-import { BUCKET_OP_SCHEMA, bucketValueSubject, fromAvro, toAvro } from '../src';
+import { BUCKET_OP_SCHEMA, BucketOpEncoder, bucketValueSubject, fromAvro, toAvro } from '../src';
 import { put, remove } from './ops';
 
 describe('value schema', () => {
@@ -56,5 +56,23 @@ describe('value schema', () => {
     ['a missing bucket', { ...toAvro(put(1n, 'b', '1', {})), bucket: undefined }, 'bucket is not a string'],
   ])('reports %s instead of decoding it', (_what, value, reason) => {
     expect(fromAvro(value)).toBe(reason);
+  });
+});
+
+describe('BucketOpEncoder', () => {
+  it('produces exactly the bytes of the serde serialize() for every op shape', async () => {
+    const client = new MockClient({ baseURLs: ['mock://'] });
+    const encoder = await BucketOpEncoder.register(client, 'syncline.buckets.enc');
+    expect(await client.getAllSubjects()).toEqual(['syncline.buckets.enc-value']);
+    const ops = [
+      put(1n, 'by_user["ü|1"]', 'x', { s: 'é' }),
+      { ...put((1n << 63n) - 1n, 'b', 'y', {}), sourceLsn: null, checksum: 0 },
+      remove(123456789012345678n, 'b', 'y'),
+    ];
+    for (const op of ops) {
+      const fast = encoder.encode(op);
+      expect(fast.equals(await encoder.serialize(op))).toBe(true);
+      expect(fast.readInt32BE(1)).toBe(encoder.schemaId);
+    }
   });
 });
