@@ -76,6 +76,14 @@ export async function connectorStatus(
   return JSON.parse(res.body) as ConnectorStatus;
 }
 
+export async function connectorConfig(
+  connectUrl: string,
+  name: string,
+): Promise<Record<string, string> | undefined> {
+  const res = await httpGet(`${connectUrl}/connectors/${encodeURIComponent(name)}/config`);
+  return res.status === 200 ? (JSON.parse(res.body) as Record<string, string>) : undefined;
+}
+
 export function isRunning(s: ConnectorStatus | undefined): boolean {
   return (
     s?.connector?.state === 'RUNNING' &&

@@ -12,6 +12,7 @@ import { registry } from './components/registry';
 import type { StackConfig } from './config';
 import { endpointsOf } from './config';
 import {
+  connectorConfig,
   connectorStatus,
   isRunning,
   loadConnectorConfig,
@@ -132,31 +133,47 @@ export async function stackUp(config: StackConfig, reporter: UpReporter): Promis
   const kf = startOne('kafka');
   const rg = startOne('registry');
   const cn = kf.then(() => startOne('connect'));
-  const connector = Promise.all([pg, cn]).then(() => ensureConnector(config, reporter, state));
+  const connector = Promise.all([pg, cn]).then(async () => {
+    const outcome = await ensureConnector(config, reporter, state);
+    (outcome === 'started' ? started : reused).push('connector');
+  });
   const results = await Promise.allSettled([pg, rd, kf, rg, cn, connector]);
   const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failure) throw failure.reason;
-  if (state.components.connector && !started.includes('connector')) reused.push('connector');
   return { totalMs: Date.now() - t0, started, reused };
 }
 
-async function ensureConnector(config: StackConfig, reporter: UpReporter, state: StackState): Promise<void> {
+/** Registers the stack's connector unless it already runs with exactly the template's config. */
+async function ensureConnector(
+  config: StackConfig,
+  reporter: UpReporter,
+  state: StackState,
+): Promise<'started' | 'reused'> {
   const params = defaultConnectorParams(config);
   const connectUrl = endpointsOf(config).connectUrl;
+  const wanted = loadConnectorConfig(config.rootDir, params);
+  const detail = `${params.name}: topics ${params.topicPrefix}.<schema>.<table>, slot ${params.slotName}`;
+  if (
+    isRunning(await connectorStatus(connectUrl, params.name)) &&
+    sameConfig(await connectorConfig(connectUrl, params.name), wanted)
+  ) {
+    reporter.ready('connector', 0, detail, true);
+    return 'reused';
+  }
   reporter.starting('connector');
   const t = Date.now();
-  // PUT is idempotent: re-applying the template also picks up template changes.
-  await registerConnector(
-    connectUrl,
-    params,
-    loadConnectorConfig(config.rootDir, params),
-    config.readyTimeoutMs,
-  );
+  await registerConnector(connectUrl, params, wanted, config.readyTimeoutMs);
   const ms = Date.now() - t;
-  const detail = `${params.name}: topics ${params.topicPrefix}.<schema>.<table>, slot ${params.slotName}`;
   state.components.connector = { startedAt: new Date().toISOString(), startMs: ms, detail };
   writeState(config, state);
   reporter.ready('connector', ms, detail, false);
+  return 'started';
+}
+
+function sameConfig(actual: Record<string, string> | undefined, wanted: Record<string, string>): boolean {
+  if (!actual) return false;
+  // Connect adds `name` to the stored config; compare the keys we set.
+  return Object.entries(wanted).every(([k, v]) => actual[k] === v);
 }
 
 export interface ComponentStatus {
