@@ -3,6 +3,7 @@
 import { processIo, UsageError, type CliIo } from './io';
 import { runStackCommand } from './commands/stack';
 import { runRulesCommand } from './commands/rules';
+import { runEvaluatorCommand } from './commands/evaluator';
 
 type Command = (args: string[], io: CliIo) => Promise<number>;
 
@@ -12,6 +13,7 @@ const commands: Record<string, { run: Command; summary: string }> = {
     summary: 'stack up|down|status|env  run the local Kafka/Debezium/Postgres/Redis stack',
   },
   rules: { run: runRulesCommand, summary: 'rules validate|eval|buckets  check and try sync rules' },
+  evaluator: { run: runEvaluatorCommand, summary: 'evaluator --rules FILE [--reset]  run the rules evaluator' },
 };
 
 export function usage(): string {

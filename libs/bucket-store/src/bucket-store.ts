@@ -1,0 +1,444 @@
+// The Redis adapter: bucket ops (exact 64-bit order, idempotent adds, checksum at a checkpoint),
+// row state, versioned parameter lookups, processed-event marks, checkpoints and the coordinator
+// lease. Layout: docs/consistency.md section 2 and keys.ts.
+import type { ChainableCommander, Redis } from 'ioredis';
+import { encodeOpIdMember, formatOpId, opIdLexRange, parseOpId } from '@syncline/protocol';
+import { StoreKeys } from './keys';
+import {
+  ADD_OPS,
+  CHECKSUM_AT,
+  HASH_MAX,
+  LEASE,
+  PUBLISH_CHECKPOINT,
+  PUT_ROW,
+  RELEASE,
+  TOPIC_INDEX,
+  TRUNCATE_ROW,
+} from './scripts';
+
+export type StoredOpKind = 'PUT' | 'REMOVE' | 'MOVE' | 'CLEAR';
+
+/** One op as stored and as sent on the sync stream (op_id as a decimal string). */
+export interface StoredOp {
+  readonly op: StoredOpKind;
+  readonly op_id: string;
+  readonly object_type: string | null;
+  readonly object_id: string | null;
+  readonly subkey: string | null;
+  readonly data: string | null;
+  /** Unsigned 32-bit. */
+  readonly checksum: number;
+}
+
+export interface BucketOpWrite {
+  readonly bucket: string;
+  readonly op: 'PUT' | 'REMOVE';
+  readonly opId: bigint;
+  readonly objectType: string;
+  readonly objectId: string;
+  readonly subkey: string;
+  readonly data: string | null;
+  readonly checksum: number;
+}
+
+export interface BucketChecksum {
+  readonly bucket: string;
+  /** Unsigned 32-bit wrapping sum of the ops with op_id <= the checkpoint. */
+  readonly checksum: number;
+  readonly count: number;
+}
+
+export interface Checkpoint {
+  readonly lastOpId: string;
+  /** Transaction-topic offset of the END record of the last transaction included (-1: snapshot only). */
+  readonly endOffset: string;
+  /** Commit LSN (END id) of that transaction, decimal; null for a snapshot-only checkpoint. */
+  readonly lsn: string | null;
+  /** Source commit time (ms) of that transaction. */
+  readonly commitTimeMs: number | null;
+  /** When the checkpoint was published (ms). */
+  readonly publishedAtMs: number;
+  readonly writeCheckpoints: readonly WriteCheckpoint[];
+}
+
+export interface WriteCheckpoint {
+  readonly userId: string;
+  readonly clientId: string;
+  readonly n: string;
+}
+
+/** A parameter lookup entry as of an op: `parameters` null means the row no longer matches. */
+export interface LookupWrite {
+  readonly lookupKey: string;
+  readonly rowKey: string;
+  readonly opId: bigint;
+  /** JSON array of parameter rows, or null. */
+  readonly parameters: string | null;
+}
+
+export interface RowStateRecord {
+  readonly opId: bigint;
+  readonly state: string;
+}
+
+/** Keys that bucket-store scripts are registered under on the ioredis client. */
+interface StoreCommands {
+  slAddOps(ops: string, body: string, meta: string, latest: string, ...argv: string[]): Promise<number>;
+  slChecksumAt(ops: string, body: string, meta: string, min: string): Promise<[string, number]>;
+  slPutRow(row: string, member: string, state: string): Promise<number>;
+  slTruncateRow(row: string, member: string, state: string): Promise<string | null>;
+  slHashMax(key: string, field: string, value: string): Promise<number>;
+  slTopicIndex(map: string, next: string, topic: string): Promise<number>;
+  slLease(lease: string, owner: string, ttl: string): Promise<number>;
+  slRelease(lease: string, owner: string): Promise<number>;
+  slPublishCheckpoint(
+    lease: string,
+    checkpoint: string,
+    owner: string,
+    member: string,
+    json: string,
+    channel: string,
+  ): Promise<number>;
+}
+
+type StoreRedis = Redis & StoreCommands;
+type StorePipeline = ChainableCommander & {
+  [K in keyof StoreCommands]: (...args: string[]) => StorePipeline;
+};
+
+const SCRIPTS: Record<keyof StoreCommands, { lua: string; keys: number }> = {
+  slAddOps: { lua: ADD_OPS, keys: 4 },
+  slChecksumAt: { lua: CHECKSUM_AT, keys: 3 },
+  slPutRow: { lua: PUT_ROW, keys: 1 },
+  slTruncateRow: { lua: TRUNCATE_ROW, keys: 1 },
+  slHashMax: { lua: HASH_MAX, keys: 1 },
+  slTopicIndex: { lua: TOPIC_INDEX, keys: 2 },
+  slLease: { lua: LEASE, keys: 1 },
+  slRelease: { lua: RELEASE, keys: 1 },
+  slPublishCheckpoint: { lua: PUBLISH_CHECKPOINT, keys: 2 },
+};
+
+const DONE_TTL_SECONDS = 7 * 24 * 3600;
+
+/** The op member: 16 hex digits of the op id, then `|<rowKey>` so two ops of one event stay apart. */
+export function opMember(opId: bigint, rowKey: string): string {
+  return `${encodeOpIdMember(opId)}|${rowKey}`;
+}
+
+export function rowKeyOf(objectType: string, objectId: string, subkey: string): string {
+  return `${objectType}/${objectId}/${subkey}`;
+}
+
+export class BucketStore {
+  readonly keys: StoreKeys;
+  private readonly redis: StoreRedis;
+
+  constructor(redis: Redis, prefix: string) {
+    this.keys = new StoreKeys(prefix);
+    for (const [name, { lua, keys }] of Object.entries(SCRIPTS)) {
+      if (!(name in redis)) redis.defineCommand(name, { lua, numberOfKeys: keys });
+    }
+    this.redis = redis as StoreRedis;
+  }
+
+  get client(): Redis {
+    return this.redis;
+  }
+
+  // ---- bucket ops ---------------------------------------------------------------------------
+
+  /** Adds ops (any buckets) idempotently; one script call per bucket, pipelined. Returns ops added. */
+  async addOps(ops: readonly BucketOpWrite[]): Promise<number> {
+    if (ops.length === 0) return 0;
+    const byBucket = new Map<string, string[]>();
+    for (const op of ops) {
+      let argv = byBucket.get(op.bucket);
+      if (argv === undefined) byBucket.set(op.bucket, (argv = [op.bucket]));
+      const rowKey = rowKeyOf(op.objectType, op.objectId, op.subkey);
+      const body: StoredOp = {
+        op: op.op,
+        op_id: formatOpId(op.opId),
+        object_type: op.objectType,
+        object_id: op.objectId,
+        subkey: op.subkey,
+        data: op.data,
+        checksum: op.checksum >>> 0,
+      };
+      argv.push(opMember(op.opId, rowKey), rowKey, String(op.checksum >>> 0), JSON.stringify(body));
+    }
+    const pipeline = this.redis.pipeline() as StorePipeline;
+    for (const [bucket, argv] of byBucket) {
+      const k = this.keys.bucket(bucket);
+      pipeline.slAddOps(k.ops, k.body, k.meta, k.latest, ...argv);
+    }
+    pipeline.sadd(this.keys.buckets, ...byBucket.keys());
+    const results = await execOrThrow(pipeline);
+    return results.slice(0, byBucket.size).reduce((n: number, r) => n + Number(r), 0);
+  }
+
+  /** Ops with after < op_id <= upTo, in op-id order. */
+  async opsBetween(bucket: string, after: bigint, upTo: bigint, limit = 10_000): Promise<StoredOp[]> {
+    const k = this.keys.bucket(bucket);
+    const { min, max } = opIdLexRange(after, upTo);
+    const members = await this.redis.zrangebylex(k.ops, min, max, 'LIMIT', 0, limit);
+    if (members.length === 0) return [];
+    const bodies = await this.redis.hmget(k.body, ...members);
+    return bodies.filter((b): b is string => b !== null).map((b) => JSON.parse(b) as StoredOp);
+  }
+
+  /** Checksum and count of each bucket at `checkpoint` (running totals minus in-flight ops). */
+  async checksumsAt(buckets: readonly string[], checkpoint: bigint): Promise<BucketChecksum[]> {
+    const pipeline = this.redis.pipeline() as StorePipeline;
+    const min = `[${encodeOpIdMember(checkpoint + 1n)}`;
+    for (const bucket of buckets) {
+      const k = this.keys.bucket(bucket);
+      pipeline.slChecksumAt(k.ops, k.body, k.meta, min);
+    }
+    const results = (await execOrThrow(pipeline)) as [string, number][];
+    return results.map(([checksum, count], i) => ({
+      bucket: buckets[i]!,
+      checksum: Number(checksum) >>> 0,
+      count: Number(count),
+    }));
+  }
+
+  /** Every bucket that has ever received an op. */
+  async bucketNames(): Promise<string[]> {
+    return (await this.redis.smembers(this.keys.buckets)).sort();
+  }
+
+  // ---- row state ----------------------------------------------------------------------------
+
+  async getRows(rows: readonly { table: string; pk: string }[]): Promise<(RowStateRecord | null)[]> {
+    if (rows.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const r of rows) pipeline.hmget(this.keys.row(r.table, r.pk), 'op', 'state');
+    const results = (await execOrThrow(pipeline)) as [string | null, string | null][];
+    return results.map(([op, state]) =>
+      op === null || state === null ? null : { opId: BigInt(`0x${op}`), state },
+    );
+  }
+
+  /** Writes row states (skipping rows already written by a later op) and the table's row sets. */
+  async putRows(
+    rows: readonly { table: string; pk: string; opId: bigint; state: string; present: boolean }[],
+  ): Promise<void> {
+    if (rows.length === 0) return;
+    // Membership first: truncate must never miss a row whose state exists.
+    const first = this.redis.pipeline();
+    for (const r of rows) if (r.present) first.sadd(this.keys.tableRows(r.table), r.pk);
+    if (first.length > 0) await execOrThrow(first);
+    const pipeline = this.redis.pipeline() as StorePipeline;
+    for (const r of rows) pipeline.slPutRow(this.keys.row(r.table, r.pk), encodeOpIdMember(r.opId), r.state);
+    await execOrThrow(pipeline);
+  }
+
+  /** Primary keys of a table's stored rows. */
+  async tableRowKeys(table: string): Promise<string[]> {
+    return this.redis.smembers(this.keys.tableRows(table));
+  }
+
+  /** Replaces a row state by `tombstone` unless a later op wrote it; returns the replaced state. */
+  async truncateRow(table: string, pk: string, opId: bigint, tombstone: string): Promise<string | null> {
+    return (
+      (await this.redis.slTruncateRow(this.keys.row(table, pk), encodeOpIdMember(opId), tombstone)) ?? null
+    );
+  }
+
+  async forgetTableRows(table: string, pks: readonly string[]): Promise<void> {
+    if (pks.length > 0) await this.redis.srem(this.keys.tableRows(table), ...pks);
+  }
+
+  // ---- parameter lookups --------------------------------------------------------------------
+
+  async writeLookups(writes: readonly LookupWrite[]): Promise<void> {
+    if (writes.length === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const w of writes) {
+      const k = this.keys.lookup(w.lookupKey);
+      const member = opMember(w.opId, w.rowKey);
+      pipeline.zadd(k.index, 0, member);
+      pipeline.hset(k.values, member, w.parameters ?? 'null');
+    }
+    await execOrThrow(pipeline);
+  }
+
+  /** Parameter rows of a lookup as of `checkpoint`: the latest entry per source row, if it matches. */
+  async lookupAt(lookupKey: string, checkpoint: bigint): Promise<unknown[]> {
+    const k = this.keys.lookup(lookupKey);
+    const members = await this.redis.zrangebylex(k.index, '-', `(${encodeOpIdMember(checkpoint + 1n)}`);
+    if (members.length === 0) return [];
+    const values = await this.redis.hmget(k.values, ...members);
+    const latest = new Map<string, string | null>();
+    members.forEach((m, i) => latest.set(m.slice(17), values[i] ?? null));
+    const rows: unknown[] = [];
+    for (const v of latest.values())
+      if (v !== null && v !== 'null') rows.push(...(JSON.parse(v) as unknown[]));
+    return rows;
+  }
+
+  // ---- processed marks, progress ------------------------------------------------------------
+
+  /** Marks events (by total_order) of transactions as processed. Idempotent (set members). */
+  async markProcessed(marks: ReadonlyMap<bigint, readonly number[]>): Promise<void> {
+    if (marks.size === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const [endOffset, orders] of marks) {
+      const key = this.keys.done(endOffset);
+      pipeline.sadd(key, ...orders.map(String));
+      pipeline.expire(key, DONE_TTL_SECONDS);
+    }
+    await execOrThrow(pipeline);
+  }
+
+  async processedCounts(endOffsets: readonly bigint[]): Promise<number[]> {
+    if (endOffsets.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const o of endOffsets) pipeline.scard(this.keys.done(o));
+    return ((await execOrThrow(pipeline)) as number[]).map(Number);
+  }
+
+  async forgetProcessed(endOffsets: readonly bigint[]): Promise<void> {
+    if (endOffsets.length > 0) await this.redis.unlink(...endOffsets.map((o) => this.keys.done(o)));
+  }
+
+  async recordTransactionWriteCheckpoints(endOffset: bigint, wcs: readonly WriteCheckpoint[]): Promise<void> {
+    if (wcs.length === 0) return;
+    const key = this.keys.transactionWriteCheckpoints(endOffset);
+    const fields = wcs.flatMap((w) => [`${w.userId}/${w.clientId}`, w.n]);
+    await this.redis
+      .pipeline()
+      .hset(key, ...fields)
+      .expire(key, DONE_TTL_SECONDS)
+      .exec();
+  }
+
+  async transactionWriteCheckpoints(endOffset: bigint): Promise<WriteCheckpoint[]> {
+    const entries = await this.redis.hgetall(this.keys.transactionWriteCheckpoints(endOffset));
+    return Object.entries(entries).map(([field, n]) => {
+      const slash = field.lastIndexOf('/');
+      return { userId: field.slice(0, slash), clientId: field.slice(slash + 1), n };
+    });
+  }
+
+  /** Stores write checkpoints as included in checkpoint `opId` (the gateway reads them per user). */
+  async saveWriteCheckpoints(wcs: readonly WriteCheckpoint[], opId: bigint): Promise<void> {
+    if (wcs.length === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const w of wcs)
+      pipeline.hset(
+        this.keys.writeCheckpoints(w.userId),
+        w.clientId,
+        JSON.stringify({ n: w.n, opId: formatOpId(opId) }),
+      );
+    await execOrThrow(pipeline);
+  }
+
+  async writeCheckpointsOf(userId: string): Promise<Record<string, { n: string; opId: string }>> {
+    const raw = await this.redis.hgetall(this.keys.writeCheckpoints(userId));
+    return Object.fromEntries(
+      Object.entries(raw).map(([c, v]) => [c, JSON.parse(v) as { n: string; opId: string }]),
+    );
+  }
+
+  /** Raises per-partition fields of a progress hash (never lowers them). */
+  async raise(hash: 'progress' | 'transactionLow', values: ReadonlyMap<string, bigint>): Promise<void> {
+    if (values.size === 0) return;
+    const key = this.keys[hash];
+    const pipeline = this.redis.pipeline() as StorePipeline;
+    for (const [field, value] of values) pipeline.slHashMax(key, field, value.toString());
+    await execOrThrow(pipeline);
+  }
+
+  async readPositions(hash: 'progress' | 'transactionLow' | 'streaming'): Promise<Map<string, bigint>> {
+    const raw = await this.redis.hgetall(this.keys[hash]);
+    return new Map(Object.entries(raw).map(([k, v]) => [k, BigInt(v)]));
+  }
+
+  async markStreaming(partitions: readonly string[]): Promise<void> {
+    if (partitions.length > 0)
+      await this.redis.hset(this.keys.streaming, ...partitions.flatMap((p) => [p, '1']));
+  }
+
+  async topicIndex(topic: string): Promise<number> {
+    const k = this.keys.topicIndex;
+    return Number(await this.redis.slTopicIndex(k.map, k.next, topic));
+  }
+
+  // ---- meta, checkpoint, lease --------------------------------------------------------------
+
+  async getMeta(): Promise<Record<string, string>> {
+    return this.redis.hgetall(this.keys.meta);
+  }
+
+  /** Sets meta fields that are not set yet; returns the stored meta afterwards. */
+  async initMeta(fields: Record<string, string>): Promise<Record<string, string>> {
+    const pipeline = this.redis.pipeline();
+    for (const [k, v] of Object.entries(fields)) pipeline.hsetnx(this.keys.meta, k, v);
+    await execOrThrow(pipeline);
+    return this.getMeta();
+  }
+
+  async getCheckpoint(): Promise<Checkpoint | null> {
+    const json = await this.redis.hget(this.keys.checkpoint, 'json');
+    return json === null ? null : (JSON.parse(json) as Checkpoint);
+  }
+
+  /** Stores and publishes `checkpoint` when `owner` holds the lease and it moves forward. */
+  async publishCheckpoint(
+    owner: string,
+    checkpoint: Checkpoint,
+  ): Promise<'published' | 'stale' | 'not-leader'> {
+    const result = await this.redis.slPublishCheckpoint(
+      this.keys.lease,
+      this.keys.checkpoint,
+      owner,
+      encodeOpIdMember(parseOpId(checkpoint.lastOpId)),
+      JSON.stringify(checkpoint),
+      this.keys.checkpointChannel,
+    );
+    return result === 1 ? 'published' : result === 0 ? 'stale' : 'not-leader';
+  }
+
+  /** Acquires or renews the coordinator lease; true when `owner` holds it. */
+  async holdLease(owner: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.slLease(this.keys.lease, owner, String(ttlMs))) === 1;
+  }
+
+  async releaseLease(owner: string): Promise<void> {
+    await this.redis.slRelease(this.keys.lease, owner);
+  }
+
+  async leaseHolder(): Promise<string | null> {
+    return this.redis.get(this.keys.lease);
+  }
+
+  async getJson<T>(key: string): Promise<T | null> {
+    const v = await this.redis.get(key);
+    return v === null ? null : (JSON.parse(v) as T);
+  }
+
+  async setJsonIfAbsent(key: string, value: unknown): Promise<void> {
+    await this.redis.set(key, JSON.stringify(value), 'NX');
+  }
+
+  /** Deletes every key of this prefix (reset). Returns the number of keys deleted. */
+  async deleteAll(): Promise<number> {
+    let cursor = '0';
+    let deleted = 0;
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', this.keys.pattern, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) deleted += await this.redis.unlink(...keys);
+    } while (cursor !== '0');
+    return deleted;
+  }
+}
+
+async function execOrThrow(pipeline: ChainableCommander): Promise<unknown[]> {
+  const results = (await pipeline.exec()) ?? [];
+  return results.map(([error, value]) => {
+    if (error) throw error;
+    return value;
+  });
+}

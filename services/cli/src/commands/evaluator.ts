@@ -1,0 +1,49 @@
+// `syncline evaluator --rules FILE [--reset]`: runs the rules evaluator (configured by the
+// environment variables in docs/evaluator.md), or resets its state for these rules.
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, resetEvaluator, runEvaluator } from '@syncline/rules-evaluator';
+import type { CliIo } from '../io';
+import { UsageError } from '../io';
+
+const USAGE = [
+  'usage:',
+  '  syncline evaluator --rules FILE           run the rules evaluator (env: docs/evaluator.md)',
+  '  syncline evaluator --rules FILE --reset   delete its Redis state and consumer-group offsets',
+].join('\n');
+
+export async function runEvaluatorCommand(args: string[], io: CliIo): Promise<number> {
+  let values: { rules?: string; reset?: boolean; help?: boolean };
+  try {
+    values = parseArgs({
+      args,
+      options: {
+        rules: { type: 'string' },
+        reset: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }).values;
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (values.help) {
+    io.out(USAGE);
+    return 0;
+  }
+  const rulesFile = values.rules ?? process.env.SYNCLINE_RULES_FILE;
+  if (rulesFile === undefined) throw new UsageError(`missing --rules FILE\n${USAGE}`);
+  const env = { ...process.env, SYNCLINE_RULES_FILE: rulesFile };
+  if (values.reset) {
+    try {
+      const outcome = await resetEvaluator(loadConfig(env));
+      io.out(
+        `reset: deleted ${outcome.keysDeleted} Redis keys; consumer group ${outcome.groupDeleted ? 'deleted' : 'had no offsets'}`,
+      );
+      return 0;
+    } catch (error) {
+      io.err(`syncline evaluator --reset: ${(error as Error).message}`);
+      return error instanceof ConfigError ? 2 : 1;
+    }
+  }
+  return runEvaluator(env, { err: (line) => io.err(line) });
+}

@@ -1,0 +1,476 @@
+// Processes one batch of one change-topic partition, strictly in offset order: decode, wait for
+// the transaction's END (op ids need its offset), plan ops from the stored row state, then write
+// in the crash-safe order (docs/consistency.md section 5): (1) bucket ops in Redis, (2) the bucket
+// topic, (3) parameter lookups, (4) row state, (5) processed marks. The caller commits after that.
+import type { KafkaMessage } from 'kafkajs';
+import {
+  CdcDecoder,
+  dataCollectionOf,
+  isMalformed,
+  stringifyJson,
+  type ChangeEvent,
+  type JsonObject,
+  type MalformedRecord,
+  type ConnectSchema,
+  type RowSchema,
+} from '@syncline/cdc';
+import {
+  tagOf,
+  type BucketOpWrite,
+  type BucketStore,
+  type Checkpoint,
+  type LookupWrite,
+  type WriteCheckpoint,
+} from '@syncline/bucket-store';
+import { OpIdRangeError, streamOpId, type OpIdGeneration } from '@syncline/protocol';
+import type { Logger } from 'pino';
+import type { ConnectField } from '@syncline/sync-rules';
+import { planRowChange, type RowEvaluator, type RowState } from './op-planner';
+import { SnapshotNumberingError, snapshotEventOpId } from './snapshot-numbering';
+import type { TransactionReader } from './transaction-reader';
+import { parseWriteCheckpoint, WRITE_CHECKPOINT_PREFIX } from './write-checkpoint';
+import type { EvaluatorMetrics } from './metrics';
+
+/** Where bucket ops go besides Redis (the bucket topic). */
+export interface BucketOpSink {
+  write(ops: readonly BucketOpRecordLike[]): Promise<void>;
+}
+export interface BucketOpRecordLike {
+  op: 'PUT' | 'REMOVE';
+  opId: bigint;
+  bucket: string;
+  objectType: string;
+  objectId: string;
+  subkey: string;
+  data: string | null;
+  checksum: number;
+  sourceLsn: bigint | null;
+}
+
+export interface DeadLetterSink {
+  send(
+    reason: string,
+    detail: string,
+    message: KafkaMessage,
+    topic: string,
+    partition: number,
+  ): Promise<void>;
+}
+
+export interface ProcessorDeps {
+  readonly store: BucketStore;
+  readonly transactions: TransactionReader;
+  readonly generation: OpIdGeneration;
+  readonly evaluator: RowEvaluator;
+  readonly sink: BucketOpSink;
+  readonly deadLetters: DeadLetterSink;
+  readonly metrics: EvaluatorMetrics;
+  readonly logger: Logger;
+  readonly latestCheckpoint: () => Promise<Checkpoint | null>;
+}
+
+interface EventRef {
+  readonly endOffset: bigint;
+  readonly totalOrder: number;
+}
+
+type Prepared =
+  | {
+      readonly kind: 'row';
+      readonly ref: EventRef | null;
+      readonly table: string;
+      readonly pk: string;
+      readonly opId: bigint;
+      readonly lsn: bigint | null;
+      readonly image: JsonObject | null;
+      readonly unavailable: readonly string[];
+      readonly columns: readonly ConnectField[];
+      readonly message: KafkaMessage;
+    }
+  | {
+      readonly kind: 'truncate';
+      readonly ref: EventRef;
+      readonly table: string;
+      readonly opId: bigint;
+      readonly barrier: bigint;
+      readonly lsn: bigint | null;
+    }
+  | { readonly kind: 'message'; readonly ref: EventRef; readonly writeCheckpoint: WriteCheckpoint | null }
+  | { readonly kind: 'skip' };
+
+export interface BatchResult {
+  readonly events: number;
+  readonly ops: number;
+  /** END offsets of the oldest and newest transactions among this batch's events. */
+  readonly lowTransactionOffset: bigint | null;
+  readonly highTransactionOffset: bigint | null;
+  readonly sawStreaming: boolean;
+}
+
+/** Fatal: configuration or layout limits; the evaluator stops and reports. */
+export class ProcessingHaltedError extends Error {
+  override readonly name = 'ProcessingHaltedError';
+  readonly retriable = false;
+}
+
+const TRUNCATE_CHUNK = 500;
+
+export class ChangeProcessor {
+  private readonly decoder = new CdcDecoder();
+  private readonly topicIndexes = new Map<string, number>();
+
+  constructor(private readonly deps: ProcessorDeps) {}
+
+  async processBatch(
+    topic: string,
+    partition: number,
+    messages: readonly KafkaMessage[],
+    heartbeat: () => Promise<void>,
+    signal: AbortSignal,
+    beforeWrite: (lowTransactionOffset: bigint | null) => Promise<void> = async () => undefined,
+  ): Promise<BatchResult> {
+    const prepared: Prepared[] = [];
+    let low: bigint | null = null;
+    let high: bigint | null = null;
+    let sawStreaming = false;
+    for (const message of messages) {
+      const p = await this.prepare(topic, partition, message, heartbeat, signal);
+      if (p === null) throw new Error('stopped while waiting for a transaction END');
+      prepared.push(p);
+      if (p.kind !== 'skip' && p.ref !== null) {
+        sawStreaming = true;
+        const tx = p.ref.endOffset;
+        if (low === null || tx < low) low = tx;
+        if (high === null || tx > high) high = tx;
+      }
+    }
+    await beforeWrite(low);
+    let ops = 0;
+    let segment: Prepared[] = [];
+    for (const p of prepared) {
+      if (p.kind === 'truncate') {
+        ops += await this.writeSegment(segment, topic, partition);
+        segment = [];
+        ops += await this.truncate(p, heartbeat, signal);
+      } else segment.push(p);
+    }
+    ops += await this.writeSegment(segment, topic, partition);
+    return {
+      events: messages.length,
+      ops,
+      lowTransactionOffset: low,
+      highTransactionOffset: high,
+      sawStreaming,
+    };
+  }
+
+  /** Decodes a record and assigns its op id; null when stopped while waiting. */
+  private async prepare(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    heartbeat: () => Promise<void>,
+    signal: AbortSignal,
+  ): Promise<Prepared | null> {
+    const record = {
+      topic,
+      partition,
+      offset: message.offset,
+      key: message.key,
+      value: message.value,
+      headers: message.headers,
+    };
+    const decoded = this.decoder.decodeChange(record);
+    if (isMalformed(decoded)) {
+      await this.deadLetter(decoded, message, topic, partition);
+      return { kind: 'skip' };
+    }
+    if (decoded.kind === 'tombstone') return { kind: 'skip' };
+    const event = decoded;
+    if (event.kind === 'read') {
+      const opId = snapshotEventOpId(
+        this.deps.generation,
+        await this.topicIndex(topic),
+        partition,
+        BigInt(message.offset),
+      );
+      return this.rowEvent(event, null, opId, message);
+    }
+    if (event.transaction === null) {
+      // Non-transactional logical messages have no place in commit order.
+      return { kind: 'skip' };
+    }
+    const tx = await this.waitForEnd(event, heartbeat, signal);
+    if (tx === null) return null;
+    const ref = { endOffset: tx.endOffset, totalOrder: event.transaction.totalOrder };
+    const opId = streamOpId(this.deps.generation, tx.endOffset, event.transaction.totalOrder);
+    switch (event.kind) {
+      case 'message': {
+        const wc =
+          event.message.prefix === WRITE_CHECKPOINT_PREFIX
+            ? parseWriteCheckpoint(event.message.content)
+            : null;
+        if (event.message.prefix === WRITE_CHECKPOINT_PREFIX && wc === null)
+          await this.deps.deadLetters.send(
+            'invalid-write-checkpoint',
+            `content is not <user_id>/<client_id>:<n>`,
+            message,
+            topic,
+            partition,
+          );
+        return { kind: 'message', ref, writeCheckpoint: wc };
+      }
+      case 'truncate': {
+        const barrier =
+          this.deps.transactions.tracker.previousEndOffset(tx.endOffset) ??
+          (tx.beginOffset ?? tx.endOffset) - 1n;
+        return {
+          kind: 'truncate',
+          ref,
+          table: dataCollectionOf(event),
+          opId,
+          barrier,
+          lsn: event.source.lsn,
+        };
+      }
+      default:
+        return this.rowEvent(event, ref, opId, message);
+    }
+  }
+
+  private rowEvent(event: ChangeEvent, ref: EventRef | null, opId: bigint, message: KafkaMessage): Prepared {
+    const table = dataCollectionOf(event);
+    const pk = event.key === null ? '' : stringifyJson(event.key);
+    const image =
+      event.kind === 'create' || event.kind === 'update' || event.kind === 'read' ? event.after : null;
+    return {
+      kind: 'row',
+      ref,
+      table,
+      pk,
+      opId,
+      lsn: event.source.lsn,
+      image: image?.values ?? null,
+      unavailable: image?.unavailableColumns ?? [],
+      columns: event.rowSchema === null ? [] : syncColumns(event.rowSchema),
+      message,
+    };
+  }
+
+  private async waitForEnd(event: ChangeEvent, heartbeat: () => Promise<void>, signal: AbortSignal) {
+    const block = event.transaction!;
+    const lsn = event.source.lsn ?? block.lsn;
+    const started = Date.now();
+    let warned = false;
+    for (;;) {
+      const found = this.deps.transactions.tracker.lookup(block.xid, lsn);
+      if (found.status === 'ended') return found.transaction;
+      if (signal.aborted) return null;
+      await this.deps.transactions.waitForAdvance(500, signal);
+      await heartbeat();
+      if (!warned && Date.now() - started > 30_000) {
+        warned = true;
+        this.deps.logger.warn(
+          {
+            xid: String(block.xid),
+            lsn: String(lsn),
+            position: String(event.position.offset),
+            topic: event.position.topic,
+          },
+          'event waits for its transaction END for more than 30 s',
+        );
+      }
+    }
+  }
+
+  private async topicIndex(topic: string): Promise<number> {
+    let index = this.topicIndexes.get(topic);
+    if (index === undefined) {
+      index = await this.deps.store.topicIndex(topic);
+      this.topicIndexes.set(topic, index);
+    }
+    return index;
+  }
+
+  /** Plans and writes a run of row and message events (no truncate inside). */
+  private async writeSegment(
+    segment: readonly Prepared[],
+    topic: string,
+    partition: number,
+  ): Promise<number> {
+    if (segment.length === 0) return 0;
+    const { store } = this.deps;
+    const rowEvents = segment.filter((p): p is Extract<Prepared, { kind: 'row' }> => p.kind === 'row');
+    const distinct = new Map<string, { table: string; pk: string }>();
+    for (const r of rowEvents) distinct.set(`${r.table}\u0000${r.pk}`, { table: r.table, pk: r.pk });
+    const keys = [...distinct.keys()];
+    const fetched = await store.getRows([...distinct.values()]);
+    const current = new Map<string, { opId: bigint; state: RowState } | null>();
+    keys.forEach((k, i) => {
+      const rec = fetched[i];
+      current.set(k, rec ? { opId: rec.opId, state: JSON.parse(rec.state) as RowState } : null);
+    });
+    const ops: BucketOpWrite[] = [];
+    const records: BucketOpRecordLike[] = [];
+    const lookups: LookupWrite[] = [];
+    const rows = new Map<
+      string,
+      { table: string; pk: string; opId: bigint; state: string; present: boolean }
+    >();
+    const marks = new Map<bigint, number[]>();
+    const writeCheckpoints = new Map<bigint, WriteCheckpoint[]>();
+    const mark = (ref: EventRef | null): void => {
+      if (ref === null) return;
+      const list = marks.get(ref.endOffset) ?? [];
+      list.push(ref.totalOrder);
+      marks.set(ref.endOffset, list);
+    };
+    for (const p of segment) {
+      if (p.kind === 'message') {
+        mark(p.ref);
+        if (p.writeCheckpoint !== null) {
+          const list = writeCheckpoints.get(p.ref.endOffset) ?? [];
+          list.push(p.writeCheckpoint);
+          writeCheckpoints.set(p.ref.endOffset, list);
+        }
+        continue;
+      }
+      if (p.kind !== 'row') continue;
+      const key = `${p.table}\u0000${p.pk}`;
+      const stored = current.get(key) ?? null;
+      mark(p.ref);
+      // Already applied (a replay after a crash between row state and commit): its ops exist.
+      if (stored !== null && stored.opId >= p.opId) continue;
+      let plan;
+      try {
+        plan = planRowChange(
+          {
+            table: p.table,
+            subkey: tagOf(`${p.table}/${p.pk}`),
+            rowKey: `${p.table}/${p.pk}`,
+            opId: p.opId,
+            previous: stored?.state ?? null,
+            image: p.image,
+            unavailableColumns: p.unavailable,
+            columns: p.columns,
+          },
+          this.deps.evaluator,
+        );
+      } catch (error) {
+        if (error instanceof OpIdRangeError || error instanceof SnapshotNumberingError)
+          throw new ProcessingHaltedError(error.message, { cause: error });
+        const detail = error instanceof Error ? error.message : String(error);
+        await this.deps.deadLetters.send('evaluation-failed', detail, p.message, topic, partition);
+        continue;
+      }
+      if (plan.unfilledToast > 0) this.deps.metrics.toastUnfilled.inc(plan.unfilledToast);
+      ops.push(...plan.ops);
+      for (const op of plan.ops) records.push({ ...op, sourceLsn: p.lsn });
+      lookups.push(...plan.lookups);
+      const state = JSON.stringify(plan.state);
+      current.set(key, { opId: p.opId, state: plan.state });
+      rows.set(key, { table: p.table, pk: p.pk, opId: p.opId, state, present: plan.state.raw !== null });
+    }
+    await store.addOps(ops);
+    await this.deps.sink.write(records);
+    await store.writeLookups(lookups);
+    await store.putRows([...rows.values()]);
+    for (const [endOffset, wcs] of writeCheckpoints)
+      await store.recordTransactionWriteCheckpoints(endOffset, wcs);
+    await store.markProcessed(marks);
+    this.deps.metrics.opsWritten.inc(ops.length);
+    return ops.length;
+  }
+
+  /**
+   * Removes every row of the table that a transaction before the truncate wrote. Waits until
+   * the checkpoint covers the previous transaction, so rows of earlier transactions in other
+   * partitions are all stored; rows written by later transactions (op id above) are kept.
+   */
+  private async truncate(
+    p: Extract<Prepared, { kind: 'truncate' }>,
+    heartbeat: () => Promise<void>,
+    signal: AbortSignal,
+  ): Promise<number> {
+    const { store } = this.deps;
+    for (;;) {
+      const cp = await this.deps.latestCheckpoint();
+      if (BigInt(cp?.endOffset ?? '-1') >= p.barrier) break;
+      if (signal.aborted) throw new Error('stopped while a truncate waited for the checkpoint');
+      await heartbeat();
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const pks = await store.tableRowKeys(p.table);
+    let written = 0;
+    for (let i = 0; i < pks.length; i += TRUNCATE_CHUNK) {
+      const chunk = pks.slice(i, i + TRUNCATE_CHUNK);
+      const states = await store.getRows(chunk.map((pk) => ({ table: p.table, pk })));
+      const ops: BucketOpWrite[] = [];
+      const lookups: LookupWrite[] = [];
+      const victims: string[] = [];
+      chunk.forEach((pk, j) => {
+        const rec = states[j];
+        if (!rec || rec.opId >= p.opId) return;
+        const state = JSON.parse(rec.state) as RowState;
+        if (state.raw === null) return;
+        victims.push(pk);
+        const plan = planRowChange(
+          {
+            table: p.table,
+            subkey: tagOf(`${p.table}/${pk}`),
+            rowKey: `${p.table}/${pk}`,
+            opId: p.opId,
+            previous: state,
+            image: null,
+            unavailableColumns: [],
+            columns: [],
+          },
+          this.deps.evaluator,
+        );
+        ops.push(...plan.ops);
+        lookups.push(...plan.lookups);
+      });
+      await store.addOps(ops);
+      await this.deps.sink.write(ops.map((op) => ({ ...op, sourceLsn: p.lsn })));
+      await store.writeLookups(lookups);
+      const tombstone = JSON.stringify({ raw: null, memberships: [], lookups: [] } satisfies RowState);
+      for (const pk of victims) await store.truncateRow(p.table, pk, p.opId, tombstone);
+      written += ops.length;
+      await heartbeat();
+    }
+    await store.markProcessed(new Map([[p.ref.endOffset, [p.ref.totalOrder]]]));
+    this.deps.metrics.opsWritten.inc(written);
+    return written;
+  }
+
+  private async deadLetter(
+    record: MalformedRecord,
+    message: KafkaMessage,
+    topic: string,
+    partition: number,
+  ): Promise<void> {
+    await this.deps.deadLetters.send(record.reason, record.detail, message, topic, partition);
+  }
+}
+
+const columnCache = new WeakMap<RowSchema, ConnectField[]>();
+
+/** The row's Connect schema in the shape sync-rules' type mapping reads (cached per schema). */
+export function syncColumns(schema: RowSchema): ConnectField[] {
+  let columns = columnCache.get(schema);
+  if (columns === undefined) {
+    columns = schema.columns.map((c) => toSyncField(c.field, c.schema));
+    columnCache.set(schema, columns);
+  }
+  return columns;
+}
+
+function toSyncField(field: string | undefined, s: ConnectSchema): ConnectField {
+  const out: ConnectField = { type: s.type, optional: s.optional };
+  if (field !== undefined) out.field = field;
+  if (s.name !== null) out.name = s.name;
+  if (s.parameters !== null) out.parameters = { ...s.parameters };
+  if (s.items !== null) out.items = toSyncField(undefined, s.items);
+  if (s.fields !== null) out.fields = s.fields.map((f) => toSyncField(f.field, f.schema));
+  return out;
+}

@@ -1,0 +1,108 @@
+// Evaluator configuration: environment variables validated once at start-up (zod). Every
+// variable is listed in docs/evaluator.md; a bad value fails with a message naming it.
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly retriable = false;
+}
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const name = z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only');
+
+/** Env var name -> schema. The keys are the documented names. */
+export const CONFIG_SCHEMA = z.object({
+  SYNCLINE_RULES_FILE: z.string().min(1),
+  KAFKA_BROKERS: z
+    .string()
+    .min(1)
+    .transform((s) =>
+      s
+        .split(',')
+        .map((b) => b.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/, 'host:port')).min(1)),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'redis:// or rediss:// URL'),
+  SCHEMA_REGISTRY_URL: z
+    .string()
+    .regex(/^https?:\/\//, 'http(s) URL of the Confluent-compatible API')
+    .optional(),
+  SYNCLINE_TOPIC_PREFIX: name,
+  SYNCLINE_DEPLOYMENT: name.default('default'),
+  SYNCLINE_RULES_VERSION: name.default('1'),
+  SYNCLINE_GROUP_ID: name.optional(),
+  SYNCLINE_DEFAULT_SCHEMA: name.default('public'),
+  SYNCLINE_BUCKET_TOPIC: z.enum(['on', 'off']).default('on'),
+  SYNCLINE_BUCKET_TOPIC_PARTITIONS: int(1, 10000).default(6),
+  SYNCLINE_HTTP_PORT: int(0, 65535).default(9464),
+  SYNCLINE_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  SYNCLINE_SESSION_TIMEOUT_MS: int(6000, 300000).default(30000),
+  SYNCLINE_LEASE_TTL_MS: int(1000, 60000).default(5000),
+  SYNCLINE_TOPIC_REFRESH_MS: int(200, 600000).default(5000),
+  SYNCLINE_INSTANCE_ID: name.optional(),
+});
+
+export interface EvaluatorConfig {
+  readonly rulesFile: string;
+  readonly brokers: string[];
+  readonly redisUrl: string;
+  readonly schemaRegistryUrl: string | null;
+  readonly topicPrefix: string;
+  readonly deployment: string;
+  readonly rulesVersion: string;
+  readonly groupId: string;
+  readonly defaultSchema: string;
+  readonly bucketTopic: boolean;
+  readonly bucketTopicPartitions: number;
+  readonly httpPort: number;
+  readonly logLevel: string;
+  readonly sessionTimeoutMs: number;
+  readonly leaseTtlMs: number;
+  readonly topicRefreshMs: number;
+  readonly instanceId: string;
+  /** Redis key prefix: one per deployment and rules version. */
+  readonly keyPrefix: string;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv): EvaluatorConfig {
+  const parsed = CONFIG_SCHEMA.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => {
+      const variable = String(i.path[0] ?? '?');
+      const shown = env[variable] === undefined ? 'not set' : `got ${JSON.stringify(env[variable])}`;
+      return `  ${variable}: ${i.message} (${shown})`;
+    });
+    throw new ConfigError(`invalid evaluator configuration:\n${lines.join('\n')}\nSee docs/evaluator.md.`);
+  }
+  const e = parsed.data;
+  if (e.SYNCLINE_BUCKET_TOPIC === 'on' && e.SCHEMA_REGISTRY_URL === undefined)
+    throw new ConfigError(
+      'invalid evaluator configuration:\n  SCHEMA_REGISTRY_URL: required while SYNCLINE_BUCKET_TOPIC=on (not set)',
+    );
+  const leaseMin = 1000;
+  if (e.SYNCLINE_LEASE_TTL_MS < leaseMin)
+    throw new ConfigError('SYNCLINE_LEASE_TTL_MS must be at least 1000');
+  return {
+    rulesFile: e.SYNCLINE_RULES_FILE,
+    brokers: e.KAFKA_BROKERS,
+    redisUrl: e.REDIS_URL,
+    schemaRegistryUrl: e.SCHEMA_REGISTRY_URL ?? null,
+    topicPrefix: e.SYNCLINE_TOPIC_PREFIX,
+    deployment: e.SYNCLINE_DEPLOYMENT,
+    rulesVersion: e.SYNCLINE_RULES_VERSION,
+    groupId: e.SYNCLINE_GROUP_ID ?? `syncline-evaluator.${e.SYNCLINE_DEPLOYMENT}.${e.SYNCLINE_RULES_VERSION}`,
+    defaultSchema: e.SYNCLINE_DEFAULT_SCHEMA,
+    bucketTopic: e.SYNCLINE_BUCKET_TOPIC === 'on',
+    bucketTopicPartitions: e.SYNCLINE_BUCKET_TOPIC_PARTITIONS,
+    httpPort: e.SYNCLINE_HTTP_PORT,
+    logLevel: e.SYNCLINE_LOG_LEVEL,
+    sessionTimeoutMs: e.SYNCLINE_SESSION_TIMEOUT_MS,
+    leaseTtlMs: e.SYNCLINE_LEASE_TTL_MS,
+    topicRefreshMs: e.SYNCLINE_TOPIC_REFRESH_MS,
+    instanceId: e.SYNCLINE_INSTANCE_ID ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
+    keyPrefix: `syncline:${e.SYNCLINE_DEPLOYMENT}:${e.SYNCLINE_RULES_VERSION}`,
+  };
+}

@@ -1,0 +1,182 @@
+// The coordinator: whichever instance holds the Redis lease walks END records in offset order
+// and advances the checkpoint past a transaction once all its events in consumed collections are
+// marked processed. The first checkpoint also waits for the initial snapshot (section 3 of
+// docs/consistency.md). Pure decision functions are exported for unit tests.
+import type { Admin } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { BucketStore, Checkpoint, WriteCheckpoint } from '@syncline/bucket-store';
+import { LOGICAL_DECODING_MESSAGE } from '@syncline/cdc';
+import { formatOpId, transactionCheckpointOpId, type OpIdGeneration } from '@syncline/protocol';
+import type { EvaluatorMetrics } from './metrics';
+import type { TrackedTransaction } from './transaction-tracker';
+import { sleep, type TransactionReader } from './transaction-reader';
+
+/** Events of a transaction the evaluator consumes (and so must mark before the checkpoint passes it). */
+export function expectedEvents(
+  counts: ReadonlyMap<string, number>,
+  consumed: (collection: string) => boolean,
+): number {
+  let n = 0;
+  for (const [collection, count] of counts) if (consumed(collection)) n += count;
+  return n;
+}
+
+/** How many leading transactions are complete. */
+export function completePrefix(expected: readonly number[], processed: readonly number[]): number {
+  let i = 0;
+  while (i < expected.length && (processed[i] ?? 0) >= expected[i]!) i++;
+  return i;
+}
+
+/** High-water marks of the change topics when streaming was first seen: `topic/partition` -> offset. */
+export type SnapshotHighWater = Record<string, string>;
+
+/**
+ * The initial snapshot is processed when every partition that existed when streaming began has
+ * been processed up to its high-water mark then, or has processed a streaming event (snapshot
+ * records precede streaming records in each partition).
+ */
+export function snapshotComplete(
+  hwm: SnapshotHighWater,
+  progress: ReadonlyMap<string, bigint>,
+  streaming: ReadonlyMap<string, bigint>,
+): boolean {
+  return Object.entries(hwm).every(
+    ([partition, high]) =>
+      BigInt(high) === 0n || streaming.has(partition) || (progress.get(partition) ?? 0n) >= BigInt(high),
+  );
+}
+
+export interface CoordinatorDeps {
+  readonly store: BucketStore;
+  readonly transactions: TransactionReader;
+  readonly generation: OpIdGeneration;
+  readonly instanceId: string;
+  readonly leaseTtlMs: number;
+  readonly consumed: (collection: string) => boolean;
+  /** Change topics currently consumed (for the snapshot high-water marks). */
+  readonly changeTopics: () => readonly string[];
+  readonly admin: Admin;
+  readonly metrics: EvaluatorMetrics;
+  readonly logger: Logger;
+}
+
+const WINDOW = 2000;
+
+export class Coordinator {
+  private leading = false;
+  private checkpoint: Checkpoint | null = null;
+  private lastRenewal = 0;
+
+  constructor(private readonly deps: CoordinatorDeps) {}
+
+  get isLeader(): boolean {
+    return this.leading;
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    const { store, instanceId, leaseTtlMs, logger } = this.deps;
+    while (!signal.aborted) {
+      try {
+        const now = Date.now();
+        if (now - this.lastRenewal >= leaseTtlMs / 3 || !this.leading) {
+          const held = await store.holdLease(instanceId, leaseTtlMs);
+          this.lastRenewal = now;
+          if (held !== this.leading) {
+            logger.info({ instanceId }, held ? 'coordinator lease acquired' : 'coordinator lease lost');
+            this.leading = held;
+            this.deps.metrics.isCoordinator.set(held ? 1 : 0);
+            if (held) this.checkpoint = await store.getCheckpoint();
+          }
+        }
+        if (this.leading) {
+          const advanced = await this.advance();
+          if (!advanced) await this.deps.transactions.waitForAdvance(25, signal);
+        } else {
+          await sleep(Math.min(1000, leaseTtlMs / 3), signal);
+        }
+      } catch (error) {
+        logger.error({ err: error }, 'coordinator step failed; retrying');
+        await sleep(500, signal);
+      }
+    }
+    if (this.leading) await store.releaseLease(instanceId).catch(() => undefined);
+    this.leading = false;
+  }
+
+  /** One step: advances the checkpoint as far as possible. True when it published. */
+  async advance(): Promise<boolean> {
+    const { store, transactions, generation, consumed, metrics } = this.deps;
+    const after = BigInt(this.checkpoint?.endOffset ?? '-1');
+    const pending = transactions.tracker.endsAfter(after, WINDOW);
+    metrics.transactionsPending.set(pending.length);
+    const oldestPending = pending[0];
+    metrics.checkpointAge.set(
+      oldestPending?.commitTimeMs ? Math.max(0, Date.now() - oldestPending.commitTimeMs) / 1000 : 0,
+    );
+    if (pending.length === 0) return false;
+    if (this.checkpoint === null && !(await this.snapshotDone())) return false;
+    const expected = pending.map((t) => expectedEvents(t.counts ?? new Map(), consumed));
+    const toCount = pending.filter((_, i) => expected[i]! > 0).map((t) => t.endOffset!);
+    const counted = await store.processedCounts(toCount);
+    const byOffset = new Map(toCount.map((o, i) => [o, counted[i]!]));
+    const processed = pending.map((t, i) => (expected[i] === 0 ? 0 : byOffset.get(t.endOffset!)!));
+    const n = completePrefix(expected, processed);
+    if (n === 0) return false;
+    const covered = pending.slice(0, n);
+    const last = covered[n - 1]!;
+    const lastOpId = transactionCheckpointOpId(generation, last.endOffset!);
+    const writeCheckpoints = await this.writeCheckpoints(covered);
+    await store.saveWriteCheckpoints(writeCheckpoints, lastOpId);
+    const checkpoint: Checkpoint = {
+      lastOpId: formatOpId(lastOpId),
+      endOffset: last.endOffset!.toString(),
+      lsn: last.endLsn?.toString() ?? null,
+      commitTimeMs: last.commitTimeMs,
+      publishedAtMs: Date.now(),
+      writeCheckpoints,
+    };
+    const outcome = await store.publishCheckpoint(this.deps.instanceId, checkpoint);
+    if (outcome === 'not-leader') {
+      this.leading = false;
+      this.deps.metrics.isCoordinator.set(0);
+      return false;
+    }
+    if (outcome === 'stale') {
+      this.checkpoint = await store.getCheckpoint();
+      return false;
+    }
+    this.checkpoint = checkpoint;
+    metrics.checkpoints.inc();
+    await store.forgetProcessed(toCount.filter((o) => o <= last.endOffset!));
+    return true;
+  }
+
+  private async writeCheckpoints(covered: readonly TrackedTransaction[]): Promise<WriteCheckpoint[]> {
+    const out: WriteCheckpoint[] = [];
+    for (const t of covered) {
+      if ((t.counts?.get(LOGICAL_DECODING_MESSAGE) ?? 0) > 0)
+        out.push(...(await this.deps.store.transactionWriteCheckpoints(t.endOffset!)));
+    }
+    return out;
+  }
+
+  private async snapshotDone(): Promise<boolean> {
+    const { store, admin } = this.deps;
+    let hwm = await store.getJson<SnapshotHighWater>(store.keys.snapshotHighWater);
+    if (hwm === null) {
+      const captured: SnapshotHighWater = {};
+      for (const topic of this.deps.changeTopics()) {
+        for (const p of await admin.fetchTopicOffsets(topic)) captured[`${topic}/${p.partition}`] = p.high;
+      }
+      await store.setJsonIfAbsent(store.keys.snapshotHighWater, captured);
+      hwm = (await store.getJson<SnapshotHighWater>(store.keys.snapshotHighWater))!;
+      this.deps.logger.info({ partitions: Object.keys(hwm).length }, 'captured snapshot high-water marks');
+    }
+    const [progress, streaming] = await Promise.all([
+      store.readPositions('progress'),
+      store.readPositions('streaming'),
+    ]);
+    return snapshotComplete(hwm, progress, streaming);
+  }
+}

@@ -1,0 +1,401 @@
+// Wiring of one evaluator instance: Redis store, transaction reader, consumer group over the
+// change topics the rules use (re-subscribing when Debezium creates new ones), the coordinator,
+// dead letters, the bucket topic, and the HTTP endpoints. Run loop stoppable via stop().
+import { readFile } from 'node:fs/promises';
+import { Redis } from 'ioredis';
+import { Kafka, logLevel, type Consumer, type EachBatchPayload } from 'kafkajs';
+import type { Logger } from 'pino';
+import { BucketStore } from '@syncline/bucket-store';
+import { LOGICAL_DECODING_MESSAGE, type JsonObject } from '@syncline/cdc';
+import { firstGeneration, type OpIdGeneration } from '@syncline/protocol';
+import { BucketTopicWriter, bucketTopicName } from '@syncline/bucket-topic';
+import {
+  compileSyncRules,
+  mapDebeziumRow,
+  typeMappingOptions,
+  type ConnectField,
+  type SyncRules,
+} from '@syncline/sync-rules';
+import { ChangeProcessor, ProcessingHaltedError, type BucketOpSink } from './change-processor';
+import type { EvaluatorConfig } from './config';
+import { Coordinator } from './coordinator';
+import { KafkaDeadLetters } from './dead-letter';
+import { startHttpServer, type HttpServer } from './http';
+import { createMetrics, type EvaluatorMetrics } from './metrics';
+import type { RowEvaluator } from './op-planner';
+import { sleep, TransactionReader } from './transaction-reader';
+
+export class RulesMismatchError extends Error {
+  override readonly name = 'RulesMismatchError';
+  readonly retriable = false;
+}
+
+export class RulesFileError extends Error {
+  override readonly name = 'RulesFileError';
+  readonly retriable = false;
+}
+
+export async function loadRules(file: string, defaultSchema: string): Promise<SyncRules> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new RulesFileError(`cannot read sync rules ${file}: ${(error as Error).message}`);
+  }
+  const { rules, diagnostics } = compileSyncRules(text, { defaultSchema });
+  const errors = diagnostics.filter((d) => d.severity === 'error');
+  if (rules === undefined || errors.length > 0) {
+    const lines = errors.map((d) => `  ${file}:${d.line}:${d.column}: ${d.message}`);
+    throw new RulesFileError(`sync rules ${file} do not compile:\n${lines.join('\n')}`);
+  }
+  return rules;
+}
+
+export function rowEvaluator(rules: SyncRules): RowEvaluator {
+  const mapping = typeMappingOptions(rules.config.edition, rules.config.compatibility.timestampsIso8601);
+  return {
+    evaluate(table: string, raw: JsonObject, columns: readonly ConnectField[]) {
+      const row = mapDebeziumRow(columns, raw as Record<string, unknown>, mapping);
+      return { rows: rules.evaluateRow(table, row), lookups: rules.evaluateParameterRow(table, row) };
+    },
+  };
+}
+
+/** `<prefix>.<schema>.<table>` topics whose table the rules use. */
+export function changeTopicsFor(topics: readonly string[], prefix: string, rules: SyncRules): string[] {
+  const reserved = new Set(['transaction', 'message', 'dead-letter']);
+  return topics
+    .filter((t) => t.startsWith(`${prefix}.`))
+    .filter((t) => {
+      const rest = t.slice(prefix.length + 1);
+      const parts = rest.split('.');
+      return parts.length === 2 && !reserved.has(parts[0]!) && rules.usesTable(rest);
+    })
+    .sort();
+}
+
+const NO_SINK: BucketOpSink = { write: async () => undefined };
+
+export class Evaluator {
+  readonly metrics: EvaluatorMetrics = createMetrics();
+  private readonly abort = new AbortController();
+  private redis: Redis | null = null;
+  private store: BucketStore | null = null;
+  private consumer: Consumer | null = null;
+  private subscribed: string[] = [];
+  private transactions: TransactionReader | null = null;
+  private coordinator: Coordinator | null = null;
+  private deadLetters: KafkaDeadLetters | null = null;
+  private writer: BucketTopicWriter | null = null;
+  private http: HttpServer | null = null;
+  private ready = false;
+  private fatal: Error | null = null;
+  private loops: Promise<void>[] = [];
+  private readonly kafka: Kafka;
+
+  constructor(
+    private readonly config: EvaluatorConfig,
+    private readonly rules: SyncRules,
+    private readonly logger: Logger,
+  ) {
+    this.kafka = new Kafka({
+      clientId: `syncline-evaluator-${config.instanceId}`,
+      brokers: config.brokers,
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 10_000 },
+    });
+  }
+
+  get port(): number | null {
+    return this.http?.port ?? null;
+  }
+
+  /** Resolves when the evaluator stops; rejects with a fatal error (non-retriable). */
+  async run(): Promise<void> {
+    const { config, logger } = this;
+    this.http = await startHttpServer(config.httpPort, {
+      metrics: this.metrics,
+      healthy: () => this.fatal === null,
+      ready: () => this.ready,
+    });
+    logger.info({ port: this.http.port, instanceId: config.instanceId }, 'evaluator http listening');
+    const redis = new Redis(config.redisUrl, {
+      lazyConnect: true,
+      maxRetriesPerRequest: null,
+      retryStrategy: (times) => Math.min(200 * 2 ** times, 10_000),
+    });
+    this.redis = redis;
+    await retry('redis', logger, this.abort.signal, () => redis.connect());
+    const store = new BucketStore(redis, config.keyPrefix);
+    this.store = store;
+    const generation = await this.checkIdentity(store);
+
+    this.deadLetters = await retry('kafka', logger, this.abort.signal, () =>
+      KafkaDeadLetters.open(this.kafka, `${config.topicPrefix}.dead-letter`, this.metrics, logger),
+    );
+    let sink = NO_SINK;
+    if (config.bucketTopic && config.schemaRegistryUrl !== null) {
+      const writer = await retry('bucket topic', logger, this.abort.signal, () =>
+        BucketTopicWriter.open(
+          {
+            brokers: config.brokers,
+            schemaRegistryUrl: config.schemaRegistryUrl!,
+            topic: bucketTopicName(config.topicPrefix, `${config.deployment}.${config.rulesVersion}`),
+            partitions: config.bucketTopicPartitions,
+            clientId: `syncline-evaluator-${config.instanceId}`,
+          },
+          this.kafka,
+        ),
+      );
+      this.writer = writer;
+      sink = writer;
+    }
+
+    const transactions = new TransactionReader({
+      kafka: this.kafka,
+      topic: `${config.topicPrefix}.transaction`,
+      groupId: `${config.groupId}.tx.${config.instanceId}`,
+      logger,
+      onMalformed: async (record, raw) => {
+        await this.deadLetters!.send(
+          record.reason,
+          record.detail,
+          { ...raw, offset: String(record.position.offset) } as never,
+          record.position.topic,
+          record.position.partition,
+        );
+      },
+    });
+    this.transactions = transactions;
+    const start = await this.transactionStart(store);
+    logger.info({ start: String(start) }, 'reading the transaction topic');
+    this.loops.push(transactions.start(start, this.abort.signal).catch((error: unknown) => this.fail(error)));
+
+    const consumed = (collection: string): boolean =>
+      collection === LOGICAL_DECODING_MESSAGE || this.rules.usesTable(collection);
+    const admin = this.kafka.admin();
+    await admin.connect();
+    this.coordinator = new Coordinator({
+      store,
+      transactions,
+      generation,
+      instanceId: config.instanceId,
+      leaseTtlMs: config.leaseTtlMs,
+      consumed,
+      changeTopics: () => this.subscribed.filter((t) => !t.endsWith('.message')),
+      admin,
+      metrics: this.metrics,
+      logger,
+    });
+    this.loops.push(this.coordinator.run(this.abort.signal));
+
+    const processor = new ChangeProcessor({
+      store,
+      transactions,
+      generation,
+      evaluator: rowEvaluator(this.rules),
+      sink,
+      deadLetters: this.deadLetters,
+      metrics: this.metrics,
+      logger,
+      latestCheckpoint: () => store.getCheckpoint(),
+    });
+    this.loops.push(this.pruneLoop(store, transactions));
+    await this.subscriptionLoop(admin, processor);
+    await admin.disconnect().catch(() => undefined);
+    if (this.fatal) throw this.fatal;
+  }
+
+  /** Refuses to run against state written with other rules; records identity on first start. */
+  private async checkIdentity(store: BucketStore): Promise<OpIdGeneration> {
+    const generation = firstGeneration();
+    const meta = await store.initMeta({
+      rulesHash: this.rules.hash,
+      generation: JSON.stringify(generation, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)),
+      createdAt: new Date().toISOString(),
+    });
+    if (meta.rulesHash !== this.rules.hash) {
+      throw new RulesMismatchError(
+        `sync rules changed: Redis prefix ${this.config.keyPrefix} holds state of rules ${meta.rulesHash?.slice(0, 12)}, ` +
+          `this evaluator runs rules ${this.rules.hash.slice(0, 12)}. Either deploy them as a new version ` +
+          `(SYNCLINE_RULES_VERSION) or reset this one: syncline evaluator --reset --rules ${this.config.rulesFile}`,
+      );
+    }
+    return generation;
+  }
+
+  /** Oldest transaction-topic offset an unprocessed or replayed event may still need. */
+  private async transactionStart(store: BucketStore): Promise<bigint> {
+    const cp = await store.getCheckpoint();
+    let start = cp === null ? 0n : BigInt(cp.endOffset) + 1n;
+    for (const low of (await store.readPositions('transactionLow')).values()) if (low < start) start = low;
+    return start < 0n ? 0n : start;
+  }
+
+  private async pruneLoop(store: BucketStore, transactions: TransactionReader): Promise<void> {
+    while (!this.abort.signal.aborted) {
+      await sleep(5000, this.abort.signal);
+      try {
+        transactions.tracker.prune(await this.transactionStart(store));
+      } catch (error) {
+        this.logger.warn({ err: error }, 'transaction prune failed');
+      }
+    }
+  }
+
+  /** Runs the group consumer; restarts it when the set of change topics changes. */
+  private async subscriptionLoop(
+    admin: ReturnType<Kafka['admin']>,
+    processor: ChangeProcessor,
+  ): Promise<void> {
+    const { config, logger } = this;
+    let waited = 0;
+    while (!this.abort.signal.aborted && this.fatal === null) {
+      let topics: string[];
+      try {
+        const all = await admin.listTopics();
+        topics = changeTopicsFor(all, config.topicPrefix, this.rules);
+        if (all.includes(`${config.topicPrefix}.message`)) topics.push(`${config.topicPrefix}.message`);
+      } catch (error) {
+        logger.warn({ err: error }, 'cannot list topics; retrying');
+        await sleep(config.topicRefreshMs, this.abort.signal);
+        continue;
+      }
+      if (topics.join(',') !== this.subscribed.join(',')) {
+        if (this.consumer) {
+          logger.info({ topics }, 'change topics changed: re-subscribing');
+          await this.consumer.disconnect();
+          this.consumer = null;
+        }
+        this.subscribed = topics;
+        if (topics.length > 0) {
+          this.consumer = await this.startConsumer(topics, processor);
+          this.ready = true;
+        } else if (waited++ % 12 === 0)
+          logger.info(
+            { prefix: config.topicPrefix },
+            'waiting for change topics of the tables the rules use',
+          );
+      }
+      await sleep(config.topicRefreshMs, this.abort.signal);
+    }
+    await this.consumer?.disconnect();
+    this.consumer = null;
+  }
+
+  private async startConsumer(topics: string[], processor: ChangeProcessor): Promise<Consumer> {
+    const { config } = this;
+    const consumer = this.kafka.consumer({
+      groupId: config.groupId,
+      sessionTimeout: config.sessionTimeoutMs,
+      heartbeatInterval: Math.min(3000, Math.floor(config.sessionTimeoutMs / 5)),
+      allowAutoTopicCreation: false,
+      maxWaitTimeInMs: 50,
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 8,
+      eachBatch: (payload) => this.eachBatch(consumer, processor, payload),
+    });
+    return consumer;
+  }
+
+  private async eachBatch(
+    consumer: Consumer,
+    processor: ChangeProcessor,
+    payload: EachBatchPayload,
+  ): Promise<void> {
+    const { batch, heartbeat, resolveOffset } = payload;
+    if (batch.messages.length === 0 || !payload.isRunning() || payload.isStale()) return;
+    const store = this.store!;
+    const field = `${batch.topic}/${batch.partition}`;
+    try {
+      const result = await processor.processBatch(
+        batch.topic,
+        batch.partition,
+        batch.messages,
+        heartbeat,
+        this.abort.signal,
+        async (low) => {
+          // Before any mark: a replay of this batch needs its transactions in every reader's window.
+          if (low !== null) await store.client.hsetnx(store.keys.transactionLow, field, low.toString());
+        },
+      );
+      const last = batch.messages[batch.messages.length - 1]!;
+      const next = BigInt(last.offset) + 1n;
+      await store.raise('progress', new Map([[field, next]]));
+      if (result.sawStreaming) await store.markStreaming([field]);
+      resolveOffset(last.offset);
+      await consumer.commitOffsets([
+        { topic: batch.topic, partition: batch.partition, offset: next.toString() },
+      ]);
+      this.metrics.events.inc(batch.messages.length);
+      const lag = BigInt(batch.highWatermark) - next;
+      this.metrics.consumerLag.set(
+        { topic: batch.topic, partition: String(batch.partition) },
+        Number(lag < 0n ? 0n : lag),
+      );
+      await this.recordTransactionLow(field, result.highTransactionOffset, lag <= 0n);
+    } catch (error) {
+      if (error instanceof ProcessingHaltedError) this.fail(error);
+      throw error;
+    }
+  }
+
+  /**
+   * After a commit, events at or after the committed offset belong to transactions at or after
+   * the last processed one (or, when caught up, to transactions not yet covered by a checkpoint).
+   */
+  private async recordTransactionLow(
+    field: string,
+    lastTransaction: bigint | null,
+    caughtUp: boolean,
+  ): Promise<void> {
+    const store = this.store!;
+    if (caughtUp) await store.client.hdel(store.keys.transactionLow, field);
+    else if (lastTransaction !== null)
+      await store.client.hset(store.keys.transactionLow, field, lastTransaction.toString());
+  }
+
+  private fail(error: unknown): void {
+    if (this.fatal) return;
+    this.fatal = error instanceof Error ? error : new Error(String(error));
+    this.logger.fatal({ err: this.fatal }, 'evaluator halted');
+    this.abort.abort();
+  }
+
+  /** Graceful stop: finish the batch, commit, leave the group, release the lease. */
+  async stop(): Promise<void> {
+    this.ready = false;
+    this.abort.abort();
+    await this.consumer?.disconnect().catch(() => undefined);
+    await Promise.allSettled(this.loops);
+    await this.transactions?.stop().catch(() => undefined);
+    await this.deadLetters?.close().catch(() => undefined);
+    await this.writer?.close().catch(() => undefined);
+    await this.http?.close().catch(() => undefined);
+    this.redis?.disconnect();
+  }
+}
+
+/** Retries a start-up step with backoff while a dependency is down (until stopped). */
+export async function retry<T>(
+  what: string,
+  logger: Logger,
+  signal: AbortSignal,
+  step: () => Promise<T>,
+): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await step();
+    } catch (error) {
+      if ((error as { retriable?: boolean }).retriable === false || signal.aborted) throw error;
+      const delay = Math.min(500 * 2 ** attempt, 15_000);
+      logger.warn({ err: error, attempt, delay }, `${what} unavailable; retrying`);
+      await sleep(delay, signal);
+    }
+  }
+}

@@ -1,0 +1,50 @@
+// /metrics (Prometheus), /healthz (the process can make progress) and /readyz (consuming).
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { EvaluatorMetrics } from './metrics';
+
+export interface HttpServer {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export interface HttpProbes {
+  readonly metrics: EvaluatorMetrics;
+  readonly healthy: () => boolean;
+  readonly ready: () => boolean;
+}
+
+export async function startHttpServer(port: number, probes: HttpProbes): Promise<HttpServer> {
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/metrics') {
+      probes.metrics.registry.metrics().then(
+        (text) => {
+          res.writeHead(200, { 'content-type': probes.metrics.registry.contentType });
+          res.end(text);
+        },
+        (error: unknown) => {
+          res.writeHead(500);
+          res.end(String(error));
+        },
+      );
+      return;
+    }
+    if (path === '/healthz' || path === '/readyz') {
+      const ok = path === '/healthz' ? probes.healthy() : probes.ready();
+      res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' });
+      res.end(ok ? 'ok\n' : 'not ready\n');
+      return;
+    }
+    res.writeHead(404);
+    res.end();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '0.0.0.0', () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,0 +1,26 @@
+// @syncline/rules-evaluator: Debezium change events -> bucket ops (Redis + bucket topic) with
+// transaction-consistent checkpoints. `syncline evaluator --rules FILE` runs runEvaluator.
+export { runEvaluator } from './run';
+export { resetEvaluator } from './reset';
+export { loadConfig, ConfigError, CONFIG_SCHEMA, type EvaluatorConfig } from './config';
+export {
+  Evaluator,
+  RulesMismatchError,
+  RulesFileError,
+  loadRules,
+  changeTopicsFor,
+  rowEvaluator,
+} from './evaluator';
+export { TransactionTracker, type TrackedTransaction, type TransactionLookup } from './transaction-tracker';
+export {
+  planRowChange,
+  DELETED_ROW,
+  type RowState,
+  type RowChange,
+  type RowPlan,
+  type RowEvaluator,
+} from './op-planner';
+export { completePrefix, expectedEvents, snapshotComplete, Coordinator } from './coordinator';
+export { snapshotSequence, snapshotEventOpId, SnapshotNumberingError } from './snapshot-numbering';
+export { parseWriteCheckpoint, WRITE_CHECKPOINT_PREFIX } from './write-checkpoint';
+export { DEAD_LETTER_HEADERS } from './dead-letter';

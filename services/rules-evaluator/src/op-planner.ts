@@ -1,0 +1,150 @@
+// Turns one row change into bucket ops, parameter-lookup writes and the row's next state, given
+// the row's previous state. Pure: the caller reads and writes state; the planner only decides.
+// A row that leaves a bucket gets a REMOVE there; unchanged TOAST columns come from the stored row.
+import { parseJson, stringifyJson, type JsonObject } from '@syncline/cdc';
+import { putChecksum, removeChecksum } from '@syncline/protocol';
+import type { BucketOpWrite, LookupWrite } from '@syncline/bucket-store';
+import type { ConnectField, EvaluatedRow, ParameterLookupEntry } from '@syncline/sync-rules';
+import { serializeParameterLookup, stringifyJsonLossless } from '@syncline/sync-rules';
+
+export interface Membership {
+  readonly bucket: string;
+  readonly type: string;
+  readonly id: string;
+}
+
+export interface LookupMembership {
+  readonly key: string;
+  /** JSON array of the parameter rows this row contributes under `key`. */
+  readonly parameters: string;
+}
+
+/** What the evaluator stores per synced source row. `raw` null: the row is deleted (tombstone). */
+export interface RowState {
+  readonly raw: string | null;
+  readonly memberships: readonly Membership[];
+  readonly lookups: readonly LookupMembership[];
+}
+
+export const DELETED_ROW: RowState = { raw: null, memberships: [], lookups: [] };
+
+/** Evaluates a raw Debezium image against the rules (type mapping + data and parameter queries). */
+export interface RowEvaluator {
+  evaluate(
+    table: string,
+    raw: JsonObject,
+    columns: readonly ConnectField[],
+  ): { rows: EvaluatedRow[]; lookups: ParameterLookupEntry[] };
+}
+
+export interface RowChange {
+  /** `schema.table` */
+  readonly table: string;
+  readonly subkey: string;
+  /** Source row identity for lookup entries: `schema.table/<pk json>`. */
+  readonly rowKey: string;
+  readonly opId: bigint;
+  readonly previous: RowState | null;
+  /** The new image, or null when the row is deleted or truncated. */
+  readonly image: JsonObject | null;
+  /** Columns of `image` that hold the TOAST placeholder. */
+  readonly unavailableColumns: readonly string[];
+  /** The image's columns (Connect schema), for type mapping. */
+  readonly columns: readonly ConnectField[];
+}
+
+export interface RowPlan {
+  readonly ops: BucketOpWrite[];
+  readonly lookups: LookupWrite[];
+  readonly state: RowState;
+  /** Placeholder columns that could not be filled (no stored row): synced as null. */
+  readonly unfilledToast: number;
+}
+
+const membershipKey = (m: Membership): string => `${m.bucket}\u0000${m.type}\u0000${m.id}`;
+
+export function planRowChange(change: RowChange, evaluator: RowEvaluator): RowPlan {
+  const previous = change.previous ?? DELETED_ROW;
+  let unfilledToast = 0;
+  let raw: JsonObject | null = null;
+  if (change.image !== null) {
+    raw = change.image;
+    if (change.unavailableColumns.length > 0) {
+      const stored = previous.raw === null ? null : (parseJson(previous.raw) as JsonObject);
+      raw = { ...change.image };
+      for (const column of change.unavailableColumns) {
+        const value = stored?.[column];
+        if (value === undefined) unfilledToast++;
+        raw[column] = value ?? null;
+      }
+    }
+  }
+  const evaluated =
+    raw === null ? { rows: [], lookups: [] } : evaluator.evaluate(change.table, raw, change.columns);
+
+  const puts = new Map<string, { membership: Membership; data: string }>();
+  for (const row of evaluated.rows) {
+    const membership = { bucket: row.bucket, type: row.outputTable, id: row.id };
+    puts.set(membershipKey(membership), { membership, data: stringifyJsonLossless(row.data) });
+  }
+  const ops: BucketOpWrite[] = [];
+  for (const old of previous.memberships) {
+    if (puts.has(membershipKey(old))) continue;
+    ops.push({
+      bucket: old.bucket,
+      op: 'REMOVE',
+      opId: change.opId,
+      objectType: old.type,
+      objectId: old.id,
+      subkey: change.subkey,
+      data: null,
+      checksum: removeChecksum(change.subkey),
+    });
+  }
+  for (const { membership, data } of puts.values()) {
+    ops.push({
+      bucket: membership.bucket,
+      op: 'PUT',
+      opId: change.opId,
+      objectType: membership.type,
+      objectId: membership.id,
+      subkey: change.subkey,
+      data,
+      checksum: putChecksum(membership.type, membership.id, data),
+    });
+  }
+
+  const newLookups = groupLookups(evaluated.lookups);
+  const lookups: LookupWrite[] = [];
+  const oldByKey = new Map(previous.lookups.map((l) => [l.key, l.parameters]));
+  for (const l of newLookups) {
+    if (oldByKey.get(l.key) !== l.parameters)
+      lookups.push({ lookupKey: l.key, rowKey: change.rowKey, opId: change.opId, parameters: l.parameters });
+  }
+  const newKeys = new Set(newLookups.map((l) => l.key));
+  for (const old of previous.lookups) {
+    if (!newKeys.has(old.key))
+      lookups.push({ lookupKey: old.key, rowKey: change.rowKey, opId: change.opId, parameters: null });
+  }
+
+  const state: RowState =
+    raw === null
+      ? DELETED_ROW
+      : {
+          raw: stringifyJson(raw),
+          memberships: [...puts.values()].map((p) => p.membership),
+          lookups: newLookups,
+        };
+  return { ops, lookups, state, unfilledToast };
+}
+
+function groupLookups(entries: readonly ParameterLookupEntry[]): LookupMembership[] {
+  const byKey = new Map<string, unknown[]>();
+  for (const e of entries) {
+    const key = serializeParameterLookup(e.lookup);
+    const list = byKey.get(key) ?? [];
+    list.push(e.parameters);
+    byKey.set(key, list);
+  }
+  return [...byKey].map(([key, rows]) => ({ key, parameters: stringifyJsonLossless(rows) }));
+}

@@ -1,0 +1,50 @@
+// `syncline evaluator --reset`: deletes this deployment+version's Redis state (its key prefix)
+// and the consumer group's committed offsets, so the next start reprocesses from the beginning.
+// Stop every evaluator of the deployment first: a live group member makes the reset fail.
+import { Redis } from 'ioredis';
+import { Kafka, logLevel } from 'kafkajs';
+import { BucketStore } from '@syncline/bucket-store';
+import type { EvaluatorConfig } from './config';
+
+export class ResetError extends Error {
+  override readonly name = 'ResetError';
+  readonly retriable = false;
+}
+
+export interface ResetOutcome {
+  readonly keysDeleted: number;
+  readonly groupDeleted: boolean;
+}
+
+export async function resetEvaluator(config: EvaluatorConfig): Promise<ResetOutcome> {
+  const kafka = new Kafka({
+    clientId: 'syncline-evaluator-reset',
+    brokers: config.brokers,
+    logLevel: logLevel.NOTHING,
+  });
+  const admin = kafka.admin();
+  await admin.connect();
+  let groupDeleted = false;
+  try {
+    const groups = await admin.describeGroups([config.groupId]);
+    const group = groups.groups[0];
+    if (group && group.members.length > 0)
+      throw new ResetError(
+        `consumer group ${config.groupId} still has ${group.members.length} member(s): stop every evaluator first`,
+      );
+    const listed = await admin.listGroups();
+    if (listed.groups.some((g) => g.groupId === config.groupId)) {
+      await admin.deleteGroups([config.groupId]);
+      groupDeleted = true;
+    }
+  } finally {
+    await admin.disconnect();
+  }
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
+  try {
+    const keysDeleted = await new BucketStore(redis, config.keyPrefix).deleteAll();
+    return { keysDeleted, groupDeleted };
+  } finally {
+    redis.disconnect();
+  }
+}

@@ -1,0 +1,43 @@
+// Process entry: config from the environment, pino logs, SIGTERM/SIGINT -> graceful stop, and
+// exit codes (0 stopped, 1 fatal at run time, 2 misconfigured).
+import pino from 'pino';
+import { ConfigError, loadConfig } from './config';
+import { Evaluator, loadRules, RulesFileError, RulesMismatchError } from './evaluator';
+
+export interface RunIo {
+  err(line: string): void;
+}
+
+export async function runEvaluator(env: NodeJS.ProcessEnv, io: RunIo): Promise<number> {
+  let evaluator: Evaluator;
+  try {
+    const config = loadConfig(env);
+    const logger = pino({
+      level: config.logLevel,
+      base: { service: 'rules-evaluator', instance: config.instanceId },
+    });
+    const rules = await loadRules(config.rulesFile, config.defaultSchema);
+    evaluator = new Evaluator(config, rules, logger);
+    const stop = (signal: string): void => {
+      logger.info({ signal }, 'stopping: finishing the batch, committing, leaving the group');
+      void evaluator.stop();
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+    await evaluator.run();
+    await evaluator.stop();
+    logger.info('stopped');
+    return 0;
+  } catch (error) {
+    if (
+      error instanceof ConfigError ||
+      error instanceof RulesFileError ||
+      error instanceof RulesMismatchError
+    ) {
+      io.err(`syncline evaluator: ${error.message}`);
+      return 2;
+    }
+    io.err(`syncline evaluator: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    return 1;
+  }
+}
