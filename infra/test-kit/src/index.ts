@@ -12,3 +12,4 @@ export { CONTAINER_IMAGES } from './containers';
 export { testKafka, createTopic, readUntil, type ReadRecord } from './kafka';
 export { waitForTopics } from '@syncline/stack';
 export { startCapture, type CdcCapture, type CaptureOptions } from './cdc';
+export { privateStackEnv } from './private-stack';

@@ -13,27 +13,13 @@ import {
   stackUp,
   type StackConfig,
 } from '@syncline/stack';
-import { createTopic, readUntil, testKafka } from '@syncline/test-kit';
+import { createTopic, privateStackEnv, readUntil, testKafka } from '@syncline/test-kit';
 import { Partitioners } from 'kafkajs';
 
 const quiet = { starting: () => undefined, note: () => undefined, ready: () => undefined };
 
 function privateConfig(dir: string): StackConfig {
-  const base = 42000 + Math.floor(Math.random() * 1500) * 10;
-  return loadStackConfig(
-    {
-      SYNCLINE_STACK_DIR: dir,
-      SYNCLINE_PG_PORT: String(base),
-      SYNCLINE_REDIS_PORT: String(base + 1),
-      SYNCLINE_KAFKA_PORT: String(base + 2),
-      SYNCLINE_KAFKA_CONTROLLER_PORT: String(base + 3),
-      SYNCLINE_CONNECT_PORT: String(base + 4),
-      SYNCLINE_REGISTRY_PORT: String(base + 5),
-      SYNCLINE_REGISTRY_MANAGEMENT_PORT: String(base + 6),
-      SYNCLINE_TOPIC_PREFIX: 'restart',
-    },
-    repoRoot(),
-  );
+  return loadStackConfig(privateStackEnv(dir, 'restart'), repoRoot());
 }
 
 describe('stack restart', () => {

@@ -6,7 +6,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { getTestStack } from '@syncline/test-kit';
+import { getTestStack, privateStackEnv } from '@syncline/test-kit';
 import { DownloadError, loadStackConfig } from '@syncline/stack';
 import { ensureDownloads } from '@syncline/stack/src/downloads';
 
@@ -92,8 +92,7 @@ describe('syncline stack (real binary)', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'syncline-port-'));
     try {
       const r = await syncline(['stack', 'up'], {
-        ...freePortsEnv(),
-        SYNCLINE_STACK_DIR: dir,
+        ...privateStackEnv(dir),
         SYNCLINE_REDIS_PORT: String(port),
       });
       expect(r.code).toBe(1);
@@ -114,9 +113,8 @@ describe('syncline stack (real binary)', () => {
       );
       const home = jdk17 ?? '/nonexistent-jdk';
       const r = await syncline(['stack', 'up'], {
-        SYNCLINE_STACK_DIR: dir,
+        ...privateStackEnv(dir),
         SYNCLINE_REGISTRY_JAVA_HOME: home,
-        ...freePortsEnv(),
       });
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/Apicurio Registry 3\.3 needs Java 21 or newer/);
@@ -151,17 +149,3 @@ describe('syncline stack (real binary)', () => {
     }
   });
 });
-
-/** Ports unlikely to clash with the run's stack, for the error-path stacks that must not start. */
-function freePortsEnv(): NodeJS.ProcessEnv {
-  const base = 41000 + Math.floor(Math.random() * 2000) * 10;
-  return {
-    SYNCLINE_PG_PORT: String(base),
-    SYNCLINE_REDIS_PORT: String(base + 1),
-    SYNCLINE_KAFKA_PORT: String(base + 2),
-    SYNCLINE_KAFKA_CONTROLLER_PORT: String(base + 3),
-    SYNCLINE_CONNECT_PORT: String(base + 4),
-    SYNCLINE_REGISTRY_PORT: String(base + 5),
-    SYNCLINE_REGISTRY_MANAGEMENT_PORT: String(base + 6),
-  };
-}
