@@ -1,0 +1,103 @@
+// The Redis layout against the real Redis: idempotent op adds, exact 64-bit order, checksum and
+// count at a checkpoint, conditional row state, fenced checkpoints and the lease.
+import { Redis } from 'ioredis';
+import { addChecksums, MAX_OP_ID } from '@syncline/protocol';
+import { getTestStack, uniqueName } from '@syncline/test-kit';
+import { BucketStore, type BucketOpWrite, type Checkpoint } from '../../src';
+
+describe('BucketStore', () => {
+  let redis: Redis;
+  let store: BucketStore;
+
+  beforeAll(() => {
+    redis = new Redis(getTestStack().endpoints.redisUrl);
+  });
+  beforeEach(() => {
+    store = new BucketStore(redis, `test:${uniqueName('store')}`);
+  });
+  afterEach(async () => {
+    await store.deleteAll();
+  });
+  afterAll(() => redis.disconnect());
+
+  const put = (opId: bigint, id: string, checksum: number, bucket = 'b["x"]'): BucketOpWrite => ({
+    bucket,
+    op: 'PUT',
+    opId,
+    objectType: 't',
+    objectId: id,
+    subkey: `s${id}`,
+    data: `{"id":"${id}"}`,
+    checksum,
+  });
+
+  it('adds an op and its checksum exactly once when the same op is written again', async () => {
+    expect(await store.addOps([put(10n, '1', 0xffffffff), put(20n, '2', 5)])).toBe(2);
+    expect(await store.addOps([put(10n, '1', 0xffffffff), put(20n, '2', 5)])).toBe(0);
+    const [c] = await store.checksumsAt(['b["x"]'], 100n);
+    expect(c).toEqual({ bucket: 'b["x"]', checksum: addChecksums(0xffffffff, 5), count: 2 });
+  });
+
+  it('orders op ids near 2^63 exactly and returns the ops in (after, upTo]', async () => {
+    const top = MAX_OP_ID;
+    await store.addOps([put(top, 'c', 1), put(top - 1n, 'b', 1), put(2n ** 53n + 1n, 'a', 1)]);
+    const ops = await store.opsBetween('b["x"]', 2n ** 53n, top);
+    expect(ops.map((o) => o.op_id)).toEqual([String(2n ** 53n + 1n), String(top - 1n), String(top)]);
+    expect((await store.opsBetween('b["x"]', 2n ** 53n + 1n, top - 1n)).map((o) => o.object_id)).toEqual([
+      'b',
+    ]);
+  });
+
+  it('gives the checksum and count at a checkpoint below in-flight ops', async () => {
+    await store.addOps([put(10n, '1', 100), put(20n, '2', 200), put(30n, '3', 300)]);
+    const [at20] = await store.checksumsAt(['b["x"]'], 20n);
+    expect(at20).toMatchObject({ checksum: 300, count: 2 });
+    const [at9] = await store.checksumsAt(['b["x"]'], 9n);
+    expect(at9).toMatchObject({ checksum: 0, count: 0 });
+  });
+
+  it('keeps the row key -> latest op for compaction', async () => {
+    await store.addOps([put(20n, '1', 1), put(10n, '1', 1)]);
+    const k = store.keys.bucket('b["x"]');
+    expect(await redis.hget(k.latest, 't/1/s1')).toMatch(/^0{14}14\|/);
+  });
+
+  it('never overwrites a row state written by a later op', async () => {
+    await store.putRows([{ table: 's.t', pk: '{"id":1}', opId: 50n, state: 'new', present: true }]);
+    await store.putRows([{ table: 's.t', pk: '{"id":1}', opId: 40n, state: 'old', present: true }]);
+    const [row] = await store.getRows([{ table: 's.t', pk: '{"id":1}' }]);
+    expect(row).toEqual({ opId: 50n, state: 'new' });
+    expect(await store.truncateRow('s.t', '{"id":1}', 45n, 'gone')).toBeNull();
+    expect(await store.truncateRow('s.t', '{"id":1}', 60n, 'gone')).toBe('new');
+  });
+
+  it('publishes a checkpoint only from the lease holder and only forward', async () => {
+    const cp = (lastOpId: string): Checkpoint => ({
+      lastOpId,
+      endOffset: '1',
+      lsn: '1',
+      commitTimeMs: 1,
+      publishedAtMs: 1,
+      writeCheckpoints: [],
+    });
+    expect(await store.holdLease('a', 2000)).toBe(true);
+    expect(await store.holdLease('b', 2000)).toBe(false);
+    expect(await store.publishCheckpoint('b', cp('5'))).toBe('not-leader');
+    expect(await store.publishCheckpoint('a', cp('5'))).toBe('published');
+    expect(await store.publishCheckpoint('a', cp('4'))).toBe('stale');
+    await store.releaseLease('a');
+    expect(await store.holdLease('b', 2000)).toBe(true);
+    expect((await store.getCheckpoint())?.lastOpId).toBe('5');
+  });
+
+  it('resolves parameter lookups as of a checkpoint', async () => {
+    await store.writeLookups([
+      { lookupKey: 'L', rowKey: 'r1', opId: 10n, parameters: '[{"g":1}]' },
+      { lookupKey: 'L', rowKey: 'r2', opId: 15n, parameters: '[{"g":2}]' },
+      { lookupKey: 'L', rowKey: 'r1', opId: 20n, parameters: null },
+    ]);
+    expect(await store.lookupAt('L', 12n)).toEqual([{ g: 1 }]);
+    expect(await store.lookupAt('L', 16n)).toEqual([{ g: 1 }, { g: 2 }]);
+    expect(await store.lookupAt('L', 25n)).toEqual([{ g: 2 }]);
+  });
+});

@@ -1,0 +1,177 @@
+import { compileSyncRulesOrThrow } from '@syncline/sync-rules';
+import { putChecksum, removeChecksum, firstGeneration, snapshotCheckpointOpId } from '@syncline/protocol';
+import { planRowChange, DELETED_ROW, type RowState } from '../src/op-planner';
+import { rowEvaluator } from '../src/evaluator';
+import { snapshotEventOpId, snapshotSequence, SnapshotNumberingError } from '../src/snapshot-numbering';
+import { parseWriteCheckpoint } from '../src/write-checkpoint';
+
+const rules = compileSyncRulesOrThrow(
+  `
+bucket_definitions:
+  by_owner:
+    parameters: SELECT request.user_id() AS owner
+    data:
+      - SELECT id, owner, body FROM items WHERE owner = bucket.owner
+  by_group:
+    parameters: SELECT group_id FROM members WHERE user_id = request.user_id()
+    data: []
+`,
+  { defaultSchema: 's' },
+);
+const evaluator = rowEvaluator(rules);
+const columns = [
+  { field: 'id', type: 'int32' },
+  { field: 'owner', type: 'string', optional: true },
+  { field: 'body', type: 'string', optional: true },
+];
+const memberColumns = [
+  { field: 'user_id', type: 'string' },
+  { field: 'group_id', type: 'int32' },
+];
+
+function change(
+  opId: bigint,
+  previous: RowState | null,
+  image: Record<string, unknown> | null,
+  unavailable: string[] = [],
+) {
+  return planRowChange(
+    {
+      table: 's.items',
+      subkey: 'sk1',
+      rowKey: 's.items/{"id":1}',
+      opId,
+      previous,
+      image: image as never,
+      unavailableColumns: unavailable,
+      columns,
+    },
+    evaluator,
+  );
+}
+
+describe('planRowChange', () => {
+  it('puts a new row into its bucket with the checksum of the exact data string', () => {
+    const plan = change(100n, null, { id: 1, owner: 'a', body: 'x' });
+    expect(plan.ops).toEqual([
+      {
+        bucket: 'by_owner["a"]',
+        op: 'PUT',
+        opId: 100n,
+        objectType: 'items',
+        objectId: '1',
+        subkey: 'sk1',
+        data: '{"id":"1","owner":"a","body":"x"}',
+        checksum: putChecksum('items', '1', '{"id":"1","owner":"a","body":"x"}'),
+      },
+    ]);
+    expect(plan.state.memberships).toEqual([{ bucket: 'by_owner["a"]', type: 'items', id: '1' }]);
+  });
+
+  it("moves a row's op to the new bucket when its owner changes (REMOVE old, PUT new, same op id)", () => {
+    const first = change(100n, null, { id: 1, owner: 'a', body: 'x' });
+    const plan = change(200n, first.state, { id: 1, owner: 'b', body: 'x' });
+    expect(plan.ops.map((o) => [o.op, o.bucket, o.opId])).toEqual([
+      ['REMOVE', 'by_owner["a"]', 200n],
+      ['PUT', 'by_owner["b"]', 200n],
+    ]);
+    expect(plan.ops[0]!.checksum).toBe(removeChecksum('sk1'));
+  });
+
+  it('removes a deleted row from every bucket and leaves a tombstone state', () => {
+    const first = change(100n, null, { id: 1, owner: 'a', body: 'x' });
+    const plan = change(300n, first.state, null);
+    expect(plan.ops.map((o) => [o.op, o.bucket])).toEqual([['REMOVE', 'by_owner["a"]']]);
+    expect(plan.state).toEqual(DELETED_ROW);
+  });
+
+  it('truncate of a stored row plans the same removals as a delete', () => {
+    const first = change(100n, null, { id: 1, owner: 'a', body: 'x' });
+    expect(change(400n, first.state, null).ops.map((o) => o.op)).toEqual(['REMOVE']);
+    expect(change(400n, DELETED_ROW, null).ops).toEqual([]);
+  });
+
+  it('fills TOAST placeholders from the stored row, and counts what it cannot fill', () => {
+    const first = change(100n, null, { id: 1, owner: 'a', body: 'long text' });
+    const plan = change(200n, first.state, { id: 1, owner: 'a', body: '__debezium_unavailable_value' }, [
+      'body',
+    ]);
+    expect(JSON.parse(plan.ops[0]!.data!).body).toBe('long text');
+    expect(plan.unfilledToast).toBe(0);
+    const orphan = change(200n, null, { id: 1, owner: 'a', body: '__debezium_unavailable_value' }, ['body']);
+    expect(JSON.parse(orphan.ops[0]!.data!).body).toBeNull();
+    expect(orphan.unfilledToast).toBe(1);
+  });
+
+  it('keeps int8 values beyond 2^53 exact in the data string', () => {
+    const plan = planRowChange(
+      {
+        table: 's.items',
+        subkey: 'sk',
+        rowKey: 'r',
+        opId: 1n,
+        previous: null,
+        image: { id: 1, owner: 'a', body: 9223372036854775806n } as never,
+        unavailableColumns: [],
+        columns: [...columns.slice(0, 2), { field: 'body', type: 'int64' }],
+      },
+      evaluator,
+    );
+    expect(plan.ops[0]!.data).toBe('{"id":"1","owner":"a","body":9223372036854775806}');
+  });
+
+  it('writes a lookup entry when a parameter row appears and a null entry when it stops matching', () => {
+    const plan = (previous: RowState | null, image: Record<string, unknown> | null, opId: bigint) =>
+      planRowChange(
+        {
+          table: 's.members',
+          subkey: 'm',
+          rowKey: 's.members/1',
+          opId,
+          previous,
+          image: image as never,
+          unavailableColumns: [],
+          columns: memberColumns,
+        },
+        evaluator,
+      );
+    const a = plan(null, { user_id: 'u1', group_id: 5 }, 10n);
+    expect(a.lookups).toHaveLength(1);
+    expect(a.lookups[0]!.parameters).toBe('[{"group_id":5}]');
+    const same = plan(a.state, { user_id: 'u1', group_id: 5 }, 11n);
+    expect(same.lookups).toEqual([]);
+    const moved = plan(a.state, { user_id: 'u2', group_id: 5 }, 12n);
+    expect(moved.lookups.map((l) => [l.lookupKey === a.lookups[0]!.lookupKey, l.parameters])).toEqual([
+      [false, '[{"group_id":5}]'],
+      [true, null],
+    ]);
+  });
+});
+
+describe('snapshot numbering', () => {
+  it('is injective over (topic index, partition, offset) and stays below the stream base', () => {
+    const g = firstGeneration();
+    const seen = new Set<bigint>();
+    for (const t of [0, 1, 255])
+      for (const p of [0, 1, 127])
+        for (const o of [0n, 1n, (1n << 25n) - 2n]) seen.add(snapshotEventOpId(g, t, p, o));
+    expect(seen.size).toBe(27);
+    for (const id of seen) expect(id).toBeLessThanOrEqual(snapshotCheckpointOpId(g));
+  });
+
+  it('fails loudly past its limits', () => {
+    expect(() => snapshotSequence(256, 0, 0n)).toThrow(SnapshotNumberingError);
+    expect(() => snapshotSequence(0, 128, 0n)).toThrow(SnapshotNumberingError);
+    expect(() => snapshotSequence(0, 0, 1n << 25n)).toThrow(/snapshot rows per partition/);
+  });
+});
+
+describe('write checkpoint messages', () => {
+  it.each([
+    ['u1/c1:5', { userId: 'u1', clientId: 'c1', n: '5' }],
+    ['org/u1/c-2:12', { userId: 'org/u1', clientId: 'c-2', n: '12' }],
+    ['nonsense', null],
+  ])('parses %s', (text, expected) => {
+    expect(parseWriteCheckpoint(Buffer.from(text).toString('base64'))).toEqual(expected);
+  });
+});
