@@ -102,13 +102,12 @@ export async function stackUp(config: StackConfig, reporter: UpReporter): Promis
     delete state.components[component.name];
     toStart.push(component);
   }
-  // Check every port before starting anything, so a conflict costs no JVM start.
+  // Tools first, then ports: both before anything starts, so a problem costs no JVM start.
+  for (const component of toStart) await component.preflight(ctx);
   for (const component of toStart) {
     for (const { port, envVar } of component.ports(config))
       await assertPortFree(component.name, port, envVar);
   }
-
-  for (const component of toStart) await component.preflight(ctx);
 
   const startOne = async (name: ComponentName): Promise<void> => {
     const component = byName.get(name);

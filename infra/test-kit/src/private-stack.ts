@@ -1,7 +1,8 @@
 // Settings for a second, private stack next to the run's shared one (for tests that must stop,
-// restart or break a stack): its own directory and a block of ports unlikely to be taken.
+// restart or break a stack): its own directory and a block of ports unlikely to be taken. The
+// block lies below Linux's ephemeral range (32768+), where client sockets could hold a port.
 export function privateStackEnv(dir: string, topicPrefix = 'private'): NodeJS.ProcessEnv {
-  const base = 41000 + Math.floor(Math.random() * 2400) * 10;
+  const base = 21000 + Math.floor(Math.random() * 1100) * 10;
   return {
     SYNCLINE_STACK_DIR: dir,
     SYNCLINE_PG_PORT: String(base),
