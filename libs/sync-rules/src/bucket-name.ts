@@ -36,6 +36,53 @@ export function serializeBucketName(definition: string, values: readonly SqliteJ
   return `${out}]`;
 }
 
+/** Caps memory: a table with millions of owners must not grow the cache without bound. */
+const NAME_CACHE_LIMIT = 10_000;
+
+type NameTrie = Map<SqliteJsonValue, NameTrie | string>;
+
+/**
+ * serializeBucketName for one definition, memoised by parameter values (a trie, one level per
+ * parameter): the same owners, lists and tags recur across rows, and names are built per op.
+ * Keys equal under SameValueZero serialize the same, so a hit is always the right name.
+ */
+export class BucketNameCache {
+  private root: NameTrie = new Map();
+  private size = 0;
+  private readonly noParameters: string;
+
+  constructor(private readonly definition: string) {
+    this.noParameters = serializeBucketName(definition, []);
+  }
+
+  forTuple(tuple: readonly SqliteJsonValue[]): string {
+    const last = tuple.length - 1;
+    if (last < 0) return this.noParameters;
+    if (this.size >= NAME_CACHE_LIMIT) {
+      this.root = new Map();
+      this.size = 0;
+    }
+    let level = this.root;
+    for (let i = 0; i < last; i++) {
+      const key = tuple[i] ?? null;
+      let next = level.get(key) as NameTrie | undefined;
+      if (next === undefined) {
+        next = new Map();
+        level.set(key, next);
+      }
+      level = next;
+    }
+    const key = tuple[last] ?? null;
+    let name = level.get(key) as string | undefined;
+    if (name === undefined) {
+      name = serializeBucketName(this.definition, tuple);
+      level.set(key, name);
+      this.size++;
+    }
+    return name;
+  }
+}
+
 export interface ParsedBucketName {
   /** The definition name, including a `<version>#` prefix when versioned bucket ids are on. */
   definition: string;

@@ -2,23 +2,38 @@
 // which bucket parameter tuples a row belongs to, and the output row it contributes.
 import type { Expr, SelectedColumn } from 'pgsql-ast-parser';
 import { ExpressionCompiler, type EvalContext, type Evaluator } from './expression';
-import { jsonArrayElements } from './json-values';
+import * as jsonValues from './json-values';
 import { bucketRefs, columnName, isBucketRef, isStar } from './sql-ast';
 import type { SqlSource } from './sql-source';
-import {
-  castAsText,
-  isTruthy,
-  normalizeNumber,
-  type SqliteJsonRow,
-  type SqliteJsonValue,
-  type SqliteRow,
-  type SqliteValue,
-} from './sqlite-value';
+import * as sqliteValues from './sqlite-value';
+import type { SqliteJsonRow, SqliteJsonValue, SqliteRow, SqliteValue } from './sqlite-value';
 import { compileTableMatcher, tablePattern, type SourceTableName, type TablePattern } from './table-pattern';
+
+// Bound once at load: tsx compiles named imports to getter calls on the exporting module, which
+// V8 does not inline, and evaluateRow reaches these several times per row.
+const { jsonArrayElements } = jsonValues;
+const { castAsText, isTruthy, normalizeNumber } = sqliteValues;
 
 /** Parameter values in definition order; `undefined` = not (yet) bound by this branch. */
 export type ParameterTuple = (SqliteJsonValue | undefined)[];
 type WhereMatcher = (ctx: EvalContext) => ParameterTuple[];
+
+/**
+ * One term of a WHERE that is a plain AND of terms. Most data queries are such a conjunction, with
+ * at most one `bucket.p IN array`: those yield one tuple per IN element (or one tuple), which
+ * evaluateRow computes in a reused scratch tuple instead of building and merging tuple lists.
+ */
+type Conjunct =
+  | { kind: 'filter'; test: Evaluator }
+  | { kind: 'equals'; index: number; value: Evaluator }
+  | { kind: 'in'; index: number; array: Evaluator };
+
+interface CompiledWhere {
+  matcher: WhereMatcher;
+  covered: Set<string>;
+  /** The WHERE as a conjunction, or undefined when it has OR (then only `matcher` applies). */
+  conjuncts: Conjunct[] | undefined;
+}
 
 export interface DataQueryOptions {
   parameterNames: readonly string[];
@@ -33,9 +48,25 @@ export interface CompiledDataQuery {
   alias: string | undefined;
   /** The bucket parameter tuples (complete, deduplicated) a row belongs to. */
   bucketParameters(ctx: EvalContext): SqliteJsonValue[][];
+  /**
+   * Specialises bucket naming for one definition: the returned function writes the names of the
+   * buckets a row belongs to (same buckets and order as bucketParameters) without building tuples.
+   */
+  compileBucketNames(namer: BucketNamer): BucketNameCollector;
   /** The synced row: id as text, blobs and `_`-prefixed `*` columns dropped. */
   outputRow(ctx: EvalContext): SqliteJsonRow;
 }
+
+/** Names buckets of one definition; memoised by the caller because owners and lists recur. */
+export interface BucketNamer {
+  forTuple(tuple: readonly SqliteJsonValue[]): string;
+}
+
+/**
+ * Writes the names of the buckets the row in `ctx` belongs to into `out` from index 0 and returns
+ * how many it wrote. `out` is a buffer reused across rows: entries past the count are stale.
+ */
+export type BucketNameCollector = (ctx: EvalContext, out: string[]) => number;
 
 interface OutputColumn {
   name: string;
@@ -92,6 +123,7 @@ export function compileDataQuery(
     : {
         matcher: (): ParameterTuple[] => [new Array(params.length).fill(undefined)],
         covered: new Set<string>(),
+        conjuncts: [],
       };
   const missing = params.filter((p) => !where.covered.has(p));
   if (missing.length > 0) {
@@ -102,11 +134,15 @@ export function compileDataQuery(
     );
   }
   const matcher = where.matcher;
+  const bucketParameters = (ctx: EvalContext): SqliteJsonValue[][] => completeTuples(matcher(ctx));
+  const plan = conjunctionPlan(where.conjuncts, params.length);
   return {
     table,
     matchesTable: compileTableMatcher(table),
     alias,
-    bucketParameters: (ctx) => completeTuples(matcher(ctx)),
+    bucketParameters,
+    compileBucketNames: (namer) =>
+      plan ? conjunctionBucketNames(plan, namer) : generalBucketNames(bucketParameters, namer),
     outputRow: compileOutputRow(columns),
   };
 }
@@ -143,21 +179,47 @@ function toJsonValue(value: SqliteValue): SqliteJsonValue | undefined {
 
 function compileOutputRow(columns: readonly OutputColumn[]): (ctx: EvalContext) => SqliteJsonRow {
   const onlyStar = columns.length === 1 && columns[0]?.evaluate === undefined;
-  if (onlyStar) return (ctx) => (ctx.starData ??= starRow(ctx.row)) as SqliteJsonRow;
+  if (onlyStar) return sharedStarRow;
+  if (columns.some((c) => c.evaluate === undefined)) return (ctx) => mixedRow(columns, ctx);
+  // Without `*`, every output key is one of these, in this order: no Object.assign, no deletes of
+  // keys that cannot exist yet, and arrays instead of per-column objects in the loop.
+  const names = columns.map((c) => c.name);
+  const evaluators = columns.map((c) => c.evaluate!);
+  const duplicateNames = new Set(names).size !== names.length;
+  const idIndex = names.lastIndexOf('id');
   return (ctx) => {
     const data: SqliteJsonRow = {};
-    for (const column of columns) {
-      if (column.evaluate === undefined) {
-        Object.assign(data, (ctx.starData ??= starRow(ctx.row)));
-      } else {
-        const value = toJsonValue(column.evaluate(ctx));
-        if (value !== undefined) data[column.name] = value;
-        else delete data[column.name];
-      }
+    let id: SqliteValue | undefined;
+    for (let i = 0; i < names.length; i++) {
+      const value = evaluators[i]!(ctx);
+      if (i === idIndex) id = value;
+      if (!(value instanceof Uint8Array)) data[names[i]!] = value;
+      else if (duplicateNames) delete data[names[i]!]; // a later blob column hides an earlier one
     }
-    data['id'] = idText(data['id']);
+    // Text ids (the common case) are already in place; others become text, a missing one ''.
+    if (typeof id !== 'string') data['id'] = idText(id instanceof Uint8Array ? undefined : id);
     return data;
   };
+}
+
+function sharedStarRow(ctx: EvalContext): SqliteJsonRow {
+  return (ctx.starData ??= starRow(ctx.row)) as SqliteJsonRow;
+}
+
+/** `*` mixed with other columns: later columns override earlier ones, blobs remove the key. */
+function mixedRow(columns: readonly OutputColumn[], ctx: EvalContext): SqliteJsonRow {
+  const data: SqliteJsonRow = {};
+  for (const column of columns) {
+    if (column.evaluate === undefined) {
+      Object.assign(data, (ctx.starData ??= starRow(ctx.row)));
+    } else {
+      const value = toJsonValue(column.evaluate(ctx));
+      if (value !== undefined) data[column.name] = value;
+      else delete data[column.name];
+    }
+  }
+  data['id'] = idText(data['id']);
+  return data;
 }
 
 /** `*`: every column except `_`-prefixed ones and blobs, with the id as text. */
@@ -212,7 +274,7 @@ class WhereCompiler {
     private readonly source: SqlSource,
   ) {}
 
-  compile(expr: Expr): { matcher: WhereMatcher; covered: Set<string> } {
+  compile(expr: Expr): CompiledWhere {
     const n = this.params.length;
     if (expr.type === 'binary' && (expr.op === 'AND' || expr.op === 'OR')) {
       const left = this.compile(expr.left);
@@ -221,10 +283,13 @@ class WhereCompiler {
       const r = right.matcher;
       if (expr.op === 'OR') {
         const covered = new Set([...left.covered].filter((p) => right.covered.has(p)));
-        return { matcher: (ctx) => [...l(ctx), ...r(ctx)], covered };
+        return { matcher: (ctx) => [...l(ctx), ...r(ctx)], covered, conjuncts: undefined };
       }
       const covered = new Set([...left.covered, ...right.covered]);
+      const conjuncts =
+        left.conjuncts && right.conjuncts ? [...left.conjuncts, ...right.conjuncts] : undefined;
       return {
+        conjuncts,
         matcher: (ctx) => {
           const a = l(ctx);
           if (a.length === 0) return a;
@@ -269,6 +334,7 @@ class WhereCompiler {
           return [tuple];
         },
         covered: new Set(index >= 0 ? [param.name] : []),
+        conjuncts: [{ kind: 'equals', index, value }],
       };
     }
     if (expr.type === 'binary' && expr.op === 'IN' && isBucketRef(expr.left)) {
@@ -295,6 +361,7 @@ class WhereCompiler {
           return out;
         },
         covered: new Set(index >= 0 ? [param.name] : []),
+        conjuncts: [{ kind: 'in', index, array }],
       };
     }
     // A row filter. Bucket references in other positions are reported by the expression compiler.
@@ -304,6 +371,7 @@ class WhereCompiler {
       // Tuples are never mutated after creation (merges copy), so the unbound one is shared.
       matcher: (ctx) => (isTruthy(filter(ctx)) ? unbound : NO_TUPLES),
       covered: new Set(),
+      conjuncts: [{ kind: 'filter', test: filter }],
     };
   }
 
@@ -332,4 +400,107 @@ function mergeTuples(a: ParameterTuple, b: ParameterTuple): ParameterTuple | und
     out[i] = v;
   }
   return out;
+}
+
+/** Marks a conjunction term that filters rows instead of binding a parameter. */
+const FILTER = -1;
+
+/** A filter (`index` FILTER, the row passes when truthy) or a `<value> = bucket.p` binding. */
+interface Term {
+  index: number;
+  evaluate: Evaluator;
+}
+
+interface ConjunctionPlan {
+  /** Filters and `=` bindings in WHERE order, so evaluation stops where the tuple lists would. */
+  terms: Term[];
+  /** The one `bucket.p IN array` term, which yields a tuple per distinct element. */
+  expand: { index: number; array: Evaluator } | undefined;
+  parameterCount: number;
+}
+
+function conjunctionPlan(
+  conjuncts: readonly Conjunct[] | undefined,
+  parameterCount: number,
+): ConjunctionPlan | undefined {
+  if (conjuncts === undefined) return undefined;
+  const terms: Term[] = [];
+  let expand: ConjunctionPlan['expand'];
+  for (const c of conjuncts) {
+    // Unknown parameters are compile errors; leave those rules to the general path.
+    if (c.kind !== 'filter' && c.index < 0) return undefined;
+    if (c.kind === 'filter') terms.push({ index: FILTER, evaluate: c.test });
+    else if (c.kind === 'equals') terms.push({ index: c.index, evaluate: c.value });
+    else if (expand === undefined) expand = { index: c.index, array: c.array };
+    else return undefined; // two IN terms: a product of lists, left to the general path
+  }
+  return { terms, expand, parameterCount };
+}
+
+/** Evaluates the terms into `scratch` (cleared first); false when a filter or a binding fails. */
+function bindTerms(terms: readonly Term[], ctx: EvalContext, scratch: ParameterTuple): boolean {
+  for (let i = 0; i < scratch.length; i++) scratch[i] = undefined;
+  for (let i = 0; i < terms.length; i++) {
+    const term = terms[i]!;
+    const value = term.evaluate(ctx);
+    if (term.index === FILTER) {
+      if (!isTruthy(value)) return false;
+      continue;
+    }
+    const v = parameterValue(value);
+    if (v === undefined) return false;
+    const bound = scratch[term.index];
+    if (bound !== undefined && bound !== v) return false; // `a = bucket.p AND b = bucket.p`, a != b
+    scratch[term.index] = v;
+  }
+  return true;
+}
+
+function isComplete(tuple: ParameterTuple): tuple is SqliteJsonValue[] {
+  for (let i = 0; i < tuple.length; i++) if (tuple[i] === undefined) return false;
+  return true;
+}
+
+function conjunctionBucketNames(plan: ConjunctionPlan, namer: BucketNamer): BucketNameCollector {
+  const { terms, expand } = plan;
+  const scratch: ParameterTuple = new Array(plan.parameterCount).fill(undefined);
+  if (expand === undefined) {
+    return (ctx, out) => {
+      if (!bindTerms(terms, ctx, scratch) || !isComplete(scratch)) return 0;
+      out[0] = namer.forTuple(scratch);
+      return 1;
+    };
+  }
+  const { index, array } = expand;
+  return (ctx, out) => {
+    if (!bindTerms(terms, ctx, scratch)) return 0;
+    const elements = jsonArrayElements(array(ctx));
+    if (elements === undefined) return 0;
+    const bound = scratch[index];
+    let count = 0;
+    for (let i = 0; i < elements.length; i++) {
+      const v = parameterValue(elements[i]!);
+      if (v === undefined || (bound !== undefined && bound !== v) || occursBefore(elements, i, v)) continue;
+      scratch[index] = v;
+      if (isComplete(scratch)) out[count++] = namer.forTuple(scratch);
+    }
+    return count;
+  };
+}
+
+/** Whether an element before `end` has parameter value `v` (tuples are deduplicated like that). */
+function occursBefore(elements: readonly SqliteValue[], end: number, v: SqliteJsonValue): boolean {
+  for (let j = 0; j < end; j++) if (parameterValue(elements[j]!) === v) return true;
+  return false;
+}
+
+function generalBucketNames(
+  bucketParameters: (ctx: EvalContext) => SqliteJsonValue[][],
+  namer: BucketNamer,
+): BucketNameCollector {
+  return (ctx, out) => {
+    const tuples = bucketParameters(ctx);
+    for (let i = 0; i < tuples.length; i++) out[i] = namer.forTuple(tuples[i]!);
+    return tuples.length;
+  };
 }

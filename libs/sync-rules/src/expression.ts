@@ -1,10 +1,10 @@
 // Compiles one pgsql-ast-parser expression into a closure over an EvalContext, once, at rules
 // compile time; evaluation never looks at the AST again. Reports unsupported SQL with positions.
 import type { Expr } from 'pgsql-ast-parser';
-import { memberPath, jsonArrow, jsonArrowText } from './json-values';
+import * as jsonValues from './json-values';
 import type { RequestContext } from './request-context';
 import { AGGREGATE_FUNCTIONS, SQL_FUNCTIONS } from './sql-functions';
-import { BINARY_OPERATORS, inList, sqlNot, sqlAnd, sqlOr } from './sql-operators';
+import * as operators from './sql-operators';
 import {
   castAsBlob,
   castAsInteger,
@@ -16,6 +16,11 @@ import {
   type SqliteValue,
 } from './sqlite-value';
 import type { DiagnosticReporter } from './sql-source';
+
+// Bound once at load: tsx compiles named imports to getter calls on the exporting module, which
+// V8 does not inline, and evaluateRow reaches these several times per row.
+const { memberPath, jsonArrow, jsonArrowText } = jsonValues;
+const { BINARY_OPERATORS, inList, sqlNot, sqlAnd, sqlOr } = operators;
 
 export interface EvalContext {
   row: SqliteRow;

@@ -1,7 +1,14 @@
 // JSON inside SQL: converting JSON values to SQLite values, JSON paths (`$.a[0]`) and the
 // `->` / `->>` / json_extract semantics, including the legacy vs fixed `->> 'a.b'` behaviour.
-import { parseJsonLossless, stringifyJsonLossless, type LosslessJson } from './lossless-json';
-import { castAsText, type SqliteValue } from './sqlite-value';
+import * as losslessJson from './lossless-json';
+import type { LosslessJson } from './lossless-json';
+import * as sqliteValues from './sqlite-value';
+import type { SqliteValue } from './sqlite-value';
+
+// Bound once at load: tsx compiles named imports to getter calls on the exporting module, which
+// V8 does not inline, and evaluateRow reaches these several times per row.
+const { parseJsonLossless, stringifyJsonLossless } = losslessJson;
+const { castAsText } = sqliteValues;
 
 export type JsonPathStep = string | number;
 
@@ -120,10 +127,24 @@ export function jsonArrowText(json: SqliteValue, steps: readonly JsonPathStep[] 
   return jsonToSqlite(followPath(parseJsonValue(json), steps));
 }
 
+// `bucket.tag IN tags` converts the same array texts row after row: remember the converted
+// elements as the parse cache remembers parses. Callers only read the returned arrays.
+const elementsCache = new Map<string, readonly SqliteValue[] | undefined>();
+
 /** Elements of a JSON array held in a SQL value, as SQL values; undefined when not an array. */
-export function jsonArrayElements(value: SqliteValue): SqliteValue[] | undefined {
+export function jsonArrayElements(value: SqliteValue): readonly SqliteValue[] | undefined {
   if (value === null) return undefined;
-  const parsed = parseJsonValue(value);
-  if (!Array.isArray(parsed)) return undefined;
-  return parsed.map(jsonToSqlite);
+  if (typeof value !== 'string') return arrayElements(parseJsonValue(value));
+  const cached = elementsCache.get(value);
+  if (cached !== undefined || elementsCache.has(value)) return cached;
+  const elements = arrayElements(parseJsonValue(value));
+  if (value.length <= 4096) {
+    if (elementsCache.size >= PARSE_CACHE_SIZE) elementsCache.clear();
+    elementsCache.set(value, elements);
+  }
+  return elements;
+}
+
+function arrayElements(parsed: LosslessJson | undefined): readonly SqliteValue[] | undefined {
+  return Array.isArray(parsed) ? parsed.map(jsonToSqlite) : undefined;
 }

@@ -3,16 +3,13 @@
 import { stAsGeoJson, stAsText, stX, stY } from './geometry';
 import { followPath, jsonArrowText, parseJsonPath, parseJsonValue } from './json-values';
 import { stringifyJsonLossless } from './lossless-json';
-import {
-  castAsBlob,
-  castAsText,
-  fromBoolean,
-  isTruthy,
-  sqliteTypeOf,
-  textToBlob,
-  type SqliteValue,
-} from './sqlite-value';
+import * as sqliteValues from './sqlite-value';
+import type { SqliteValue } from './sqlite-value';
 import { datetime, unixepoch } from './time-functions';
+
+// Bound once at load: tsx compiles named imports to getter calls on the exporting module, which
+// V8 does not inline, and evaluateRow reaches these several times per row.
+const { castAsBlob, castAsText, fromBoolean, isTruthy, sqliteTypeOf, textToBlob } = sqliteValues;
 
 export interface SqlFunction {
   minArgs: number;

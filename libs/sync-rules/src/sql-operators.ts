@@ -1,16 +1,14 @@
 // Binary and unary operators with SQLite semantics: three-valued logic, NULL-propagating
 // comparison and arithmetic, `||`, IN over JSON arrays and `&&` (JSON array intersection).
-import { jsonArrayElements } from './json-values';
-import {
-  castAsNumeric,
-  castAsText,
-  compareValues,
-  fromBoolean,
-  integerOrReal,
-  isTruthy,
-  valuesEqual,
-  type SqliteValue,
-} from './sqlite-value';
+import * as jsonValues from './json-values';
+import * as sqliteValues from './sqlite-value';
+import type { SqliteValue } from './sqlite-value';
+
+// Bound once at load: tsx compiles named imports to getter calls on the exporting module, which
+// V8 does not inline, and evaluateRow reaches these several times per row.
+const { jsonArrayElements } = jsonValues;
+const { castAsNumeric, castAsText, compareValues, fromBoolean, integerOrReal, isTruthy, valuesEqual } =
+  sqliteValues;
 
 export type BinaryOperator = (a: SqliteValue, b: SqliteValue) => SqliteValue;
 

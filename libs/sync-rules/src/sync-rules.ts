@@ -1,9 +1,9 @@
 // The compiled rule set and its evaluation API: compile once from YAML, then evaluateRow,
 // evaluateParameterRow and resolveBuckets per change / per request. Pure: lookups are injected.
 import { createHash } from 'node:crypto';
-import { serializeBucketName } from './bucket-name';
+import { BucketNameCache, serializeBucketName } from './bucket-name';
 import type { SyncRulesConfig } from './config';
-import { compileDataQuery, type CompiledDataQuery } from './data-query';
+import { compileDataQuery, type BucketNameCollector, type CompiledDataQuery } from './data-query';
 import { BucketParameterError, SyncRulesCompileError, type SyncRulesDiagnostic } from './errors';
 import type { EvalContext } from './expression';
 import {
@@ -61,31 +61,16 @@ export interface BucketDefinition {
 interface MatchedDataQuery {
   query: CompiledDataQuery;
   outputTable: string;
-  /** Bucket name for parameter tuples; memoised because the same owners/lists recur across rows. */
-  bucketName: (tuple: readonly SqliteJsonValue[]) => string;
-}
-
-const NAME_CACHE_LIMIT = 10_000;
-
-function bucketNamer(name: string): (tuple: readonly SqliteJsonValue[]) => string {
-  const single = new Map<SqliteJsonValue, string>();
-  return (tuple) => {
-    if (tuple.length !== 1) return serializeBucketName(name, tuple);
-    const value = tuple[0] ?? null;
-    let bucket = single.get(value);
-    if (bucket === undefined) {
-      bucket = serializeBucketName(name, tuple);
-      if (single.size >= NAME_CACHE_LIMIT) single.clear();
-      single.set(value, bucket);
-    }
-    return bucket;
-  };
+  /** Appends the bucket names of the row, specialised for this query's WHERE and definition. */
+  collectBucketNames: BucketNameCollector;
 }
 
 export class SyncRules {
   private readonly dataByTable = new Map<string, MatchedDataQuery[]>();
   private readonly parametersByTable = new Map<string, CompiledParameterQuery[]>();
   private readonly ctx: EvalContext = { row: {}, request: undefined };
+  /** Bucket names of one query for the row being evaluated; reused so evaluateRow allocates less. */
+  private readonly bucketNames: string[] = [];
 
   constructor(
     readonly config: SyncRulesConfig,
@@ -101,16 +86,16 @@ export class SyncRules {
     const ops: EvaluatedRow[] = [];
     if (matched.length === 0) return ops;
     const ctx = this.ctx;
+    const names = this.bucketNames;
     ctx.row = row;
     ctx.starData = undefined;
     for (let i = 0; i < matched.length; i++) {
-      const { query, outputTable, bucketName } = matched[i]!;
-      const tuples = query.bucketParameters(ctx);
-      if (tuples.length === 0) continue;
+      const { query, outputTable, collectBucketNames } = matched[i]!;
+      const count = collectBucketNames(ctx, names);
+      if (count === 0) continue;
       const data = query.outputRow(ctx);
       const id = data['id'] as string;
-      for (let j = 0; j < tuples.length; j++)
-        ops.push({ bucket: bucketName(tuples[j]!), outputTable, id, data });
+      for (let j = 0; j < count; j++) ops.push({ bucket: names[j]!, outputTable, id, data });
     }
     ctx.row = {};
     ctx.starData = undefined;
@@ -186,7 +171,7 @@ export class SyncRules {
             matched.push({
               query,
               outputTable: query.alias ?? source.name,
-              bucketName: this.namers.get(definition) ?? this.namerFor(definition),
+              collectBucketNames: query.compileBucketNames(this.namerFor(definition)),
             });
           }
         }
@@ -196,11 +181,15 @@ export class SyncRules {
     return matched;
   }
 
-  private readonly namers = new Map<BucketDefinition, (tuple: readonly SqliteJsonValue[]) => string>();
+  /** One name cache per definition, shared by its data queries and by every table. */
+  private readonly namers = new Map<BucketDefinition, BucketNameCache>();
 
-  private namerFor(definition: BucketDefinition): (tuple: readonly SqliteJsonValue[]) => string {
-    const namer = bucketNamer(definition.bucketPrefix + definition.name);
-    this.namers.set(definition, namer);
+  private namerFor(definition: BucketDefinition): BucketNameCache {
+    let namer = this.namers.get(definition);
+    if (namer === undefined) {
+      namer = new BucketNameCache(definition.bucketPrefix + definition.name);
+      this.namers.set(definition, namer);
+    }
     return namer;
   }
 

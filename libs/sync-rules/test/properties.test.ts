@@ -7,6 +7,7 @@ import {
   stringifyJsonLossless,
   type SqliteJsonValue,
 } from '../src';
+import { BucketNameCache } from '../src/bucket-name';
 import { compileValid } from './helpers';
 
 const int64 = fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n });
@@ -121,6 +122,64 @@ bucket_definitions:
         const filter = r.name === null || (r.n !== null && r.n > 0);
         expect(inOwnerBucket).toBe(r.owner !== null && filter);
       }),
+    );
+  });
+});
+
+describe('specialised bucket naming', () => {
+  // evaluateRow names buckets through compileBucketNames (a scratch tuple for plain AND WHEREs);
+  // it must name exactly the tuples the general bucketParameters evaluation yields, in order.
+  const rules = compileValid(`
+bucket_definitions:
+  none:
+    data:
+      - SELECT id FROM t WHERE n > 0
+  one:
+    parameters: SELECT request.user_id() AS a
+    data:
+      - SELECT id FROM t WHERE a = bucket.a AND NOT flag
+      - SELECT id FROM t WHERE bucket.a IN tags AND b = bucket.a
+      - SELECT id FROM t WHERE a = bucket.a OR b = bucket.a
+  two:
+    parameters: SELECT request.user_id() AS a, token_parameters.b AS b
+    data:
+      - SELECT id FROM t WHERE a = bucket.a AND b = bucket.b AND n > 0
+      - SELECT id FROM t WHERE bucket.b IN tags AND (a = bucket.a AND flag)
+`);
+  const value = fc.oneof(
+    fc.constant(null),
+    fc.constantFrom('x', 'y'),
+    fc.constantFrom(1n, 2n),
+    fc.constant(2),
+  );
+  const row = fc.record({
+    id: fc.string(),
+    a: value,
+    b: value,
+    n: fc.oneof(fc.constant(null), fc.integer({ min: -1, max: 1 }).map(BigInt)),
+    flag: fc.oneof(fc.constant(null), fc.constantFrom(0n, 1n)),
+    tags: fc.array(value, { maxLength: 4 }).map((a) => stringifyJsonLossless(a)),
+  });
+
+  test('names the same buckets, in the same order, as the general parameter tuples', () => {
+    const cases = rules.definitions.flatMap((definition) =>
+      definition.dataQueries.map((query) => ({
+        name: definition.name,
+        query,
+        collect: query.compileBucketNames(new BucketNameCache(definition.name)),
+      })),
+    );
+    const out: string[] = [];
+    fc.assert(
+      fc.property(row, (r) => {
+        for (const { name, query, collect } of cases) {
+          const ctx = { row: r, request: undefined };
+          const count = collect(ctx, out);
+          const expected = query.bucketParameters(ctx).map((tuple) => serializeBucketName(name, tuple));
+          expect(out.slice(0, count)).toEqual(expected);
+        }
+      }),
+      { numRuns: 500 },
     );
   });
 });
