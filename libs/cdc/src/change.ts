@@ -2,7 +2,7 @@
 // discriminated union: one variant per Debezium op code, plus the tombstone that follows a delete.
 import type { ConnectField, ConnectSchema } from './connect-schema';
 import { fieldSchema } from './connect-schema';
-import { parseJson, type JsonObject, type JsonValue } from './json';
+import { parseJson, type JsonObject, type JsonValue } from '@syncline/lossless-json';
 import { RecordShapeError } from './malformed';
 import { headerText, type KafkaRecord, type RecordPosition } from './record';
 import { isObject, readObject, readObjectOrNull, readString } from './shape';

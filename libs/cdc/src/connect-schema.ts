@@ -1,7 +1,7 @@
 // Kafka Connect schemas as JsonConverter writes them ({"schema":...,"payload":...}), the split of
 // that envelope, and the cache that parses each distinct schema text once: Debezium repeats the
 // same 4 KB schema on every record of a table, so re-parsing it would dominate decoding.
-import { parseJson, type JsonObject, type JsonValue } from './json';
+import { parseJson, type JsonObject, type JsonValue } from '@syncline/lossless-json';
 import { RecordShapeError } from './malformed';
 import { isObject, readArray, readObject, readString } from './shape';
 

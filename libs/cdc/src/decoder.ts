@@ -8,7 +8,7 @@ import {
   type ChangeSchema,
 } from './change';
 import { SchemaCache, type ConnectSchema } from './connect-schema';
-import { JsonSyntaxError, parseJson, type JsonObject } from './json';
+import { JsonSyntaxError, parseJson, type JsonObject } from '@syncline/lossless-json';
 import { MalformedRecord, RecordShapeError } from './malformed';
 import { bytesToText, type KafkaRecord, type RecordPosition } from './record';
 import { isObject } from './shape';

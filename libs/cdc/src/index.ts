@@ -1,6 +1,13 @@
 // @syncline/cdc: decodes Debezium (Postgres connector, JsonConverter) records from Kafka into typed
 // values. Pure: no I/O; the evaluator feeds it records and routes MalformedRecords to the DLT.
-export { parseJson, stringifyJson, JsonSyntaxError, type JsonValue, type JsonObject } from './json';
+// The JSON these records are written in; re-exported because services read records' JSON with it.
+export {
+  parseJson,
+  stringifyJson,
+  JsonSyntaxError,
+  type JsonValue,
+  type JsonObject,
+} from '@syncline/lossless-json';
 export type { KafkaRecord, RecordPosition, HeaderValue } from './record';
 export { MalformedRecord, isMalformed, type MalformedReason } from './malformed';
 export { CdcDecoder, type CdcDecoderOptions, type CdcDecoderStats } from './decoder';

@@ -1,5 +1,5 @@
 // Typed readers over parsed JSON that name the path of the offending field when the shape is wrong.
-import type { JsonObject, JsonValue } from './json';
+import type { JsonObject, JsonValue } from '@syncline/lossless-json';
 import { RecordShapeError } from './malformed';
 
 export function describe(value: JsonValue | undefined): string {

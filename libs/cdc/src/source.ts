@@ -1,6 +1,6 @@
 // The Postgres connector's `source` block, the per-event `transaction` block and Debezium's
 // transaction id format `<xid>:<lsn>`.
-import type { JsonObject, JsonValue } from './json';
+import type { JsonObject, JsonValue } from '@syncline/lossless-json';
 import { RecordShapeError } from './malformed';
 import {
   readInt64OrNull,

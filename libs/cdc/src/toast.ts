@@ -1,6 +1,6 @@
 // Unchanged TOAST columns: Debezium cannot see them (REPLICA IDENTITY DEFAULT) and writes the
 // `unavailable.value.placeholder` instead. The evaluator must fill them from its stored row.
-import type { JsonObject, JsonValue } from './json';
+import type { JsonObject, JsonValue } from '@syncline/lossless-json';
 import type { ConnectSchema } from './connect-schema';
 
 export const DEFAULT_UNAVAILABLE_VALUE_PLACEHOLDER = '__debezium_unavailable_value';

@@ -1,6 +1,6 @@
 // Transaction-topic records (`<prefix>.transaction`, provide.transaction.metadata=true): BEGIN and
 // END, with END's per-collection event counts normalised to stable collection names.
-import type { JsonValue } from './json';
+import type { JsonValue } from '@syncline/lossless-json';
 import { LOGICAL_DECODING_MESSAGE } from './change';
 import { RecordShapeError } from './malformed';
 import type { RecordPosition } from './record';

@@ -1,6 +1,6 @@
 // Bucket names exactly as PowerSync writes them: `<definition>[<json values>]`, where equal
 // numbers serialize the same (1 and 1.0 -> `1`) and 64-bit integers stay exact.
-import { parseJsonLossless } from './lossless-json';
+import { parseJsonIntegersAsBigInt } from '@syncline/lossless-json';
 import type { SqliteJsonValue } from './sqlite-value';
 
 /** One bucket parameter value in its canonical JSON form. */
@@ -103,7 +103,7 @@ export function parseBucketName(name: string): ParsedBucketName {
   for (let i = name.indexOf('['); i >= 0; i = name.indexOf('[', i + 1)) {
     let parsed: unknown;
     try {
-      parsed = parseJsonLossless(name.slice(i));
+      parsed = parseJsonIntegersAsBigInt(name, i);
     } catch {
       continue;
     }

@@ -16,12 +16,14 @@ export { serializeBucketName, serializeBucketValue, parseBucketName, BucketNameE
 export type { ParsedBucketName } from './bucket-name';
 export * from './errors';
 export { defaultConfig, type SyncRulesConfig, type CompatibilityFlags, type Edition } from './config';
+// Lossless JSON under the names callers of this package already use: integers parse as bigint
+// (SQLite INTEGER), bigints serialize exactly. The implementation lives in @syncline/lossless-json.
 export {
-  parseJsonLossless,
-  stringifyJsonLossless,
+  parseJsonIntegersAsBigInt as parseJsonLossless,
+  stringifyJson as stringifyJsonLossless,
   JsonSyntaxError,
-  type LosslessJson,
-} from './lossless-json';
+  type JsonValue as LosslessJson,
+} from '@syncline/lossless-json';
 export {
   mapDebeziumRow,
   toSyncValue,

@@ -1,19 +1,19 @@
 // JSON inside SQL: converting JSON values to SQLite values, JSON paths (`$.a[0]`) and the
 // `->` / `->>` / json_extract semantics, including the legacy vs fixed `->> 'a.b'` behaviour.
-import * as losslessJson from './lossless-json';
-import type { LosslessJson } from './lossless-json';
+import * as losslessJson from '@syncline/lossless-json';
+import type { JsonValue } from '@syncline/lossless-json';
 import * as sqliteValues from './sqlite-value';
 import type { SqliteValue } from './sqlite-value';
 
 // Bound once at load: tsx compiles named imports to getter calls on the exporting module, which
 // V8 does not inline, and evaluateRow reaches these several times per row.
-const { parseJsonLossless, stringifyJsonLossless } = losslessJson;
+const { parseJsonIntegersAsBigInt, stringifyJson } = losslessJson;
 const { castAsText } = sqliteValues;
 
 export type JsonPathStep = string | number;
 
 /** Converts a parsed JSON value to the SQL value `->>`/json_extract return. */
-export function jsonToSqlite(value: LosslessJson | undefined): SqliteValue {
+export function jsonToSqlite(value: JsonValue | undefined): SqliteValue {
   if (value === undefined || value === null) return null;
   switch (typeof value) {
     case 'boolean':
@@ -23,23 +23,23 @@ export function jsonToSqlite(value: LosslessJson | undefined): SqliteValue {
     case 'string':
       return value;
     default:
-      return stringifyJsonLossless(value);
+      return stringifyJson(value);
   }
 }
 
 // Rows often read several keys of the same JSON columns, and many rows share JSON texts (tags,
 // settings): remember recent parses. Parsed values are never mutated, so sharing is safe.
 const PARSE_CACHE_SIZE = 64;
-const parseCache = new Map<string, LosslessJson | undefined>();
+const parseCache = new Map<string, JsonValue | undefined>();
 
 /** Parses JSON text from a SQL value; undefined when the value is not valid JSON. */
-export function parseJsonValue(value: SqliteValue): LosslessJson | undefined {
+export function parseJsonValue(value: SqliteValue): JsonValue | undefined {
   const text = typeof value === 'string' ? value : castAsText(value);
   if (text === null) return undefined;
   if (parseCache.has(text)) return parseCache.get(text);
-  let parsed: LosslessJson | undefined;
+  let parsed: JsonValue | undefined;
   try {
-    parsed = parseJsonLossless(text);
+    parsed = parseJsonIntegersAsBigInt(text);
   } catch {
     parsed = undefined;
   }
@@ -86,9 +86,9 @@ export function parseJsonPath(path: string): JsonPathStep[] | undefined {
 }
 
 export function followPath(
-  value: LosslessJson | undefined,
+  value: JsonValue | undefined,
   steps: readonly JsonPathStep[],
-): LosslessJson | undefined {
+): JsonValue | undefined {
   let current = value;
   for (const step of steps) {
     if (current === undefined || current === null) return undefined;
@@ -118,7 +118,7 @@ export function memberPath(member: string | number, fixedJsonExtract: boolean): 
 export function jsonArrow(json: SqliteValue, steps: readonly JsonPathStep[] | undefined): SqliteValue {
   if (json === null || steps === undefined) return null;
   const selected = followPath(parseJsonValue(json), steps);
-  return selected === undefined ? null : stringifyJsonLossless(selected);
+  return selected === undefined ? null : stringifyJson(selected);
 }
 
 /** `json ->> path` / json_extract: the selected value as a SQL value. */
@@ -145,6 +145,6 @@ export function jsonArrayElements(value: SqliteValue): readonly SqliteValue[] | 
   return elements;
 }
 
-function arrayElements(parsed: LosslessJson | undefined): readonly SqliteValue[] | undefined {
+function arrayElements(parsed: JsonValue | undefined): readonly SqliteValue[] | undefined {
   return Array.isArray(parsed) ? parsed.map(jsonToSqlite) : undefined;
 }

@@ -1,6 +1,6 @@
 // The per-connection values parameter queries read: the JWT payload (`request.jwt()`,
 // `token_parameters.*`, `request.user_id()`) and the client's request parameters.
-import { stringifyJsonLossless, type LosslessJson } from './lossless-json';
+import { stringifyJson, type JsonValue } from '@syncline/lossless-json';
 import { jsonToSqlite } from './json-values';
 import type { SqliteJsonValue, SqliteRow } from './sqlite-value';
 
@@ -20,7 +20,7 @@ export interface RequestContext {
 function toRow(object: unknown): SqliteRow {
   const row: SqliteRow = {};
   if (object && typeof object === 'object' && !Array.isArray(object)) {
-    for (const [key, value] of Object.entries(object as Record<string, LosslessJson>)) {
+    for (const [key, value] of Object.entries(object as Record<string, JsonValue>)) {
       row[key] = jsonToSqlite(typeof value === 'number' && Number.isInteger(value) ? BigInt(value) : value);
     }
   }
@@ -29,10 +29,10 @@ function toRow(object: unknown): SqliteRow {
 
 /**
  * Builds the request context from a verified JWT payload and the client's `parameters` object.
- * Values may come from JSON.parse (numbers) or from parseJsonLossless (bigints).
+ * Values may come from JSON.parse (numbers) or from parseJsonIntegersAsBigInt (bigints).
  */
 export function createRequestContext(tokenPayload: object, clientParameters: object = {}): RequestContext {
-  const payload = tokenPayload as Record<string, LosslessJson>;
+  const payload = tokenPayload as Record<string, JsonValue>;
   const sub = payload['sub'];
   const userId =
     sub === undefined
@@ -44,8 +44,8 @@ export function createRequestContext(tokenPayload: object, clientParameters: obj
   tokenParameters['user_id'] = userId;
   return {
     userId,
-    jwtJson: stringifyJsonLossless(tokenPayload),
-    parametersJson: stringifyJsonLossless(clientParameters),
+    jwtJson: stringifyJson(tokenPayload),
+    parametersJson: stringifyJson(clientParameters),
     tokenParameters,
     userParameters: toRow(clientParameters),
   };

@@ -2,7 +2,7 @@
 // semantics over SqliteValue. Names are matched case-insensitively by the compiler.
 import { stAsGeoJson, stAsText, stX, stY } from './geometry';
 import { followPath, jsonArrowText, parseJsonPath, parseJsonValue } from './json-values';
-import { stringifyJsonLossless } from './lossless-json';
+import { stringifyJson } from '@syncline/lossless-json';
 import * as sqliteValues from './sqlite-value';
 import type { SqliteValue } from './sqlite-value';
 import { datetime, unixepoch } from './time-functions';
@@ -86,7 +86,7 @@ function jsonExtract(args: readonly SqliteValue[]): SqliteValue {
   // Several paths: SQLite returns a JSON array of the selected values.
   const document = parseJsonValue(json);
   const selected = paths.map((p) => followPath(document, parseJsonPath(castAsText(p) ?? '') ?? []) ?? null);
-  return stringifyJsonLossless(selected);
+  return stringifyJson(selected);
 }
 
 function jsonArrayLength(args: readonly SqliteValue[]): SqliteValue {

@@ -1,8 +1,8 @@
 // Debezium (JSON converter, schemas on, time.precision.mode=isostring, decimal.handling.mode=string)
 // values -> sync values, per the facts sheet's Postgres -> SQLite table. Parse payloads with
-// parseJsonLossless so int64 values arrive here as exact bigints.
+// parseJsonIntegersAsBigInt so int64 values arrive here as exact bigints.
 import type { Edition } from './config';
-import { stringifyJsonLossless, type LosslessJson } from './lossless-json';
+import { stringifyJson, type JsonValue } from '@syncline/lossless-json';
 import type { SqliteRow, SqliteValue } from './sqlite-value';
 
 /** One entry of a Kafka Connect struct schema's `fields` array. */
@@ -71,10 +71,10 @@ export function toSyncValue(field: ConnectField, value: unknown, options: TypeMa
     case 'bytes':
       return Uint8Array.from(Buffer.from(String(value), 'base64'));
     case 'array':
-      return stringifyJsonLossless(toJsonArray(field, value, options));
+      return stringifyJson(toJsonArray(field, value, options));
     case 'struct':
     case 'map':
-      return stringifyJsonLossless(toJsonElement(field, value, options));
+      return stringifyJson(toJsonElement(field, value, options));
     default:
       throw new TypeMappingError(
         `Unsupported Connect type '${field.type}' for column '${field.field ?? '?'}'`,
@@ -108,18 +108,18 @@ function toBigInt(value: unknown): bigint {
   return BigInt(String(value));
 }
 
-function toJsonArray(field: ConnectField, value: unknown, options: TypeMappingOptions): LosslessJson {
+function toJsonArray(field: ConnectField, value: unknown, options: TypeMappingOptions): JsonValue {
   if (!Array.isArray(value)) return stringOrNull(value);
   const items = field.items ?? { type: 'string' };
   return value.map((item) => toJsonElement(items, item, options));
 }
 
 /** Array elements and struct members: JSON natives, with times formatted like columns. */
-function toJsonElement(field: ConnectField, value: unknown, options: TypeMappingOptions): LosslessJson {
+function toJsonElement(field: ConnectField, value: unknown, options: TypeMappingOptions): JsonValue {
   if (value === null || value === undefined) return null;
   if (field.type === 'array') return toJsonArray(field, value, options);
   if (field.type === 'struct' && field.fields && typeof value === 'object') {
-    const out: Record<string, LosslessJson> = {};
+    const out: Record<string, JsonValue> = {};
     for (const member of field.fields) {
       if (member.field !== undefined)
         out[member.field] = toJsonElement(member, (value as Record<string, unknown>)[member.field], options);
@@ -128,13 +128,13 @@ function toJsonElement(field: ConnectField, value: unknown, options: TypeMapping
   }
   if (field.type === 'boolean') return value === true;
   if (field.type === 'map' || (typeof value === 'object' && !(value instanceof Uint8Array)))
-    return value as LosslessJson;
+    return value as JsonValue;
   const mapped = toSyncValue(field, value, options);
   if (mapped instanceof Uint8Array) return Buffer.from(mapped).toString('base64');
   return mapped;
 }
 
-function stringOrNull(value: unknown): LosslessJson {
+function stringOrNull(value: unknown): JsonValue {
   return value === null || value === undefined ? null : String(value);
 }
 

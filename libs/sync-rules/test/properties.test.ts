@@ -1,12 +1,7 @@
-// Property tests: evaluation is deterministic, bucket names round-trip, lossless JSON round-trips.
+// Property tests: evaluation is deterministic and bucket names round-trip (lossless JSON's own
+// properties live in libs/lossless-json).
 import fc from 'fast-check';
-import {
-  parseBucketName,
-  parseJsonLossless,
-  serializeBucketName,
-  stringifyJsonLossless,
-  type SqliteJsonValue,
-} from '../src';
+import { parseBucketName, serializeBucketName, stringifyJsonLossless, type SqliteJsonValue } from '../src';
 import { BucketNameCache } from '../src/bucket-name';
 import { compileValid } from './helpers';
 
@@ -46,37 +41,6 @@ describe('bucket names', () => {
     );
     expect(serializeBucketName('by_org_and_user', [1, 'abc'])).toBe('by_org_and_user[1,"abc"]');
     expect(serializeBucketName('by_org_and_user', [1.0, 'abc'])).toBe('by_org_and_user[1,"abc"]');
-  });
-});
-
-describe('lossless JSON', () => {
-  test('parse(stringify(x)) is x for JSON with bigints', () => {
-    const json = fc.letrec((tie) => ({
-      value: fc.oneof(
-        { depthSize: 'small' },
-        fc.constant(null),
-        fc.boolean(),
-        int64,
-        fc.double({ noNaN: true, noDefaultInfinity: true }).filter((d) => !Number.isInteger(d)),
-        fc.string(),
-        fc.array(tie('value'), { maxLength: 3 }),
-        fc.dictionary(fc.string(), tie('value'), { maxKeys: 3 }),
-      ),
-    })).value;
-    fc.assert(
-      fc.property(json, (value) => {
-        expect(parseJsonLossless(stringifyJsonLossless(value))).toEqual(value);
-      }),
-    );
-  });
-
-  test('agrees with JSON.parse on text without large integers', () => {
-    fc.assert(
-      fc.property(fc.json(), (text) => {
-        const lossless = parseJsonLossless(text);
-        expect(JSON.parse(stringifyJsonLossless(lossless))).toEqual(JSON.parse(text));
-      }),
-    );
   });
 });
 

@@ -1,5 +1,7 @@
+// parseJson (safe integers as numbers) and parseJsonIntegersAsBigInt (SQLite INTEGERs): exact
+// values, positions of errors, and agreement with JSON.parse; stringifyJson round-trips both.
 import fc from 'fast-check';
-import { JsonSyntaxError, parseJson, stringifyJson, type JsonValue } from '../src';
+import { JsonSyntaxError, parseJson, parseJsonIntegersAsBigInt, stringifyJson, type JsonValue } from '../src';
 
 describe('parseJson', () => {
   test.each([
@@ -83,6 +85,11 @@ describe('parseJson', () => {
     expect(() => parseJson(text, 0, text.length - 1)).toThrow(JsonSyntaxError);
   });
 
+  test.each(['"a\nb"', '"tab\there"', '["x\u0001"]'])('rejects the raw control character in %j', (text) => {
+    expect(() => parseJson(text)).toThrow(JsonSyntaxError);
+    expect(() => JSON.parse(text)).toThrow(SyntaxError);
+  });
+
   test('rejects nesting deeper than 256 levels instead of overflowing the stack', () => {
     expect(() => parseJson('['.repeat(10000))).toThrow(JsonSyntaxError);
   });
@@ -122,5 +129,64 @@ describe('parseJson', () => {
   test('stringifyJson writes what parseJson reads back', () => {
     const value = { a: [1, 'x', null, true], big: -9223372036854775808n, s: 'q"\n' };
     expect(parseJson(stringifyJson(value))).toEqual(value);
+  });
+});
+
+describe('parseJsonIntegersAsBigInt', () => {
+  const int64 = fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n });
+
+  test.each([
+    ['0', 0n],
+    ['-0', 0n],
+    ['42', 42n],
+    ['9223372036854775807', 9223372036854775807n],
+    ['1.0', 1],
+    ['1e2', 100],
+  ])('reads %s as an INTEGER only when it is an integer literal', (text, expected) => {
+    expect(parseJsonIntegersAsBigInt(text)).toBe(expected);
+  });
+
+  test('parse(stringify(x)) is x for JSON with bigints', () => {
+    const json = fc.letrec((tie) => ({
+      value: fc.oneof(
+        { depthSize: 'small' },
+        fc.constant(null),
+        fc.boolean(),
+        int64,
+        fc.double({ noNaN: true, noDefaultInfinity: true }).filter((d) => !Number.isInteger(d)),
+        fc.string(),
+        fc.array(tie('value'), { maxLength: 3 }),
+        fc.dictionary(fc.string(), tie('value'), { maxKeys: 3 }),
+      ),
+    })).value;
+    fc.assert(
+      fc.property(json, (value) => {
+        expect(parseJsonIntegersAsBigInt(stringifyJson(value))).toEqual(value);
+      }),
+    );
+  });
+
+  test('agrees with JSON.parse on text without large integers', () => {
+    fc.assert(
+      fc.property(fc.json(), (text) => {
+        const lossless = parseJsonIntegersAsBigInt(text);
+        expect(JSON.parse(stringifyJson(lossless))).toEqual(JSON.parse(text));
+      }),
+    );
+  });
+});
+
+describe('stringifyJson', () => {
+  test('writes like JSON.stringify for values without bigints or bytes', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        expect(stringifyJson(value)).toBe(JSON.stringify(value));
+      }),
+    );
+  });
+
+  test('writes non-finite numbers as null and omits what JSON cannot hold', () => {
+    expect(stringifyJson([NaN, Infinity, undefined, new Uint8Array(1)])).toBe('[null,null,null,null]');
+    expect(stringifyJson({ a: undefined, b: new Uint8Array(1), c: 1n })).toBe('{"c":1}');
   });
 });

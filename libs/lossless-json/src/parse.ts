@@ -1,5 +1,6 @@
-// A small JSON parser that keeps 64-bit integers exact: an integer literal outside
-// Number.MAX_SAFE_INTEGER becomes a bigint, every other number stays a number.
+// A small JSON parser that keeps 64-bit integers exact, in two flavours: parseJson (an integer
+// literal outside Number.MAX_SAFE_INTEGER becomes a bigint, other numbers stay numbers) and
+// parseJsonIntegersAsBigInt (every integer literal is a bigint, as SQLite's INTEGER needs).
 // Hand-written because JSON.parse on Node 20 cannot see a number's source text, and the
 // general-purpose lossless parsers are several times slower than this on Debezium records.
 
@@ -41,12 +42,45 @@ const ESCAPES: Record<string, string> = {
   t: '\t',
 };
 
+/** Turns an integer literal `text[start, end)` (no fraction, no exponent) into a value. */
+type IntegerReader = (
+  text: string,
+  start: number,
+  end: number,
+  digits: number,
+  value: number,
+) => number | bigint;
+
+/** A number when it is exact (a safe integer), else a bigint. */
+const integerAsNumberWhenSafe: IntegerReader = (text, start, end, digits, value) => {
+  // Up to 15 digits the accumulated double is exact; beyond that decide from the exact value.
+  if (digits <= 15) return value;
+  const exact = BigInt(text.slice(start, end));
+  return exact > MAX_SAFE || exact < MIN_SAFE ? exact : Number(exact);
+};
+
+const integerAsBigInt: IntegerReader = (text, start, end, digits, value) =>
+  digits <= 15 ? BigInt(value) : BigInt(text.slice(start, end));
+
 /**
- * Parses `text[start, end)` as one JSON value. Throws JsonSyntaxError on bad input
- * (callers at the record edge turn that into a MalformedRecord).
+ * Parses `text[start, end)` as one JSON value; integer literals outside the safe range become
+ * bigints. Throws JsonSyntaxError on bad input (callers at the record edge turn that into a
+ * MalformedRecord).
  */
 export function parseJson(text: string, start = 0, end = text.length): JsonValue {
-  const parser = new Parser(text, start, end);
+  return parseWith(integerAsNumberWhenSafe, text, start, end);
+}
+
+/**
+ * Parses `text[start, end)` as one JSON value; every integer literal (no fraction, no exponent)
+ * becomes a bigint, so `1` and `1.0` stay distinguishable (SQLite INTEGER vs REAL).
+ */
+export function parseJsonIntegersAsBigInt(text: string, start = 0, end = text.length): JsonValue {
+  return parseWith(integerAsBigInt, text, start, end);
+}
+
+function parseWith(readInteger: IntegerReader, text: string, start: number, end: number): JsonValue {
+  const parser = new Parser(text, start, end, readInteger);
   parser.skipWhitespace();
   const value = parser.parseValue(0);
   parser.skipWhitespace();
@@ -54,15 +88,22 @@ export function parseJson(text: string, start = 0, end = text.length): JsonValue
   return value;
 }
 
+// A backslash or a raw control character (invalid in JSON strings): strings without one are sliced
+// as they are. Searched natively and remembered, so the text is scanned once, not per string.
+// eslint-disable-next-line no-control-regex -- raw control characters are what this must find
+const SPECIAL = /[\\\u0000-\u001f]/g;
+const NONE = -2;
+
 class Parser {
   pos: number;
-  // Position of the next backslash at or after `pos`, so the string fast path never rescans.
-  private nextBackslash = -1;
+  // Position of the next SPECIAL character at or after `pos` (NONE: none before `end`).
+  private nextSpecial = -1;
 
   constructor(
     private readonly text: string,
     start: number,
     private readonly end: number,
+    private readonly readInteger: IntegerReader,
   ) {
     this.pos = start;
   }
@@ -167,11 +208,12 @@ class Parser {
     const start = this.pos + 1;
     const close = text.indexOf('"', start);
     if (close < 0 || close >= end) throw new JsonSyntaxError('unterminated string', this.pos);
-    if (this.nextBackslash < start && this.nextBackslash !== -2) {
-      const found = text.indexOf('\\', start);
-      this.nextBackslash = found < 0 || found >= end ? -2 : found;
+    if (this.nextSpecial < start && this.nextSpecial !== NONE) {
+      SPECIAL.lastIndex = start;
+      const found = SPECIAL.exec(text);
+      this.nextSpecial = found === null || found.index >= end ? NONE : found.index;
     }
-    if (this.nextBackslash === -2 || this.nextBackslash > close) {
+    if (this.nextSpecial === NONE || this.nextSpecial > close) {
       this.pos = close + 1;
       return text.slice(start, close);
     }
@@ -190,6 +232,7 @@ class Parser {
         this.pos = pos + 1;
         return out;
       }
+      if (c < 0x20) throw new JsonSyntaxError('control character in string', pos);
       if (c !== BACKSLASH) {
         pos++;
         continue;
@@ -233,10 +276,7 @@ class Parser {
     const c = pos < end ? text.charCodeAt(pos) : -1;
     if (c === DOT || c === 0x65 || c === 0x45) return this.parseFraction(start, pos);
     this.pos = pos;
-    // Up to 15 digits the accumulated double is exact; beyond that decide from the exact value.
-    if (digits <= 15) return negative ? -value : value;
-    const exact = BigInt(text.slice(start, pos));
-    return exact > MAX_SAFE || exact < MIN_SAFE ? exact : Number(exact);
+    return this.readInteger(text, start, pos, digits, negative ? -value : value);
   }
 
   private parseFraction(start: number, from: number): number {
@@ -260,28 +300,4 @@ class Parser {
     this.pos = pos;
     return Number(text.slice(start, pos));
   }
-}
-
-/** Writes a JsonValue back as JSON text, bigints as plain integer literals. */
-export function stringifyJson(value: JsonValue): string {
-  if (value === null) return 'null';
-  switch (typeof value) {
-    case 'string':
-      return JSON.stringify(value);
-    case 'number':
-      if (!Number.isFinite(value)) throw new TypeError(`cannot write ${value} as JSON`);
-      return JSON.stringify(value);
-    case 'bigint':
-      return value.toString();
-    case 'boolean':
-      return value ? 'true' : 'false';
-    default:
-      break;
-  }
-  if (Array.isArray(value)) return `[${value.map(stringifyJson).join(',')}]`;
-  const parts: string[] = [];
-  for (const key of Object.keys(value)) {
-    parts.push(`${JSON.stringify(key)}:${stringifyJson((value as JsonObject)[key] as JsonValue)}`);
-  }
-  return `{${parts.join(',')}}`;
 }
