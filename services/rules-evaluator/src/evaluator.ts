@@ -312,6 +312,7 @@ export class Evaluator {
     if (batch.messages.length === 0 || !payload.isRunning() || payload.isStale()) return;
     const store = this.store!;
     const field = `${batch.topic}/${batch.partition}`;
+    const started = Date.now();
     try {
       const result = await processor.processBatch(
         batch.topic,
@@ -339,6 +340,16 @@ export class Evaluator {
         Number(lag < 0n ? 0n : lag),
       );
       await this.recordTransactionLow(field, result.highTransactionOffset, lag <= 0n);
+      this.logger.debug(
+        {
+          topic: batch.topic,
+          partition: batch.partition,
+          events: batch.messages.length,
+          ops: result.ops,
+          ms: Date.now() - started,
+        },
+        'batch processed',
+      );
     } catch (error) {
       if (error instanceof ProcessingHaltedError) this.fail(error);
       throw error;
