@@ -184,7 +184,10 @@ describe('bank invariant with three evaluator processes', () => {
     children.length = 0;
 
     // Rewind the group to the start, as if no offset had ever been committed.
-    const kafka = new Kafka({ brokers: getTestStack().endpoints.kafkaBrokers, logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({
+      brokers: [...getTestStack().endpoints.kafkaBrokers],
+      logLevel: logLevel.NOTHING,
+    });
     const admin = kafka.admin();
     await admin.connect();
     const config = loadConfig(env);
