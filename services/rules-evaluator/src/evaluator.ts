@@ -378,8 +378,15 @@ export class Evaluator {
     this.abort.abort();
   }
 
-  /** Graceful stop: finish the batch, commit, leave the group, release the lease. */
-  async stop(): Promise<void> {
+  private stopping: Promise<void> | null = null;
+
+  /** Graceful stop: finish the batch, commit, leave the group, release the lease. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
     this.ready = false;
     this.abort.abort();
     await this.consumer?.disconnect().catch(() => undefined);

@@ -9,7 +9,7 @@ export interface RunIo {
 }
 
 export async function runEvaluator(env: NodeJS.ProcessEnv, io: RunIo): Promise<number> {
-  let evaluator: Evaluator;
+  let evaluator: Evaluator | undefined;
   try {
     const config = loadConfig(env);
     const logger = pino({
@@ -20,12 +20,15 @@ export async function runEvaluator(env: NodeJS.ProcessEnv, io: RunIo): Promise<n
     evaluator = new Evaluator(config, rules, logger);
     const stop = (signal: string): void => {
       logger.info({ signal }, 'stopping: finishing the batch, committing, leaving the group');
-      void evaluator.stop();
+      void evaluator?.stop();
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
-    await evaluator.run();
-    await evaluator.stop();
+    try {
+      await evaluator.run();
+    } finally {
+      await evaluator.stop();
+    }
     logger.info('stopped');
     return 0;
   } catch (error) {
