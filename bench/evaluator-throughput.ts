@@ -1,0 +1,474 @@
+// Evaluator benchmarks against the running local stack (`syncline stack up`):
+//  A. throughput: pre-produced Debezium-format events (data + transaction records) through Kafka,
+//     consumed by 1 and then 2 evaluator processes (CLI children): events/s.
+//  B. checkpoint latency at a steady 2,000 transactions/s: commit time (END ts_ms) -> checkpoint
+//     published, p50/p99 over every transaction.
+//  C. end to end through Debezium: 1,000 transactions x 100 rows; time from the last commit until
+//     a checkpoint covers it.
+// Usage: npx tsx bench/evaluator-throughput.ts [--transactions 40000] [--only A|B|C] [--bucket-topic]
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import { Kafka, logLevel, type Message } from 'kafkajs';
+import { Client } from 'pg';
+import { BucketStore, type Checkpoint } from '@syncline/bucket-store';
+import { startCapture } from '@syncline/test-kit';
+
+const { values: args } = parseArgs({
+  options: {
+    transactions: { type: 'string', default: '40000' },
+    only: { type: 'string' },
+    'bucket-topic': { type: 'boolean', default: false },
+  },
+});
+const REPO = path.resolve(__dirname, '..');
+const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:63799';
+const REGISTRY = process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:18081/apis/ccompat/v7';
+const kafka = new Kafka({ clientId: 'bench', brokers: BROKERS, logLevel: logLevel.NOTHING });
+const ACCOUNTS = 10_000;
+const PARTITIONS = 6;
+const RULES =
+  'bucket_definitions:\n  by_branch:\n    data:\n      - SELECT id, balance, branch FROM accounts WHERE branch = bucket.branch\n    parameters: SELECT request.user_id() AS branch\n';
+
+// ---- Debezium-format records ----------------------------------------------------------------
+
+const ROW = [
+  { type: 'int32', optional: false, field: 'id' },
+  { type: 'int64', optional: false, field: 'balance' },
+  { type: 'string', optional: true, field: 'branch' },
+];
+const SOURCE_FIELDS = [
+  ['string', 'version', false],
+  ['string', 'connector', false],
+  ['string', 'name', false],
+  ['int64', 'ts_ms', false],
+  ['string', 'snapshot', true],
+  ['string', 'db', false],
+  ['string', 'sequence', true],
+  ['int64', 'ts_us', true],
+  ['int64', 'ts_ns', true],
+  ['string', 'schema', false],
+  ['string', 'table', false],
+  ['int64', 'txId', true],
+  ['int64', 'lsn', true],
+  ['int64', 'xmin', true],
+  ['string', 'origin', true],
+  ['int64', 'origin_lsn', true],
+].map(([type, field, optional]) => ({ type, field, optional }));
+
+function envelopeSchema(prefix: string): string {
+  const value = { type: 'struct', fields: ROW, optional: true, name: `${prefix}.s.accounts.Value` };
+  return JSON.stringify({
+    type: 'struct',
+    fields: [
+      { ...value, field: 'before' },
+      { ...value, field: 'after' },
+      {
+        type: 'struct',
+        fields: SOURCE_FIELDS,
+        optional: false,
+        name: 'io.debezium.connector.postgresql.Source',
+        field: 'source',
+      },
+      {
+        type: 'struct',
+        fields: [
+          { type: 'string', optional: false, field: 'id' },
+          { type: 'int64', optional: false, field: 'total_order' },
+          { type: 'int64', optional: false, field: 'data_collection_order' },
+        ],
+        optional: true,
+        name: 'event.block',
+        field: 'transaction',
+      },
+      { type: 'string', optional: false, field: 'op' },
+      { type: 'int64', optional: true, field: 'ts_ms' },
+    ],
+    optional: false,
+    name: `${prefix}.s.accounts.Envelope`,
+  });
+}
+const TX_SCHEMA = JSON.stringify({
+  type: 'struct',
+  fields: [
+    { type: 'string', optional: false, field: 'status' },
+    { type: 'string', optional: false, field: 'id' },
+    { type: 'int64', optional: true, field: 'event_count' },
+    {
+      type: 'array',
+      items: {
+        type: 'struct',
+        fields: [
+          { type: 'string', optional: false, field: 'data_collection' },
+          { type: 'int64', optional: false, field: 'event_count' },
+        ],
+        optional: true,
+      },
+      optional: true,
+      field: 'data_collections',
+    },
+    { type: 'int64', optional: false, field: 'ts_ms' },
+  ],
+  optional: false,
+});
+
+class Generator {
+  private xid = 1000;
+  private lsn = 1_000_000;
+  readonly schema: string;
+  readonly balances = new Array<number>(ACCOUNTS + 1).fill(1000);
+  constructor(readonly prefix: string) {
+    this.schema = envelopeSchema(prefix);
+  }
+  get dataTopic(): string {
+    return `${this.prefix}.s.accounts`;
+  }
+  get txTopic(): string {
+    return `${this.prefix}.transaction`;
+  }
+  /** One transaction: BEGIN, `rows` data events, END. */
+  transaction(ids: number[], op: 'c' | 'u', commitMs: number): { data: Message[]; tx: Message[] } {
+    const xid = this.xid++;
+    const begin = this.lsn;
+    const data = ids.map((id, i) => {
+      const lsn = (this.lsn += 100);
+      if (op === 'u') this.balances[id]! += i % 2 === 0 ? -1 : 1;
+      const after = { id, balance: this.balances[id], branch: `b${id % 20}` };
+      const payload = {
+        before: null,
+        after,
+        source: {
+          version: '3.6.1.Final',
+          connector: 'postgresql',
+          name: this.prefix,
+          ts_ms: commitMs,
+          snapshot: null,
+          db: 'bench',
+          sequence: `[null,"${lsn}"]`,
+          ts_us: null,
+          ts_ns: null,
+          schema: 's',
+          table: 'accounts',
+          txId: xid,
+          lsn,
+          xmin: null,
+          origin: null,
+          origin_lsn: null,
+        },
+        transaction: { id: `${xid}:${lsn}`, total_order: i + 1, data_collection_order: i + 1 },
+        op,
+        ts_ms: commitMs,
+      };
+      return { key: `{"id":${id}}`, value: `{"schema":${this.schema},"payload":${JSON.stringify(payload)}}` };
+    });
+    const end = (this.lsn += 100);
+    const record = (status: string, lsn: number, count: number | null) => ({
+      key: `{"id":"${xid}:${lsn}"}`,
+      value: `{"schema":${TX_SCHEMA},"payload":${JSON.stringify({
+        status,
+        id: `${xid}:${lsn}`,
+        event_count: count,
+        data_collections: count === null ? null : [{ data_collection: 's.accounts', event_count: count }],
+        ts_ms: commitMs,
+      })}}`,
+      partition: 0,
+    });
+    return { data, tx: [record('BEGIN', begin, null), record('END', end, ids.length)] };
+  }
+}
+
+/** Sends in chunks that stay under the broker's 1 MB batch limit, keeping order per topic. */
+async function send(
+  producer: import('kafkajs').Producer,
+  g: Generator,
+  data: Message[],
+  tx: Message[],
+): Promise<void> {
+  for (let i = 0; i < data.length; i += 250)
+    await producer.send({ topic: g.dataTopic, messages: data.slice(i, i + 250) });
+  for (let i = 0; i < tx.length; i += 500)
+    await producer.send({ topic: g.txTopic, messages: tx.slice(i, i + 500) });
+}
+
+async function createTopics(g: Generator): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: [
+      { topic: g.dataTopic, numPartitions: PARTITIONS },
+      { topic: g.txTopic, numPartitions: 1 },
+    ],
+  });
+  await admin.disconnect();
+}
+
+// ---- evaluator processes and checkpoints -------------------------------------------------------
+
+function rulesFile(): string {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'bench-rules-')), 'rules.yaml');
+  writeFileSync(file, RULES);
+  return file;
+}
+
+function env(prefix: string, deployment: string, schema = 's'): Record<string, string> {
+  return {
+    SYNCLINE_RULES_FILE: rulesFile(),
+    KAFKA_BROKERS: BROKERS.join(','),
+    REDIS_URL,
+    SCHEMA_REGISTRY_URL: REGISTRY,
+    SYNCLINE_TOPIC_PREFIX: prefix,
+    SYNCLINE_DEPLOYMENT: deployment,
+    SYNCLINE_DEFAULT_SCHEMA: schema,
+    SYNCLINE_BUCKET_TOPIC: args['bucket-topic'] ? 'on' : 'off',
+    SYNCLINE_HTTP_PORT: '0',
+    SYNCLINE_TOPIC_REFRESH_MS: '500',
+    SYNCLINE_SESSION_TIMEOUT_MS: '10000',
+    SYNCLINE_LOG_LEVEL: 'warn',
+  };
+}
+
+function spawnEvaluator(e: Record<string, string>): ChildProcess {
+  const child = spawn(process.execPath, [path.join(REPO, 'services/cli/bin/syncline.js'), 'evaluator'], {
+    env: { ...process.env, ...e },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  return child;
+}
+
+async function stopAll(children: ChildProcess[]): Promise<void> {
+  await Promise.all(
+    children.map(
+      (c) =>
+        new Promise((r) => {
+          c.once('exit', r);
+          c.kill('SIGTERM');
+        }),
+    ),
+  );
+}
+
+async function checkpoints(
+  deployment: string,
+  onCheckpoint: (cp: Checkpoint, at: number) => void,
+): Promise<Redis> {
+  const sub = new Redis(REDIS_URL);
+  await sub.subscribe(`syncline:${deployment}:1:checkpoints`);
+  sub.on('message', (_c: string, json: string) => onCheckpoint(JSON.parse(json) as Checkpoint, Date.now()));
+  return sub;
+}
+
+function waitUntil(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const start = Date.now();
+    const timer = setInterval(() => {
+      if (cond()) {
+        clearInterval(timer);
+        resolve();
+      } else if (Date.now() - start > timeoutMs) {
+        clearInterval(timer);
+        reject(new Error(`timed out: ${what}`));
+      }
+    }, 20);
+  });
+}
+
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+
+// ---- A. throughput --------------------------------------------------------------------------
+
+async function throughput(processes: number, transactions: number): Promise<number> {
+  const prefix = `bench_${randomBytes(3).toString('hex')}`;
+  const g = new Generator(prefix);
+  await createTopics(g);
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  const now = Date.now();
+  const ids = Array.from({ length: ACCOUNTS }, (_, i) => i + 1);
+  const first = g.transaction(ids, 'c', now);
+  await send(producer, g, first.data, first.tx);
+  let events = 0;
+  for (let done = 0; done < transactions;) {
+    const data: Message[] = [];
+    const tx: Message[] = [];
+    for (let i = 0; i < 1000 && done < transactions; i++, done++) {
+      const a = 1 + ((done * 7919) % ACCOUNTS);
+      const b = 1 + ((done * 104729 + 17) % ACCOUNTS);
+      const t = g.transaction(a === b ? [a] : [a, b], 'u', now);
+      data.push(...t.data);
+      tx.push(...t.tx);
+      events += t.data.length;
+    }
+    await send(producer, g, data, tx);
+  }
+  await producer.disconnect();
+  const lastEnd = BigInt(2 * (transactions + 1) - 1);
+  const seen: { cp: Checkpoint; at: number }[] = [];
+  const sub = await checkpoints(prefix, (cp, at) => seen.push({ cp, at }));
+  const children = Array.from({ length: processes }, () => spawnEvaluator(env(prefix, prefix)));
+  await waitUntil(
+    () => seen.length > 0 && BigInt(seen[seen.length - 1]!.cp.endOffset) >= lastEnd,
+    600_000,
+    'final checkpoint',
+  );
+  await stopAll(children);
+  sub.disconnect();
+  // Rate between the first and the last checkpoint (excludes process start-up and group join).
+  const firstCp = seen[0]!;
+  const lastCp = seen[seen.length - 1]!;
+  const txCovered = Number((BigInt(lastCp.cp.endOffset) - BigInt(firstCp.cp.endOffset)) / 2n);
+  const eventsPerTx = events / transactions;
+  const seconds = (lastCp.at - firstCp.at) / 1000;
+  const rate = (txCovered * eventsPerTx) / seconds;
+  console.log(
+    `A. ${processes} process(es): ${events + ACCOUNTS} events; ${Math.round(txCovered * eventsPerTx)} events in ${seconds.toFixed(2)} s between first and last checkpoint = ${Math.round(rate)} events/s (target 25,000 for one: ratio ${(rate / 25000).toFixed(2)})`,
+  );
+  return rate;
+}
+
+// ---- B. checkpoint latency at 2,000 tx/s ------------------------------------------------------
+
+async function latency(rate = 2000, seconds = 15): Promise<void> {
+  const prefix = `bench_${randomBytes(3).toString('hex')}`;
+  const g = new Generator(prefix);
+  await createTopics(g);
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  const commitTimes: number[] = [];
+  const seen: { cp: Checkpoint; at: number }[] = [];
+  const sub = await checkpoints(prefix, (cp, at) => seen.push({ cp, at }));
+  const children = [spawnEvaluator(env(prefix, prefix))];
+  // Warm up: one transaction, wait until it is checkpointed (process start, group join).
+  const warm = g.transaction([1, 2], 'c', Date.now());
+  commitTimes.push(Date.now());
+  await send(producer, g, warm.data, warm.tx);
+  await waitUntil(() => seen.length > 0, 120_000, 'first checkpoint');
+  const tickMs = 10;
+  const perTick = (rate * tickMs) / 1000;
+  const start = Date.now();
+  let ticks = 0;
+  while (Date.now() - start < seconds * 1000) {
+    const commit = Date.now();
+    const data: Message[] = [];
+    const tx: Message[] = [];
+    for (let i = 0; i < perTick; i++) {
+      const n = commitTimes.length;
+      const t = g.transaction([1 + ((n * 7919) % ACCOUNTS), 1 + ((n * 104729 + 17) % ACCOUNTS)], 'c', commit);
+      commitTimes.push(commit);
+      data.push(...t.data);
+      tx.push(...t.tx);
+    }
+    await send(producer, g, data, tx);
+    ticks++;
+    const next = start + ticks * tickMs;
+    if (next > Date.now()) await new Promise((r) => setTimeout(r, next - Date.now()));
+  }
+  const produced = commitTimes.length;
+  const achieved = (produced - 1) / ((Date.now() - start) / 1000);
+  await producer.disconnect();
+  const lastEnd = BigInt(2 * produced - 1);
+  await waitUntil(() => BigInt(seen[seen.length - 1]!.cp.endOffset) >= lastEnd, 120_000, 'last checkpoint');
+  await stopAll(children);
+  sub.disconnect();
+  // Each transaction's latency: publish time of the first checkpoint covering it minus its commit time.
+  const latencies: number[] = [];
+  let c = 0;
+  for (let i = 1; i < produced; i++) {
+    const end = BigInt(2 * i + 1);
+    while (BigInt(seen[c]!.cp.endOffset) < end) c++;
+    latencies.push(seen[c]!.at - commitTimes[i]!);
+  }
+  latencies.sort((a, b) => a - b);
+  const p99 = percentile(latencies, 99);
+  console.log(
+    `B. ${produced - 1} transactions at ${Math.round(achieved)} tx/s: checkpoint latency p50 ${percentile(latencies, 50)} ms, p99 ${p99} ms, max ${latencies[latencies.length - 1]} ms (target p99 < 500 ms: ratio ${(p99 / 500).toFixed(2)}); ${seen.length} checkpoints`,
+  );
+}
+
+// ---- C. 100k rows through Debezium --------------------------------------------------------------
+
+async function burst(): Promise<void> {
+  const capture = await startCapture({
+    label: 'bench_burst',
+    setupSql: 'CREATE TABLE accounts (id int PRIMARY KEY, balance bigint NOT NULL, branch text);',
+    partitions: PARTITIONS,
+  });
+  try {
+    const e = env(capture.topicPrefix, capture.name, capture.schema);
+    const seen: { cp: Checkpoint; at: number }[] = [];
+    const sub = await checkpoints(capture.name, (cp, at) => seen.push({ cp, at }));
+    const children = [spawnEvaluator(e)];
+    const pg = new Client({
+      connectionString: process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:54329/syncline',
+    });
+    await pg.connect();
+    await pg.query(`SET search_path TO ${capture.schema}`);
+    await pg.query(`INSERT INTO accounts VALUES (0, 0, 'warm')`);
+    await waitUntil(() => seen.length > 0, 120_000, 'warm-up checkpoint');
+    const started = Date.now();
+    for (let t = 0; t < 1000; t++) {
+      await pg.query(
+        `INSERT INTO accounts SELECT g, 1000, 'b' || (g % 20) FROM generate_series($1::int, $2::int) g`,
+        [t * 100 + 1, t * 100 + 100],
+      );
+    }
+    const lastCommit = Date.now();
+    const redis = new Redis(REDIS_URL);
+    const store = new BucketStore(redis, `syncline:${capture.name}:1`);
+    const buckets = Array.from({ length: 20 }, (_, b) => `by_branch["b${b}"]`);
+    // The first checkpoint whose bucket counts include all 100,000 rows.
+    let covered: { cp: Checkpoint; at: number } | undefined;
+    let rowsAt = 0;
+    let checked = 0;
+    const deadline = Date.now() + 300_000;
+    while (covered === undefined && Date.now() < deadline) {
+      for (; checked < seen.length; checked++) {
+        const candidate = seen[checked]!;
+        const counts = await store.checksumsAt(buckets, BigInt(candidate.cp.lastOpId));
+        rowsAt = counts.reduce((n, c) => n + c.count, 0);
+        if (rowsAt >= 100_000) {
+          covered = candidate;
+          break;
+        }
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    redis.disconnect();
+    await pg.end();
+    await stopAll(children);
+    sub.disconnect();
+    if (covered === undefined) throw new Error(`no checkpoint covered the burst (last count ${rowsAt})`);
+    const behind = covered.at - lastCommit;
+    console.log(
+      `C. 100,000 rows as 1,000 transactions through Debezium: commits took ${lastCommit - started} ms (${Math.round(100000 / ((lastCommit - started) / 1000))} rows/s); checkpoint covering ${rowsAt} rows published ${behind} ms after the last commit (target < 1,000 ms: ratio ${(behind / 1000).toFixed(2)}; PowerSync reference 19,600 ms)`,
+    );
+  } finally {
+    await capture.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const only = args.only;
+  const transactions = Number(args.transactions);
+  if (!only || only === 'A') {
+    const one = await throughput(1, transactions);
+    const two = await throughput(2, transactions);
+    console.log(`A. two processes / one process = ${(two / one).toFixed(2)}`);
+  }
+  if (!only || only === 'B') await latency();
+  if (!only || only === 'C') await burst();
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
