@@ -234,10 +234,15 @@ function env(prefix: string, deployment: string, schema = 's'): Record<string, s
 }
 
 function spawnEvaluator(e: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, [path.join(REPO, 'services/cli/bin/syncline.js'), 'evaluator'], {
-    env: { ...process.env, ...e },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/evalprof'] : [];
+  const child = spawn(
+    process.execPath,
+    [...profile, path.join(REPO, 'services/cli/bin/syncline.js'), 'evaluator'],
+    {
+      env: { ...process.env, ...e },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   return child;
 }
 
@@ -326,7 +331,7 @@ async function throughput(processes: number, transactions: number): Promise<numb
   const eventsPerTx = events / transactions;
   const seconds = (lastCp.at - firstCp.at) / 1000;
   const rate = (txCovered * eventsPerTx) / seconds;
-  console.log(
+  print(
     `A. ${processes} process(es): ${events + ACCOUNTS} events; ${Math.round(txCovered * eventsPerTx)} events in ${seconds.toFixed(2)} s between first and last checkpoint = ${Math.round(rate)} events/s (target 25,000 for one: ratio ${(rate / 25000).toFixed(2)})`,
   );
   return rate;
@@ -386,7 +391,7 @@ async function latency(rate = 2000, seconds = 15): Promise<void> {
   }
   latencies.sort((a, b) => a - b);
   const p99 = percentile(latencies, 99);
-  console.log(
+  print(
     `B. ${produced - 1} transactions at ${Math.round(achieved)} tx/s: checkpoint latency p50 ${percentile(latencies, 50)} ms, p99 ${p99} ms, max ${latencies[latencies.length - 1]} ms (target p99 < 500 ms: ratio ${(p99 / 500).toFixed(2)}); ${seen.length} checkpoints`,
   );
 }
@@ -445,7 +450,7 @@ async function burst(): Promise<void> {
     sub.disconnect();
     if (covered === undefined) throw new Error(`no checkpoint covered the burst (last count ${rowsAt})`);
     const behind = covered.at - lastCommit;
-    console.log(
+    print(
       `C. 100,000 rows as 1,000 transactions through Debezium: commits took ${lastCommit - started} ms (${Math.round(100000 / ((lastCommit - started) / 1000))} rows/s); checkpoint covering ${rowsAt} rows published ${behind} ms after the last commit (target < 1,000 ms: ratio ${(behind / 1000).toFixed(2)}; PowerSync reference 19,600 ms)`,
     );
   } finally {
@@ -459,7 +464,7 @@ async function main(): Promise<void> {
   if (!only || only === 'A') {
     const one = await throughput(1, transactions);
     const two = await throughput(2, transactions);
-    console.log(`A. two processes / one process = ${(two / one).toFixed(2)}`);
+    print(`A. two processes / one process = ${(two / one).toFixed(2)}`);
   }
   if (!only || only === 'B') await latency();
   if (!only || only === 'C') await burst();
@@ -468,7 +473,11 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   (error: unknown) => {
-    console.error(error);
+    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exit(1);
   },
 );
+
+function print(line: string): void {
+  process.stdout.write(`${line}\n`);
+}

@@ -221,12 +221,20 @@ export class BucketStore {
 
   /** Writes row states (skipping rows already written by a later op) and the table's row sets. */
   async putRows(
-    rows: readonly { table: string; pk: string; opId: bigint; state: string; present: boolean }[],
+    rows: readonly {
+      table: string;
+      pk: string;
+      opId: bigint;
+      state: string;
+      present: boolean;
+      added?: boolean;
+    }[],
   ): Promise<void> {
     if (rows.length === 0) return;
-    // Membership first: truncate must never miss a row whose state exists.
+    // Membership first: truncate must never miss a row whose state exists. `added: false` says
+    // the key is already in the set (the row existed before), which saves a command per update.
     const first = this.redis.pipeline();
-    for (const r of rows) if (r.present) first.sadd(this.keys.tableRows(r.table), r.pk);
+    for (const r of rows) if (r.present && r.added !== false) first.sadd(this.keys.tableRows(r.table), r.pk);
     if (first.length > 0) await execOrThrow(first);
     const pipeline = this.redis.pipeline() as StorePipeline;
     for (const r of rows) pipeline.slPutRow(this.keys.row(r.table, r.pk), encodeOpIdMember(r.opId), r.state);

@@ -315,7 +315,7 @@ export class ChangeProcessor {
     const lookups: LookupWrite[] = [];
     const rows = new Map<
       string,
-      { table: string; pk: string; opId: bigint; state: string; present: boolean }
+      { table: string; pk: string; opId: bigint; state: string; present: boolean; added: boolean }
     >();
     const marks = new Map<bigint, number[]>();
     const writeCheckpoints = new Map<bigint, WriteCheckpoint[]>();
@@ -369,7 +369,16 @@ export class ChangeProcessor {
       lookups.push(...plan.lookups);
       const state = JSON.stringify(plan.state);
       current.set(key, { opId: p.opId, state: plan.state });
-      rows.set(key, { table: p.table, pk: p.pk, opId: p.opId, state, present: plan.state.raw !== null });
+      // The table's row set only needs the key when the row (re)appears.
+      const wasStored = (stored?.state.raw ?? null) !== null || rows.get(key)?.present === true;
+      rows.set(key, {
+        table: p.table,
+        pk: p.pk,
+        opId: p.opId,
+        state,
+        present: plan.state.raw !== null,
+        added: !wasStored,
+      });
     }
     await store.addOps(ops);
     await this.deps.sink.write(records);

@@ -97,10 +97,13 @@ export async function syncTo(
   timeoutMs = 60_000,
 ): Promise<Checkpoint> {
   const n = ++writeCheckpointCounter;
-  await capture.pg.query(`SELECT pg_logical_emit_message(true, 'syncline-wc', $1)`, [`tester/c1:${n}`]);
+  // Logical messages reach every replication slot of the database (publications filter tables
+  // only), so other tests' write checkpoints arrive here too: the user id names this capture.
+  const user = `tester_${capture.name}`;
+  await capture.pg.query(`SELECT pg_logical_emit_message(true, 'syncline-wc', $1)`, [`${user}/c1:${n}`]);
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const wc = (await store.writeCheckpointsOf('tester'))['c1'];
+    const wc = (await store.writeCheckpointsOf(user))['c1'];
     const cp = await store.getCheckpoint();
     if (wc && BigInt(wc.n) >= BigInt(n) && cp && parseOpId(cp.lastOpId) >= parseOpId(wc.opId)) return cp;
     await new Promise((r) => setTimeout(r, 100));
