@@ -323,6 +323,7 @@ async function throughput(processes: number, transactions: number): Promise<numb
     'final checkpoint',
   );
   await stopAll(children);
+  await cleanup(prefix);
   sub.disconnect();
   // Rate between the first and the last checkpoint (excludes process start-up and group join).
   const firstCp = seen[0]!;
@@ -380,6 +381,7 @@ async function latency(rate = 2000, seconds = 15): Promise<void> {
   const lastEnd = BigInt(2 * produced - 1);
   await waitUntil(() => BigInt(seen[seen.length - 1]!.cp.endOffset) >= lastEnd, 120_000, 'last checkpoint');
   await stopAll(children);
+  await cleanup(prefix);
   sub.disconnect();
   // Each transaction's latency: publish time of the first checkpoint covering it minus its commit time.
   const latencies: number[] = [];
@@ -454,6 +456,7 @@ async function burst(): Promise<void> {
       `C. 100,000 rows as 1,000 transactions through Debezium: commits took ${lastCommit - started} ms (${Math.round(100000 / ((lastCommit - started) / 1000))} rows/s); checkpoint covering ${rowsAt} rows published ${behind} ms after the last commit (target < 1,000 ms: ratio ${(behind / 1000).toFixed(2)}; PowerSync reference 19,600 ms)`,
     );
   } finally {
+    await cleanup(capture.name);
     await capture.close();
   }
 }

@@ -8,6 +8,7 @@ import {
   ADD_OPS,
   CHECKSUM_AT,
   HASH_MAX,
+  MARK,
   LEASE,
   PUBLISH_CHECKPOINT,
   PUT_ROW,
@@ -88,6 +89,7 @@ interface StoreCommands {
   slPutRow(row: string, member: string, state: string): Promise<number>;
   slTruncateRow(row: string, member: string, state: string): Promise<string | null>;
   slHashMax(key: string, field: string, value: string): Promise<number>;
+  slMark(key: string, ttl: string, ...members: string[]): Promise<number>;
   slTopicIndex(map: string, next: string, topic: string): Promise<number>;
   slLease(lease: string, owner: string, ttl: string): Promise<number>;
   slRelease(lease: string, owner: string): Promise<number>;
@@ -112,6 +114,7 @@ const SCRIPTS: Record<keyof StoreCommands, { lua: string; keys: number }> = {
   slPutRow: { lua: PUT_ROW, keys: 1 },
   slTruncateRow: { lua: TRUNCATE_ROW, keys: 1 },
   slHashMax: { lua: HASH_MAX, keys: 1 },
+  slMark: { lua: MARK, keys: 1 },
   slTopicIndex: { lua: TOPIC_INDEX, keys: 2 },
   slLease: { lua: LEASE, keys: 1 },
   slRelease: { lua: RELEASE, keys: 1 },
@@ -290,12 +293,15 @@ export class BucketStore {
   /** Marks events (by total_order) of transactions as processed. Idempotent (set members). */
   async markProcessed(marks: ReadonlyMap<bigint, readonly number[]>): Promise<void> {
     if (marks.size === 0) return;
-    const pipeline = this.redis.pipeline();
-    for (const [endOffset, orders] of marks) {
-      const key = this.keys.done(endOffset);
-      pipeline.sadd(key, ...orders.map(String));
-      pipeline.expire(key, DONE_TTL_SECONDS);
-    }
+    const pipeline = this.redis.pipeline() as StorePipeline;
+    // Chunked: Lua's unpack() has a stack limit of a few thousand values.
+    for (const [endOffset, orders] of marks)
+      for (let i = 0; i < orders.length; i += 1000)
+        pipeline.slMark(
+          this.keys.done(endOffset),
+          String(DONE_TTL_SECONDS),
+          ...orders.slice(i, i + 1000).map(String),
+        );
     await execOrThrow(pipeline);
   }
 

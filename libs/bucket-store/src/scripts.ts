@@ -128,3 +128,9 @@ redis.call('HSET', KEYS[2], 'op', ARGV[2], 'json', ARGV[3])
 redis.call('PUBLISH', ARGV[4], ARGV[3])
 return 1
 `;
+
+/** Processed marks: SADD members and (re)set the TTL in one call. KEYS: set. ARGV: ttl s, members. */
+export const MARK = `
+redis.call('SADD', KEYS[1], unpack(ARGV, 2))
+return redis.call('EXPIRE', KEYS[1], ARGV[1])
+`;

@@ -117,11 +117,21 @@ export class Coordinator {
     if (pending.length === 0) return false;
     if (this.checkpoint === null && !(await this.snapshotDone())) return false;
     const expected = pending.map((t) => expectedEvents(t.counts ?? new Map(), consumed));
-    const toCount = pending.filter((_, i) => expected[i]! > 0).map((t) => t.endOffset!);
-    const counted = await store.processedCounts(toCount);
-    const byOffset = new Map(toCount.map((o, i) => [o, counted[i]!]));
-    const processed = pending.map((t, i) => (expected[i] === 0 ? 0 : byOffset.get(t.endOffset!)!));
-    const n = completePrefix(expected, processed);
+    // Count in growing chunks and stop at the first incomplete transaction: a large backlog
+    // must not cost thousands of SCARDs per step.
+    let n = 0;
+    const counted: bigint[] = [];
+    for (let chunk = 32; n < pending.length; chunk = Math.min(chunk * 4, 1024)) {
+      const slice = pending.slice(n, n + chunk);
+      const toCount = slice.filter((_, i) => expected[n + i]! > 0).map((t) => t.endOffset!);
+      const counts = await store.processedCounts(toCount);
+      const byOffset = new Map(toCount.map((o, i) => [o, counts[i]!]));
+      const processed = slice.map((t, i) => (expected[n + i] === 0 ? 0 : byOffset.get(t.endOffset!)!));
+      const complete = completePrefix(expected.slice(n, n + chunk), processed);
+      counted.push(...toCount);
+      n += complete;
+      if (complete < slice.length) break;
+    }
     if (n === 0) return false;
     const covered = pending.slice(0, n);
     const last = covered[n - 1]!;
@@ -148,7 +158,7 @@ export class Coordinator {
     }
     this.checkpoint = checkpoint;
     metrics.checkpoints.inc();
-    await store.forgetProcessed(toCount.filter((o) => o <= last.endOffset!));
+    await store.forgetProcessed(counted.filter((o) => o <= last.endOffset!));
     return true;
   }
 

@@ -75,6 +75,7 @@ describe('bank invariant with three evaluator processes', () => {
   afterAll(async () => {
     for (const c of children) c.child.kill('SIGKILL');
     subscriber?.disconnect();
+    await store?.deleteAll().catch(() => undefined);
     redis?.disconnect();
     await capture?.close();
   });

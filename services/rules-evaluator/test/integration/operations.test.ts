@@ -51,6 +51,7 @@ describe('evaluator operations', () => {
 
   afterAll(async () => {
     await running?.stop();
+    await store?.deleteAll().catch(() => undefined);
     redis?.disconnect();
     await capture?.close();
   });

@@ -56,6 +56,7 @@ describe('evaluator round trip', () => {
 
   afterAll(async () => {
     await running?.stop();
+    await store?.deleteAll().catch(() => undefined);
     redis?.disconnect();
     await capture?.close();
   });

@@ -61,6 +61,8 @@ describe('initial snapshot', () => {
       expect(JSON.parse(all.rows.get(`things/${ROWS + 1}`)!).name).toBe('streamed');
     } finally {
       subscriber.disconnect();
+      await running?.stop();
+      await store.deleteAll();
       redis.disconnect();
     }
   });
