@@ -258,6 +258,13 @@ async function stopAll(children: ChildProcess[]): Promise<void> {
   );
 }
 
+/** Deletes a benchmark deployment's Redis state. */
+async function cleanup(deployment: string): Promise<void> {
+  const redis = new Redis(REDIS_URL);
+  await new BucketStore(redis, `syncline:${deployment}:1`).deleteAll();
+  redis.disconnect();
+}
+
 async function checkpoints(
   deployment: string,
   onCheckpoint: (cp: Checkpoint, at: number) => void,
