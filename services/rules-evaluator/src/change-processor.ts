@@ -118,6 +118,8 @@ const TRUNCATE_CHUNK = 500;
 export class ChangeProcessor {
   private readonly decoder = new CdcDecoder();
   private readonly topicIndexes = new Map<string, number>();
+  /** Row states this instance wrote for partitions it owns; cleared on every rebalance. */
+  readonly rowCache = new RowStateCache();
 
   constructor(private readonly deps: ProcessorDeps) {}
 
@@ -303,10 +305,16 @@ export class ChangeProcessor {
     const rowEvents = segment.filter((p): p is Extract<Prepared, { kind: 'row' }> => p.kind === 'row');
     const distinct = new Map<string, { table: string; pk: string }>();
     for (const r of rowEvents) distinct.set(`${r.table}\u0000${r.pk}`, { table: r.table, pk: r.pk });
-    const keys = [...distinct.keys()];
-    const fetched = await store.getRows([...distinct.values()]);
+    const generation = this.rowCache.generation;
     const current = new Map<string, { opId: bigint; state: RowState } | null>();
-    keys.forEach((k, i) => {
+    const missing: string[] = [];
+    for (const k of distinct.keys()) {
+      const cached = this.rowCache.get(k);
+      if (cached === undefined) missing.push(k);
+      else current.set(k, cached);
+    }
+    const fetched = await store.getRows(missing.map((k) => distinct.get(k)!));
+    missing.forEach((k, i) => {
       const rec = fetched[i];
       current.set(k, rec ? { opId: rec.opId, state: JSON.parse(rec.state) as RowState } : null);
     });
@@ -384,6 +392,9 @@ export class ChangeProcessor {
     await this.deps.sink.write(records);
     await store.writeLookups(lookups);
     await store.putRows([...rows.values()]);
+    // Only states this instance just wrote, and only if no rebalance happened meanwhile.
+    if (this.rowCache.generation === generation)
+      for (const k of rows.keys()) this.rowCache.set(k, current.get(k)!);
     for (const [endOffset, wcs] of writeCheckpoints)
       await store.recordTransactionWriteCheckpoints(endOffset, wcs);
     await store.markProcessed(marks);
@@ -442,6 +453,7 @@ export class ChangeProcessor {
       await store.addOps(ops);
       await this.deps.sink.write(ops.map((op) => ({ ...op, sourceLsn: p.lsn })));
       await store.writeLookups(lookups);
+      this.rowCache.clear();
       const tombstone = JSON.stringify({ raw: null, memberships: [], lookups: [] } satisfies RowState);
       for (const pk of victims) await store.truncateRow(p.table, pk, p.opId, tombstone);
       written += ops.length;
@@ -482,4 +494,37 @@ function toSyncField(field: string | undefined, s: ConnectSchema): ConnectField 
   if (s.items !== null) out.items = toSyncField(undefined, s.items);
   if (s.fields !== null) out.fields = s.fields.map((f) => toSyncField(f.field, f.schema));
   return out;
+}
+
+/**
+ * An LRU of row states keyed `<table>\u0000<pk>`. Valid only while this instance owns the rows'
+ * partitions: the evaluator calls clear() on every rebalance, which also bumps `generation` so a
+ * batch that straddles a rebalance does not put what it read before it back into the cache. A
+ * truncate by another instance can leave an entry stale; the only effect is a redundant REMOVE.
+ */
+export class RowStateCache {
+  private readonly entries = new Map<string, { opId: bigint; state: RowState } | null>();
+  generation = 0;
+
+  constructor(private readonly capacity = 200_000) {}
+
+  get(key: string): { opId: bigint; state: RowState } | null | undefined {
+    const value = this.entries.get(key);
+    if (value !== undefined) {
+      this.entries.delete(key);
+      this.entries.set(key, value);
+    }
+    return value;
+  }
+
+  set(key: string, value: { opId: bigint; state: RowState } | null): void {
+    this.entries.delete(key);
+    this.entries.set(key, value);
+    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
+  }
+
+  clear(): void {
+    this.entries.clear();
+    this.generation++;
+  }
 }

@@ -292,6 +292,10 @@ export class Evaluator {
       allowAutoTopicCreation: false,
       maxWaitTimeInMs: 50,
     });
+    // Row states cached for owned partitions are only valid until the next rebalance.
+    consumer.on(consumer.events.REBALANCING, () => processor.rowCache.clear());
+    consumer.on(consumer.events.GROUP_JOIN, () => processor.rowCache.clear());
+    processor.rowCache.clear();
     await consumer.connect();
     await consumer.subscribe({ topics, fromBeginning: true });
     await consumer.run({
