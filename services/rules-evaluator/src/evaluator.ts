@@ -30,6 +30,11 @@ export class RulesMismatchError extends Error {
   readonly retriable = false;
 }
 
+/** Stop requested before start-up finished: not a failure. */
+export class StoppedError extends Error {
+  override readonly name = 'StoppedError';
+}
+
 export class RulesFileError extends Error {
   override readonly name = 'RulesFileError';
   readonly retriable = false;
@@ -120,12 +125,25 @@ export class Evaluator {
     });
     logger.info({ port: this.http.port, instanceId: config.instanceId }, 'evaluator http listening');
     const redis = new Redis(config.redisUrl, {
-      lazyConnect: true,
       maxRetriesPerRequest: null,
       retryStrategy: (times) => Math.min(200 * 2 ** times, 10_000),
     });
     this.redis = redis;
-    await retry('redis', logger, this.abort.signal, () => redis.connect());
+    let lastRedisError = 0;
+    redis.on('error', (error: Error) => {
+      // ioredis reconnects by itself; log at most every 5 s instead of once per attempt.
+      if (Date.now() - lastRedisError < 5000) return;
+      lastRedisError = Date.now();
+      logger.warn({ err: error }, 'redis unavailable; reconnecting');
+    });
+    // ioredis connects and reconnects by itself (retryStrategy); wait until it is ready.
+    // (events.once would reject on the first 'error'; connection errors are expected here.)
+    if (redis.status !== 'ready')
+      await abortable(
+        new Promise<void>((resolve) => redis.once('ready', () => resolve())),
+        this.abort.signal,
+        'redis',
+      );
     const store = new BucketStore(redis, config.keyPrefix);
     this.store = store;
     const generation = await this.checkIdentity(store);
@@ -412,12 +430,33 @@ export async function retry<T>(
 ): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await step();
+      return await abortable(step(), signal, what);
     } catch (error) {
-      if ((error as { retriable?: boolean }).retriable === false || signal.aborted) throw error;
+      if (error instanceof StoppedError || signal.aborted)
+        throw new StoppedError(`stopped while waiting for ${what}`);
+      if ((error as { retriable?: boolean }).retriable === false) throw error;
       const delay = Math.min(500 * 2 ** attempt, 15_000);
       logger.warn({ err: error, attempt, delay }, `${what} unavailable; retrying`);
       await sleep(delay, signal);
     }
   }
+}
+
+/** Settles with `promise`, or rejects with StoppedError as soon as `signal` aborts. */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal, what: string): Promise<T> {
+  if (signal.aborted) return Promise.reject(new StoppedError(`stopped while waiting for ${what}`));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new StoppedError(`stopped while waiting for ${what}`));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
 }

@@ -2,7 +2,7 @@
 // exit codes (0 stopped, 1 fatal at run time, 2 misconfigured).
 import pino from 'pino';
 import { ConfigError, loadConfig } from './config';
-import { Evaluator, loadRules, RulesFileError, RulesMismatchError } from './evaluator';
+import { Evaluator, loadRules, RulesFileError, RulesMismatchError, StoppedError } from './evaluator';
 
 export interface RunIo {
   err(line: string): void;
@@ -32,6 +32,7 @@ export async function runEvaluator(env: NodeJS.ProcessEnv, io: RunIo): Promise<n
     logger.info('stopped');
     return 0;
   } catch (error) {
+    if (error instanceof StoppedError) return 0;
     if (
       error instanceof ConfigError ||
       error instanceof RulesFileError ||
