@@ -13,7 +13,10 @@ const commands: Record<string, { run: Command; summary: string }> = {
     summary: 'stack up|down|status|env  run the local Kafka/Debezium/Postgres/Redis stack',
   },
   rules: { run: runRulesCommand, summary: 'rules validate|eval|buckets  check and try sync rules' },
-  evaluator: { run: runEvaluatorCommand, summary: 'evaluator --rules FILE [--reset]  run the rules evaluator' },
+  evaluator: {
+    run: runEvaluatorCommand,
+    summary: 'evaluator --rules FILE [--reset]  run the rules evaluator',
+  },
 };
 
 export function usage(): string {
