@@ -1,19 +1,85 @@
-// The pipeline demo (`npm run demo`): commits one transaction to the stack's demo schema and
-// shows it arriving through Debezium and Kafka: the data events of both tables and the
-// transaction's BEGIN/END records. Later stages (evaluator, gateway, client) extend this demo.
+// The pipeline demo (`npm run demo`): starts a rules-evaluator, commits one transaction to the
+// stack's demo schema, shows it arriving through Debezium and Kafka (the data events of both
+// tables and the BEGIN/END records), then the checkpoint that covers it and the user's bucket
+// in Redis. The gateway and a client extend this demo when they exist.
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import * as path from 'node:path';
+import { Redis } from 'ioredis';
+import { BucketStore } from '@syncline/bucket-store';
+import { parseOpId } from '@syncline/protocol';
 import { Client } from 'pg';
 import { Kafka, logLevel } from 'kafkajs';
 import { endpointsOf, loadStackConfig, repoRoot, waitForTopics } from '@syncline/stack';
 
+const DEPLOYMENT = 'demo';
+const WRITE_CHECKPOINT = String(Date.now());
+
+function startEvaluator(e: ReturnType<typeof endpointsOf>) {
+  const root = repoRoot();
+  const child = spawn(
+    process.execPath,
+    [
+      path.join(root, 'services/cli/bin/syncline.js'),
+      'evaluator',
+      '--rules',
+      path.join(__dirname, 'sync-rules.yaml'),
+    ],
+    {
+      env: {
+        ...process.env,
+        KAFKA_BROKERS: e.kafkaBrokers.join(','),
+        REDIS_URL: e.redisUrl,
+        SCHEMA_REGISTRY_URL: e.schemaRegistryUrl,
+        SYNCLINE_TOPIC_PREFIX: e.topicPrefix,
+        SYNCLINE_DEPLOYMENT: DEPLOYMENT,
+        SYNCLINE_HTTP_PORT: '0',
+        SYNCLINE_LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+  return child;
+}
+
+/** Waits until a published checkpoint covers the demo transaction (its write checkpoint). */
+async function coveringCheckpoint(store: BucketStore): Promise<bigint> {
+  const deadline = Date.now() + 120000;
+  while (Date.now() < deadline) {
+    const wc = (await store.writeCheckpointsOf('user-1'))['demo'];
+    const cp = await store.getCheckpoint();
+    if (wc && wc.n === WRITE_CHECKPOINT && cp && parseOpId(cp.lastOpId) >= parseOpId(wc.opId))
+      return parseOpId(cp.lastOpId);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('no checkpoint covered the demo transaction within 120 s; see the evaluator output above');
+}
+
 async function main(): Promise<void> {
   const e = endpointsOf(loadStackConfig(process.env, repoRoot()));
+  const evaluator = startEvaluator(e);
+  // Never leave the evaluator behind, also when the demo is interrupted.
+  const stopEvaluator = () => evaluator.kill('SIGTERM');
+  process.once('exit', stopEvaluator);
+  process.once('SIGINT', () => process.exit(130));
+  try {
+    await pipeline(e);
+  } finally {
+    evaluator.kill('SIGTERM');
+  }
+}
+
+async function pipeline(e: ReturnType<typeof endpointsOf>): Promise<void> {
   const pg = new Client({ connectionString: e.pgUrl });
   await pg.connect();
   const listId = randomUUID();
   await pg.query('BEGIN');
   await pg.query("INSERT INTO lists (id, name, owner_id) VALUES ($1, 'Groceries', 'user-1')", [listId]);
   await pg.query("INSERT INTO todos (list_id, description) VALUES ($1, 'milk'), ($1, 'bread')", [listId]);
+  // A write checkpoint in the same transaction: the checkpoint that includes it covers the rows.
+  await pg.query("SELECT pg_logical_emit_message(true, 'syncline-wc', $1)", [
+    `user-1/demo:${WRITE_CHECKPOINT}`,
+  ]);
   const { rows } = await pg.query<{ xid: string }>('SELECT (txid_current() % 4294967296)::text AS xid');
   await pg.query('COMMIT');
   await pg.end();
@@ -27,6 +93,7 @@ async function main(): Promise<void> {
     `${e.topicPrefix}.public.todos`,
     `${e.topicPrefix}.transaction`,
   ];
+  const tableTopics = new Set(topics.slice(0, 2));
   await waitForTopics(kafka, topics);
   await consumer.connect();
   await consumer.subscribe({ topics, fromBeginning: true });
@@ -55,8 +122,9 @@ async function main(): Promise<void> {
           process.stdout.write(
             `  ${topic}  ${p.status}${p.status === 'END' ? ` event_count=${p.event_count}` : ''}\n`,
           );
-          if (p.status === 'END') expected = Number(p.event_count);
-        } else {
+          // The write-checkpoint message is counted too but lives on the message topic.
+          if (p.status === 'END') expected = Number(p.event_count) - 1;
+        } else if (tableTopics.has(topic)) {
           seen++;
           process.stdout.write(
             `  ${topic}  op=${p.op} total_order=${p.transaction.total_order} after=${JSON.stringify(p.after)}\n`,
@@ -66,7 +134,28 @@ async function main(): Promise<void> {
       },
     });
   }).finally(() => consumer.disconnect());
-  process.stdout.write('the pipeline works: Postgres -> Debezium -> Kafka, one whole transaction\n');
+
+  const redis = new Redis(e.redisUrl);
+  try {
+    const store = new BucketStore(redis, `syncline:${DEPLOYMENT}:1`);
+    const checkpoint = await coveringCheckpoint(store);
+    const bucket = `user_lists[${JSON.stringify(listId)}]`;
+    const ops = await store.opsBetween(bucket, 0n, checkpoint);
+    const [sum] = await store.checksumsAt([bucket], checkpoint);
+    process.stdout.write(
+      `rules-evaluator: checkpoint ${checkpoint} covers the transaction; bucket ${bucket} at it:\n`,
+    );
+    for (const op of ops)
+      process.stdout.write(
+        `  ${op.op} op_id=${op.op_id} ${op.object_type}/${op.object_id} checksum=${op.checksum}\n`,
+      );
+    process.stdout.write(`  ${sum?.count} ops, bucket checksum ${sum?.checksum}\n`);
+  } finally {
+    redis.disconnect();
+  }
+  process.stdout.write(
+    'the pipeline works: Postgres -> Debezium -> Kafka -> rules-evaluator -> Redis, one whole transaction\n',
+  );
 }
 
 main().catch((err: unknown) => {
