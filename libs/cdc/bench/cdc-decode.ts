@@ -1,28 +1,14 @@
 // Decode rate of @syncline/cdc on records shaped like the captured ones (run: npx tsx bench/cdc-decode.ts
 // from libs/cdc). The evaluator's end-to-end target is 25,000 events/s per process, so decoding
 // alone must stay far above it. Prints records/s for each case; JSON.parse is the lossy ceiling.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { CdcDecoder, isMalformed, type KafkaRecord } from '../src';
-
-interface FixtureRecord {
-  topic: string;
-  partition: number;
-  offset: string;
-  key: string | null;
-  value: string | null;
-}
-
-function fixture(set: string): FixtureRecord[] {
-  const file = join(__dirname, '..', 'test', 'fixtures', `${set}.json`);
-  return (JSON.parse(readFileSync(file, 'utf8')) as { records: FixtureRecord[] }).records;
-}
+import { loadRecords } from '../test/fixtures';
 
 /** N distinct records (different ids, LSNs and values) built from one captured record. */
-function variants(template: FixtureRecord, n: number): KafkaRecord[] {
+function variants(template: KafkaRecord, n: number): KafkaRecord[] {
   const records: KafkaRecord[] = [];
   for (let i = 0; i < n; i++) {
-    const text = template.value ?? '';
+    const text = template.value?.toString('utf8') ?? '';
     // Vary only the payload: the schema text must stay identical, as it does on a real topic.
     const cut = text.indexOf(',"payload":') + 1;
     const value =
@@ -37,7 +23,7 @@ function variants(template: FixtureRecord, n: number): KafkaRecord[] {
       topic: template.topic,
       partition: template.partition,
       offset: String(i),
-      key: Buffer.from(template.key ?? 'null'),
+      key: template.key ?? Buffer.from('null'),
       value: Buffer.from(value),
       headers: {},
     });
@@ -67,14 +53,14 @@ function measure(name: string, records: KafkaRecord[], decode: (r: KafkaRecord) 
 }
 
 const withSchema = variants(
-  fixture('schemas-enabled').find((r) => r.topic === 't2.s1.types') as FixtureRecord,
+  loadRecords('schemas-enabled').find((r) => r.topic === 't2.s1.types') as KafkaRecord,
   10_000,
 );
 const withoutSchema = variants(
-  fixture('schemas-disabled').find((r) => r.topic === 't1.s1.items' && r.offset === '2') as FixtureRecord,
+  loadRecords('schemas-disabled').find((r) => r.topic === 't1.s1.items' && r.offset === '2') as KafkaRecord,
   10_000,
 );
-const transactions = fixture('schemas-enabled')
+const transactions = loadRecords('schemas-enabled')
   .filter((r) => r.topic === 't2.transaction')
   .flatMap((r) => variants(r, 5_000));
 
