@@ -3,6 +3,7 @@
 // is left behind when the terminal that ran `stack up` goes away.
 import { spawn, execFile } from 'node:child_process';
 import * as fs from 'node:fs';
+import { StackError } from './errors';
 import { promisify } from 'node:util';
 
 const execFileAsync = promisify(execFile);
@@ -118,4 +119,15 @@ export function tailFile(file: string, lines = 15): string {
   } catch {
     return '(no log)';
   }
+}
+
+/**
+ * A readiness `check` that fails at once, with the log's tail, when the process being waited
+ * for has died: no point polling a component that is gone.
+ */
+export function failIfExited(pid: number, what: string, logFile: string): () => void {
+  return () => {
+    if (!isAlive(pid))
+      throw new StackError(`${what} exited during start-up:\n${tailFile(logFile)}`, `see ${logFile}`);
+  };
 }

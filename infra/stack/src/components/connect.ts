@@ -5,8 +5,7 @@ import * as path from 'node:path';
 import type { Component } from '../component';
 import { componentDir, jvmFlags, logFileOf } from '../component';
 import type { StackConfig } from '../config';
-import { StackError } from '../errors';
-import { isAlive, spawnDaemon, stopProcessGroup, tailFile } from '../processes';
+import { failIfExited, spawnDaemon, stopProcessGroup } from '../processes';
 import { renderProperties } from '../properties';
 import { httpGet, waitUntil } from '../readiness';
 
@@ -86,10 +85,7 @@ export const connect: Component = {
     await waitUntil(() => pluginsListed(c.ports.connect), {
       what: 'Kafka Connect (GET /health and the Debezium plugin)',
       timeoutMs: c.readyTimeoutMs,
-      check: () => {
-        if (!isAlive(pid))
-          throw new StackError(`Kafka Connect exited during start-up:\n${tailFile(log)}`, `see ${log}`);
-      },
+      check: failIfExited(pid, 'Kafka Connect', log),
     });
     return { pid, detail: `http://127.0.0.1:${c.ports.connect} (Debezium postgres plugin loaded)` };
   },

@@ -8,7 +8,7 @@ import type { Component, StackContext } from '../component';
 import { componentDir, jvmFlags, logFileOf } from '../component';
 import type { StackConfig } from '../config';
 import { StackError } from '../errors';
-import { isAlive, run, spawnDaemon, stopProcessGroup, tailFile } from '../processes';
+import { failIfExited, run, spawnDaemon, stopProcessGroup } from '../processes';
 import { renderProperties } from '../properties';
 import { waitUntil } from '../readiness';
 
@@ -146,10 +146,7 @@ export const kafka: Component = {
     await waitUntil(async () => (await describeCluster(c.ports.kafka)) > 0, {
       what: 'Kafka',
       timeoutMs: c.readyTimeoutMs,
-      check: () => {
-        if (!isAlive(pid))
-          throw new StackError(`Kafka exited during start-up:\n${tailFile(log)}`, `see ${log}`);
-      },
+      check: failIfExited(pid, 'Kafka', log),
     });
     return { pid, detail: `127.0.0.1:${c.ports.kafka} (KRaft, controller :${c.ports.kafkaController})` };
   },

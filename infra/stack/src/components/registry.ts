@@ -3,8 +3,7 @@
 import * as fs from 'node:fs';
 import type { Component } from '../component';
 import { componentDir, jvmFlags, logFileOf } from '../component';
-import { StackError } from '../errors';
-import { isAlive, spawnDaemon, stopProcessGroup, tailFile } from '../processes';
+import { failIfExited, spawnDaemon, stopProcessGroup } from '../processes';
 import { httpGet, waitUntil } from '../readiness';
 
 export const registry: Component = {
@@ -48,10 +47,7 @@ export const registry: Component = {
       {
         what: 'Apicurio Registry (/health/ready)',
         timeoutMs: c.readyTimeoutMs,
-        check: () => {
-          if (!isAlive(pid))
-            throw new StackError(`Apicurio Registry exited during start-up:\n${tailFile(log)}`, `see ${log}`);
-        },
+        check: failIfExited(pid, 'Apicurio Registry', log),
       },
     );
     return { pid, detail: `http://127.0.0.1:${c.ports.registry}/apis/ccompat/v7 (in-memory storage)` };
