@@ -31,7 +31,7 @@ export const stackEnvSchema = z.object({
     .default('public'),
   SYNCLINE_TABLE_PARTITIONS: z.coerce.number().int().min(1).max(256).default(4),
   SYNCLINE_KAFKA_HEAP: heap.default('512m'),
-  SYNCLINE_CONNECT_HEAP: heap.default('512m'),
+  SYNCLINE_CONNECT_HEAP: heap.default('1g'),
   SYNCLINE_REGISTRY_HEAP: heap.default('384m'),
   SYNCLINE_REGISTRY_JAVA_HOME: z.string().min(1).optional(),
   SYNCLINE_READY_TIMEOUT_S: z.coerce.number().int().min(5).max(600).default(120),

@@ -42,6 +42,8 @@ export function workerProperties(
     // Every plugin here ships ServiceLoader manifests; skipping the classpath scan saves seconds.
     'plugin.discovery': 'service_load',
     'topic.creation.enable': true,
+    // The connector template sets producer.override.* (batch size, linger); say so explicitly.
+    'connector.client.config.override.policy': 'All',
   };
 }
 
@@ -72,7 +74,7 @@ export const connect: Component = {
     const pid = await spawnDaemon({
       command: java.executable,
       args: [
-        ...jvmFlags(c.heaps.connect),
+        ...jvmFlags(c.heaps.connect, 'throughput'),
         `-Dlog4j2.configurationFile=${path.join(c.rootDir, 'infra', 'stack', 'config', 'log4j2.properties')}`,
         `-Dkafka.logs.dir=${path.join(dir, 'logs')}`,
         '-cp',

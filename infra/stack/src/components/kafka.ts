@@ -51,7 +51,7 @@ export function brokerProperties(c: StackConfig, dataDir: string): Record<string
 function javaArgs(ctx: { config: StackConfig }, libs: string, extra: string[]): string[] {
   const c = ctx.config;
   return [
-    ...jvmFlags(c.heaps.kafka),
+    ...jvmFlags(c.heaps.kafka, 'throughput'),
     `-Dlog4j2.configurationFile=${path.join(c.rootDir, 'infra', 'stack', 'config', 'log4j2.properties')}`,
     `-Dkafka.logs.dir=${path.join(componentDir(c, 'kafka'), 'logs')}`,
     '-cp',

@@ -24,7 +24,7 @@ export const registry: Component = {
     const pid = await spawnDaemon({
       command: registryJava.executable,
       args: [
-        ...jvmFlags(c.heaps.registry),
+        ...jvmFlags(c.heaps.registry, 'startup'),
         '-Dquarkus.http.host=127.0.0.1',
         `-Dquarkus.http.port=${c.ports.registry}`,
         '-Dquarkus.management.host=127.0.0.1',
