@@ -61,12 +61,14 @@ describe('Debezium on the local stack', () => {
     const xid = String(Number(rows[0]!.xid) % 2 ** 32);
 
     const topics = [cap.tableTopic('items'), cap.tableTopic('notes'), cap.transactionTopic, cap.messageTopic];
-    // Topics are not ordered relative to each other: read until the END and all 7 events are in.
+    // Topics are not ordered relative to each other: read until the END, all 7 events and the
+    // delete's tombstone are in (the tombstone may come in a later fetch than the delete).
     const all = await readUntil(
       kafka,
       topics,
       (rs) =>
         rs.filter((r) => r.topic !== cap.transactionTopic && r.value !== null).length >= 7 &&
+        rs.some((r) => r.topic === cap.tableTopic('items') && r.value === null) &&
         rs.some((r) => r.value?.includes('"END"')),
     );
 
