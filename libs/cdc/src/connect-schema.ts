@@ -110,7 +110,12 @@ const PAYLOAD_SEPARATOR = ',"payload":';
 interface CacheEntry<T> {
   readonly text: string;
   readonly derived: T;
+  /** UTF-8 bytes of `{"schema":<text>,"payload":`, for the byte-level fast path. */
+  readonly head: Buffer;
 }
+
+/** Cached schemas tried first by splitBytes (most recently used first). */
+const RECENT = 8;
 
 /**
  * Parses each distinct schema text once and keeps what `derive` computes from it. Lookups
@@ -122,6 +127,7 @@ export class SchemaCache<T> {
   private readonly byLength = new Map<number, CacheEntry<T>[]>();
   private readonly insertionOrder: CacheEntry<T>[] = [];
   private last: CacheEntry<T> | undefined;
+  private readonly recent: CacheEntry<T>[] = [];
   hits = 0;
   misses = 0;
 
@@ -134,6 +140,29 @@ export class SchemaCache<T> {
     return this.insertionOrder.length;
   }
 
+  /**
+   * The byte-level fast path: when the record starts with the bytes of a recently used schema,
+   * returns that schema and the payload's byte range, without decoding the schema's kilobytes
+   * to a string. Undefined when no recent schema matches (then decode the text and call split).
+   */
+  splitBytes(bytes: Buffer): { schema: T; start: number; end: number } | undefined {
+    const end = bytes.length - 1;
+    if (end < 0 || bytes[end] !== 0x7d) return undefined;
+    for (let i = 0; i < this.recent.length; i++) {
+      const entry = this.recent[i]!;
+      const n = entry.head.length;
+      if (n < end && bytes.compare(entry.head, 0, n, 0, n) === 0) {
+        if (i > 0) {
+          this.recent.splice(i, 1);
+          this.recent.unshift(entry);
+        }
+        this.hits++;
+        return { schema: entry.derived, start: n, end };
+      }
+    }
+    return undefined;
+  }
+
   /** Splits a JSON record text into schema and payload, parsing the schema only on a cache miss. */
   split(text: string): SplitEnvelope<T> {
     if (text.startsWith(SCHEMA_PREFIX)) {
@@ -141,6 +170,7 @@ export class SchemaCache<T> {
       if (entry !== undefined) {
         this.hits++;
         this.last = entry;
+        this.useRecent(entry);
         const end = text.length - 1;
         if (text.charCodeAt(end) !== 0x7d)
           throw new RecordShapeError('invalid-json', 'envelope is not closed by }');
@@ -180,12 +210,26 @@ export class SchemaCache<T> {
     const boundary = text.startsWith(SCHEMA_PREFIX) ? schemaEnd(text) : undefined;
     if (boundary === undefined) return derived;
     if (this.insertionOrder.length >= this.maxEntries) this.evictOldest();
-    const entry = { text: text.slice(SCHEMA_PREFIX.length, boundary), derived };
+    const schemaText = text.slice(SCHEMA_PREFIX.length, boundary);
+    const entry = {
+      text: schemaText,
+      derived,
+      head: Buffer.from(SCHEMA_PREFIX + schemaText + PAYLOAD_SEPARATOR, 'utf8'),
+    };
     this.insertionOrder.push(entry);
+    this.useRecent(entry);
     const sameLength = this.byLength.get(entry.text.length);
     if (sameLength === undefined) this.byLength.set(entry.text.length, [entry]);
     else sameLength.push(entry);
     return derived;
+  }
+
+  private useRecent(entry: CacheEntry<T>): void {
+    if (this.recent[0] === entry) return;
+    const at = this.recent.indexOf(entry);
+    if (at >= 0) this.recent.splice(at, 1);
+    this.recent.unshift(entry);
+    if (this.recent.length > RECENT) this.recent.pop();
   }
 
   private evictOldest(): void {
@@ -196,6 +240,8 @@ export class SchemaCache<T> {
     if (remaining.length === 0) this.byLength.delete(oldest.text.length);
     else this.byLength.set(oldest.text.length, remaining);
     if (this.last === oldest) this.last = undefined;
+    const at = this.recent.indexOf(oldest);
+    if (at >= 0) this.recent.splice(at, 1);
   }
 }
 

@@ -56,7 +56,15 @@ export class CdcDecoder {
         if (key === null) throw new RecordShapeError('inconsistent-record', 'both key and value are null');
         return { kind: 'tombstone', position, key };
       }
-      const { schema, payload } = this.changeSchemas.split(text(record.value, 'value'));
+      const value = record.value;
+      const fast = isBuffer(value) ? this.changeSchemas.splitBytes(value) : undefined;
+      const { schema, payload } =
+        fast === undefined
+          ? this.changeSchemas.split(text(value, 'value'))
+          : {
+              schema: fast.schema,
+              payload: parseJson(text((value as Buffer).subarray(fast.start, fast.end), 'value')),
+            };
       return decodeChangePayload(payload, { position, record, key, schema, placeholders: this.placeholders });
     });
   }
@@ -66,10 +74,19 @@ export class CdcDecoder {
     return guarded(record, (position) => {
       if (record.value === null)
         throw new RecordShapeError('missing-value', 'value: transaction records are never null');
-      const { payload } = this.transactionSchemas.split(text(record.value, 'value'));
+      const value = record.value;
+      const fast = isBuffer(value) ? this.transactionSchemas.splitBytes(value) : undefined;
+      const payload =
+        fast === undefined
+          ? this.transactionSchemas.split(text(value, 'value')).payload
+          : parseJson(text((value as Buffer).subarray(fast.start, fast.end), 'value'));
       return decodeTransactionPayload(payload, position);
     });
   }
+}
+
+function isBuffer(value: Uint8Array | string): value is Buffer {
+  return Buffer.isBuffer(value);
 }
 
 function guarded<T>(record: KafkaRecord, decode: (position: RecordPosition) => T): T | MalformedRecord {

@@ -1,4 +1,4 @@
-import { SchemaCache, type ConnectSchema } from '../src';
+import { CdcDecoder, SchemaCache, type ConnectSchema, type KafkaRecord } from '../src';
 
 const envelope = (field: string, payload: string): string =>
   `{"schema":{"type":"struct","fields":[{"type":"int64","optional":false,"field":"${field}"}],"optional":false,"name":"t.Value"},"payload":${payload}}`;
@@ -35,5 +35,55 @@ describe('SchemaCache', () => {
   test('rejects a schema with an unknown Connect type', () => {
     const cache = new SchemaCache((s) => s);
     expect(() => cache.split('{"schema":{"type":"decimal"},"payload":1}')).toThrow(/unknown type decimal/);
+  });
+
+  test('byte fast path: finds recent schemas by their bytes, including non-ASCII field names', () => {
+    const cache = new SchemaCache((s) => s);
+    const a = envelope('größe', '{"größe":1}');
+    const b = envelope('grösse', '{"grösse":2}');
+    // Unknown until the text path has parsed the schema once.
+    expect(cache.splitBytes(Buffer.from(a))).toBeUndefined();
+    cache.split(a);
+    cache.split(b);
+    const bytes = Buffer.from(envelope('größe', '{"größe":"ü"}'));
+    const hit = cache.splitBytes(bytes)!;
+    expect(fieldOf(hit.schema)).toBe('größe');
+    expect(bytes.subarray(hit.start, hit.end).toString('utf8')).toBe('{"größe":"ü"}');
+    expect(fieldOf(cache.splitBytes(Buffer.from(b))!.schema)).toBe('grösse');
+    // Same bytes up to a point, then another schema: no false hit.
+    expect(cache.splitBytes(Buffer.from(envelope('größer', '{"größer":1}')))).toBeUndefined();
+    expect(cache.splitBytes(Buffer.from(`${a} `))).toBeUndefined();
+  });
+});
+
+describe('CdcDecoder byte and text paths', () => {
+  const record = (value: string | Buffer, offset: number): KafkaRecord => ({
+    topic: 'p.s.t',
+    partition: 0,
+    offset: String(offset),
+    key: '{"id":1}',
+    value,
+  });
+  const change = (id: string, payload: string): string =>
+    `{"schema":{"type":"struct","fields":[{"type":"struct","fields":[{"type":"int64","optional":false,"field":"id"}],"optional":true,"name":"p.s.t.Value","field":"before"},{"type":"struct","fields":[{"type":"int64","optional":false,"field":"id"}],"optional":true,"name":"p.s.t.Value","field":"after"},{"type":"struct","fields":[{"type":"string","optional":false,"field":"schema"},{"type":"string","optional":false,"field":"table"},{"type":"int64","optional":true,"field":"lsn"}],"optional":false,"name":"io.debezium.connector.postgresql.Source","field":"source"},{"type":"string","optional":false,"field":"op"}],"optional":false,"name":"p.s.t.Envelope${id}"},"payload":${payload}}`;
+  const payload =
+    '{"before":null,"after":{"id":9007199254740993},"source":{"schema":"s","table":"t","lsn":42},"op":"r"}';
+
+  test('decodes a record the same from bytes (cached schema) as from text', () => {
+    const decoder = new CdcDecoder();
+    const text = decoder.decodeChange(record(change('', payload), 0));
+    const bytes = decoder.decodeChange(record(Buffer.from(change('', payload)), 0));
+    expect(bytes).toEqual(text);
+    expect(decoder.stats.schemaCacheHits).toBe(1);
+  });
+
+  test('reports invalid UTF-8 after a cached schema as invalid-utf8', () => {
+    const decoder = new CdcDecoder();
+    decoder.decodeChange(record(change('', payload), 0));
+    const broken = Buffer.concat([
+      Buffer.from(change('', payload).slice(0, -3)),
+      Buffer.from([0xff, 0x7d, 0x7d]),
+    ]);
+    expect(decoder.decodeChange(record(broken, 1))).toMatchObject({ reason: 'invalid-utf8' });
   });
 });
