@@ -3,18 +3,17 @@
 // lease. Layout: docs/consistency.md section 2 and keys.ts.
 import type { ChainableCommander, Redis } from 'ioredis';
 import { encodeOpIdMember, formatOpId, opIdLexRange, parseOpId } from '@syncline/protocol';
-import { StoreKeys } from './keys';
+import { rowShardOf, ROW_SHARDS, StoreKeys } from './keys';
 import {
   ADD_OPS,
   CHECKSUM_AT,
-  HASH_MAX,
-  MARK,
+  COUNT_EVENTS,
   LEASE,
   PUBLISH_CHECKPOINT,
-  PUT_ROW,
+  PUT_ROWS,
   RELEASE,
   TOPIC_INDEX,
-  TRUNCATE_ROW,
+  TRUNCATE_ROWS,
 } from './scripts';
 
 export type StoredOpKind = 'PUT' | 'REMOVE' | 'MOVE' | 'CLEAR';
@@ -82,14 +81,31 @@ export interface RowStateRecord {
   readonly state: string;
 }
 
+/** A row state to write: only applied when the stored one is older than `opId`. */
+export interface RowStateWrite {
+  readonly table: string;
+  /** Primary key (its JSON text). */
+  readonly pk: string;
+  readonly opId: bigint;
+  readonly state: string;
+}
+
+/** Outcome of countEvents: applied, or the partition's progress moved (another writer). */
+export type CountOutcome =
+  { readonly applied: true } | { readonly applied: false; readonly progress: bigint | null };
+
 /** Keys that bucket-store scripts are registered under on the ioredis client. */
 interface StoreCommands {
-  slAddOps(ops: string, body: string, meta: string, latest: string, ...argv: string[]): Promise<number>;
+  slAddOps(ops: string, body: string, meta: string, ...argv: string[]): Promise<number>;
   slChecksumAt(ops: string, body: string, meta: string, min: string): Promise<[string, number]>;
-  slPutRow(row: string, member: string, state: string): Promise<number>;
-  slTruncateRow(row: string, member: string, state: string): Promise<string | null>;
-  slHashMax(key: string, field: string, value: string): Promise<number>;
-  slMark(key: string, ttl: string, ...members: string[]): Promise<number>;
+  slPutRows(shard: string, ...argv: string[]): Promise<number>;
+  slTruncateRows(shard: string, member: string, tombstone: string, ...pks: string[]): Promise<string[]>;
+  slCountEvents(
+    progress: string,
+    counts: string,
+    streaming: string,
+    ...argv: string[]
+  ): Promise<[number, string?]>;
   slTopicIndex(map: string, next: string, topic: string): Promise<number>;
   slLease(lease: string, owner: string, ttl: string): Promise<number>;
   slRelease(lease: string, owner: string): Promise<number>;
@@ -109,19 +125,18 @@ type StorePipeline = ChainableCommander & {
 };
 
 const SCRIPTS: Record<keyof StoreCommands, { lua: string; keys: number }> = {
-  slAddOps: { lua: ADD_OPS, keys: 4 },
+  slAddOps: { lua: ADD_OPS, keys: 3 },
   slChecksumAt: { lua: CHECKSUM_AT, keys: 3 },
-  slPutRow: { lua: PUT_ROW, keys: 1 },
-  slTruncateRow: { lua: TRUNCATE_ROW, keys: 1 },
-  slHashMax: { lua: HASH_MAX, keys: 1 },
-  slMark: { lua: MARK, keys: 1 },
+  slPutRows: { lua: PUT_ROWS, keys: 1 },
+  slTruncateRows: { lua: TRUNCATE_ROWS, keys: 1 },
+  slCountEvents: { lua: COUNT_EVENTS, keys: 3 },
   slTopicIndex: { lua: TOPIC_INDEX, keys: 2 },
   slLease: { lua: LEASE, keys: 1 },
   slRelease: { lua: RELEASE, keys: 1 },
   slPublishCheckpoint: { lua: PUBLISH_CHECKPOINT, keys: 2 },
 };
 
-const DONE_TTL_SECONDS = 7 * 24 * 3600;
+const TX_WRITE_CHECKPOINTS_TTL_SECONDS = 7 * 24 * 3600;
 
 /** The op member: 16 hex digits of the op id, then `|<rowKey>` so two ops of one event stay apart. */
 export function opMember(opId: bigint, rowKey: string): string {
@@ -167,12 +182,12 @@ export class BucketStore {
         data: op.data,
         checksum: op.checksum >>> 0,
       };
-      argv.push(opMember(op.opId, rowKey), rowKey, String(op.checksum >>> 0), JSON.stringify(body));
+      argv.push(opMember(op.opId, rowKey), String(op.checksum >>> 0), JSON.stringify(body));
     }
     const pipeline = this.redis.pipeline() as StorePipeline;
     for (const [bucket, argv] of byBucket) {
       const k = this.keys.bucket(bucket);
-      pipeline.slAddOps(k.ops, k.body, k.meta, k.latest, ...argv);
+      pipeline.slAddOps(k.ops, k.body, k.meta, ...argv);
     }
     pipeline.sadd(this.keys.buckets, ...byBucket.keys());
     const results = await execOrThrow(pipeline);
@@ -212,52 +227,74 @@ export class BucketStore {
 
   // ---- row state ----------------------------------------------------------------------------
 
+  /** Stored states of rows (null: never stored), in the order asked. One HMGET per shard. */
   async getRows(rows: readonly { table: string; pk: string }[]): Promise<(RowStateRecord | null)[]> {
     if (rows.length === 0) return [];
+    const shards = groupByShard(
+      rows,
+      (r) => r.table,
+      (r) => r.pk,
+    );
     const pipeline = this.redis.pipeline();
-    for (const r of rows) pipeline.hmget(this.keys.row(r.table, r.pk), 'op', 'state');
-    const results = (await execOrThrow(pipeline)) as [string | null, string | null][];
-    return results.map(([op, state]) =>
-      op === null || state === null ? null : { opId: BigInt(`0x${op}`), state },
+    for (const group of shards.values())
+      pipeline.hmget(this.keys.rowShard(group.table, group.shard), ...group.pks);
+    const results = (await execOrThrow(pipeline)) as (string | null)[][];
+    const byRow = new Map<string, string | null>();
+    [...shards.values()].forEach((group, i) =>
+      group.pks.forEach((pk, j) => byRow.set(`${group.table}\u0000${pk}`, results[i]![j] ?? null)),
     );
+    return rows.map((r) => parseRowValue(byRow.get(`${r.table}\u0000${r.pk}`) ?? null));
   }
 
-  /** Writes row states (skipping rows already written by a later op) and the table's row sets. */
-  async putRows(
-    rows: readonly {
-      table: string;
-      pk: string;
-      opId: bigint;
-      state: string;
-      present: boolean;
-      added?: boolean;
-    }[],
-  ): Promise<void> {
-    if (rows.length === 0) return;
-    // Membership first: truncate must never miss a row whose state exists. `added: false` says
-    // the key is already in the set (the row existed before), which saves a command per update.
-    const first = this.redis.pipeline();
-    for (const r of rows) if (r.present && r.added !== false) first.sadd(this.keys.tableRows(r.table), r.pk);
-    if (first.length > 0) await execOrThrow(first);
+  /** Writes row states, each only over an older one; one script call per shard. Returns rows written. */
+  async putRows(rows: readonly RowStateWrite[]): Promise<number> {
+    if (rows.length === 0) return 0;
+    const shards = new Map<string, string[]>();
+    for (const r of rows) {
+      const key = this.keys.rowShard(r.table, rowShardOf(r.pk));
+      let argv = shards.get(key);
+      if (argv === undefined) shards.set(key, (argv = []));
+      argv.push(r.pk, encodeOpIdMember(r.opId) + r.state);
+    }
     const pipeline = this.redis.pipeline() as StorePipeline;
-    for (const r of rows) pipeline.slPutRow(this.keys.row(r.table, r.pk), encodeOpIdMember(r.opId), r.state);
-    await execOrThrow(pipeline);
+    for (const [key, argv] of shards) pipeline.slPutRows(key, ...argv);
+    return ((await execOrThrow(pipeline)) as number[]).reduce((n, w) => n + Number(w), 0);
   }
 
-  /** Primary keys of a table's stored rows. */
-  async tableRowKeys(table: string): Promise<string[]> {
-    return this.redis.smembers(this.keys.tableRows(table));
+  /** Every stored row of a table (tombstones included), in chunks of about `count`. */
+  async *scanTableRows(table: string, count = 500): AsyncGenerator<Array<{ pk: string } & RowStateRecord>> {
+    for (let shard = 0; shard < ROW_SHARDS; shard++) {
+      const key = this.keys.rowShard(table, shard);
+      let cursor = '0';
+      do {
+        const [next, flat] = await this.redis.hscan(key, cursor, 'COUNT', count);
+        cursor = next;
+        const chunk: Array<{ pk: string } & RowStateRecord> = [];
+        for (let i = 0; i < flat.length; i += 2)
+          chunk.push({ pk: flat[i]!, ...parseRowValue(flat[i + 1]!)! });
+        if (chunk.length > 0) yield chunk;
+      } while (cursor !== '0');
+    }
   }
 
-  /** Replaces a row state by `tombstone` unless a later op wrote it; returns the replaced state. */
-  async truncateRow(table: string, pk: string, opId: bigint, tombstone: string): Promise<string | null> {
-    return (
-      (await this.redis.slTruncateRow(this.keys.row(table, pk), encodeOpIdMember(opId), tombstone)) ?? null
+  /** Replaces the states of `pks` by `tombstone` where an older op wrote them; returns those pks. */
+  async truncateRows(
+    table: string,
+    pks: readonly string[],
+    opId: bigint,
+    tombstone: string,
+  ): Promise<string[]> {
+    if (pks.length === 0) return [];
+    const shards = groupByShard(
+      pks,
+      () => table,
+      (pk) => pk,
     );
-  }
-
-  async forgetTableRows(table: string, pks: readonly string[]): Promise<void> {
-    if (pks.length > 0) await this.redis.srem(this.keys.tableRows(table), ...pks);
+    const member = encodeOpIdMember(opId);
+    const pipeline = this.redis.pipeline() as StorePipeline;
+    for (const group of shards.values())
+      pipeline.slTruncateRows(this.keys.rowShard(table, group.shard), member, tombstone, ...group.pks);
+    return ((await execOrThrow(pipeline)) as string[][]).flat();
   }
 
   // ---- parameter lookups --------------------------------------------------------------------
@@ -288,32 +325,48 @@ export class BucketStore {
     return rows;
   }
 
-  // ---- processed marks, progress ------------------------------------------------------------
+  // ---- processed counts, progress ----------------------------------------------------------
 
-  /** Marks events (by total_order) of transactions as processed. Idempotent (set members). */
-  async markProcessed(marks: ReadonlyMap<bigint, readonly number[]>): Promise<void> {
-    if (marks.size === 0) return;
-    const pipeline = this.redis.pipeline() as StorePipeline;
-    // Chunked: Lua's unpack() has a stack limit of a few thousand values.
-    for (const [endOffset, orders] of marks)
-      for (let i = 0; i < orders.length; i += 1000)
-        pipeline.slMark(
-          this.keys.done(endOffset),
-          String(DONE_TTL_SECONDS),
-          ...orders.slice(i, i + 1000).map(String),
-        );
-    await execOrThrow(pipeline);
+  /** Next offset counted of a change-topic partition (`topic/partition`), or null. */
+  async partitionProgress(partition: string): Promise<bigint | null> {
+    const value = await this.redis.hget(this.keys.progress, partition);
+    return value === null ? null : BigInt(value);
   }
 
+  /**
+   * Adds processed-event counts (END offset -> events) of one partition and moves its progress
+   * from `expected` to `next`, atomically and only if the progress still is `expected`: each
+   * offset is counted once even when batches are replayed or two instances overlap in a rebalance.
+   */
+  async countEvents(
+    partition: string,
+    expected: bigint | null,
+    next: bigint,
+    streaming: boolean,
+    counts: ReadonlyMap<bigint, number>,
+  ): Promise<CountOutcome> {
+    const argv = [
+      partition,
+      expected === null ? '' : expected.toString(),
+      next.toString(),
+      streaming ? '1' : '0',
+    ];
+    for (const [endOffset, n] of counts) argv.push(endOffset.toString(), String(n));
+    const k = this.keys;
+    const [applied, current] = await this.redis.slCountEvents(k.progress, k.counts, k.streaming, ...argv);
+    if (Number(applied) === 1) return { applied: true };
+    return { applied: false, progress: current ? BigInt(current) : null };
+  }
+
+  /** Processed events of each transaction (by END offset). */
   async processedCounts(endOffsets: readonly bigint[]): Promise<number[]> {
     if (endOffsets.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const o of endOffsets) pipeline.scard(this.keys.done(o));
-    return ((await execOrThrow(pipeline)) as number[]).map(Number);
+    const values = await this.redis.hmget(this.keys.counts, ...endOffsets.map(String));
+    return values.map((v) => (v === null ? 0 : Number(v)));
   }
 
   async forgetProcessed(endOffsets: readonly bigint[]): Promise<void> {
-    if (endOffsets.length > 0) await this.redis.unlink(...endOffsets.map((o) => this.keys.done(o)));
+    if (endOffsets.length > 0) await this.redis.hdel(this.keys.counts, ...endOffsets.map(String));
   }
 
   async recordTransactionWriteCheckpoints(endOffset: bigint, wcs: readonly WriteCheckpoint[]): Promise<void> {
@@ -323,7 +376,7 @@ export class BucketStore {
     await this.redis
       .pipeline()
       .hset(key, ...fields)
-      .expire(key, DONE_TTL_SECONDS)
+      .expire(key, TX_WRITE_CHECKPOINTS_TTL_SECONDS)
       .exec();
   }
 
@@ -355,23 +408,9 @@ export class BucketStore {
     );
   }
 
-  /** Raises per-partition fields of a progress hash (never lowers them). */
-  async raise(hash: 'progress' | 'transactionLow', values: ReadonlyMap<string, bigint>): Promise<void> {
-    if (values.size === 0) return;
-    const key = this.keys[hash];
-    const pipeline = this.redis.pipeline() as StorePipeline;
-    for (const [field, value] of values) pipeline.slHashMax(key, field, value.toString());
-    await execOrThrow(pipeline);
-  }
-
   async readPositions(hash: 'progress' | 'transactionLow' | 'streaming'): Promise<Map<string, bigint>> {
     const raw = await this.redis.hgetall(this.keys[hash]);
     return new Map(Object.entries(raw).map(([k, v]) => [k, BigInt(v)]));
-  }
-
-  async markStreaming(partitions: readonly string[]): Promise<void> {
-    if (partitions.length > 0)
-      await this.redis.hset(this.keys.streaming, ...partitions.flatMap((p) => [p, '1']));
   }
 
   async topicIndex(topic: string): Promise<number> {
@@ -447,6 +486,29 @@ export class BucketStore {
     } while (cursor !== '0');
     return deleted;
   }
+}
+
+/** A stored row value: `<op member, 16 hex><state JSON>`. */
+function parseRowValue(value: string | null): RowStateRecord | null {
+  return value === null ? null : { opId: BigInt(`0x${value.slice(0, 16)}`), state: value.slice(16) };
+}
+
+function groupByShard<T>(
+  items: readonly T[],
+  tableOf: (item: T) => string,
+  pkOf: (item: T) => string,
+): Map<string, { table: string; shard: number; pks: string[] }> {
+  const shards = new Map<string, { table: string; shard: number; pks: string[] }>();
+  for (const item of items) {
+    const table = tableOf(item);
+    const pk = pkOf(item);
+    const shard = rowShardOf(pk);
+    const id = `${table}\u0000${shard}`;
+    let group = shards.get(id);
+    if (group === undefined) shards.set(id, (group = { table, shard, pks: [] }));
+    group.pks.push(pk);
+  }
+  return shards;
 }
 
 async function execOrThrow(pipeline: ChainableCommander): Promise<unknown[]> {

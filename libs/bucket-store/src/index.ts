@@ -1,6 +1,6 @@
 // @syncline/bucket-store: the Redis layout shared by the evaluator (writer) and the gateway
 // (reader): bucket ops, checksums at a checkpoint, row state, parameter lookups, checkpoints.
-export { StoreKeys, KeyPrefixError, tagOf } from './keys';
+export { StoreKeys, KeyPrefixError, tagOf, rowShardOf, ROW_SHARDS, LAYOUT_VERSION } from './keys';
 export {
   BucketStore,
   opMember,
@@ -9,7 +9,9 @@ export {
   type BucketOpWrite,
   type Checkpoint,
   type LookupWrite,
+  type CountOutcome,
   type RowStateRecord,
+  type RowStateWrite,
   type StoredOp,
   type StoredOpKind,
   type WriteCheckpoint,

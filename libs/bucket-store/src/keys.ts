@@ -14,7 +14,22 @@ export function tagOf(text: string): string {
 }
 
 /** Key names under `prefix`. The prefix names the deployment and the rules version. */
+/** Row-state hashes per table. Part of the layout: changing it needs LAYOUT_VERSION + 1. */
+export const ROW_SHARDS = 16;
+
+/** Version of this key layout, recorded in `meta`; an evaluator refuses state of another layout. */
+export const LAYOUT_VERSION = '2';
+
+/** Shard of a primary key: FNV-1a (32-bit) of its UTF-16 code units, mod ROW_SHARDS. */
+export function rowShardOf(pk: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < pk.length; i++) h = Math.imul(h ^ pk.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % ROW_SHARDS;
+}
+
 export class StoreKeys {
+  private readonly tableTags = new Map<string, string>();
+
   constructor(readonly prefix: string) {
     if (!PREFIX.test(prefix))
       throw new KeyPrefixError(
@@ -22,10 +37,10 @@ export class StoreKeys {
       );
   }
 
-  /** Per bucket: ordered op members, op bodies, running checksum/count, row key -> latest member. */
-  bucket(bucket: string): { ops: string; body: string; meta: string; latest: string } {
+  /** Per bucket: ordered op members, op bodies, running checksum/count. */
+  bucket(bucket: string): { ops: string; body: string; meta: string } {
     const base = `${this.prefix}:{b:${tagOf(bucket)}}`;
-    return { ops: `${base}:ops`, body: `${base}:body`, meta: `${base}:meta`, latest: `${base}:latest` };
+    return { ops: `${base}:ops`, body: `${base}:body`, meta: `${base}:meta` };
   }
 
   /** Every bucket name ever written (for enumeration by tools, tests and compaction). */
@@ -33,14 +48,20 @@ export class StoreKeys {
     return `${this.prefix}:buckets`;
   }
 
-  /** One synced source row: its raw image, memberships and lookup entries, with the op that wrote it. */
-  row(table: string, pk: string): string {
-    return `${this.prefix}:row:${table}:${tagOf(pk)}`;
+  /**
+   * Synced source rows of a table, in ROW_SHARDS hashes (one slot each): primary key JSON ->
+   * `<op member><state JSON>` (raw image, memberships, lookup entries; a deleted row keeps a
+   * tombstone). A shard is one script call per batch; truncate scans the table's shards.
+   */
+  rowShard(table: string, shard: number): string {
+    let tag = this.tableTags.get(table);
+    if (tag === undefined) this.tableTags.set(table, (tag = tagOf(table)));
+    return `${this.prefix}:{rs:${tag}:${shard}}`;
   }
 
-  /** The primary keys of a table's stored rows (enumerated by truncate). */
-  tableRows(table: string): string {
-    return `${this.prefix}:rows:${table}`;
+  /** Every row shard of a table. */
+  rowShards(table: string): string[] {
+    return Array.from({ length: ROW_SHARDS }, (_, i) => this.rowShard(table, i));
   }
 
   /** A parameter lookup: versioned entries (`<op16>|<rowKey>` members) and their values. */
@@ -49,9 +70,9 @@ export class StoreKeys {
     return { index: `${base}:idx`, values: `${base}:val` };
   }
 
-  /** Processed-event marks of the transaction whose END record is at `endOffset`. */
-  done(endOffset: bigint): string {
-    return `${this.prefix}:done:${endOffset}`;
+  /** END offset -> events of that transaction processed so far (counted once per offset). */
+  get counts(): string {
+    return `${this.prefix}:{cp}:counts`;
   }
 
   /** Write checkpoints carried by the transaction whose END record is at `endOffset`. */
@@ -81,12 +102,15 @@ export class StoreKeys {
     return `${this.prefix}:meta`;
   }
 
-  /** Per change-topic partition: next offset processed; streaming seen; oldest transaction still needed. */
+  /**
+   * Per change-topic partition: next offset counted (compare-and-set with `counts`); streaming
+   * seen; oldest transaction still needed.
+   */
   get progress(): string {
-    return `${this.prefix}:progress`;
+    return `${this.prefix}:{cp}:progress`;
   }
   get streaming(): string {
-    return `${this.prefix}:streaming`;
+    return `${this.prefix}:{cp}:streaming`;
   }
   get transactionLow(): string {
     return `${this.prefix}:txlow`;

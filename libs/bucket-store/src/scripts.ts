@@ -2,26 +2,21 @@
 // idempotent: running it twice with the same arguments leaves the same state as running it once.
 
 /**
- * Adds ops to one bucket. KEYS: ops, body, meta, latest, buckets-set is NOT passed (other slot).
- * ARGV: bucket name, then quadruples (member, rowKey, checksum, body).
- * An op whose member is present is skipped, so its checksum and count are added exactly once.
- * Returns the number of ops added.
+ * Adds ops to one bucket. KEYS: ops, body, meta (the buckets set is NOT passed: other slot).
+ * ARGV: bucket name, then triples (member, checksum, body). An op whose member is present is
+ * skipped (ZADD NX says so), so its checksum and count are added exactly once. Returns ops added.
  */
 export const ADD_OPS = `
 local added = 0
-local sum = tonumber(redis.call('HGET', KEYS[3], 'checksum') or '0')
-local count = tonumber(redis.call('HGET', KEYS[3], 'count') or '0')
-for i = 2, #ARGV, 4 do
-  local member = ARGV[i]
-  if not redis.call('ZSCORE', KEYS[1], member) then
-    redis.call('ZADD', KEYS[1], 0, member)
-    redis.call('HSET', KEYS[2], member, ARGV[i + 3])
-    sum = (sum + tonumber(ARGV[i + 2])) % 4294967296
+local totals = redis.call('HMGET', KEYS[3], 'checksum', 'count')
+local sum = tonumber(totals[1] or '0')
+local count = tonumber(totals[2] or '0')
+for i = 2, #ARGV, 3 do
+  if redis.call('ZADD', KEYS[1], 'NX', 0, ARGV[i]) == 1 then
+    redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 2])
+    sum = (sum + tonumber(ARGV[i + 1])) % 4294967296
     count = count + 1
     added = added + 1
-    local rowKey = ARGV[i + 1]
-    local current = redis.call('HGET', KEYS[4], rowKey)
-    if (not current) or current < member then redis.call('HSET', KEYS[4], rowKey, member) end
   end
 end
 if added > 0 then
@@ -51,26 +46,52 @@ return {string.format('%d', sum), count}
 `;
 
 /**
- * Writes a row state unless the stored one was written by a later (or the same) op.
- * KEYS: row key. ARGV: op member (16 hex), state JSON. Returns 1 when written.
+ * Writes row states of one shard, each unless the stored one was written by a later (or the same)
+ * op. A value is `<op member, 16 hex><state JSON>`. KEYS: shard hash. ARGV: pairs (pk, value).
+ * Returns the number written.
  */
-export const PUT_ROW = `
-local current = redis.call('HGET', KEYS[1], 'op')
-if current and current >= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[1], 'op', ARGV[1], 'state', ARGV[2])
-return 1
+export const PUT_ROWS = `
+local written = 0
+for i = 1, #ARGV, 2 do
+  local current = redis.call('HGET', KEYS[1], ARGV[i])
+  if (not current) or string.sub(current, 1, 16) < string.sub(ARGV[i + 1], 1, 16) then
+    redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+    written = written + 1
+  end
+end
+return written
 `;
 
 /**
- * Replaces a row state by a tombstone written by `op` when the stored one is older (truncate).
- * KEYS: row key. ARGV: op member, tombstone JSON. Returns the previous state when replaced, else false.
+ * Truncate: replaces row states of one shard by `<op><tombstone>` where the stored op is older.
+ * KEYS: shard hash. ARGV: op member (16 hex), tombstone JSON, then pks. Returns the pks replaced.
  */
-export const TRUNCATE_ROW = `
-local current = redis.call('HGET', KEYS[1], 'op')
-if current and current >= ARGV[1] then return false end
-local state = redis.call('HGET', KEYS[1], 'state')
-redis.call('HSET', KEYS[1], 'op', ARGV[1], 'state', ARGV[2])
-return state
+export const TRUNCATE_ROWS = `
+local replaced = {}
+local value = ARGV[1] .. ARGV[2]
+for i = 3, #ARGV do
+  local current = redis.call('HGET', KEYS[1], ARGV[i])
+  if current and string.sub(current, 1, 16) < ARGV[1] then
+    redis.call('HSET', KEYS[1], ARGV[i], value)
+    replaced[#replaced + 1] = ARGV[i]
+  end
+end
+return replaced
+`;
+
+/**
+ * Counts processed events of one change-topic partition, at most once per offset: compare-and-set
+ * of the partition's progress (next offset counted). KEYS: progress, counts, streaming.
+ * ARGV: partition field, expected progress ('' when absent), next progress, '1' when a streaming
+ * event was seen, then pairs (END offset, events). Returns {1} when applied, else {0, current}.
+ */
+export const COUNT_EVENTS = `
+local current = redis.call('HGET', KEYS[1], ARGV[1]) or ''
+if current ~= ARGV[2] then return {0, current} end
+for i = 5, #ARGV, 2 do redis.call('HINCRBY', KEYS[2], ARGV[i], ARGV[i + 1]) end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+if ARGV[4] == '1' then redis.call('HSET', KEYS[3], ARGV[1], '1') end
+return {1}
 `;
 
 /** Sets a hash field to max(current, value) for integer values. KEYS: hash. ARGV: field, value. */
@@ -127,10 +148,4 @@ if current and current >= ARGV[2] then return 0 end
 redis.call('HSET', KEYS[2], 'op', ARGV[2], 'json', ARGV[3])
 redis.call('PUBLISH', ARGV[4], ARGV[3])
 return 1
-`;
-
-/** Processed marks: SADD members and (re)set the TTL in one call. KEYS: set. ARGV: ttl s, members. */
-export const MARK = `
-redis.call('SADD', KEYS[1], unpack(ARGV, 2))
-return redis.call('EXPIRE', KEYS[1], ARGV[1])
 `;

@@ -1,7 +1,8 @@
 // Processes one batch of one change-topic partition, strictly in offset order: decode, wait for
 // the transaction's END (op ids need its offset), plan ops from the stored row state, then write
-// in the crash-safe order (docs/consistency.md section 5): (1) bucket ops in Redis, (2) the bucket
-// topic, (3) parameter lookups, (4) row state, (5) processed marks. The caller commits after that.
+// in the crash-safe order (docs/consistency.md section 2.4): (1) bucket ops in Redis, (2) the
+// bucket topic, (3) parameter lookups, (4) row state, (5) processed-event counts with the
+// partition's progress (once per offset). The caller commits after that.
 import type { KafkaMessage } from 'kafkajs';
 import {
   CdcDecoder,
@@ -20,12 +21,13 @@ import {
   type BucketStore,
   type Checkpoint,
   type LookupWrite,
+  type RowStateWrite,
   type WriteCheckpoint,
 } from '@syncline/bucket-store';
 import { OpIdRangeError, streamOpId, type OpIdGeneration } from '@syncline/protocol';
 import type { Logger } from 'pino';
 import type { ConnectField } from '@syncline/sync-rules';
-import { planRowChange, type RowEvaluator, type RowState } from './op-planner';
+import { DELETED_ROW, planRowChange, type RowEvaluator, type RowState } from './op-planner';
 import { SnapshotNumberingError, snapshotEventOpId } from './snapshot-numbering';
 import type { TransactionReader } from './transaction-reader';
 import { parseWriteCheckpoint, WRITE_CHECKPOINT_PREFIX } from './write-checkpoint';
@@ -62,7 +64,8 @@ export interface ProcessorDeps {
   readonly transactions: TransactionReader;
   readonly generation: OpIdGeneration;
   readonly evaluator: RowEvaluator;
-  readonly sink: BucketOpSink;
+  /** Null: Redis only (no bucket topic). */
+  readonly sink: BucketOpSink | null;
   readonly deadLetters: DeadLetterSink;
   readonly metrics: EvaluatorMetrics;
   readonly logger: Logger;
@@ -77,6 +80,7 @@ interface EventRef {
 type Prepared =
   | {
       readonly kind: 'row';
+      readonly offset: bigint;
       readonly ref: EventRef | null;
       readonly table: string;
       readonly pk: string;
@@ -89,13 +93,19 @@ type Prepared =
     }
   | {
       readonly kind: 'truncate';
+      readonly offset: bigint;
       readonly ref: EventRef;
       readonly table: string;
       readonly opId: bigint;
       readonly barrier: bigint;
       readonly lsn: bigint | null;
     }
-  | { readonly kind: 'message'; readonly ref: EventRef; readonly writeCheckpoint: WriteCheckpoint | null }
+  | {
+      readonly kind: 'message';
+      readonly offset: bigint;
+      readonly ref: EventRef;
+      readonly writeCheckpoint: WriteCheckpoint | null;
+    }
   | { readonly kind: 'skip' };
 
 export interface BatchResult {
@@ -120,8 +130,16 @@ export class ChangeProcessor {
   private readonly topicIndexes = new Map<string, number>();
   /** Row states this instance wrote for partitions it owns; cleared on every rebalance. */
   readonly rowCache = new RowStateCache();
+  /** Last known progress (next offset counted) per partition; re-read after a rebalance. */
+  private readonly progress = new Map<string, bigint | null>();
 
   constructor(private readonly deps: ProcessorDeps) {}
+
+  /** Forgets what this instance knew about partitions it owned (call on every rebalance). */
+  resetPartitionState(): void {
+    this.rowCache.clear();
+    this.progress.clear();
+  }
 
   async processBatch(
     topic: string,
@@ -147,16 +165,25 @@ export class ChangeProcessor {
       }
     }
     await beforeWrite(low);
+    const field = `${topic}/${partition}`;
     let ops = 0;
     let segment: Prepared[] = [];
+    let toCount: Array<{ offset: bigint; endOffset: bigint }> = [];
     for (const p of prepared) {
       if (p.kind === 'truncate') {
         ops += await this.writeSegment(segment, topic, partition);
         segment = [];
+        // Everything before the truncate must be countable: it waits for the checkpoint.
+        await this.count(field, p.offset, sawStreaming, toCount);
+        toCount = [];
         ops += await this.truncate(p, heartbeat, signal);
       } else segment.push(p);
+      if (p.kind !== 'skip' && p.ref !== null) toCount.push({ offset: p.offset, endOffset: p.ref.endOffset });
     }
     ops += await this.writeSegment(segment, topic, partition);
+    const last = messages[messages.length - 1];
+    if (last !== undefined) await this.count(field, BigInt(last.offset) + 1n, sawStreaming, toCount);
+    this.deps.metrics.opsWritten.inc(ops);
     return {
       events: messages.length,
       ops,
@@ -164,6 +191,42 @@ export class ChangeProcessor {
       highTransactionOffset: high,
       sawStreaming,
     };
+  }
+
+  /**
+   * Counts the processed events at or after the partition's progress and moves the progress to
+   * `next`, compare-and-set: when another writer moved it (a rebalance overlap), re-reads it and
+   * counts only what is still uncounted.
+   */
+  private async count(
+    field: string,
+    next: bigint,
+    streaming: boolean,
+    events: readonly { offset: bigint; endOffset: bigint }[],
+  ): Promise<void> {
+    const { store } = this.deps;
+    let known = this.progress.has(field) ? this.progress.get(field)! : await store.partitionProgress(field);
+    for (;;) {
+      if (known !== null && known >= next) break;
+      const counts = new Map<bigint, number>();
+      for (const e of events)
+        if (known === null || e.offset >= known) counts.set(e.endOffset, (counts.get(e.endOffset) ?? 0) + 1);
+      const outcome = await store.countEvents(field, known, next, streaming, counts);
+      if (outcome.applied) {
+        known = next;
+        break;
+      }
+      this.deps.logger.info(
+        {
+          partition: field,
+          expected: known?.toString() ?? null,
+          found: outcome.progress?.toString() ?? null,
+        },
+        'partition progress moved by another writer; counting only what is left',
+      );
+      known = outcome.progress;
+    }
+    this.progress.set(field, known);
   }
 
   /** Decodes a record and assigns its op id; null when stopped while waiting. */
@@ -189,14 +252,10 @@ export class ChangeProcessor {
     }
     if (decoded.kind === 'tombstone') return { kind: 'skip' };
     const event = decoded;
+    const offset = BigInt(message.offset);
     if (event.kind === 'read') {
-      const opId = snapshotEventOpId(
-        this.deps.generation,
-        await this.topicIndex(topic),
-        partition,
-        BigInt(message.offset),
-      );
-      return this.rowEvent(event, null, opId, message);
+      const opId = snapshotEventOpId(this.deps.generation, await this.topicIndex(topic), partition, offset);
+      return this.rowEvent(event, null, opId, message, offset);
     }
     if (event.transaction === null) {
       // Non-transactional logical messages have no place in commit order.
@@ -220,7 +279,7 @@ export class ChangeProcessor {
             topic,
             partition,
           );
-        return { kind: 'message', ref, writeCheckpoint: wc };
+        return { kind: 'message', offset, ref, writeCheckpoint: wc };
       }
       case 'truncate': {
         const barrier =
@@ -228,6 +287,7 @@ export class ChangeProcessor {
           (tx.beginOffset ?? tx.endOffset) - 1n;
         return {
           kind: 'truncate',
+          offset,
           ref,
           table: dataCollectionOf(event),
           opId,
@@ -236,17 +296,24 @@ export class ChangeProcessor {
         };
       }
       default:
-        return this.rowEvent(event, ref, opId, message);
+        return this.rowEvent(event, ref, opId, message, offset);
     }
   }
 
-  private rowEvent(event: ChangeEvent, ref: EventRef | null, opId: bigint, message: KafkaMessage): Prepared {
+  private rowEvent(
+    event: ChangeEvent,
+    ref: EventRef | null,
+    opId: bigint,
+    message: KafkaMessage,
+    offset: bigint,
+  ): Prepared {
     const table = dataCollectionOf(event);
     const pk = event.key === null ? '' : stringifyJson(event.key);
     const image =
       event.kind === 'create' || event.kind === 'update' || event.kind === 'read' ? event.after : null;
     return {
       kind: 'row',
+      offset,
       ref,
       table,
       pk,
@@ -301,41 +368,32 @@ export class ChangeProcessor {
     partition: number,
   ): Promise<number> {
     if (segment.length === 0) return 0;
-    const { store } = this.deps;
-    const rowEvents = segment.filter((p): p is Extract<Prepared, { kind: 'row' }> => p.kind === 'row');
-    const distinct = new Map<string, { table: string; pk: string }>();
-    for (const r of rowEvents) distinct.set(`${r.table}\u0000${r.pk}`, { table: r.table, pk: r.pk });
+    const { store, sink } = this.deps;
     const generation = this.rowCache.generation;
     const current = new Map<string, { opId: bigint; state: RowState } | null>();
-    const missing: string[] = [];
-    for (const k of distinct.keys()) {
-      const cached = this.rowCache.get(k);
-      if (cached === undefined) missing.push(k);
-      else current.set(k, cached);
+    const missing: { table: string; pk: string; key: string }[] = [];
+    for (const p of segment) {
+      if (p.kind !== 'row') continue;
+      const key = `${p.table}\u0000${p.pk}`;
+      if (current.has(key)) continue;
+      const cached = this.rowCache.get(key);
+      if (cached === undefined) {
+        current.set(key, null);
+        missing.push({ table: p.table, pk: p.pk, key });
+      } else current.set(key, cached);
     }
-    const fetched = await store.getRows(missing.map((k) => distinct.get(k)!));
-    missing.forEach((k, i) => {
+    const fetched = await store.getRows(missing);
+    missing.forEach((m, i) => {
       const rec = fetched[i];
-      current.set(k, rec ? { opId: rec.opId, state: JSON.parse(rec.state) as RowState } : null);
+      current.set(m.key, rec ? { opId: rec.opId, state: JSON.parse(rec.state) as RowState } : null);
     });
     const ops: BucketOpWrite[] = [];
     const records: BucketOpRecordLike[] = [];
     const lookups: LookupWrite[] = [];
-    const rows = new Map<
-      string,
-      { table: string; pk: string; opId: bigint; state: string; present: boolean; added: boolean }
-    >();
-    const marks = new Map<bigint, number[]>();
+    const rows = new Map<string, RowStateWrite>();
     const writeCheckpoints = new Map<bigint, WriteCheckpoint[]>();
-    const mark = (ref: EventRef | null): void => {
-      if (ref === null) return;
-      const list = marks.get(ref.endOffset) ?? [];
-      list.push(ref.totalOrder);
-      marks.set(ref.endOffset, list);
-    };
     for (const p of segment) {
       if (p.kind === 'message') {
-        mark(p.ref);
         if (p.writeCheckpoint !== null) {
           const list = writeCheckpoints.get(p.ref.endOffset) ?? [];
           list.push(p.writeCheckpoint);
@@ -346,7 +404,6 @@ export class ChangeProcessor {
       if (p.kind !== 'row') continue;
       const key = `${p.table}\u0000${p.pk}`;
       const stored = current.get(key) ?? null;
-      mark(p.ref);
       // Already applied (a replay after a crash between row state and commit): its ops exist.
       if (stored !== null && stored.opId >= p.opId) continue;
       let plan;
@@ -372,24 +429,16 @@ export class ChangeProcessor {
         continue;
       }
       if (plan.unfilledToast > 0) this.deps.metrics.toastUnfilled.inc(plan.unfilledToast);
-      ops.push(...plan.ops);
-      for (const op of plan.ops) records.push({ ...op, sourceLsn: p.lsn });
-      lookups.push(...plan.lookups);
-      const state = JSON.stringify(plan.state);
+      for (const op of plan.ops) {
+        ops.push(op);
+        if (sink !== null) records.push({ ...op, sourceLsn: p.lsn });
+      }
+      for (const l of plan.lookups) lookups.push(l);
       current.set(key, { opId: p.opId, state: plan.state });
-      // The table's row set only needs the key when the row (re)appears.
-      const wasStored = (stored?.state.raw ?? null) !== null || rows.get(key)?.present === true;
-      rows.set(key, {
-        table: p.table,
-        pk: p.pk,
-        opId: p.opId,
-        state,
-        present: plan.state.raw !== null,
-        added: !wasStored,
-      });
+      rows.set(key, { table: p.table, pk: p.pk, opId: p.opId, state: JSON.stringify(plan.state) });
     }
     await store.addOps(ops);
-    await this.deps.sink.write(records);
+    if (sink !== null) await sink.write(records);
     await store.writeLookups(lookups);
     await store.putRows([...rows.values()]);
     // Only states this instance just wrote, and only if no rebalance happened meanwhile.
@@ -397,8 +446,6 @@ export class ChangeProcessor {
       for (const k of rows.keys()) this.rowCache.set(k, current.get(k)!);
     for (const [endOffset, wcs] of writeCheckpoints)
       await store.recordTransactionWriteCheckpoints(endOffset, wcs);
-    await store.markProcessed(marks);
-    this.deps.metrics.opsWritten.inc(ops.length);
     return ops.length;
   }
 
@@ -412,7 +459,7 @@ export class ChangeProcessor {
     heartbeat: () => Promise<void>,
     signal: AbortSignal,
   ): Promise<number> {
-    const { store } = this.deps;
+    const { store, sink } = this.deps;
     for (;;) {
       const cp = await this.deps.latestCheckpoint();
       if (BigInt(cp?.endOffset ?? '-1') >= p.barrier) break;
@@ -420,25 +467,22 @@ export class ChangeProcessor {
       await heartbeat();
       await new Promise((r) => setTimeout(r, 100));
     }
-    const pks = await store.tableRowKeys(p.table);
+    const tombstone = JSON.stringify(DELETED_ROW);
     let written = 0;
-    for (let i = 0; i < pks.length; i += TRUNCATE_CHUNK) {
-      const chunk = pks.slice(i, i + TRUNCATE_CHUNK);
-      const states = await store.getRows(chunk.map((pk) => ({ table: p.table, pk })));
+    for await (const chunk of store.scanTableRows(p.table, TRUNCATE_CHUNK)) {
       const ops: BucketOpWrite[] = [];
       const lookups: LookupWrite[] = [];
       const victims: string[] = [];
-      chunk.forEach((pk, j) => {
-        const rec = states[j];
-        if (!rec || rec.opId >= p.opId) return;
+      for (const rec of chunk) {
+        if (rec.opId >= p.opId) continue;
         const state = JSON.parse(rec.state) as RowState;
-        if (state.raw === null) return;
-        victims.push(pk);
+        if (state.raw === null) continue;
+        victims.push(rec.pk);
         const plan = planRowChange(
           {
             table: p.table,
-            subkey: tagOf(`${p.table}/${pk}`),
-            rowKey: `${p.table}/${pk}`,
+            subkey: tagOf(`${p.table}/${rec.pk}`),
+            rowKey: `${p.table}/${rec.pk}`,
             opId: p.opId,
             previous: state,
             image: null,
@@ -449,18 +493,15 @@ export class ChangeProcessor {
         );
         ops.push(...plan.ops);
         lookups.push(...plan.lookups);
-      });
+      }
       await store.addOps(ops);
-      await this.deps.sink.write(ops.map((op) => ({ ...op, sourceLsn: p.lsn })));
+      if (sink !== null) await sink.write(ops.map((op) => ({ ...op, sourceLsn: p.lsn })));
       await store.writeLookups(lookups);
       this.rowCache.clear();
-      const tombstone = JSON.stringify({ raw: null, memberships: [], lookups: [] } satisfies RowState);
-      for (const pk of victims) await store.truncateRow(p.table, pk, p.opId, tombstone);
+      await store.truncateRows(p.table, victims, p.opId, tombstone);
       written += ops.length;
       await heartbeat();
     }
-    await store.markProcessed(new Map([[p.ref.endOffset, [p.ref.totalOrder]]]));
-    this.deps.metrics.opsWritten.inc(written);
     return written;
   }
 

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel, type Consumer, type EachBatchPayload } from 'kafkajs';
 import type { Logger } from 'pino';
-import { BucketStore } from '@syncline/bucket-store';
+import { BucketStore, LAYOUT_VERSION } from '@syncline/bucket-store';
 import { LOGICAL_DECODING_MESSAGE, type JsonObject } from '@syncline/cdc';
 import { firstGeneration, type OpIdGeneration } from '@syncline/protocol';
 import { BucketTopicWriter, bucketTopicName } from '@syncline/bucket-topic';
@@ -79,7 +79,10 @@ export function changeTopicsFor(topics: readonly string[], prefix: string, rules
     .sort();
 }
 
-const NO_SINK: BucketOpSink = { write: async () => undefined };
+export class LayoutMismatchError extends Error {
+  override readonly name = 'LayoutMismatchError';
+  readonly retriable = false;
+}
 
 export class Evaluator {
   readonly metrics: EvaluatorMetrics = createMetrics();
@@ -151,7 +154,7 @@ export class Evaluator {
     this.deadLetters = await retry('kafka', logger, this.abort.signal, () =>
       KafkaDeadLetters.open(this.kafka, `${config.topicPrefix}.dead-letter`, this.metrics, logger),
     );
-    let sink = NO_SINK;
+    let sink: BucketOpSink | null = null;
     if (config.bucketTopic && config.schemaRegistryUrl !== null) {
       const writer = await retry('bucket topic', logger, this.abort.signal, () =>
         BucketTopicWriter.open(
@@ -227,7 +230,16 @@ export class Evaluator {
   /** Refuses to run against state written with other rules; records identity on first start. */
   private async checkIdentity(store: BucketStore): Promise<OpIdGeneration> {
     const generation = firstGeneration();
+    const existing = await store.getMeta();
+    // State written before the layout was versioned has no `layout` field: layout 1.
+    const layout = Object.keys(existing).length === 0 ? LAYOUT_VERSION : (existing.layout ?? '1');
+    if (layout !== LAYOUT_VERSION)
+      throw new LayoutMismatchError(
+        `Redis prefix ${this.config.keyPrefix} holds state in storage layout ${layout}; this evaluator ` +
+          `writes layout ${LAYOUT_VERSION}. Reprocess into it: syncline evaluator --reset --rules ${this.config.rulesFile}`,
+      );
     const meta = await store.initMeta({
+      layout: LAYOUT_VERSION,
       rulesHash: this.rules.hash,
       generation: JSON.stringify(generation, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)),
       createdAt: new Date().toISOString(),
@@ -311,9 +323,9 @@ export class Evaluator {
       maxWaitTimeInMs: 50,
     });
     // Row states cached for owned partitions are only valid until the next rebalance.
-    consumer.on(consumer.events.REBALANCING, () => processor.rowCache.clear());
-    consumer.on(consumer.events.GROUP_JOIN, () => processor.rowCache.clear());
-    processor.rowCache.clear();
+    consumer.on(consumer.events.REBALANCING, () => processor.resetPartitionState());
+    consumer.on(consumer.events.GROUP_JOIN, () => processor.resetPartitionState());
+    processor.resetPartitionState();
     await consumer.connect();
     await consumer.subscribe({ topics, fromBeginning: true });
     await consumer.run({
@@ -349,8 +361,6 @@ export class Evaluator {
       );
       const last = batch.messages[batch.messages.length - 1]!;
       const next = BigInt(last.offset) + 1n;
-      await store.raise('progress', new Map([[field, next]]));
-      if (result.sawStreaming) await store.markStreaming([field]);
       resolveOffset(last.offset);
       await consumer.commitOffsets([
         { topic: batch.topic, partition: batch.partition, offset: next.toString() },

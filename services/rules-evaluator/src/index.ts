@@ -6,6 +6,7 @@ export { loadConfig, ConfigError, CONFIG_SCHEMA, type EvaluatorConfig } from './
 export {
   Evaluator,
   RulesMismatchError,
+  LayoutMismatchError,
   RulesFileError,
   loadRules,
   changeTopicsFor,

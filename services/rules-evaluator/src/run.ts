@@ -2,7 +2,14 @@
 // exit codes (0 stopped, 1 fatal at run time, 2 misconfigured).
 import pino from 'pino';
 import { ConfigError, loadConfig } from './config';
-import { Evaluator, loadRules, RulesFileError, RulesMismatchError, StoppedError } from './evaluator';
+import {
+  Evaluator,
+  LayoutMismatchError,
+  loadRules,
+  RulesFileError,
+  RulesMismatchError,
+  StoppedError,
+} from './evaluator';
 
 export interface RunIo {
   err(line: string): void;
@@ -36,7 +43,8 @@ export async function runEvaluator(env: NodeJS.ProcessEnv, io: RunIo): Promise<n
     if (
       error instanceof ConfigError ||
       error instanceof RulesFileError ||
-      error instanceof RulesMismatchError
+      error instanceof RulesMismatchError ||
+      error instanceof LayoutMismatchError
     ) {
       io.err(`syncline evaluator: ${error.message}`);
       return 2;

@@ -1,9 +1,10 @@
 // The Redis layout against the real Redis: idempotent op adds, exact 64-bit order, checksum and
-// count at a checkpoint, conditional row state, fenced checkpoints and the lease.
+// count at a checkpoint, conditional sharded row state, counted-once processed events, fenced
+// checkpoints and the lease.
 import { Redis } from 'ioredis';
 import { addChecksums, MAX_OP_ID } from '@syncline/protocol';
 import { getTestStack, uniqueName } from '@syncline/test-kit';
-import { BucketStore, type BucketOpWrite, type Checkpoint } from '../../src';
+import { BucketStore, ROW_SHARDS, rowShardOf, type BucketOpWrite, type Checkpoint } from '../../src';
 
 describe('BucketStore', () => {
   let redis: Redis;
@@ -56,19 +57,77 @@ describe('BucketStore', () => {
     expect(at9).toMatchObject({ checksum: 0, count: 0 });
   });
 
-  it('keeps the row key -> latest op for compaction', async () => {
-    await store.addOps([put(20n, '1', 1), put(10n, '1', 1)]);
-    const k = store.keys.bucket('b["x"]');
-    expect(await redis.hget(k.latest, 't/1/s1')).toMatch(/^0{14}14\|/);
+  it('never overwrites a row state written by a later op', async () => {
+    await store.putRows([{ table: 's.t', pk: '{"id":1}', opId: 50n, state: 'new' }]);
+    expect(await store.putRows([{ table: 's.t', pk: '{"id":1}', opId: 40n, state: 'old' }])).toBe(0);
+    expect(await store.putRows([{ table: 's.t', pk: '{"id":1}', opId: 50n, state: 'same' }])).toBe(0);
+    const [row, missing] = await store.getRows([
+      { table: 's.t', pk: '{"id":1}' },
+      { table: 's.t', pk: '{"id":2}' },
+    ]);
+    expect(row).toEqual({ opId: 50n, state: 'new' });
+    expect(missing).toBeNull();
+    expect(await store.truncateRows('s.t', ['{"id":1}'], 45n, 'gone')).toEqual([]);
+    expect(await store.truncateRows('s.t', ['{"id":1}', '{"id":2}'], 60n, 'gone')).toEqual(['{"id":1}']);
+    expect(await store.getRows([{ table: 's.t', pk: '{"id":1}' }])).toEqual([{ opId: 60n, state: 'gone' }]);
   });
 
-  it('never overwrites a row state written by a later op', async () => {
-    await store.putRows([{ table: 's.t', pk: '{"id":1}', opId: 50n, state: 'new', present: true }]);
-    await store.putRows([{ table: 's.t', pk: '{"id":1}', opId: 40n, state: 'old', present: true }]);
-    const [row] = await store.getRows([{ table: 's.t', pk: '{"id":1}' }]);
-    expect(row).toEqual({ opId: 50n, state: 'new' });
-    expect(await store.truncateRow('s.t', '{"id":1}', 45n, 'gone')).toBeNull();
-    expect(await store.truncateRow('s.t', '{"id":1}', 60n, 'gone')).toBe('new');
+  it('keeps row states in shards and scans every row of a table (and only that table)', async () => {
+    const rows = Array.from({ length: 300 }, (_, i) => ({
+      table: 's.t',
+      pk: `{"id":${i}}`,
+      opId: BigInt(i + 1),
+      state: `state ${i}`,
+    }));
+    expect(await store.putRows([...rows, { table: 's.other', pk: '{"id":1}', opId: 1n, state: 'x' }])).toBe(
+      301,
+    );
+    const shards = new Set(rows.map((r) => rowShardOf(r.pk)));
+    expect(shards.size).toBe(ROW_SHARDS);
+    const scanned: Array<{ pk: string; opId: bigint; state: string }> = [];
+    for await (const chunk of store.scanTableRows('s.t', 50)) scanned.push(...chunk);
+    expect(scanned.sort((a, b) => Number(a.opId - b.opId))).toEqual(
+      rows.map(({ pk, opId, state }) => ({ pk, opId, state })),
+    );
+    const got = await store.getRows(rows.map(({ table, pk }) => ({ table, pk })));
+    expect(got.map((r) => r?.state)).toEqual(rows.map((r) => r.state));
+  });
+
+  it('counts processed events once per partition offset (compare-and-set of the progress)', async () => {
+    const counts = (entries: Array<[bigint, number]>) => new Map(entries);
+    expect(await store.partitionProgress('t/0')).toBeNull();
+    expect(
+      await store.countEvents(
+        't/0',
+        null,
+        10n,
+        false,
+        counts([
+          [5n, 2],
+          [7n, 1],
+        ]),
+      ),
+    ).toEqual({
+      applied: true,
+    });
+    // A replay or a second writer that still expects the old progress is refused, nothing counted.
+    expect(await store.countEvents('t/0', null, 12n, true, counts([[5n, 2]]))).toEqual({
+      applied: false,
+      progress: 10n,
+    });
+    expect(await store.countEvents('t/0', 10n, 12n, true, counts([[7n, 1]]))).toEqual({ applied: true });
+    expect(await store.countEvents('t/1', null, 3n, false, counts([[7n, 1]]))).toEqual({ applied: true });
+    expect(await store.processedCounts([5n, 7n, 9n])).toEqual([2, 3, 0]);
+    expect(await store.partitionProgress('t/0')).toBe(12n);
+    expect(await store.readPositions('streaming')).toEqual(new Map([['t/0', 1n]]));
+    expect(await store.readPositions('progress')).toEqual(
+      new Map([
+        ['t/0', 12n],
+        ['t/1', 3n],
+      ]),
+    );
+    await store.forgetProcessed([5n]);
+    expect(await store.processedCounts([5n, 7n])).toEqual([0, 3]);
   });
 
   it('publishes a checkpoint only from the lease holder and only forward', async () => {

@@ -3,7 +3,7 @@
 // documented reset path lets the new rules start from scratch.
 import { parseOpId } from '@syncline/protocol';
 import { getTestStack, readUntil, startCapture, testKafka, type CdcCapture } from '@syncline/test-kit';
-import type { BucketStore } from '@syncline/bucket-store';
+import { LAYOUT_VERSION, type BucketStore } from '@syncline/bucket-store';
 import type { Redis } from 'ioredis';
 import { DEAD_LETTER_HEADERS } from '../../src/dead-letter';
 import {
@@ -86,6 +86,23 @@ describe('evaluator operations', () => {
     expect(metrics).toMatch(/syncline_evaluator_is_coordinator 1/);
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
     expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+  });
+
+  it('refuses state written in another storage layout and names the reset', async () => {
+    await running!.stop();
+    running = null;
+    // State written before layouts were versioned has no layout field: layout 1.
+    await redis.hdel(store.keys.meta, 'layout');
+    const refused = startChild(env);
+    expect(await refused.exited).toBe(2);
+    expect(refused.output()).toMatch(
+      new RegExp(
+        `holds state in storage layout 1; this evaluator writes layout ${LAYOUT_VERSION}.*--reset`,
+        's',
+      ),
+    );
+    await redis.hset(store.keys.meta, 'layout', LAYOUT_VERSION);
+    running = await startInProcess(env);
   });
 
   it('refuses to start with other rules against existing state, and starts after --reset', async () => {
