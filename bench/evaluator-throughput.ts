@@ -8,7 +8,7 @@
 // Usage: npx tsx bench/evaluator-throughput.ts [--transactions 40000] [--only A|B|C] [--bucket-topic]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,6 +17,7 @@ import { Kafka, logLevel, type Message } from 'kafkajs';
 import { Client } from 'pg';
 import { BucketStore, type Checkpoint } from '@syncline/bucket-store';
 import { startCapture } from '@syncline/test-kit';
+import { ACCOUNTS, Generator } from './debezium-records';
 
 const { values: args } = parseArgs({
   options: {
@@ -30,157 +31,9 @@ const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:63799';
 const REGISTRY = process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:18081/apis/ccompat/v7';
 const kafka = new Kafka({ clientId: 'bench', brokers: BROKERS, logLevel: logLevel.NOTHING });
-const ACCOUNTS = 10_000;
 const PARTITIONS = 6;
 const RULES =
   'bucket_definitions:\n  by_branch:\n    data:\n      - SELECT id, balance, branch FROM accounts WHERE branch = bucket.branch\n    parameters: SELECT request.user_id() AS branch\n';
-
-// ---- Debezium-format records ----------------------------------------------------------------
-
-const ROW = [
-  { type: 'int32', optional: false, field: 'id' },
-  { type: 'int64', optional: false, field: 'balance' },
-  { type: 'string', optional: true, field: 'branch' },
-];
-const SOURCE_FIELDS = [
-  ['string', 'version', false],
-  ['string', 'connector', false],
-  ['string', 'name', false],
-  ['int64', 'ts_ms', false],
-  ['string', 'snapshot', true],
-  ['string', 'db', false],
-  ['string', 'sequence', true],
-  ['int64', 'ts_us', true],
-  ['int64', 'ts_ns', true],
-  ['string', 'schema', false],
-  ['string', 'table', false],
-  ['int64', 'txId', true],
-  ['int64', 'lsn', true],
-  ['int64', 'xmin', true],
-  ['string', 'origin', true],
-  ['int64', 'origin_lsn', true],
-].map(([type, field, optional]) => ({ type, field, optional }));
-
-function envelopeSchema(prefix: string): string {
-  const value = { type: 'struct', fields: ROW, optional: true, name: `${prefix}.s.accounts.Value` };
-  return JSON.stringify({
-    type: 'struct',
-    fields: [
-      { ...value, field: 'before' },
-      { ...value, field: 'after' },
-      {
-        type: 'struct',
-        fields: SOURCE_FIELDS,
-        optional: false,
-        name: 'io.debezium.connector.postgresql.Source',
-        field: 'source',
-      },
-      {
-        type: 'struct',
-        fields: [
-          { type: 'string', optional: false, field: 'id' },
-          { type: 'int64', optional: false, field: 'total_order' },
-          { type: 'int64', optional: false, field: 'data_collection_order' },
-        ],
-        optional: true,
-        name: 'event.block',
-        field: 'transaction',
-      },
-      { type: 'string', optional: false, field: 'op' },
-      { type: 'int64', optional: true, field: 'ts_ms' },
-    ],
-    optional: false,
-    name: `${prefix}.s.accounts.Envelope`,
-  });
-}
-const TX_SCHEMA = JSON.stringify({
-  type: 'struct',
-  fields: [
-    { type: 'string', optional: false, field: 'status' },
-    { type: 'string', optional: false, field: 'id' },
-    { type: 'int64', optional: true, field: 'event_count' },
-    {
-      type: 'array',
-      items: {
-        type: 'struct',
-        fields: [
-          { type: 'string', optional: false, field: 'data_collection' },
-          { type: 'int64', optional: false, field: 'event_count' },
-        ],
-        optional: true,
-      },
-      optional: true,
-      field: 'data_collections',
-    },
-    { type: 'int64', optional: false, field: 'ts_ms' },
-  ],
-  optional: false,
-});
-
-class Generator {
-  private xid = 1000;
-  private lsn = 1_000_000;
-  readonly schema: string;
-  readonly balances = new Array<number>(ACCOUNTS + 1).fill(1000);
-  constructor(readonly prefix: string) {
-    this.schema = envelopeSchema(prefix);
-  }
-  get dataTopic(): string {
-    return `${this.prefix}.s.accounts`;
-  }
-  get txTopic(): string {
-    return `${this.prefix}.transaction`;
-  }
-  /** One transaction: BEGIN, `rows` data events, END. */
-  transaction(ids: number[], op: 'c' | 'u', commitMs: number): { data: Message[]; tx: Message[] } {
-    const xid = this.xid++;
-    const begin = this.lsn;
-    const data = ids.map((id, i) => {
-      const lsn = (this.lsn += 100);
-      if (op === 'u') this.balances[id]! += i % 2 === 0 ? -1 : 1;
-      const after = { id, balance: this.balances[id], branch: `b${id % 20}` };
-      const payload = {
-        before: null,
-        after,
-        source: {
-          version: '3.6.1.Final',
-          connector: 'postgresql',
-          name: this.prefix,
-          ts_ms: commitMs,
-          snapshot: null,
-          db: 'bench',
-          sequence: `[null,"${lsn}"]`,
-          ts_us: null,
-          ts_ns: null,
-          schema: 's',
-          table: 'accounts',
-          txId: xid,
-          lsn,
-          xmin: null,
-          origin: null,
-          origin_lsn: null,
-        },
-        transaction: { id: `${xid}:${lsn}`, total_order: i + 1, data_collection_order: i + 1 },
-        op,
-        ts_ms: commitMs,
-      };
-      return { key: `{"id":${id}}`, value: `{"schema":${this.schema},"payload":${JSON.stringify(payload)}}` };
-    });
-    const end = (this.lsn += 100);
-    const record = (status: string, lsn: number, count: number | null) => ({
-      key: `{"id":"${xid}:${lsn}"}`,
-      value: `{"schema":${TX_SCHEMA},"payload":${JSON.stringify({
-        status,
-        id: `${xid}:${lsn}`,
-        event_count: count,
-        data_collections: count === null ? null : [{ data_collection: 's.accounts', event_count: count }],
-        ts_ms: commitMs,
-      })}}`,
-      partition: 0,
-    });
-    return { data, tx: [record('BEGIN', begin, null), record('END', end, ids.length)] };
-  }
-}
 
 /** Sends in chunks that stay under the broker's 1 MB batch limit, keeping order per topic. */
 async function send(
@@ -290,6 +143,27 @@ function waitUntil(cond: () => boolean, timeoutMs: number, what: string): Promis
   });
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+function processCpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU seconds the Redis server has used so far. */
+async function redisCpuSeconds(): Promise<number> {
+  const redis = new Redis(REDIS_URL);
+  const info = await redis.info('cpu');
+  redis.disconnect();
+  const field = (name: string) => Number(new RegExp(`^${name}:([0-9.]+)`, 'm').exec(info)?.[1] ?? 0);
+  return field('used_cpu_user') + field('used_cpu_sys');
+}
+
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
@@ -323,12 +197,17 @@ async function throughput(processes: number, transactions: number): Promise<numb
   const lastEnd = BigInt(2 * (transactions + 1) - 1);
   const seen: { cp: Checkpoint; at: number }[] = [];
   const sub = await checkpoints(prefix, (cp, at) => seen.push({ cp, at }));
+  const redisCpuBefore = await redisCpuSeconds();
   const children = Array.from({ length: processes }, () => spawnEvaluator(env(prefix, prefix)));
   await waitUntil(
     () => seen.length > 0 && BigInt(seen[seen.length - 1]!.cp.endOffset) >= lastEnd,
     600_000,
     'final checkpoint',
   );
+  // CPU per event over the whole run (start-up included): less noisy than wall time when other
+  // work shares the machine.
+  const evaluatorCpu = children.reduce((n, c) => n + processCpuSeconds(c.pid), 0);
+  const redisCpu = (await redisCpuSeconds()) - redisCpuBefore;
   await stopAll(children);
   await cleanup(prefix);
   sub.disconnect();
@@ -341,6 +220,10 @@ async function throughput(processes: number, transactions: number): Promise<numb
   const rate = (txCovered * eventsPerTx) / seconds;
   print(
     `A. ${processes} process(es): ${events + ACCOUNTS} events; ${Math.round(txCovered * eventsPerTx)} events in ${seconds.toFixed(2)} s between first and last checkpoint = ${Math.round(rate)} events/s (target 25,000 for one: ratio ${(rate / 25000).toFixed(2)})`,
+  );
+  const total = events + ACCOUNTS;
+  print(
+    `A. ${processes} process(es): CPU per event incl. start-up: evaluator ${((evaluatorCpu * 1e6) / total).toFixed(1)} µs (${evaluatorCpu.toFixed(1)} s), Redis ${((redisCpu * 1e6) / total).toFixed(1)} µs (${redisCpu.toFixed(1)} s)`,
   );
   return rate;
 }

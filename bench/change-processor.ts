@@ -1,0 +1,157 @@
+// The evaluator's own cost per event, without Kafka: pre-built Debezium records (bench C's
+// accounts workload: 10,000 inserts, then transfers of 2 rows) go through ChangeProcessor.processBatch
+// in batches of one partition, against the real Redis of the local stack. Prints events/s, the
+// process CPU per event and the Redis server CPU per event. Repeatable enough on a busy machine
+// to compare changes to the processor and the Redis layout.
+// Usage: npx tsx bench/change-processor.ts [--transactions 40000] [--batch 300]
+import { parseArgs } from 'node:util';
+import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
+import pino from 'pino';
+import { Redis } from 'ioredis';
+import { BucketStore } from '@syncline/bucket-store';
+import { CdcDecoder, isMalformed } from '@syncline/cdc';
+import { firstGeneration } from '@syncline/protocol';
+import { compileSyncRules } from '@syncline/sync-rules';
+import { ChangeProcessor } from '../services/rules-evaluator/src/change-processor';
+import { rowEvaluator } from '../services/rules-evaluator/src/evaluator';
+import { createMetrics } from '../services/rules-evaluator/src/metrics';
+import { TransactionReader } from '../services/rules-evaluator/src/transaction-reader';
+import { ACCOUNTS, Generator } from './debezium-records';
+
+const { values: args } = parseArgs({
+  options: { transactions: { type: 'string', default: '40000' }, batch: { type: 'string', default: '300' } },
+});
+const PARTITIONS = 6;
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:63799';
+const RULES =
+  'bucket_definitions:\n  by_branch:\n    data:\n      - SELECT id, balance, branch FROM accounts WHERE branch = bucket.branch\n    parameters: SELECT request.user_id() AS branch\n';
+
+async function redisCpuSeconds(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  const field = (name: string) => Number(new RegExp(`^${name}:([0-9.]+)`, 'm').exec(info)?.[1] ?? 0);
+  return field('used_cpu_user') + field('used_cpu_sys');
+}
+
+async function main(): Promise<void> {
+  const transactions = Number(args.transactions);
+  const batchSize = Number(args.batch);
+  const prefix = `benchproc${process.pid}`;
+  const g = new Generator(prefix);
+  const now = Date.now();
+  const data: { partition: number; key: string; value: string }[] = [];
+  const tx: { key: string; value: string }[] = [];
+  const add = (t: ReturnType<Generator['transaction']>): void => {
+    for (const m of t.data) {
+      const id = Number(/"id":(\d+)/.exec(m.key as string)![1]);
+      data.push({ partition: id % PARTITIONS, key: m.key as string, value: m.value as string });
+    }
+    for (const m of t.tx) tx.push({ key: m.key as string, value: m.value as string });
+  };
+  add(
+    g.transaction(
+      Array.from({ length: ACCOUNTS }, (_, i) => i + 1),
+      'c',
+      now,
+    ),
+  );
+  for (let done = 0; done < transactions; done++) {
+    const a = 1 + ((done * 7919) % ACCOUNTS);
+    const b = 1 + ((done * 104729 + 17) % ACCOUNTS);
+    add(g.transaction(a === b ? [a] : [a, b], 'u', now));
+  }
+  // Per-partition message lists with their offsets, as a consumer would see them.
+  const partitions = Array.from({ length: PARTITIONS }, () => [] as KafkaMessage[]);
+  for (const d of data) {
+    const list = partitions[d.partition]!;
+    list.push({
+      key: Buffer.from(d.key),
+      value: Buffer.from(d.value),
+      offset: String(list.length),
+      timestamp: String(now),
+      attributes: 0,
+      headers: {},
+      size: 0,
+    } as KafkaMessage);
+  }
+
+  const redis = new Redis(REDIS_URL);
+  const store = new BucketStore(redis, `syncline:${prefix}:1`);
+  const logger = pino({ level: 'warn' });
+  const kafka = new Kafka({ clientId: 'unused', brokers: ['127.0.0.1:1'], logLevel: logLevel.NOTHING });
+  const transactionsReader = new TransactionReader({
+    kafka,
+    topic: g.txTopic,
+    groupId: 'unused',
+    logger,
+    onMalformed: async () => undefined,
+  });
+  // Every END is known up front, as when the transaction reader is ahead of the data.
+  const decoder = new CdcDecoder();
+  tx.forEach((m, i) => {
+    const r = decoder.decodeTransaction({
+      topic: g.txTopic,
+      partition: 0,
+      offset: String(i),
+      key: Buffer.from(m.key),
+      value: Buffer.from(m.value),
+    });
+    if (isMalformed(r)) throw new Error(r.detail);
+    if (r.kind === 'begin') transactionsReader.tracker.addBegin(r);
+    else transactionsReader.tracker.addEnd(r);
+  });
+  const { rules } = compileSyncRules(RULES, { defaultSchema: 's' });
+  const processor = new ChangeProcessor({
+    store,
+    transactions: transactionsReader,
+    generation: firstGeneration(),
+    evaluator: rowEvaluator(rules!),
+    sink: null,
+    deadLetters: { send: async () => undefined },
+    metrics: createMetrics(),
+    logger,
+    latestCheckpoint: () => store.getCheckpoint(),
+  });
+  const signal = new AbortController().signal;
+  const heartbeat = async (): Promise<void> => undefined;
+
+  const redisBefore = await redisCpuSeconds(redis);
+  const cpuBefore = process.cpuUsage();
+  const started = process.hrtime.bigint();
+  // Round-robin over partitions, up to 6 batches in flight at once (the evaluator runs
+  // partitions concurrently too).
+  const cursors = partitions.map(() => 0);
+  let events = 0;
+  for (;;) {
+    const work: Promise<unknown>[] = [];
+    partitions.forEach((messages, p) => {
+      const from = cursors[p]!;
+      if (from >= messages.length) return;
+      const batch = messages.slice(from, from + batchSize);
+      cursors[p] = from + batch.length;
+      events += batch.length;
+      work.push(processor.processBatch(`${g.dataTopic}`, p, batch, heartbeat, signal));
+    });
+    if (work.length === 0) break;
+    await Promise.all(work);
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpu = process.cpuUsage(cpuBefore);
+  const redisCpu = (await redisCpuSeconds(redis)) - redisBefore;
+  const counted = (await store.processedCounts([BigInt(tx.length - 1)]))[0];
+  await store.deleteAll();
+  redis.disconnect();
+  if (counted !== 2 && counted !== 1) throw new Error(`last transaction counted ${counted} events`);
+  const perEvent = (s: number) => ((s * 1e6) / events).toFixed(1);
+  process.stdout.write(
+    `change processor: ${events} events in ${seconds.toFixed(2)} s = ${Math.round(events / seconds)} events/s; ` +
+      `CPU per event: evaluator ${perEvent((cpu.user + cpu.system) / 1e6)} µs, Redis ${perEvent(redisCpu)} µs\n`,
+  );
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    process.stderr.write(`${String((e as Error).stack ?? e)}\n`);
+    process.exit(1);
+  },
+);
