@@ -169,20 +169,25 @@ export class BucketStore {
   async addOps(ops: readonly BucketOpWrite[]): Promise<number> {
     if (ops.length === 0) return 0;
     const byBucket = new Map<string, string[]>();
+    // Ops of one event share an op id: format it once. The body is the JSON of StoredOp with
+    // its keys in this fixed order (the same bytes JSON.stringify would give), built directly.
+    let lastOpId: bigint | undefined;
+    let opIdText = '';
+    let memberPrefix = '';
     for (const op of ops) {
       let argv = byBucket.get(op.bucket);
       if (argv === undefined) byBucket.set(op.bucket, (argv = [op.bucket]));
-      const rowKey = rowKeyOf(op.objectType, op.objectId, op.subkey);
-      const body: StoredOp = {
-        op: op.op,
-        op_id: formatOpId(op.opId),
-        object_type: op.objectType,
-        object_id: op.objectId,
-        subkey: op.subkey,
-        data: op.data,
-        checksum: op.checksum >>> 0,
-      };
-      argv.push(opMember(op.opId, rowKey), String(op.checksum >>> 0), JSON.stringify(body));
+      if (op.opId !== lastOpId) {
+        lastOpId = op.opId;
+        opIdText = formatOpId(op.opId);
+        memberPrefix = `${encodeOpIdMember(op.opId)}|`;
+      }
+      const checksum = op.checksum >>> 0;
+      const body =
+        `{"op":"${op.op}","op_id":"${opIdText}","object_type":${JSON.stringify(op.objectType)},` +
+        `"object_id":${JSON.stringify(op.objectId)},"subkey":${JSON.stringify(op.subkey)},` +
+        `"data":${op.data === null ? 'null' : JSON.stringify(op.data)},"checksum":${checksum}}`;
+      argv.push(memberPrefix + rowKeyOf(op.objectType, op.objectId, op.subkey), String(checksum), body);
     }
     const pipeline = this.redis.pipeline() as StorePipeline;
     for (const [bucket, argv] of byBucket) {

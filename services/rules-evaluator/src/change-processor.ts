@@ -124,12 +124,15 @@ export class ProcessingHaltedError extends Error {
 }
 
 const TRUNCATE_CHUNK = 500;
+const SUBKEY_CACHE = 200_000;
 
 export class ChangeProcessor {
   private readonly decoder = new CdcDecoder();
   private readonly topicIndexes = new Map<string, number>();
   /** Row states this instance wrote for partitions it owns; cleared on every rebalance. */
   readonly rowCache = new RowStateCache();
+  /** Subkeys (a SHA-1 per row) computed before; a pure function, so never stale. */
+  private readonly subkeys = new Map<string, string>();
   /** Last known progress (next offset counted) per partition; re-read after a rebalance. */
   private readonly progress = new Map<string, bigint | null>();
 
@@ -361,6 +364,16 @@ export class ChangeProcessor {
     return index;
   }
 
+  private subkeyOf(table: string, pk: string): string {
+    const rowKey = `${table}/${pk}`;
+    let subkey = this.subkeys.get(rowKey);
+    if (subkey === undefined) {
+      if (this.subkeys.size >= SUBKEY_CACHE) this.subkeys.clear();
+      this.subkeys.set(rowKey, (subkey = tagOf(rowKey)));
+    }
+    return subkey;
+  }
+
   /** Plans and writes a run of row and message events (no truncate inside). */
   private async writeSegment(
     segment: readonly Prepared[],
@@ -411,7 +424,7 @@ export class ChangeProcessor {
         plan = planRowChange(
           {
             table: p.table,
-            subkey: tagOf(`${p.table}/${p.pk}`),
+            subkey: this.subkeyOf(p.table, p.pk),
             rowKey: `${p.table}/${p.pk}`,
             opId: p.opId,
             previous: stored?.state ?? null,

@@ -321,6 +321,10 @@ export class Evaluator {
       heartbeatInterval: Math.min(3000, Math.floor(config.sessionTimeoutMs / 5)),
       allowAutoTopicCreation: false,
       maxWaitTimeInMs: 50,
+      // Larger batches than kafkajs' 1 MB: Debezium records are ~3 KB (schema included), and the
+      // per-batch Redis round trips, script calls and offset commit are then shared by ~1,000.
+      maxBytesPerPartition: 4 * 1024 * 1024,
+      maxBytes: 32 * 1024 * 1024,
     });
     // Row states cached for owned partitions are only valid until the next rebalance.
     consumer.on(consumer.events.REBALANCING, () => processor.resetPartitionState());

@@ -39,6 +39,36 @@ describe('BucketStore', () => {
     expect(c).toEqual({ bucket: 'b["x"]', checksum: addChecksums(0xffffffff, 5), count: 2 });
   });
 
+  it('stores each op body as the JSON of the op (escaping included)', async () => {
+    const odd: BucketOpWrite = {
+      bucket: 'b["x"]',
+      op: 'PUT',
+      opId: 2n ** 62n + 7n,
+      objectType: 'ty"pe',
+      objectId: 'id\\1\n',
+      subkey: 'sü',
+      data: '{"t":"a \\"q\\" \\u0001 ✓"}',
+      checksum: -5,
+    };
+    await store.addOps([odd, { ...odd, op: 'REMOVE', objectId: 'two', data: null, checksum: 9 }]);
+    const ops = await store.opsBetween('b["x"]', 0n, MAX_OP_ID);
+    const expected = (o: BucketOpWrite) =>
+      JSON.stringify({
+        op: o.op,
+        op_id: o.opId.toString(),
+        object_type: o.objectType,
+        object_id: o.objectId,
+        subkey: o.subkey,
+        data: o.data,
+        checksum: o.checksum >>> 0,
+      });
+    const bodies = await redis.hvals(store.keys.bucket('b["x"]').body);
+    expect(bodies.sort()).toEqual(
+      [expected(odd), expected({ ...odd, op: 'REMOVE', objectId: 'two', data: null, checksum: 9 })].sort(),
+    );
+    expect(ops.map((o) => o.object_id).sort()).toEqual(['id\\1\n', 'two']);
+  });
+
   it('orders op ids near 2^63 exactly and returns the ops in (after, upTo]', async () => {
     const top = MAX_OP_ID;
     await store.addOps([put(top, 'c', 1), put(top - 1n, 'b', 1), put(2n ** 53n + 1n, 'a', 1)]);
