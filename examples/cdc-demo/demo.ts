@@ -15,7 +15,7 @@ import { endpointsOf, loadStackConfig, repoRoot, waitForTopics } from '@syncline
 const DEPLOYMENT = 'demo';
 const WRITE_CHECKPOINT = String(Date.now());
 
-function startEvaluator(e: ReturnType<typeof endpointsOf>) {
+function startEvaluator(e: ReturnType<typeof endpointsOf>, extra: string[] = []) {
   const root = repoRoot();
   const child = spawn(
     process.execPath,
@@ -24,6 +24,7 @@ function startEvaluator(e: ReturnType<typeof endpointsOf>) {
       'evaluator',
       '--rules',
       path.join(__dirname, 'sync-rules.yaml'),
+      ...extra,
     ],
     {
       env: {
@@ -57,6 +58,12 @@ async function coveringCheckpoint(store: BucketStore): Promise<bigint> {
 
 async function main(): Promise<void> {
   const e = endpointsOf(loadStackConfig(process.env, repoRoot()));
+  // The demo deployment's state is disposable: start from scratch every run, so state left by an
+  // older version (other rules or storage layout, which an evaluator refuses) never stops the demo.
+  const reset = startEvaluator(e, ['--reset']);
+  const code = await new Promise<number | null>((resolve) => reset.once('exit', resolve));
+  if (code !== 0)
+    throw new Error(`resetting the demo deployment failed (exit ${code}); see the output above`);
   const evaluator = startEvaluator(e);
   // Never leave the evaluator behind, also when the demo is interrupted.
   const stopEvaluator = () => evaluator.kill('SIGTERM');
