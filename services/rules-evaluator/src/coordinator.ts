@@ -54,8 +54,12 @@ export interface CoordinatorDeps {
   readonly instanceId: string;
   readonly leaseTtlMs: number;
   readonly consumed: (collection: string) => boolean;
-  /** Change topics currently consumed (for the snapshot high-water marks). */
-  readonly changeTopics: () => readonly string[];
+  /**
+   * The change topics of the rules' tables that exist in Kafka now (for the snapshot high-water
+   * marks). Listed from Kafka, not from the consumer's subscription: an END can be read before the
+   * consumer has subscribed, and marks of no topics would pass an unprocessed snapshot.
+   */
+  readonly changeTopics: () => Promise<readonly string[]>;
   readonly admin: Admin;
   readonly metrics: EvaluatorMetrics;
   readonly logger: Logger;
@@ -176,7 +180,7 @@ export class Coordinator {
     let hwm = await store.getJson<SnapshotHighWater>(store.keys.snapshotHighWater);
     if (hwm === null) {
       const captured: SnapshotHighWater = {};
-      for (const topic of this.deps.changeTopics()) {
+      for (const topic of await this.deps.changeTopics()) {
         for (const p of await admin.fetchTopicOffsets(topic)) captured[`${topic}/${p.partition}`] = p.high;
       }
       await store.setJsonIfAbsent(store.keys.snapshotHighWater, captured);

@@ -203,7 +203,7 @@ export class Evaluator {
       instanceId: config.instanceId,
       leaseTtlMs: config.leaseTtlMs,
       consumed,
-      changeTopics: () => this.subscribed.filter((t) => !t.endsWith('.message')),
+      changeTopics: async () => changeTopicsFor(await admin.listTopics(), config.topicPrefix, this.rules),
       admin,
       metrics: this.metrics,
       logger,

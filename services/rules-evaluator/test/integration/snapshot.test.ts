@@ -1,9 +1,11 @@
 // The initial snapshot ('r' events, no transaction) is fully processed before the first
-// checkpoint, with op ids below every streaming op id.
+// checkpoint, with op ids below every streaming op id; a snapshot with no later write is
+// checkpointed through the connector's transactional heartbeat, also when heartbeat transactions
+// are already in Kafka when the evaluator starts.
 import { Redis } from 'ioredis';
 import type { Checkpoint } from '@syncline/bucket-store';
 import { parseOpId, snapshotCheckpointOpId, firstGeneration } from '@syncline/protocol';
-import { getTestStack, startCapture, type CdcCapture } from '@syncline/test-kit';
+import { getTestStack, startCapture, testKafka, type CdcCapture } from '@syncline/test-kit';
 import {
   evaluatorEnv,
   materialize,
@@ -23,9 +25,12 @@ describe('initial snapshot', () => {
   let capture: CdcCapture;
   let running: InProcessEvaluator | undefined;
 
+  let idle: CdcCapture | undefined;
+
   afterAll(async () => {
     await running?.stop();
     await capture?.close();
+    await idle?.close();
   });
 
   it('covers every snapshot row in the first checkpoint, below all streaming op ids', async () => {
@@ -62,6 +67,58 @@ describe('initial snapshot', () => {
     } finally {
       subscriber.disconnect();
       await running?.stop();
+      await store.deleteAll();
+      redis.disconnect();
+    }
+  });
+
+  it('checkpoints a snapshot with no later write through the transactional heartbeat', async () => {
+    const rows = 500;
+    idle = await startCapture({
+      label: 'eval_snap_idle',
+      setupSql: `CREATE TABLE things (id int PRIMARY KEY, name text); INSERT INTO things SELECT g, 'n' || g FROM generate_series(1, ${rows}) g;`,
+      partitions: 4,
+      // The template's transactional heartbeat action, every second instead of every 10 s.
+      overrides: { 'snapshot.mode': 'initial', 'heartbeat.interval.ms': '1000' },
+    });
+    // Heartbeat transactions (BEGIN/END with 0 events) are in Kafka before the evaluator starts,
+    // so its coordinator sees ENDs at once, possibly before its consumer has subscribed.
+    const admin = testKafka(getTestStack().endpoints.kafkaBrokers).admin();
+    await admin.connect();
+    try {
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const topics = await admin.listTopics();
+        const tx = `${idle.topicPrefix}.transaction`;
+        if (topics.includes(tx) && Number((await admin.fetchTopicOffsets(tx))[0]!.high) >= 4) break;
+        if (Date.now() > deadline) throw new Error('no heartbeat transactions within 60 s');
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    } finally {
+      await admin.disconnect();
+    }
+    const env = evaluatorEnv(
+      idle,
+      writeRules('bucket_definitions:\n  things:\n    data:\n      - SELECT * FROM things\n'),
+      { SYNCLINE_BUCKET_TOPIC: 'off' },
+    );
+    const { store, redis } = storeFor(loadConfig(env));
+    const subscriber = new Redis(getTestStack().endpoints.redisUrl);
+    const published: Checkpoint[] = [];
+    await subscriber.subscribe(store.keys.checkpointChannel);
+    subscriber.on('message', (_c: string, json: string) => published.push(JSON.parse(json) as Checkpoint));
+    const evaluator = await startInProcess(env);
+    try {
+      const deadline = Date.now() + 60_000;
+      while (published.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(published.length).toBeGreaterThan(0);
+      const first = published[0]!;
+      expect(first.endOffset).not.toBe('-1');
+      const { rows: synced } = await materialize(store, 'things[]', parseOpId(first.lastOpId));
+      expect(synced.size).toBe(rows);
+    } finally {
+      subscriber.disconnect();
+      await evaluator.stop();
       await store.deleteAll();
       redis.disconnect();
     }
