@@ -124,6 +124,7 @@ export class ProcessingHaltedError extends Error {
 }
 
 const TRUNCATE_CHUNK = 500;
+const SKIP: Prepared = { kind: 'skip' };
 const SUBKEY_CACHE = 200_000;
 
 export class ChangeProcessor {
@@ -157,7 +158,8 @@ export class ChangeProcessor {
     let high: bigint | null = null;
     let sawStreaming = false;
     for (const message of messages) {
-      const p = await this.prepare(topic, partition, message, heartbeat, signal);
+      const pending = this.prepare(topic, partition, message, heartbeat, signal);
+      const p = pending instanceof Promise ? await pending : pending;
       if (p === null) throw new Error('stopped while waiting for a transaction END');
       prepared.push(p);
       if (p.kind !== 'skip' && p.ref !== null) {
@@ -232,14 +234,17 @@ export class ChangeProcessor {
     this.progress.set(field, known);
   }
 
-  /** Decodes a record and assigns its op id; null when stopped while waiting. */
-  private async prepare(
+  /**
+   * Decodes a record and assigns its op id; null when stopped while waiting. Synchronous in the
+   * common case (END already known, topic index cached): a promise per event is measurable.
+   */
+  private prepare(
     topic: string,
     partition: number,
     message: KafkaMessage,
     heartbeat: () => Promise<void>,
     signal: AbortSignal,
-  ): Promise<Prepared | null> {
+  ): Prepared | Promise<Prepared | null> {
     const record = {
       topic,
       partition,
@@ -249,40 +254,55 @@ export class ChangeProcessor {
       headers: message.headers,
     };
     const decoded = this.decoder.decodeChange(record);
-    if (isMalformed(decoded)) {
-      await this.deadLetter(decoded, message, topic, partition);
-      return { kind: 'skip' };
-    }
-    if (decoded.kind === 'tombstone') return { kind: 'skip' };
+    if (isMalformed(decoded)) return this.deadLetter(decoded, message, topic, partition).then(() => SKIP);
+    if (decoded.kind === 'tombstone') return SKIP;
     const event = decoded;
     const offset = BigInt(message.offset);
     if (event.kind === 'read') {
-      const opId = snapshotEventOpId(this.deps.generation, await this.topicIndex(topic), partition, offset);
-      return this.rowEvent(event, null, opId, message, offset);
+      const index = this.topicIndexes.get(topic);
+      const opIdOf = (i: number) => snapshotEventOpId(this.deps.generation, i, partition, offset);
+      if (index !== undefined) return this.rowEvent(event, null, opIdOf(index), message, offset);
+      return this.topicIndex(topic).then((i) => this.rowEvent(event, null, opIdOf(i), message, offset));
     }
-    if (event.transaction === null) {
-      // Non-transactional logical messages have no place in commit order.
-      return { kind: 'skip' };
-    }
-    const tx = await this.waitForEnd(event, heartbeat, signal);
-    if (tx === null) return null;
-    const ref = { endOffset: tx.endOffset, totalOrder: event.transaction.totalOrder };
-    const opId = streamOpId(this.deps.generation, tx.endOffset, event.transaction.totalOrder);
+    const block = event.transaction;
+    // Non-transactional logical messages have no place in commit order.
+    if (block === null) return SKIP;
+    const found = this.deps.transactions.tracker.lookup(block.xid, event.source.lsn ?? block.lsn);
+    if (found.status === 'ended')
+      return this.inTransaction(event, found.transaction, message, offset, topic, partition);
+    return this.waitForEnd(event, heartbeat, signal).then((tx) =>
+      tx === null ? null : this.inTransaction(event, tx, message, offset, topic, partition),
+    );
+  }
+
+  /** A streaming event whose transaction END is known. */
+  private inTransaction(
+    event: ChangeEvent,
+    tx: { endOffset: bigint; beginOffset: bigint | null },
+    message: KafkaMessage,
+    offset: bigint,
+    topic: string,
+    partition: number,
+  ): Prepared | Promise<Prepared> {
+    const totalOrder = event.transaction!.totalOrder;
+    const ref = { endOffset: tx.endOffset, totalOrder };
+    const opId = streamOpId(this.deps.generation, tx.endOffset, totalOrder);
     switch (event.kind) {
       case 'message': {
-        const wc =
-          event.message.prefix === WRITE_CHECKPOINT_PREFIX
-            ? parseWriteCheckpoint(event.message.content)
-            : null;
-        if (event.message.prefix === WRITE_CHECKPOINT_PREFIX && wc === null)
-          await this.deps.deadLetters.send(
+        if (event.message.prefix !== WRITE_CHECKPOINT_PREFIX)
+          return { kind: 'message', offset, ref, writeCheckpoint: null };
+        const wc = parseWriteCheckpoint(event.message.content);
+        const prepared: Prepared = { kind: 'message', offset, ref, writeCheckpoint: wc };
+        if (wc !== null) return prepared;
+        return this.deps.deadLetters
+          .send(
             'invalid-write-checkpoint',
             `content is not <user_id>/<client_id>:<n>`,
             message,
             topic,
             partition,
-          );
-        return { kind: 'message', offset, ref, writeCheckpoint: wc };
+          )
+          .then(() => prepared);
       }
       case 'truncate': {
         const barrier =
