@@ -11,6 +11,7 @@ import {
   LEASE,
   PUBLISH_CHECKPOINT,
   PUT_ROWS,
+  RAISE_MARKER,
   RELEASE,
   TOPIC_INDEX,
   TRUNCATE_ROWS,
@@ -90,6 +91,17 @@ export interface RowStateWrite {
   readonly state: string;
 }
 
+/** Outcome of putRows: rows written, and rows refused because a later truncate already ran. */
+export interface PutRowsOutcome {
+  readonly written: number;
+  /** Rows whose state is older than the table's truncate marker, with that truncate's op id. */
+  readonly truncated: ReadonlyArray<{
+    readonly table: string;
+    readonly pk: string;
+    readonly truncateOpId: bigint;
+  }>;
+}
+
 /** Outcome of countEvents: applied, or the partition's progress moved (another writer). */
 export type CountOutcome =
   { readonly applied: true } | { readonly applied: false; readonly progress: bigint | null };
@@ -98,7 +110,8 @@ export type CountOutcome =
 interface StoreCommands {
   slAddOps(ops: string, body: string, meta: string, ...argv: string[]): Promise<number>;
   slChecksumAt(ops: string, body: string, meta: string, min: string): Promise<[string, number]>;
-  slPutRows(shard: string, ...argv: string[]): Promise<number>;
+  slPutRows(shard: string, marker: string, ...argv: string[]): Promise<Array<string | number>>;
+  slRaiseMarker(marker: string, member: string): Promise<number>;
   slTruncateRows(shard: string, member: string, tombstone: string, ...pks: string[]): Promise<string[]>;
   slCountEvents(
     progress: string,
@@ -127,7 +140,8 @@ type StorePipeline = ChainableCommander & {
 const SCRIPTS: Record<keyof StoreCommands, { lua: string; keys: number }> = {
   slAddOps: { lua: ADD_OPS, keys: 3 },
   slChecksumAt: { lua: CHECKSUM_AT, keys: 3 },
-  slPutRows: { lua: PUT_ROWS, keys: 1 },
+  slPutRows: { lua: PUT_ROWS, keys: 2 },
+  slRaiseMarker: { lua: RAISE_MARKER, keys: 1 },
   slTruncateRows: { lua: TRUNCATE_ROWS, keys: 1 },
   slCountEvents: { lua: COUNT_EVENTS, keys: 3 },
   slTopicIndex: { lua: TOPIC_INDEX, keys: 2 },
@@ -251,19 +265,50 @@ export class BucketStore {
     return rows.map((r) => parseRowValue(byRow.get(`${r.table}\u0000${r.pk}`) ?? null));
   }
 
-  /** Writes row states, each only over an older one; one script call per shard. Returns rows written. */
-  async putRows(rows: readonly RowStateWrite[]): Promise<number> {
-    if (rows.length === 0) return 0;
-    const shards = new Map<string, string[]>();
+  /**
+   * Writes row states, each only over an older one; one script call per shard. A state older than
+   * the table's latest truncate that has already scanned the table is refused and reported: the
+   * caller must remove that row as of the truncate (REMOVE ops first, then its tombstone).
+   */
+  async putRows(rows: readonly RowStateWrite[]): Promise<PutRowsOutcome> {
+    if (rows.length === 0) return { written: 0, truncated: [] };
+    const shards = new Map<string, { table: string; shard: number; argv: string[] }>();
     for (const r of rows) {
-      const key = this.keys.rowShard(r.table, rowShardOf(r.pk));
-      let argv = shards.get(key);
-      if (argv === undefined) shards.set(key, (argv = []));
-      argv.push(r.pk, encodeOpIdMember(r.opId) + r.state);
+      const shard = rowShardOf(r.pk);
+      const id = `${r.table}\u0000${shard}`;
+      let group = shards.get(id);
+      if (group === undefined) shards.set(id, (group = { table: r.table, shard, argv: [] }));
+      group.argv.push(r.pk, encodeOpIdMember(r.opId) + r.state);
     }
     const pipeline = this.redis.pipeline() as StorePipeline;
-    for (const [key, argv] of shards) pipeline.slPutRows(key, ...argv);
-    return ((await execOrThrow(pipeline)) as number[]).reduce((n, w) => n + Number(w), 0);
+    for (const g of shards.values())
+      pipeline.slPutRows(
+        this.keys.rowShard(g.table, g.shard),
+        this.keys.rowShardMarker(g.table, g.shard),
+        ...g.argv,
+      );
+    const results = (await execOrThrow(pipeline)) as Array<Array<string | number>>;
+    let written = 0;
+    const truncated: Array<{ table: string; pk: string; truncateOpId: bigint }> = [];
+    [...shards.values()].forEach((g, i) => {
+      const [count, marker, ...refused] = results[i]!;
+      written += Number(count);
+      for (const pk of refused)
+        truncated.push({ table: g.table, pk: String(pk), truncateOpId: BigInt(`0x${String(marker)}`) });
+    });
+    return { written, truncated };
+  }
+
+  /**
+   * Records that the truncate with `opId` is about to scan the table: from now on a row state
+   * older than it is refused by putRows (a row of an earlier event that this scan may miss).
+   */
+  async markTruncate(table: string, opId: bigint): Promise<void> {
+    const member = encodeOpIdMember(opId);
+    const pipeline = this.redis.pipeline() as StorePipeline;
+    for (let shard = 0; shard < ROW_SHARDS; shard++)
+      pipeline.slRaiseMarker(this.keys.rowShardMarker(table, shard), member);
+    await execOrThrow(pipeline);
   }
 
   /** Every stored row of a table (tombstones included), in chunks of about `count`. */

@@ -10,6 +10,7 @@ export {
   type Checkpoint,
   type LookupWrite,
   type CountOutcome,
+  type PutRowsOutcome,
   type RowStateRecord,
   type RowStateWrite,
   type StoredOp,

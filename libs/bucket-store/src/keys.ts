@@ -59,6 +59,11 @@ export class StoreKeys {
     return `${this.prefix}:{rs:${tag}:${shard}}`;
   }
 
+  /** Op member of the latest truncate of the table, per shard (same slot as the shard). */
+  rowShardMarker(table: string, shard: number): string {
+    return `${this.rowShard(table, shard)}:truncated`;
+  }
+
   /** Every row shard of a table. */
   rowShards(table: string): string[] {
     return Array.from({ length: ROW_SHARDS }, (_, i) => this.rowShard(table, i));

@@ -47,19 +47,39 @@ return {string.format('%d', sum), count}
 
 /**
  * Writes row states of one shard, each unless the stored one was written by a later (or the same)
- * op. A value is `<op member, 16 hex><state JSON>`. KEYS: shard hash. ARGV: pairs (pk, value).
- * Returns the number written.
+ * op. A value is `<op member, 16 hex><state JSON>`. A state older than the shard's truncate
+ * marker (a TRUNCATE later in commit order has already scanned the table) is not written: its pk
+ * is returned, and the caller removes the row as of the truncate and writes its tombstone then.
+ * KEYS: shard hash, shard truncate marker. ARGV: pairs (pk, value).
+ * Returns {written, marker or '', pks refused by the marker...}.
  */
 export const PUT_ROWS = `
 local written = 0
+local marker = redis.call('GET', KEYS[2])
+local refused = {}
 for i = 1, #ARGV, 2 do
-  local current = redis.call('HGET', KEYS[1], ARGV[i])
-  if (not current) or string.sub(current, 1, 16) < string.sub(ARGV[i + 1], 1, 16) then
-    redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
-    written = written + 1
+  local op = string.sub(ARGV[i + 1], 1, 16)
+  if marker and op < marker then
+    refused[#refused + 1] = ARGV[i]
+  else
+    local current = redis.call('HGET', KEYS[1], ARGV[i])
+    if (not current) or string.sub(current, 1, 16) < op then
+      redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+      written = written + 1
+    end
   end
 end
-return written
+local result = {written, marker or ''}
+for _, pk in ipairs(refused) do result[#result + 1] = pk end
+return result
+`;
+
+/** Raises a shard's truncate marker to an op member (16 hex). KEYS: marker. ARGV: member. */
+export const RAISE_MARKER = `
+local current = redis.call('GET', KEYS[1])
+if current and current >= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1])
+return 1
 `;
 
 /**

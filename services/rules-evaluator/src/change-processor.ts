@@ -473,13 +473,62 @@ export class ChangeProcessor {
     await store.addOps(ops);
     if (sink !== null) await sink.write(records);
     await store.writeLookups(lookups);
-    await store.putRows([...rows.values()]);
+    const { truncated } = await store.putRows([...rows.values()]);
+    if (truncated.length > 0) await this.removeTruncated(truncated, current, topic, partition);
     // Only states this instance just wrote, and only if no rebalance happened meanwhile.
     if (this.rowCache.generation === generation)
       for (const k of rows.keys()) this.rowCache.set(k, current.get(k)!);
     for (const [endOffset, wcs] of writeCheckpoints)
       await store.recordTransactionWriteCheckpoints(endOffset, wcs);
     return ops.length;
+  }
+
+  /**
+   * Rows whose state putRows refused: a TRUNCATE later in commit order (same transaction, other
+   * partition) scanned the table before they were stored. They are removed as of that truncate,
+   * REMOVE ops first and the tombstone last, exactly as the truncate would have done.
+   */
+  private async removeTruncated(
+    refused: ReadonlyArray<{ table: string; pk: string; truncateOpId: bigint }>,
+    current: Map<string, { opId: bigint; state: RowState } | null>,
+    topic: string,
+    partition: number,
+  ): Promise<void> {
+    const { store, sink } = this.deps;
+    const ops: BucketOpWrite[] = [];
+    const lookups: LookupWrite[] = [];
+    const tombstones: RowStateWrite[] = [];
+    const tombstone = JSON.stringify(DELETED_ROW);
+    for (const r of refused) {
+      const key = `${r.table}\u0000${r.pk}`;
+      const planned = current.get(key)?.state ?? null;
+      const plan = planRowChange(
+        {
+          table: r.table,
+          subkey: this.subkeyOf(r.table, r.pk),
+          rowKey: `${r.table}/${r.pk}`,
+          opId: r.truncateOpId,
+          previous: planned,
+          image: null,
+          unavailableColumns: [],
+          columns: [],
+        },
+        this.deps.evaluator,
+      );
+      ops.push(...plan.ops);
+      lookups.push(...plan.lookups);
+      tombstones.push({ table: r.table, pk: r.pk, opId: r.truncateOpId, state: tombstone });
+      current.set(key, { opId: r.truncateOpId, state: DELETED_ROW });
+    }
+    await store.addOps(ops);
+    if (sink !== null) await sink.write(ops.map((op) => ({ ...op, sourceLsn: null })));
+    await store.writeLookups(lookups);
+    await store.putRows(tombstones);
+    this.deps.metrics.opsWritten.inc(ops.length);
+    this.deps.logger.debug(
+      { topic, partition, rows: refused.length },
+      'rows of an earlier event removed as of a truncate that already scanned their table',
+    );
   }
 
   /**
@@ -501,6 +550,9 @@ export class ChangeProcessor {
       await new Promise((r) => setTimeout(r, 100));
     }
     const tombstone = JSON.stringify(DELETED_ROW);
+    // Before the scan: a row of an earlier event of this transaction that another partition stores
+    // after the scan passed its shard is then refused by putRows and removed there.
+    await store.markTruncate(p.table, p.opId);
     let written = 0;
     for await (const chunk of store.scanTableRows(p.table, TRUNCATE_CHUNK)) {
       const ops: BucketOpWrite[] = [];

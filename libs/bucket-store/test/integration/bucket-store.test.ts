@@ -89,8 +89,12 @@ describe('BucketStore', () => {
 
   it('never overwrites a row state written by a later op', async () => {
     await store.putRows([{ table: 's.t', pk: '{"id":1}', opId: 50n, state: 'new' }]);
-    expect(await store.putRows([{ table: 's.t', pk: '{"id":1}', opId: 40n, state: 'old' }])).toBe(0);
-    expect(await store.putRows([{ table: 's.t', pk: '{"id":1}', opId: 50n, state: 'same' }])).toBe(0);
+    expect((await store.putRows([{ table: 's.t', pk: '{"id":1}', opId: 40n, state: 'old' }])).written).toBe(
+      0,
+    );
+    expect((await store.putRows([{ table: 's.t', pk: '{"id":1}', opId: 50n, state: 'same' }])).written).toBe(
+      0,
+    );
     const [row, missing] = await store.getRows([
       { table: 's.t', pk: '{"id":1}' },
       { table: 's.t', pk: '{"id":2}' },
@@ -102,6 +106,25 @@ describe('BucketStore', () => {
     expect(await store.getRows([{ table: 's.t', pk: '{"id":1}' }])).toEqual([{ opId: 60n, state: 'gone' }]);
   });
 
+  it('refuses row states older than a truncate that already scanned the table, and reports them', async () => {
+    await store.markTruncate('s.t', 100n);
+    await store.markTruncate('s.t', 90n); // the marker only moves forward
+    const outcome = await store.putRows([
+      { table: 's.t', pk: '{"id":1}', opId: 99n, state: 'before the truncate' },
+      { table: 's.t', pk: '{"id":2}', opId: 101n, state: 'after the truncate' },
+      { table: 's.other', pk: '{"id":1}', opId: 50n, state: 'other table' },
+    ]);
+    expect(outcome).toEqual({
+      written: 2,
+      truncated: [{ table: 's.t', pk: '{"id":1}', truncateOpId: 100n }],
+    });
+    expect(await store.getRows([{ table: 's.t', pk: '{"id":1}' }])).toEqual([null]);
+    // The tombstone as of the truncate itself is accepted.
+    expect((await store.putRows([{ table: 's.t', pk: '{"id":1}', opId: 100n, state: 'gone' }])).written).toBe(
+      1,
+    );
+  });
+
   it('keeps row states in shards and scans every row of a table (and only that table)', async () => {
     const rows = Array.from({ length: 300 }, (_, i) => ({
       table: 's.t',
@@ -109,9 +132,11 @@ describe('BucketStore', () => {
       opId: BigInt(i + 1),
       state: `state ${i}`,
     }));
-    expect(await store.putRows([...rows, { table: 's.other', pk: '{"id":1}', opId: 1n, state: 'x' }])).toBe(
-      301,
-    );
+    const outcome = await store.putRows([
+      ...rows,
+      { table: 's.other', pk: '{"id":1}', opId: 1n, state: 'x' },
+    ]);
+    expect(outcome).toEqual({ written: 301, truncated: [] });
     const shards = new Set(rows.map((r) => rowShardOf(r.pk)));
     expect(shards.size).toBe(ROW_SHARDS);
     const scanned: Array<{ pk: string; opId: bigint; state: string }> = [];
