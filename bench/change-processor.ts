@@ -16,7 +16,7 @@ import { ChangeProcessor } from '../services/rules-evaluator/src/change-processo
 import { rowEvaluator } from '../services/rules-evaluator/src/evaluator';
 import { createMetrics } from '../services/rules-evaluator/src/metrics';
 import { TransactionReader } from '../services/rules-evaluator/src/transaction-reader';
-import { ACCOUNTS, Generator } from './debezium-records';
+import { ACCOUNTS, DebeziumRecordGenerator as Generator } from '@syncline/test-kit';
 
 const { values: args } = parseArgs({
   options: { transactions: { type: 'string', default: '40000' }, batch: { type: 'string', default: '300' } },

@@ -17,7 +17,7 @@ import { Kafka, logLevel, type Message } from 'kafkajs';
 import { Client } from 'pg';
 import { BucketStore, type Checkpoint } from '@syncline/bucket-store';
 import { startCapture } from '@syncline/test-kit';
-import { ACCOUNTS, Generator } from './debezium-records';
+import { ACCOUNTS, DebeziumRecordGenerator as Generator } from '@syncline/test-kit';
 
 const { values: args } = parseArgs({
   options: {

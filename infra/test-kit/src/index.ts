@@ -13,3 +13,4 @@ export { testKafka, createTopic, readUntil, type ReadRecord } from './kafka';
 export { waitForTopics } from '@syncline/stack';
 export { startCapture, type CdcCapture, type CaptureOptions } from './cdc';
 export { privateStackEnv } from './private-stack';
+export { Generator as DebeziumRecordGenerator, ACCOUNTS } from './debezium-records';

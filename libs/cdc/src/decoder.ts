@@ -9,9 +9,10 @@ import {
 } from './change';
 import { SchemaCache, type ConnectSchema } from './connect-schema';
 import { JsonSyntaxError, parseJson, type JsonObject } from '@syncline/lossless-json';
-import { MalformedRecord, RecordShapeError } from './malformed';
+import { isMalformed, MalformedRecord, RecordShapeError, type SalvagedTransaction } from './malformed';
 import { bytesToText, type KafkaRecord, type RecordPosition } from './record';
 import { isObject } from './shape';
+import { readTransactionBlock } from './source';
 import { toastPlaceholders, type ToastPlaceholders } from './toast';
 import { decodeTransactionPayload, type TransactionRecord } from './transaction';
 
@@ -50,6 +51,12 @@ export class CdcDecoder {
 
   /** Decodes a record of a table change topic or of the logical-message topic. */
   decodeChange(record: KafkaRecord): ChangeRecord | MalformedRecord {
+    const decoded = this.decodeChangeRecord(record);
+    if (isMalformed(decoded)) decoded.transaction = salvageTransaction(record);
+    return decoded;
+  }
+
+  private decodeChangeRecord(record: KafkaRecord): ChangeRecord | MalformedRecord {
     return guarded(record, (position) => {
       const key = decodeKey(record);
       if (record.value === null) {
@@ -82,6 +89,28 @@ export class CdcDecoder {
           : parseJson(text((value as Buffer).subarray(fast.start, fast.end), 'value'));
       return decodeTransactionPayload(payload, position);
     });
+  }
+}
+
+/**
+ * Best effort: the transaction block (and source LSN) of a change record the decoder rejected,
+ * read from its JSON without validating anything else. Null when there is none or it is unreadable.
+ */
+export function salvageTransaction(record: KafkaRecord): SalvagedTransaction | null {
+  try {
+    if (record.value === null) return null;
+    const payload = unwrapEnvelope(parseJson(bytesToText(record.value)));
+    if (!isObject(payload)) return null;
+    const block = readTransactionBlock(payload.transaction);
+    if (block === null) return null;
+    const source = payload.source;
+    const lsn =
+      isObject(source) && (typeof source.lsn === 'number' || typeof source.lsn === 'bigint')
+        ? BigInt(source.lsn)
+        : block.lsn;
+    return { xid: block.xid, lsn, totalOrder: block.totalOrder };
+  } catch {
+    return null;
   }
 }
 

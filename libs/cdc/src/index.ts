@@ -9,8 +9,8 @@ export {
   type JsonObject,
 } from '@syncline/lossless-json';
 export type { KafkaRecord, RecordPosition, HeaderValue } from './record';
-export { MalformedRecord, isMalformed, type MalformedReason } from './malformed';
-export { CdcDecoder, type CdcDecoderOptions, type CdcDecoderStats } from './decoder';
+export { MalformedRecord, isMalformed, type MalformedReason, type SalvagedTransaction } from './malformed';
+export { CdcDecoder, salvageTransaction, type CdcDecoderOptions, type CdcDecoderStats } from './decoder';
 export {
   SchemaCache,
   toConnectSchema,

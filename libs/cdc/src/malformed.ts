@@ -16,10 +16,23 @@ export type MalformedReason =
   | 'inconsistent-record'
   | 'internal-error';
 
+/** The transaction a rejected change record still names, when its `transaction` block is readable. */
+export interface SalvagedTransaction {
+  readonly xid: bigint;
+  /** The event's own LSN (`source.lsn`), else the LSN in the transaction id. */
+  readonly lsn: bigint;
+  readonly totalOrder: number;
+}
+
 /** A record the decoder rejected. Returned, never thrown. */
 export class MalformedRecord extends Error {
   override readonly name = 'MalformedRecord';
   readonly kind = 'malformed' as const;
+  /**
+   * Set by decodeChange when the record is rejected but its transaction block is readable: such a
+   * record is counted in its transaction's END, so the evaluator must still count it as processed.
+   */
+  transaction: SalvagedTransaction | null = null;
 
   constructor(
     readonly reason: MalformedReason,

@@ -86,4 +86,19 @@ describe('CdcDecoder byte and text paths', () => {
     ]);
     expect(decoder.decodeChange(record(broken, 1))).toMatchObject({ reason: 'invalid-utf8' });
   });
+
+  test('a rejected record still names its transaction when the block is readable', () => {
+    const decoder = new CdcDecoder();
+    const unknownOp = change(
+      '',
+      '{"before":null,"after":{"id":1},"source":{"schema":"s","table":"t","lsn":77},"transaction":{"id":"12:70","total_order":3,"data_collection_order":1},"op":"x"}',
+    );
+    const rejected = decoder.decodeChange(record(Buffer.from(unknownOp), 2));
+    expect(rejected).toMatchObject({
+      reason: 'unknown-op',
+      transaction: { xid: 12n, lsn: 77n, totalOrder: 3 },
+    });
+    const garbage = decoder.decodeChange(record(Buffer.from('not json'), 3));
+    expect(garbage).toMatchObject({ reason: 'invalid-json', transaction: null });
+  });
 });

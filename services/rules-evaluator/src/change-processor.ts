@@ -106,6 +106,8 @@ type Prepared =
       readonly ref: EventRef;
       readonly writeCheckpoint: WriteCheckpoint | null;
     }
+  /** Counted as processed, nothing else (a dead-lettered record of a transaction). */
+  | { readonly kind: 'counted'; readonly offset: bigint; readonly ref: EventRef }
   | { readonly kind: 'skip' };
 
 export interface BatchResult {
@@ -254,7 +256,7 @@ export class ChangeProcessor {
       headers: message.headers,
     };
     const decoded = this.decoder.decodeChange(record);
-    if (isMalformed(decoded)) return this.deadLetter(decoded, message, topic, partition).then(() => SKIP);
+    if (isMalformed(decoded)) return this.rejected(decoded, message, topic, partition, heartbeat, signal);
     if (decoded.kind === 'tombstone') return SKIP;
     const event = decoded;
     const offset = BigInt(message.offset);
@@ -267,12 +269,35 @@ export class ChangeProcessor {
     const block = event.transaction;
     // Non-transactional logical messages have no place in commit order.
     if (block === null) return SKIP;
-    const found = this.deps.transactions.tracker.lookup(block.xid, event.source.lsn ?? block.lsn);
+    const lsn = event.source.lsn ?? block.lsn;
+    const found = this.deps.transactions.tracker.lookup(block.xid, lsn);
     if (found.status === 'ended')
       return this.inTransaction(event, found.transaction, message, offset, topic, partition);
-    return this.waitForEnd(event, heartbeat, signal).then((tx) =>
+    return this.waitForEnd(block.xid, lsn, { topic, offset }, heartbeat, signal).then((tx) =>
       tx === null ? null : this.inTransaction(event, tx, message, offset, topic, partition),
     );
+  }
+
+  /**
+   * A record the decoder rejected goes to the dead-letter topic. If it still names its transaction
+   * (a Debezium event of a shape the decoder does not handle), END counts it, so it is counted as
+   * processed too: one bad record must not hold every later checkpoint back.
+   */
+  private async rejected(
+    record: MalformedRecord,
+    message: KafkaMessage,
+    topic: string,
+    partition: number,
+    heartbeat: () => Promise<void>,
+    signal: AbortSignal,
+  ): Promise<Prepared | null> {
+    await this.deadLetter(record, message, topic, partition);
+    const salvaged = record.transaction;
+    if (salvaged === null) return SKIP;
+    const offset = record.position.offset;
+    const tx = await this.waitForEnd(salvaged.xid, salvaged.lsn, { topic, offset }, heartbeat, signal);
+    if (tx === null) return null;
+    return { kind: 'counted', offset, ref: { endOffset: tx.endOffset, totalOrder: salvaged.totalOrder } };
   }
 
   /** A streaming event whose transaction END is known. */
@@ -349,13 +374,17 @@ export class ChangeProcessor {
     };
   }
 
-  private async waitForEnd(event: ChangeEvent, heartbeat: () => Promise<void>, signal: AbortSignal) {
-    const block = event.transaction!;
-    const lsn = event.source.lsn ?? block.lsn;
+  private async waitForEnd(
+    xid: bigint,
+    lsn: bigint,
+    where: { topic: string; offset: bigint },
+    heartbeat: () => Promise<void>,
+    signal: AbortSignal,
+  ) {
     const started = Date.now();
     let warned = false;
     for (;;) {
-      const found = this.deps.transactions.tracker.lookup(block.xid, lsn);
+      const found = this.deps.transactions.tracker.lookup(xid, lsn);
       if (found.status === 'ended') return found.transaction;
       if (signal.aborted) return null;
       await this.deps.transactions.waitForAdvance(500, signal);
@@ -363,12 +392,7 @@ export class ChangeProcessor {
       if (!warned && Date.now() - started > 30_000) {
         warned = true;
         this.deps.logger.warn(
-          {
-            xid: String(block.xid),
-            lsn: String(lsn),
-            position: String(event.position.offset),
-            topic: event.position.topic,
-          },
+          { xid: String(xid), lsn: String(lsn), position: String(where.offset), topic: where.topic },
           'event waits for its transaction END for more than 30 s',
         );
       }

@@ -1,6 +1,7 @@
-// Debezium-format records for the evaluator benchmarks: change events of a 3-column `s.accounts`
-// table (JsonConverter envelope with its schema, transaction block) and the transaction topic's
-// BEGIN/END records, shaped like the connector template's output (docs/local-stack.md).
+// Synthetic Debezium-format records for benchmarks and tests that must control what Debezium
+// would write (e.g. an END that counts a record the decoder rejects): change events of a 3-column
+// `s.accounts` table (JsonConverter envelope with its schema, transaction block) and the
+// transaction topic's BEGIN/END records, shaped like the connector template's output.
 import type { Message } from 'kafkajs';
 
 export const ACCOUNTS = 10_000;
