@@ -507,6 +507,35 @@ export class ChangeProcessor {
     return ops.length;
   }
 
+  /** The ops and lookup removals that take a row out of every bucket as of `opId`. */
+  private planRemoval(table: string, pk: string, opId: bigint, previous: RowState | null) {
+    return planRowChange(
+      {
+        table,
+        subkey: this.subkeyOf(table, pk),
+        rowKey: `${table}/${pk}`,
+        opId,
+        previous,
+        image: null,
+        unavailableColumns: [],
+        columns: [],
+      },
+      this.deps.evaluator,
+    );
+  }
+
+  /** Writes removal ops (Redis, then the bucket topic) and lookup removals. */
+  private async writeRemovals(
+    ops: BucketOpWrite[],
+    lookups: LookupWrite[],
+    lsn: bigint | null,
+  ): Promise<void> {
+    const { store, sink } = this.deps;
+    await store.addOps(ops);
+    if (sink !== null) await sink.write(ops.map((op) => ({ ...op, sourceLsn: lsn })));
+    await store.writeLookups(lookups);
+  }
+
   /**
    * Rows whose state putRows refused: a TRUNCATE later in commit order (same transaction, other
    * partition) scanned the table before they were stored. They are removed as of that truncate,
@@ -518,35 +547,20 @@ export class ChangeProcessor {
     topic: string,
     partition: number,
   ): Promise<void> {
-    const { store, sink } = this.deps;
+    const { store } = this.deps;
     const ops: BucketOpWrite[] = [];
     const lookups: LookupWrite[] = [];
     const tombstones: RowStateWrite[] = [];
     const tombstone = JSON.stringify(DELETED_ROW);
     for (const r of refused) {
       const key = `${r.table}\u0000${r.pk}`;
-      const planned = current.get(key)?.state ?? null;
-      const plan = planRowChange(
-        {
-          table: r.table,
-          subkey: this.subkeyOf(r.table, r.pk),
-          rowKey: `${r.table}/${r.pk}`,
-          opId: r.truncateOpId,
-          previous: planned,
-          image: null,
-          unavailableColumns: [],
-          columns: [],
-        },
-        this.deps.evaluator,
-      );
+      const plan = this.planRemoval(r.table, r.pk, r.truncateOpId, current.get(key)?.state ?? null);
       ops.push(...plan.ops);
       lookups.push(...plan.lookups);
       tombstones.push({ table: r.table, pk: r.pk, opId: r.truncateOpId, state: tombstone });
       current.set(key, { opId: r.truncateOpId, state: DELETED_ROW });
     }
-    await store.addOps(ops);
-    if (sink !== null) await sink.write(ops.map((op) => ({ ...op, sourceLsn: null })));
-    await store.writeLookups(lookups);
+    await this.writeRemovals(ops, lookups, null);
     await store.putRows(tombstones);
     this.deps.metrics.opsWritten.inc(ops.length);
     this.deps.logger.debug(
@@ -565,7 +579,7 @@ export class ChangeProcessor {
     heartbeat: () => Promise<void>,
     signal: AbortSignal,
   ): Promise<number> {
-    const { store, sink } = this.deps;
+    const { store } = this.deps;
     for (;;) {
       const cp = await this.deps.latestCheckpoint();
       if (BigInt(cp?.endOffset ?? '-1') >= p.barrier) break;
@@ -587,25 +601,11 @@ export class ChangeProcessor {
         const state = JSON.parse(rec.state) as RowState;
         if (state.raw === null) continue;
         victims.push(rec.pk);
-        const plan = planRowChange(
-          {
-            table: p.table,
-            subkey: tagOf(`${p.table}/${rec.pk}`),
-            rowKey: `${p.table}/${rec.pk}`,
-            opId: p.opId,
-            previous: state,
-            image: null,
-            unavailableColumns: [],
-            columns: [],
-          },
-          this.deps.evaluator,
-        );
+        const plan = this.planRemoval(p.table, rec.pk, p.opId, state);
         ops.push(...plan.ops);
         lookups.push(...plan.lookups);
       }
-      await store.addOps(ops);
-      if (sink !== null) await sink.write(ops.map((op) => ({ ...op, sourceLsn: p.lsn })));
-      await store.writeLookups(lookups);
+      await this.writeRemovals(ops, lookups, p.lsn);
       this.rowCache.clear();
       await store.truncateRows(p.table, victims, p.opId, tombstone);
       written += ops.length;
