@@ -249,18 +249,13 @@ export class BucketStore {
   /** Stored states of rows (null: never stored), in the order asked. One HMGET per shard. */
   async getRows(rows: readonly { table: string; pk: string }[]): Promise<(RowStateRecord | null)[]> {
     if (rows.length === 0) return [];
-    const shards = groupByShard(
-      rows,
-      (r) => r.table,
-      (r) => r.pk,
-    );
+    const shards = groupByShard(rows);
     const pipeline = this.redis.pipeline();
-    for (const group of shards.values())
-      pipeline.hmget(this.keys.rowShard(group.table, group.shard), ...group.pks);
+    for (const g of shards) pipeline.hmget(this.keys.rowShard(g.table, g.shard), ...g.items.map((r) => r.pk));
     const results = (await execOrThrow(pipeline)) as (string | null)[][];
     const byRow = new Map<string, string | null>();
-    [...shards.values()].forEach((group, i) =>
-      group.pks.forEach((pk, j) => byRow.set(`${group.table}\u0000${pk}`, results[i]![j] ?? null)),
+    shards.forEach((g, i) =>
+      g.items.forEach((r, j) => byRow.set(`${g.table}\u0000${r.pk}`, results[i]![j] ?? null)),
     );
     return rows.map((r) => parseRowValue(byRow.get(`${r.table}\u0000${r.pk}`) ?? null));
   }
@@ -272,25 +267,18 @@ export class BucketStore {
    */
   async putRows(rows: readonly RowStateWrite[]): Promise<PutRowsOutcome> {
     if (rows.length === 0) return { written: 0, truncated: [] };
-    const shards = new Map<string, { table: string; shard: number; argv: string[] }>();
-    for (const r of rows) {
-      const shard = rowShardOf(r.pk);
-      const id = `${r.table}\u0000${shard}`;
-      let group = shards.get(id);
-      if (group === undefined) shards.set(id, (group = { table: r.table, shard, argv: [] }));
-      group.argv.push(r.pk, encodeOpIdMember(r.opId) + r.state);
-    }
+    const shards = groupByShard(rows);
     const pipeline = this.redis.pipeline() as StorePipeline;
-    for (const g of shards.values())
+    for (const g of shards)
       pipeline.slPutRows(
         this.keys.rowShard(g.table, g.shard),
         this.keys.rowShardMarker(g.table, g.shard),
-        ...g.argv,
+        ...g.items.flatMap((r) => [r.pk, encodeOpIdMember(r.opId) + r.state]),
       );
     const results = (await execOrThrow(pipeline)) as Array<Array<string | number>>;
     let written = 0;
     const truncated: Array<{ table: string; pk: string; truncateOpId: bigint }> = [];
-    [...shards.values()].forEach((g, i) => {
+    shards.forEach((g, i) => {
       const [count, marker, ...refused] = results[i]!;
       written += Number(count);
       for (const pk of refused)
@@ -335,15 +323,16 @@ export class BucketStore {
     tombstone: string,
   ): Promise<string[]> {
     if (pks.length === 0) return [];
-    const shards = groupByShard(
-      pks,
-      () => table,
-      (pk) => pk,
-    );
+    const shards = groupByShard(pks.map((pk) => ({ table, pk })));
     const member = encodeOpIdMember(opId);
     const pipeline = this.redis.pipeline() as StorePipeline;
-    for (const group of shards.values())
-      pipeline.slTruncateRows(this.keys.rowShard(table, group.shard), member, tombstone, ...group.pks);
+    for (const g of shards)
+      pipeline.slTruncateRows(
+        this.keys.rowShard(table, g.shard),
+        member,
+        tombstone,
+        ...g.items.map((r) => r.pk),
+      );
     return ((await execOrThrow(pipeline)) as string[][]).flat();
   }
 
@@ -543,22 +532,19 @@ function parseRowValue(value: string | null): RowStateRecord | null {
   return value === null ? null : { opId: BigInt(`0x${value.slice(0, 16)}`), state: value.slice(16) };
 }
 
-function groupByShard<T>(
-  items: readonly T[],
-  tableOf: (item: T) => string,
-  pkOf: (item: T) => string,
-): Map<string, { table: string; shard: number; pks: string[] }> {
-  const shards = new Map<string, { table: string; shard: number; pks: string[] }>();
-  for (const item of items) {
-    const table = tableOf(item);
-    const pk = pkOf(item);
-    const shard = rowShardOf(pk);
-    const id = `${table}\u0000${shard}`;
+/** Rows grouped by their row-state shard (one script call or HMGET each), in first-seen order. */
+function groupByShard<T extends { table: string; pk: string }>(
+  rows: readonly T[],
+): Array<{ table: string; shard: number; items: T[] }> {
+  const shards = new Map<string, { table: string; shard: number; items: T[] }>();
+  for (const row of rows) {
+    const shard = rowShardOf(row.pk);
+    const id = `${row.table}\u0000${shard}`;
     let group = shards.get(id);
-    if (group === undefined) shards.set(id, (group = { table, shard, pks: [] }));
-    group.pks.push(pk);
+    if (group === undefined) shards.set(id, (group = { table: row.table, shard, items: [] }));
+    group.items.push(row);
   }
-  return shards;
+  return [...shards.values()];
 }
 
 async function execOrThrow(pipeline: ChainableCommander): Promise<unknown[]> {
