@@ -88,6 +88,17 @@ export function storeFor(config: { keyPrefix: string }): { store: BucketStore; r
   return { store: new BucketStore(redis, config.keyPrefix), redis };
 }
 
+/** Every checkpoint the store's channel publishes from now on, in order; close() unsubscribes. */
+export async function recordCheckpoints(
+  store: BucketStore,
+): Promise<{ readonly published: Checkpoint[]; close(): void }> {
+  const subscriber = new Redis(getTestStack().endpoints.redisUrl);
+  const published: Checkpoint[] = [];
+  await subscriber.subscribe(store.keys.checkpointChannel);
+  subscriber.on('message', (_c: string, json: string) => published.push(JSON.parse(json) as Checkpoint));
+  return { published, close: () => subscriber.disconnect() };
+}
+
 let writeCheckpointCounter = 0;
 
 /** Emits a write checkpoint after everything committed so far and waits for a checkpoint covering it. */

@@ -2,8 +2,6 @@
 // unknown op code with a readable transaction block) goes to the dead-letter topic AND is counted
 // as processed, so the checkpoint still passes that transaction. The records are synthetic
 // (written straight to Kafka) because only then can the END count a record Debezium never writes.
-import { Redis } from 'ioredis';
-import type { Checkpoint } from '@syncline/bucket-store';
 import { parseOpId } from '@syncline/protocol';
 import {
   createTopic,
@@ -13,7 +11,14 @@ import {
   testKafka,
   uniqueName,
 } from '@syncline/test-kit';
-import { materialize, startInProcess, storeFor, writeRules, type InProcessEvaluator } from './harness';
+import {
+  materialize,
+  recordCheckpoints,
+  startInProcess,
+  storeFor,
+  writeRules,
+  type InProcessEvaluator,
+} from './harness';
 
 jest.setTimeout(120_000);
 
@@ -56,10 +61,7 @@ describe('a rejected record of a transaction', () => {
       SYNCLINE_LOG_LEVEL: 'silent',
     };
     const { store, redis } = storeFor({ keyPrefix: `syncline:${prefix}:1` });
-    const subscriber = new Redis(endpoints.redisUrl);
-    const published: Checkpoint[] = [];
-    await subscriber.subscribe(store.keys.checkpointChannel);
-    subscriber.on('message', (_c: string, json: string) => published.push(JSON.parse(json) as Checkpoint));
+    const { published, close } = await recordCheckpoints(store);
     try {
       running = await startInProcess(env);
       const deadline = Date.now() + 60_000;
@@ -78,7 +80,7 @@ describe('a rejected record of a transaction', () => {
       expect(dead).toHaveLength(1);
       expect(dead[0]!.value).toContain('"op":"x"');
     } finally {
-      subscriber.disconnect();
+      close();
       await running?.stop();
       running = undefined;
       await store.deleteAll();

@@ -2,12 +2,11 @@
 // checkpoint, with op ids below every streaming op id; a snapshot with no later write is
 // checkpointed through the connector's transactional heartbeat, also when heartbeat transactions
 // are already in Kafka when the evaluator starts.
-import { Redis } from 'ioredis';
-import type { Checkpoint } from '@syncline/bucket-store';
 import { parseOpId, snapshotCheckpointOpId, firstGeneration } from '@syncline/protocol';
 import { getTestStack, startCapture, testKafka, type CdcCapture } from '@syncline/test-kit';
 import {
   evaluatorEnv,
+  recordCheckpoints,
   materialize,
   startInProcess,
   storeFor,
@@ -48,10 +47,7 @@ describe('initial snapshot', () => {
       },
     );
     const { store, redis } = storeFor(loadConfig(env));
-    const subscriber = new Redis(getTestStack().endpoints.redisUrl);
-    const published: Checkpoint[] = [];
-    await subscriber.subscribe(store.keys.checkpointChannel);
-    subscriber.on('message', (_c: string, json: string) => published.push(JSON.parse(json) as Checkpoint));
+    const { published, close } = await recordCheckpoints(store);
     try {
       running = await startInProcess(env);
       await capture.pg.query(`INSERT INTO things VALUES (${ROWS + 1}, 'streamed')`);
@@ -65,7 +61,7 @@ describe('initial snapshot', () => {
       expect(all.rows.size).toBe(ROWS + 1);
       expect(JSON.parse(all.rows.get(`things/${ROWS + 1}`)!).name).toBe('streamed');
     } finally {
-      subscriber.disconnect();
+      close();
       await running?.stop();
       await store.deleteAll();
       redis.disconnect();
@@ -103,10 +99,7 @@ describe('initial snapshot', () => {
       { SYNCLINE_BUCKET_TOPIC: 'off' },
     );
     const { store, redis } = storeFor(loadConfig(env));
-    const subscriber = new Redis(getTestStack().endpoints.redisUrl);
-    const published: Checkpoint[] = [];
-    await subscriber.subscribe(store.keys.checkpointChannel);
-    subscriber.on('message', (_c: string, json: string) => published.push(JSON.parse(json) as Checkpoint));
+    const { published, close } = await recordCheckpoints(store);
     const evaluator = await startInProcess(env);
     try {
       const deadline = Date.now() + 60_000;
@@ -117,7 +110,7 @@ describe('initial snapshot', () => {
       const { rows: synced } = await materialize(store, 'things[]', parseOpId(first.lastOpId));
       expect(synced.size).toBe(rows);
     } finally {
-      subscriber.disconnect();
+      close();
       await evaluator.stop();
       await store.deleteAll();
       redis.disconnect();
