@@ -16,6 +16,7 @@ import { Redis } from 'ioredis';
 import { Kafka, logLevel, type Message } from 'kafkajs';
 import { Client } from 'pg';
 import { BucketStore, type Checkpoint } from '@syncline/bucket-store';
+import { ensureTopics } from '@syncline/kafka-topics';
 import { startCapture } from '@syncline/test-kit';
 import { ACCOUNTS, DebeziumRecordGenerator as Generator } from '@syncline/test-kit';
 
@@ -51,13 +52,10 @@ async function send(
 async function createTopics(g: Generator): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: [
-      { topic: g.dataTopic, numPartitions: PARTITIONS },
-      { topic: g.txTopic, numPartitions: 1 },
-    ],
-  });
+  await ensureTopics(admin, [
+    { topic: g.dataTopic, numPartitions: PARTITIONS },
+    { topic: g.txTopic, numPartitions: 1 },
+  ]);
   await admin.disconnect();
 }
 

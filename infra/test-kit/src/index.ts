@@ -10,7 +10,7 @@ export {
 } from './providers';
 export { CONTAINER_IMAGES } from './containers';
 export { testKafka, createTopic, readUntil, type ReadRecord } from './kafka';
-export { waitForTopics } from '@syncline/stack';
+export { waitForTopics } from '@syncline/kafka-topics';
 export { startCapture, type CdcCapture, type CaptureOptions } from './cdc';
 export { privateStackEnv } from './private-stack';
 export { Generator as DebeziumRecordGenerator, ACCOUNTS } from './debezium-records';

@@ -2,7 +2,7 @@
 // auto-create), and reading topics from the beginning until a condition holds.
 import { Kafka, logLevel, type IHeaders, type KafkaMessage } from 'kafkajs';
 import { randomBytes } from 'node:crypto';
-import { waitForTopics } from '@syncline/stack';
+import { ensureTopics, waitForTopics } from '@syncline/kafka-topics';
 
 export function testKafka(brokers: readonly string[], clientId = 'syncline-test'): Kafka {
   return new Kafka({ clientId, brokers: [...brokers], logLevel: logLevel.NOTHING });
@@ -17,10 +17,7 @@ export async function createTopic(
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await admin.createTopics({
-      topics: [{ topic, numPartitions: partitions, replicationFactor: 1, configEntries }],
-      waitForLeaders: true,
-    });
+    await ensureTopics(admin, [{ topic, numPartitions: partitions, configEntries }]);
   } finally {
     await admin.disconnect();
   }

@@ -3,6 +3,7 @@
 // partitioned per bucket.
 import { SchemaRegistryClient } from '@confluentinc/schemaregistry';
 import { ConfigResourceTypes, Kafka, logLevel, type Admin, type Message, type Producer } from 'kafkajs';
+import { ensureTopics } from '@syncline/kafka-topics';
 import { BucketTopicConfigError, BucketTopicMismatchError } from './errors';
 import { BucketPartitioner, bucketPartition } from './partitioner';
 import { BucketOpEncoder } from './encoder';
@@ -128,14 +129,11 @@ function validateConfig(config: BucketTopicConfig): void {
 }
 
 async function ensureBucketTopic(admin: Admin, topic: string, partitions: number): Promise<void> {
-  // createTopics resolves false (no error) when the topic already exists, e.g. created by a
-  // sibling evaluator in the same instant; the checks below then apply to it alike.
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: [
-      { topic, numPartitions: partitions, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
-    ],
-  });
+  // A topic that already exists (e.g. created by a sibling evaluator in the same instant) is
+  // left as it is; the checks below then apply to it alike.
+  await ensureTopics(admin, [
+    { topic, numPartitions: partitions, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
+  ]);
   const meta = await admin.fetchTopicMetadata({ topics: [topic] });
   const actual = meta.topics[0]?.partitions.length ?? 0;
   if (actual !== partitions) {

@@ -1,6 +1,7 @@
 // The dead-letter topic `<prefix>.dead-letter`: the original key and value, with the reason and
 // the source topic/partition/offset as headers. Created at start-up (auto creation is off).
-import type { Admin, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { ensureTopics } from '@syncline/kafka-topics';
+import type { Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { DeadLetterSink } from './change-processor';
 import type { EvaluatorMetrics } from './metrics';
@@ -12,12 +13,6 @@ export const DEAD_LETTER_HEADERS = {
   partition: 'syncline.dlq.partition',
   offset: 'syncline.dlq.offset',
 } as const;
-
-export async function ensureTopic(admin: Admin, topic: string, partitions: number): Promise<void> {
-  const existing = await admin.listTopics();
-  if (existing.includes(topic)) return;
-  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions }] });
-}
 
 export class KafkaDeadLetters implements DeadLetterSink {
   private constructor(
@@ -36,7 +31,7 @@ export class KafkaDeadLetters implements DeadLetterSink {
     const admin = kafka.admin();
     await admin.connect();
     try {
-      await ensureTopic(admin, topic, 1);
+      await ensureTopics(admin, [{ topic, numPartitions: 1 }]);
     } finally {
       await admin.disconnect();
     }

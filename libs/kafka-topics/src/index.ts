@@ -1,0 +1,8 @@
+export {
+  ensureTopics,
+  waitForLeaders,
+  waitForTopics,
+  TopicNotReadyError,
+  type TopicSpec,
+  type WaitOptions,
+} from './topics';
