@@ -118,8 +118,17 @@ export class Evaluator {
     return this.http?.port ?? null;
   }
 
+  private body: Promise<void> | null = null;
+  /** Closing of what start-up steps in flight at a stop opened after it (see retry). */
+  private readonly lateCloses: Array<Promise<unknown>> = [];
+
   /** Resolves when the evaluator stops; rejects with a fatal error (non-retriable). */
-  async run(): Promise<void> {
+  run(): Promise<void> {
+    this.body ??= this.runBody();
+    return this.body;
+  }
+
+  private async runBody(): Promise<void> {
     const { config, logger } = this;
     this.http = await startHttpServer(config.httpPort, {
       metrics: this.metrics,
@@ -151,12 +160,12 @@ export class Evaluator {
     this.store = store;
     const generation = await this.checkIdentity(store);
 
-    this.deadLetters = await retry('kafka', logger, this.abort.signal, () =>
+    this.deadLetters = await retry('kafka', logger, this.abort.signal, this.lateCloses, () =>
       KafkaDeadLetters.open(this.kafka, `${config.topicPrefix}.dead-letter`, this.metrics, logger),
     );
     let sink: BucketOpSink | null = null;
     if (config.bucketTopic && config.schemaRegistryUrl !== null) {
-      const writer = await retry('bucket topic', logger, this.abort.signal, () =>
+      const writer = await retry('bucket topic', logger, this.abort.signal, this.lateCloses, () =>
         BucketTopicWriter.open(
           {
             brokers: config.brokers,
@@ -425,6 +434,10 @@ export class Evaluator {
   private async shutdown(): Promise<void> {
     this.ready = false;
     this.abort.abort();
+    // A stop during start-up must not race it: start-up steps end at the abort (or finish the
+    // one in flight), and only then is every resource they opened known and closed.
+    await this.body?.catch(() => undefined);
+    await Promise.allSettled(this.lateCloses);
     await this.consumer?.disconnect().catch(() => undefined);
     await Promise.allSettled(this.loops);
     await this.transactions?.stop().catch(() => undefined);
@@ -435,19 +448,27 @@ export class Evaluator {
   }
 }
 
-/** Retries a start-up step with backoff while a dependency is down (until stopped). */
-export async function retry<T>(
+/**
+ * Retries a start-up step with backoff while a dependency is down (until stopped). A stop does
+ * not wait for the attempt in flight; what that attempt still opens is closed when it settles,
+ * and `lateCloses` receives that closing so a shutdown can wait for it.
+ */
+export async function retry<T extends { close(): Promise<void> }>(
   what: string,
   logger: Logger,
   signal: AbortSignal,
+  lateCloses: Array<Promise<unknown>>,
   step: () => Promise<T>,
 ): Promise<T> {
   for (let attempt = 0; ; attempt++) {
+    const attemptDone = step();
     try {
-      return await abortable(step(), signal, what);
+      return await abortable(attemptDone, signal, what);
     } catch (error) {
-      if (error instanceof StoppedError || signal.aborted)
+      if (error instanceof StoppedError || signal.aborted) {
+        lateCloses.push(attemptDone.then((opened) => opened.close()).catch(() => undefined));
         throw new StoppedError(`stopped while waiting for ${what}`);
+      }
       if ((error as { retriable?: boolean }).retriable === false) throw error;
       const delay = Math.min(500 * 2 ** attempt, 15_000);
       logger.warn({ err: error, attempt, delay }, `${what} unavailable; retrying`);
