@@ -29,6 +29,8 @@ export interface ReadRecord {
   readonly offset: string;
   readonly key: string | null;
   readonly value: string | null;
+  /** The value's bytes, for binary formats (Avro) that `value` would mangle. */
+  readonly valueBytes: Buffer | null;
   readonly headers: Record<string, string>;
 }
 
@@ -42,6 +44,7 @@ function toRecord(topic: string, partition: number, m: KafkaMessage): ReadRecord
     offset: m.offset,
     key: m.key ? m.key.toString('utf8') : null,
     value: m.value ? m.value.toString('utf8') : null,
+    valueBytes: m.value ?? null,
     headers,
   };
 }

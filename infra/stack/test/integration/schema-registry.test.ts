@@ -7,7 +7,7 @@ import {
   SchemaRegistryClient,
   SerdeType,
 } from '@confluentinc/schemaregistry';
-import { createTopic, getTestStack, testKafka, uniqueName } from '@syncline/test-kit';
+import { createTopic, getTestStack, readUntil, testKafka, uniqueName } from '@syncline/test-kit';
 
 const bucketOpSchema = {
   type: 'record',
@@ -56,24 +56,10 @@ describe('schema registry', () => {
     await producer.send({ topic, messages: [{ key: 'by_user["u1"]', value: bytes }] });
     await producer.disconnect();
 
-    const consumer = kafka.consumer({ groupId: `${topic}-reader` });
-    await consumer.connect();
-    let raw: Buffer | null = null;
-    try {
-      await consumer.subscribe({ topics: [topic], fromBeginning: true });
-      await new Promise<void>((resolve) => {
-        void consumer.run({
-          eachMessage: async ({ message }) => {
-            raw = message.value;
-            resolve();
-          },
-        });
-      });
-    } finally {
-      await consumer.disconnect();
-    }
+    const [record] = await readUntil(kafka, [topic], (rs) => rs.length >= 1);
+    const raw = record!.valueBytes;
     expect(raw).not.toBeNull();
-    const back = (await deserializer.deserialize(topic, raw as unknown as Buffer)) as typeof op;
+    const back = (await deserializer.deserialize(topic, raw!)) as typeof op;
     expect(back.bucket).toBe(op.bucket);
     expect(back.op).toBe('PUT');
     expect(back.data).toBe(op.data);
