@@ -47,7 +47,8 @@ export class TopicNotReadyError extends Error {
 
 /**
  * Creates whichever of `specs` do not exist yet (a topic created concurrently by someone else
- * counts as existing) and resolves once every partition of every topic has a leader. Existing
+ * counts as existing) and resolves once every partition of every topic has a leader that
+ * answers as one, so a first produce or fetch does not meet NOT_LEADER_FOR_PARTITION. Existing
  * topics are left as they are: callers that care about their partitions or configs check them.
  */
 export async function ensureTopics(
@@ -75,7 +76,7 @@ export async function ensureTopics(
   );
 }
 
-/** Resolves once every partition of every topic exists and has a leader. */
+/** Resolves once every partition of every topic exists and its leader answers as one. */
 export async function waitForLeaders(
   admin: Admin,
   topics: readonly string[],

@@ -15,6 +15,14 @@ import { Evaluator, loadRules } from '../../src/evaluator';
 
 export const REPO = path.resolve(__dirname, '../../../..');
 
+/** One bucket with every row of a `notes (id int PRIMARY KEY, body text)` table. */
+export const ALL_NOTES_RULES = `
+bucket_definitions:
+  all_notes:
+    data:
+      - SELECT id, body FROM notes
+`;
+
 export function writeRules(yaml: string): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'syncline-rules-'));
   const file = path.join(dir, 'rules.yaml');

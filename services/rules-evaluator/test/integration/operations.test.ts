@@ -7,6 +7,7 @@ import { LAYOUT_VERSION, type BucketStore } from '@syncline/bucket-store';
 import type { Redis } from 'ioredis';
 import { DEAD_LETTER_HEADERS } from '../../src/dead-letter';
 import {
+  ALL_NOTES_RULES,
   evaluatorEnv,
   materialize,
   startChild,
@@ -19,12 +20,6 @@ import {
 
 jest.setTimeout(120_000);
 
-const RULES = `
-bucket_definitions:
-  all_notes:
-    data:
-      - SELECT id, body FROM notes
-`;
 const OTHER_RULES = `
 bucket_definitions:
   all_notes:
@@ -44,7 +39,7 @@ describe('evaluator operations', () => {
       label: 'eval_ops',
       setupSql: 'CREATE TABLE notes (id int PRIMARY KEY, body text);',
     });
-    env = evaluatorEnv(capture, writeRules(RULES), { SYNCLINE_BUCKET_TOPIC: 'off' });
+    env = evaluatorEnv(capture, writeRules(ALL_NOTES_RULES), { SYNCLINE_BUCKET_TOPIC: 'off' });
     running = await startInProcess(env);
     ({ store, redis } = storeFor(running.config));
   });

@@ -4,16 +4,9 @@
 import * as net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { getTestStack, startCapture, testKafka, type CdcCapture } from '@syncline/test-kit';
-import { evaluatorEnv, startInProcess, storeFor, writeRules } from './harness';
+import { ALL_NOTES_RULES, evaluatorEnv, startInProcess, storeFor, writeRules } from './harness';
 
 jest.setTimeout(120_000);
-
-const RULES = `
-bucket_definitions:
-  all_notes:
-    data:
-      - SELECT id, body FROM notes
-`;
 
 async function freePort(): Promise<number> {
   const server = net.createServer();
@@ -93,7 +86,7 @@ describe('evaluator stop during start-up', () => {
     'closes what start-up opened when stopped after %i ms (bucket topic %s)',
     async (delayMs, bucketTopic) => {
       const port = await freePort();
-      const env = evaluatorEnv(capture, writeRules(RULES), {
+      const env = evaluatorEnv(capture, writeRules(ALL_NOTES_RULES), {
         SYNCLINE_BUCKET_TOPIC: bucketTopic,
         SYNCLINE_HTTP_PORT: String(port),
       });
