@@ -37,6 +37,19 @@ export async function spawnDaemon(spec: DaemonSpec): Promise<number> {
   }
 }
 
+/**
+ * Waits for a spawned daemon to become ready and stops it when it does not, so a failed start
+ * leaves no process behind that no state file knows about.
+ */
+export async function readyOrStopped(pid: number, ready: Promise<unknown>): Promise<void> {
+  try {
+    await ready;
+  } catch (err) {
+    await stopProcessGroup(pid, 5000).catch(() => undefined);
+    throw err;
+  }
+}
+
 export function isAlive(pid: number | undefined): boolean {
   if (!pid) return false;
   try {

@@ -138,8 +138,33 @@ export async function stackUp(config: StackConfig, reporter: UpReporter): Promis
   });
   const results = await Promise.allSettled([pg, rd, kf, rg, cn, connector]);
   const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failure) throw failure.reason;
+  if (failure) {
+    // Half a stack helps nobody and holds its ports: stop what this call started or tried to
+    // start (a component that failed may have left a process), never what it reused.
+    await stopComponents(config, ctx, state, toStart).catch(() => undefined);
+    throw failure.reason;
+  }
   return { totalMs: Date.now() - t0, started, reused };
+}
+
+/** Stops `components` (in reverse start order) and forgets them in the state file. */
+async function stopComponents(
+  config: StackConfig,
+  ctx: StackContext,
+  state: StackState,
+  components: readonly Component[],
+): Promise<ComponentName[]> {
+  const stopped: ComponentName[] = [];
+  for (const component of [...COMPONENTS].reverse()) {
+    if (!components.includes(component)) continue;
+    const rec = state.components[component.name];
+    if (rec && isAlive(rec.pid)) stopped.push(component.name);
+    await component.stop(ctx, rec?.pid);
+    if (rec?.pid && isAlive(rec.pid)) await stopProcessGroup(rec.pid, 5000);
+    delete state.components[component.name];
+    writeState(config, state);
+  }
+  return stopped;
 }
 
 /** Registers the stack's connector unless it already runs with exactly the template's config. */
@@ -235,15 +260,7 @@ export interface DownResult {
 export async function stackDown(config: StackConfig, opts: { purge: boolean }): Promise<DownResult> {
   const state = readState(config);
   const ctx = makeContext(config, { note: () => undefined });
-  const stopped: ComponentName[] = [];
-  for (const component of [...COMPONENTS].reverse()) {
-    const rec = state.components[component.name];
-    if (rec && isAlive(rec.pid)) stopped.push(component.name);
-    await component.stop(ctx, rec?.pid);
-    if (rec?.pid && isAlive(rec.pid)) await stopProcessGroup(rec.pid, 5000);
-    delete state.components[component.name];
-    writeState(config, state);
-  }
+  const stopped = await stopComponents(config, ctx, state, COMPONENTS);
   delete state.components.connector;
   writeState(config, state);
   if (opts.purge) fs.rmSync(config.stateDir, { recursive: true, force: true });

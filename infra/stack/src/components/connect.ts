@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import type { Component } from '../component';
 import { componentDir, jvmFlags, logFileOf } from '../component';
 import type { StackConfig } from '../config';
-import { failIfExited, spawnDaemon, stopProcessGroup } from '../processes';
+import { failIfExited, readyOrStopped, spawnDaemon, stopProcessGroup } from '../processes';
 import { renderProperties } from '../properties';
 import { httpGet, waitUntil } from '../readiness';
 
@@ -84,11 +84,14 @@ export const connect: Component = {
       ],
       logFile: log,
     });
-    await waitUntil(() => pluginsListed(c.ports.connect), {
-      what: 'Kafka Connect (GET /health and the Debezium plugin)',
-      timeoutMs: c.readyTimeoutMs,
-      check: failIfExited(pid, 'Kafka Connect', log),
-    });
+    await readyOrStopped(
+      pid,
+      waitUntil(() => pluginsListed(c.ports.connect), {
+        what: 'Kafka Connect (GET /health and the Debezium plugin)',
+        timeoutMs: c.readyTimeoutMs,
+        check: failIfExited(pid, 'Kafka Connect', log),
+      }),
+    );
     return { pid, detail: `http://127.0.0.1:${c.ports.connect} (Debezium postgres plugin loaded)` };
   },
 

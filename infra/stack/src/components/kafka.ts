@@ -8,7 +8,7 @@ import type { Component, StackContext } from '../component';
 import { componentDir, jvmFlags, logFileOf } from '../component';
 import type { StackConfig } from '../config';
 import { StackError } from '../errors';
-import { failIfExited, run, spawnDaemon, stopProcessGroup } from '../processes';
+import { failIfExited, readyOrStopped, run, spawnDaemon, stopProcessGroup } from '../processes';
 import { renderProperties } from '../properties';
 import { waitUntil } from '../readiness';
 
@@ -143,11 +143,14 @@ export const kafka: Component = {
       args: javaArgs(ctx, downloads.kafkaLibs, ['kafka.Kafka', propsFile]),
       logFile: log,
     });
-    await waitUntil(async () => (await describeCluster(c.ports.kafka)) > 0, {
-      what: 'Kafka',
-      timeoutMs: c.readyTimeoutMs,
-      check: failIfExited(pid, 'Kafka', log),
-    });
+    await readyOrStopped(
+      pid,
+      waitUntil(async () => (await describeCluster(c.ports.kafka)) > 0, {
+        what: 'Kafka',
+        timeoutMs: c.readyTimeoutMs,
+        check: failIfExited(pid, 'Kafka', log),
+      }),
+    );
     return { pid, detail: `127.0.0.1:${c.ports.kafka} (KRaft, controller :${c.ports.kafkaController})` };
   },
 

@@ -60,6 +60,36 @@ function chownToOwner(target: string): void {
   fs.chownSync(target, owner.uid, owner.gid);
 }
 
+/**
+ * As root the cluster belongs to another user, who must be able to search every folder down
+ * to its data and log (a clone under `mktemp -d` sits in a 0700 folder). Adds o+x (search, not
+ * listing) to such folders that root owns and returns them; a folder root does not own is not
+ * changed here and fails with what to do.
+ */
+function letOwnerSearch(targets: readonly string[]): string[] {
+  const owner = systemUser(RUN_AS);
+  if (!owner) return [];
+  const searchable = (st: fs.Stats): boolean =>
+    (st.mode & (st.uid === owner.uid ? 0o100 : st.gid === owner.gid ? 0o010 : 0o001)) !== 0;
+  const changed: string[] = [];
+  for (const target of targets) {
+    for (let dir = target; ; dir = path.dirname(dir)) {
+      const st = fs.statSync(dir);
+      if (!searchable(st)) {
+        if (st.uid !== os.userInfo().uid)
+          throw new StackError(
+            `user '${RUN_AS}' cannot reach ${target}: ${dir} is not searchable by it`,
+            `run \`chmod o+x ${dir}\`, or set SYNCLINE_STACK_DIR to a folder every user can reach`,
+          );
+        fs.chmodSync(dir, (st.mode & 0o7777) | 0o001);
+        changed.push(dir);
+      }
+      if (path.dirname(dir) === dir) break;
+    }
+  }
+  return changed;
+}
+
 function serverOptions(ctx: StackContext, dataDir: string): string {
   const c = ctx.config;
   return [
@@ -110,12 +140,12 @@ export const postgres: Component = {
     const dataDir = path.join(home, 'data');
     const log = logFileOf(c, 'postgres');
     fs.mkdirSync(home, { recursive: true });
-    // The cluster's owner must be able to reach its folder (mkdtemp makes 0700 folders).
-    if (os.userInfo().uid === 0) fs.chmodSync(c.stateDir, fs.statSync(c.stateDir).mode | 0o011);
     chownToOwner(home);
     if (os.userInfo().uid === 0) {
       fs.writeFileSync(log, '', { flag: 'a' });
       chownToOwner(log);
+      for (const made of letOwnerSearch([home, path.dirname(log)]))
+        ctx.note('postgres', `made ${made} searchable (o+x) so user '${RUN_AS}' can reach the cluster`);
     }
     if (!fs.existsSync(path.join(dataDir, 'PG_VERSION'))) {
       ctx.note('postgres', 'initdb');

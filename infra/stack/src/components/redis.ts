@@ -5,7 +5,7 @@ import Redis from 'ioredis';
 import type { Component } from '../component';
 import { componentDir, logFileOf } from '../component';
 import { MissingToolError } from '../errors';
-import { run, spawnDaemon, stopProcessGroup, tailFile } from '../processes';
+import { readyOrStopped, run, spawnDaemon, stopProcessGroup, tailFile } from '../processes';
 import { waitUntil } from '../readiness';
 
 async function ping(port: number): Promise<string> {
@@ -68,11 +68,14 @@ export const redis: Component = {
       ],
       logFile: log,
     });
-    await waitUntil(async () => (await ping(c.ports.redis)) === 'PONG', {
-      what: 'Redis',
-      timeoutMs: c.readyTimeoutMs,
-      hint: `see ${log}:\n${tailFile(log, 5)}`,
-    });
+    await readyOrStopped(
+      pid,
+      waitUntil(async () => (await ping(c.ports.redis)) === 'PONG', {
+        what: 'Redis',
+        timeoutMs: c.readyTimeoutMs,
+        hint: `see ${log}:\n${tailFile(log, 5)}`,
+      }),
+    );
     return { pid, detail: `127.0.0.1:${c.ports.redis}` };
   },
 

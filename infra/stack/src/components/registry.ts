@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import type { Component } from '../component';
 import { componentDir, jvmFlags, logFileOf } from '../component';
-import { failIfExited, spawnDaemon, stopProcessGroup } from '../processes';
+import { failIfExited, readyOrStopped, spawnDaemon, stopProcessGroup } from '../processes';
 import { httpGet, waitUntil } from '../readiness';
 
 export const registry: Component = {
@@ -39,16 +39,19 @@ export const registry: Component = {
       logFile: log,
       cwd: dir,
     });
-    await waitUntil(
-      async () => {
-        const r = await httpGet(`http://127.0.0.1:${c.ports.registryManagement}/health/ready`);
-        return r.status === 200;
-      },
-      {
-        what: 'Apicurio Registry (/health/ready)',
-        timeoutMs: c.readyTimeoutMs,
-        check: failIfExited(pid, 'Apicurio Registry', log),
-      },
+    await readyOrStopped(
+      pid,
+      waitUntil(
+        async () => {
+          const r = await httpGet(`http://127.0.0.1:${c.ports.registryManagement}/health/ready`);
+          return r.status === 200;
+        },
+        {
+          what: 'Apicurio Registry (/health/ready)',
+          timeoutMs: c.readyTimeoutMs,
+          check: failIfExited(pid, 'Apicurio Registry', log),
+        },
+      ),
     );
     return { pid, detail: `http://127.0.0.1:${c.ports.registry}/apis/ccompat/v7 (in-memory storage)` };
   },

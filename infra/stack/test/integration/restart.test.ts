@@ -23,8 +23,11 @@ function privateConfig(dir: string): StackConfig {
 }
 
 describe('stack restart', () => {
+  // Below a 0700 folder, like a clone made under `mktemp -d`: as root, Postgres runs as another
+  // user, who must still reach its cluster.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'syncline-restart-'));
-  const config = privateConfig(dir);
+  const stackDir = path.join(dir, 'clone', '.syncline');
+  const config = privateConfig(stackDir);
   const e = endpointsOf(config);
 
   afterAll(async () => {
@@ -37,7 +40,7 @@ describe('stack restart', () => {
     expect(first.started.sort()).toEqual(['connect', 'connector', 'kafka', 'postgres', 'redis', 'registry']);
     const marker = path.join(config.downloadDir, '.syncline-pom.sha256');
     const markerBefore = fs.statSync(marker).mtimeMs;
-    const meta = path.join(dir, 'kafka', 'data', 'meta.properties');
+    const meta = path.join(stackDir, 'kafka', 'data', 'meta.properties');
     const metaBefore = fs.readFileSync(meta, 'utf8');
 
     const kafka = testKafka(e.kafkaBrokers);

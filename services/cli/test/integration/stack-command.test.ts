@@ -1,5 +1,6 @@
 // `syncline stack ...` through the real binary, against the run's local stack, plus the error
-// paths users hit first: an occupied port, a Java that is too old, a failed Maven download.
+// paths users hit first: an occupied port, a Java that is too old, a failed Maven download, a
+// component that fails while others have started.
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -27,6 +28,18 @@ async function syncline(
     const e = err as { code: number; stdout: string; stderr: string };
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
   }
+}
+
+/** Whether something accepts connections on the port. */
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }
 
 const stack = getTestStack();
@@ -122,6 +135,41 @@ describe('syncline stack (real binary)', () => {
       // Nothing was started, so nothing is left to stop.
       expect(fs.existsSync(path.join(dir, 'state.json'))).toBe(false);
     } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('stops what it started when a component fails part-way, so no port stays taken', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'syncline-partial-'));
+    // A Postgres whose initdb fails: Redis, Kafka, the registry and Connect start meanwhile.
+    const fakeBin = path.join(dir, 'pg-bin');
+    fs.mkdirSync(fakeBin);
+    fs.writeFileSync(
+      path.join(fakeBin, 'initdb'),
+      '#!/bin/sh\necho "initdb: simulated failure" >&2\nexit 1\n',
+      {
+        mode: 0o755,
+      },
+    );
+    const env: NodeJS.ProcessEnv = { ...privateStackEnv(path.join(dir, 'stack')), SYNCLINE_PG_BIN: fakeBin };
+    try {
+      const r = await syncline(['stack', 'up'], env);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/initdb failed: .*simulated failure/s);
+      for (const v of [
+        'SYNCLINE_REDIS_PORT',
+        'SYNCLINE_KAFKA_PORT',
+        'SYNCLINE_KAFKA_CONTROLLER_PORT',
+        'SYNCLINE_CONNECT_PORT',
+        'SYNCLINE_REGISTRY_PORT',
+        'SYNCLINE_REGISTRY_MANAGEMENT_PORT',
+      ])
+        expect([v, await listening(Number(env[v]))]).toEqual([v, false]);
+      const status = await syncline(['stack', 'status', '--json'], env);
+      const report = JSON.parse(status.stdout) as { components: Array<{ name: string; pid?: number }> };
+      expect(report.components.filter((c) => c.pid !== undefined)).toEqual([]);
+    } finally {
+      await syncline(['stack', 'down'], env);
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
