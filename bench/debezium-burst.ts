@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { startCapture } from '@syncline/test-kit';
+import { cleanUpOnInterrupt } from './interrupt';
 
 const { values: args } = parseArgs({
   options: { override: { type: 'string', multiple: true, default: [] } },
@@ -22,6 +23,7 @@ async function main(): Promise<void> {
     partitions: 6,
     overrides,
   });
+  cleanUpOnInterrupt(() => capture.close());
   const kafka = new Kafka({ clientId: 'bench-dbz', brokers: BROKERS, logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();

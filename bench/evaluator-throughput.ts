@@ -18,6 +18,7 @@ import { Client } from 'pg';
 import { BucketStore, type Checkpoint } from '@syncline/bucket-store';
 import { ensureTopics } from '@syncline/kafka-topics';
 import { startCapture } from '@syncline/test-kit';
+import { cleanUpOnInterrupt } from './interrupt';
 import { ACCOUNTS, DebeziumRecordGenerator as Generator } from '@syncline/test-kit';
 
 const { values: args } = parseArgs({
@@ -99,13 +100,15 @@ function spawnEvaluator(e: Record<string, string>): ChildProcess {
 
 async function stopAll(children: ChildProcess[]): Promise<void> {
   await Promise.all(
-    children.map(
-      (c) =>
-        new Promise((r) => {
-          c.once('exit', r);
-          c.kill('SIGTERM');
-        }),
-    ),
+    children
+      .filter((c) => c.exitCode === null && c.signalCode === null)
+      .map(
+        (c) =>
+          new Promise((r) => {
+            c.once('exit', r);
+            c.kill('SIGTERM');
+          }),
+      ),
   );
 }
 
@@ -294,11 +297,17 @@ async function burst(): Promise<void> {
     setupSql: 'CREATE TABLE accounts (id int PRIMARY KEY, balance bigint NOT NULL, branch text);',
     partitions: PARTITIONS,
   });
+  const children: ChildProcess[] = [];
+  const release = cleanUpOnInterrupt(async () => {
+    await stopAll(children);
+    await cleanup(capture.name);
+    await capture.close();
+  });
   try {
     const e = env(capture.topicPrefix, capture.name, capture.schema);
     const seen: { cp: Checkpoint; at: number }[] = [];
     const sub = await checkpoints(capture.name, (cp, at) => seen.push({ cp, at }));
-    const children = [spawnEvaluator(e)];
+    children.push(spawnEvaluator(e));
     const pg = new Client({
       connectionString: process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:54329/syncline',
     });
@@ -352,6 +361,8 @@ async function burst(): Promise<void> {
       `C. 100,000 rows as 1,000 transactions through Debezium: commits took ${lastCommit - started} ms (${Math.round(100000 / ((lastCommit - started) / 1000))} rows/s); last END in Kafka ${kafkaBehind} ms and the checkpoint covering all ${rowsAt} rows published ${behind} ms after the last commit (target < 1,000 ms: ratio ${(behind / 1000).toFixed(2)}; PowerSync reference 19,600 ms)`,
     );
   } finally {
+    release();
+    await stopAll(children);
     await cleanup(capture.name);
     await capture.close();
   }
