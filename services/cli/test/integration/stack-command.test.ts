@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { getTestStack, privateStackEnv } from '@syncline/test-kit';
-import { DownloadError, loadStackConfig } from '@syncline/stack';
+import { DownloadError, isPortFree, loadStackConfig } from '@syncline/stack';
 import { ensureDownloads } from '@syncline/stack/src/downloads';
 
 const exec = promisify(execFile);
@@ -28,18 +28,6 @@ async function syncline(
     const e = err as { code: number; stdout: string; stderr: string };
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
   }
-}
-
-/** Whether something accepts connections on the port. */
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 const stack = getTestStack();
@@ -164,7 +152,7 @@ describe('syncline stack (real binary)', () => {
         'SYNCLINE_REGISTRY_PORT',
         'SYNCLINE_REGISTRY_MANAGEMENT_PORT',
       ])
-        expect([v, await listening(Number(env[v]))]).toEqual([v, false]);
+        expect([v, await isPortFree(Number(env[v]))]).toEqual([v, true]);
       const status = await syncline(['stack', 'status', '--json'], env);
       const report = JSON.parse(status.stdout) as { components: Array<{ name: string; pid?: number }> };
       expect(report.components.filter((c) => c.pid !== undefined)).toEqual([]);

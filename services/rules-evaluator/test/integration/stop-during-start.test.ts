@@ -3,6 +3,7 @@
 // and run() settles. Each delay lands in a different start-up step.
 import * as net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isPortFree } from '@syncline/stack';
 import { getTestStack, startCapture, testKafka, type CdcCapture } from '@syncline/test-kit';
 import { ALL_NOTES_RULES, evaluatorEnv, startInProcess, storeFor, writeRules } from './harness';
 
@@ -38,18 +39,6 @@ async function stableTcpHandles(): Promise<number> {
     last = now;
   }
   return last;
-}
-
-/** 'refused' when nothing listens on the port any more. */
-function probe(port: number): Promise<'refused' | 'listening'> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve('listening');
-    });
-    socket.once('error', () => resolve('refused'));
-  });
 }
 
 describe('evaluator stop during start-up', () => {
@@ -101,7 +90,7 @@ describe('evaluator stop during start-up', () => {
       );
       expect(['resolved', 'StoppedError']).toContain(outcome);
 
-      expect(await probe(port)).toBe('refused');
+      expect(await isPortFree(port)).toBe(true);
       // Every Kafka client, Redis connection and server start-up opened is closed.
       expect(await settledTcpHandles(before)).toBe(before);
       const admin = testKafka(getTestStack().endpoints.kafkaBrokers).admin();
