@@ -10,7 +10,8 @@ import { BucketStore } from '@syncline/bucket-store';
 import { parseOpId } from '@syncline/protocol';
 import { Client } from 'pg';
 import { Kafka, logLevel } from 'kafkajs';
-import { endpointsOf, loadStackConfig, repoRoot, waitForTopics } from '@syncline/stack';
+import { waitForTopics } from '@syncline/kafka-topics';
+import { endpointsOf, loadStackConfig, repoRoot } from '@syncline/stack';
 
 const DEPLOYMENT = 'demo';
 const WRITE_CHECKPOINT = String(Date.now());

@@ -26,4 +26,3 @@ export {
 export { parseJavaMajor } from './java';
 export { isPortFree } from './ports';
 export { repoRoot } from './paths';
-export { waitForTopics } from './topics';
