@@ -8,15 +8,11 @@ import { parseArgs } from 'node:util';
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
 import pino from 'pino';
 import { Redis } from 'ioredis';
-import { BucketStore } from '@syncline/bucket-store';
-import { CdcDecoder, isMalformed } from '@syncline/cdc';
+import { keyPrefixFor, RedisBucketWriter, RedisCoordination } from '@syncline/bucket-store';
 import { firstGeneration } from '@syncline/protocol';
 import { compileSyncRules } from '@syncline/sync-rules';
-import { ChangeProcessor } from '../services/rules-evaluator/src/change-processor';
-import { rowEvaluator } from '../services/rules-evaluator/src/evaluator';
-import { createMetrics } from '../services/rules-evaluator/src/metrics';
-import { TransactionReader } from '../services/rules-evaluator/src/transaction-reader';
-import { ACCOUNTS, DebeziumRecordGenerator as Generator } from '@syncline/test-kit';
+import { ChangeProcessor, createMetrics, rowEvaluator, TransactionReader } from '@syncline/rules-evaluator';
+import { ACCOUNTS, consumedMessage, DebeziumRecordGenerator as Generator } from '@syncline/test-kit';
 
 const { values: args } = parseArgs({
   options: { transactions: { type: 'string', default: '40000' }, batch: { type: 'string', default: '300' } },
@@ -63,22 +59,14 @@ async function main(): Promise<void> {
   const partitions = Array.from({ length: PARTITIONS }, () => [] as KafkaMessage[]);
   for (const d of data) {
     const list = partitions[d.partition]!;
-    list.push({
-      key: Buffer.from(d.key),
-      value: Buffer.from(d.value),
-      offset: String(list.length),
-      timestamp: String(now),
-      attributes: 0,
-      headers: {},
-      size: 0,
-    } as KafkaMessage);
+    list.push(consumedMessage(d.key, d.value, list.length, now));
   }
 
   const lastEndOffset = BigInt(tx.length - 1);
   data.length = 0; // only the Buffers stay: the strings would make every GC slower
 
   const redis = new Redis(REDIS_URL);
-  const store = new BucketStore(redis, `syncline:${prefix}:1`);
+  const coordination = new RedisCoordination(redis, keyPrefixFor(prefix, '1'));
   const logger = pino({ level: 'warn' });
   const kafka = new Kafka({ clientId: 'unused', brokers: ['127.0.0.1:1'], logLevel: logLevel.NOTHING });
   const transactionsReader = new TransactionReader({
@@ -89,22 +77,13 @@ async function main(): Promise<void> {
     onMalformed: async () => undefined,
   });
   // Every END is known up front, as when the transaction reader is ahead of the data.
-  const decoder = new CdcDecoder();
-  tx.splice(0).forEach((m, i) => {
-    const r = decoder.decodeTransaction({
-      topic: g.txTopic,
-      partition: 0,
-      offset: String(i),
-      key: Buffer.from(m.key),
-      value: Buffer.from(m.value),
-    });
-    if (isMalformed(r)) throw new Error(r.detail);
-    if (r.kind === 'begin') transactionsReader.tracker.addBegin(r);
-    else transactionsReader.tracker.addEnd(r);
-  });
+  await transactionsReader.ingest(
+    tx.splice(0).map((m, i) => ({ offset: String(i), key: Buffer.from(m.key), value: Buffer.from(m.value) })),
+  );
   const { rules } = compileSyncRules(RULES, { defaultSchema: 's' });
   const processor = new ChangeProcessor({
-    store,
+    store: new RedisBucketWriter(redis, keyPrefixFor(prefix, '1')),
+    coordination,
     transactions: transactionsReader,
     generation: firstGeneration(),
     evaluator: rowEvaluator(rules!),
@@ -112,7 +91,7 @@ async function main(): Promise<void> {
     deadLetters: { send: async () => undefined },
     metrics: createMetrics(),
     logger,
-    latestCheckpoint: () => store.getCheckpoint(),
+    latestCheckpoint: () => coordination.getCheckpoint(),
   });
   const signal = new AbortController().signal;
   const heartbeat = async (): Promise<void> => undefined;
@@ -140,8 +119,8 @@ async function main(): Promise<void> {
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const cpu = process.cpuUsage(cpuBefore);
   const redisCpu = (await redisCpuSeconds(redis)) - redisBefore;
-  const counted = (await store.processedCounts([lastEndOffset]))[0];
-  await store.deleteAll();
+  const counted = (await coordination.processedCounts([lastEndOffset]))[0];
+  await coordination.deleteAll();
   redis.disconnect();
   if (counted !== 2 && counted !== 1) throw new Error(`last transaction counted ${counted} events`);
   const perEvent = (s: number) => ((s * 1e6) / events).toFixed(1);

@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   });
   await pg.connect();
   await pg.query(`SET search_path TO ${capture.schema}`);
-  const txTopic = `${capture.topicPrefix}.transaction`;
+  const txTopic = capture.transactionTopic;
   const dataTopic = `${capture.topicPrefix}.${capture.schema}.accounts`;
   const total = async (topic: string): Promise<number> => {
     try {

@@ -15,7 +15,13 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel, type Message } from 'kafkajs';
 import { Client } from 'pg';
-import { BucketStore, type Checkpoint } from '@syncline/bucket-store';
+import {
+  keyPrefixFor,
+  RedisBucketReader,
+  RedisCoordination,
+  StoreKeys,
+  type Checkpoint,
+} from '@syncline/bucket-store';
 import { ensureTopics } from '@syncline/kafka-topics';
 import { startCapture } from '@syncline/test-kit';
 import { cleanUpOnInterrupt } from './interrupt';
@@ -115,7 +121,7 @@ async function stopAll(children: ChildProcess[]): Promise<void> {
 /** Deletes a benchmark deployment's Redis state. */
 async function cleanup(deployment: string): Promise<void> {
   const redis = new Redis(REDIS_URL);
-  await new BucketStore(redis, `syncline:${deployment}:1`).deleteAll();
+  await new RedisCoordination(redis, keyPrefixFor(deployment, '1')).deleteAll();
   redis.disconnect();
 }
 
@@ -124,7 +130,8 @@ async function checkpoints(
   onCheckpoint: (cp: Checkpoint, at: number) => void,
 ): Promise<Redis> {
   const sub = new Redis(REDIS_URL);
-  await sub.subscribe(`syncline:${deployment}:1:checkpoints`);
+  // Every checkpoint, for latency figures (the reader port would let a slow consumer skip some).
+  await sub.subscribe(new StoreKeys(keyPrefixFor(deployment, '1')).checkpointChannel);
   sub.on('message', (_c: string, json: string) => onCheckpoint(JSON.parse(json) as Checkpoint, Date.now()));
   return sub;
 }
@@ -335,7 +342,7 @@ async function burst(): Promise<void> {
     const deadline = Date.now() + 300_000;
     while (covered === undefined && Date.now() < deadline) {
       if (inKafka === undefined) {
-        const [p0] = await admin.fetchTopicOffsets(`${capture.topicPrefix}.transaction`);
+        const [p0] = await admin.fetchTopicOffsets(capture.transactionTopic);
         if (BigInt(p0!.high) > lastEnd) inKafka = Date.now();
       }
       covered = seen.find((c) => BigInt(c.cp.endOffset) >= lastEnd);
@@ -343,12 +350,12 @@ async function burst(): Promise<void> {
     }
     await admin.disconnect();
     const redis = new Redis(REDIS_URL);
-    const store = new BucketStore(redis, `syncline:${capture.name}:1`);
+    const reader = new RedisBucketReader(redis, keyPrefixFor(capture.name, '1'));
     const buckets = Array.from({ length: 20 }, (_, b) => `by_branch["b${b}"]`);
     const rowsAt =
       covered === undefined
         ? 0
-        : (await store.checksumsAt(buckets, BigInt(covered.cp.lastOpId))).reduce((n, c) => n + c.count, 0);
+        : (await reader.checksumsAt(buckets, BigInt(covered.cp.lastOpId))).reduce((n, c) => n + c.count, 0);
     redis.disconnect();
     await pg.end();
     await stopAll(children);

@@ -6,11 +6,11 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import { Redis } from 'ioredis';
-import { BucketStore } from '@syncline/bucket-store';
-import { parseOpId } from '@syncline/protocol';
+import { keyPrefixFor, RedisBucketReader, type BucketReader } from '@syncline/bucket-store';
+import { formatWriteCheckpoint, parseOpId, WRITE_CHECKPOINT_PREFIX } from '@syncline/protocol';
 import { Client } from 'pg';
 import { Kafka, logLevel } from 'kafkajs';
-import { waitForTopics } from '@syncline/kafka-topics';
+import { topicNamesFor, waitForTopics } from '@syncline/kafka-topics';
 import { endpointsOf, loadStackConfig, repoRoot } from '@syncline/stack';
 
 const DEPLOYMENT = 'demo';
@@ -44,15 +44,13 @@ function startEvaluator(e: ReturnType<typeof endpointsOf>, extra: string[] = [])
   return child;
 }
 
-/** Waits until a published checkpoint covers the demo transaction (its write checkpoint). */
-async function coveringCheckpoint(store: BucketStore): Promise<bigint> {
-  const deadline = Date.now() + 120000;
-  while (Date.now() < deadline) {
-    const wc = (await store.writeCheckpointsOf('user-1'))['demo'];
-    const cp = await store.getCheckpoint();
-    if (wc && wc.n === WRITE_CHECKPOINT && cp && parseOpId(cp.lastOpId) >= parseOpId(wc.opId))
+/** Waits, subscribed to checkpoints, until one covers the demo transaction (its write checkpoint). */
+async function coveringCheckpoint(reader: BucketReader): Promise<bigint> {
+  const signal = AbortSignal.timeout(120000);
+  for await (const cp of reader.checkpoints(signal)) {
+    const wc = (await reader.writeCheckpointsOf('user-1'))['demo'];
+    if (wc && wc.n === WRITE_CHECKPOINT && parseOpId(cp.lastOpId) >= parseOpId(wc.opId))
       return parseOpId(cp.lastOpId);
-    await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error('no checkpoint covered the demo transaction within 120 s; see the evaluator output above');
 }
@@ -78,6 +76,7 @@ async function main(): Promise<void> {
 }
 
 async function pipeline(e: ReturnType<typeof endpointsOf>): Promise<void> {
+  const names = topicNamesFor(e.topicPrefix);
   const pg = new Client({ connectionString: e.pgUrl });
   await pg.connect();
   const listId = randomUUID();
@@ -85,8 +84,9 @@ async function pipeline(e: ReturnType<typeof endpointsOf>): Promise<void> {
   await pg.query("INSERT INTO lists (id, name, owner_id) VALUES ($1, 'Groceries', 'user-1')", [listId]);
   await pg.query("INSERT INTO todos (list_id, description) VALUES ($1, 'milk'), ($1, 'bread')", [listId]);
   // A write checkpoint in the same transaction: the checkpoint that includes it covers the rows.
-  await pg.query("SELECT pg_logical_emit_message(true, 'syncline-wc', $1)", [
-    `user-1/demo:${WRITE_CHECKPOINT}`,
+  await pg.query('SELECT pg_logical_emit_message(true, $1, $2)', [
+    WRITE_CHECKPOINT_PREFIX,
+    formatWriteCheckpoint({ userId: 'user-1', clientId: 'demo', n: WRITE_CHECKPOINT }),
   ]);
   const { rows } = await pg.query<{ xid: string }>('SELECT (txid_current() % 4294967296)::text AS xid');
   await pg.query('COMMIT');
@@ -96,11 +96,7 @@ async function pipeline(e: ReturnType<typeof endpointsOf>): Promise<void> {
 
   const kafka = new Kafka({ brokers: [...e.kafkaBrokers], logLevel: logLevel.NOTHING });
   const consumer = kafka.consumer({ groupId: `demo-${randomUUID()}` });
-  const topics = [
-    `${e.topicPrefix}.public.lists`,
-    `${e.topicPrefix}.public.todos`,
-    `${e.topicPrefix}.transaction`,
-  ];
+  const topics = [names.change('public.lists'), names.change('public.todos'), names.transaction];
   const tableTopics = new Set(topics.slice(0, 2));
   await waitForTopics(kafka, topics);
   await consumer.connect();
@@ -145,17 +141,17 @@ async function pipeline(e: ReturnType<typeof endpointsOf>): Promise<void> {
 
   const redis = new Redis(e.redisUrl);
   try {
-    const store = new BucketStore(redis, `syncline:${DEPLOYMENT}:1`);
-    const checkpoint = await coveringCheckpoint(store);
+    const reader = new RedisBucketReader(redis, keyPrefixFor(DEPLOYMENT, '1'));
+    const checkpoint = await coveringCheckpoint(reader).finally(() => reader.close());
     const bucket = `user_lists[${JSON.stringify(listId)}]`;
-    const ops = await store.opsBetween(bucket, 0n, checkpoint);
-    const [sum] = await store.checksumsAt([bucket], checkpoint);
+    const ops = await reader.opsBetween(bucket, 0n, checkpoint, 10_000);
+    const [sum] = await reader.checksumsAt([bucket], checkpoint);
     process.stdout.write(
       `rules-evaluator: checkpoint ${checkpoint} covers the transaction; bucket ${bucket} at it:\n`,
     );
     for (const op of ops)
       process.stdout.write(
-        `  ${op.op} op_id=${op.op_id} ${op.object_type}/${op.object_id} checksum=${op.checksum}\n`,
+        `  ${op.op} op_id=${op.opId} ${op.objectType}/${op.objectId} checksum=${op.checksum}\n`,
       );
     process.stdout.write(`  ${sum?.count} ops, bucket checksum ${sum?.checksum}\n`);
   } finally {

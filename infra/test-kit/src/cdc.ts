@@ -1,6 +1,7 @@
 // A private Debezium capture per test: its own Postgres schema, connector, topic prefix,
 // replication slot and publication, removed again when the test ends.
 import { Client } from 'pg';
+import { topicNamesFor } from '@syncline/kafka-topics';
 import {
   loadConnectorConfig,
   registerConnector,
@@ -56,13 +57,14 @@ export async function startCapture(opts: CaptureOptions): Promise<CdcCapture> {
     loadConnectorConfig(repoRoot(), params),
     120000,
   );
+  const topics = topicNamesFor(name);
   return {
     name,
     schema: name,
     topicPrefix: name,
-    tableTopic: (table) => `${name}.${name}.${table}`,
-    transactionTopic: `${name}.transaction`,
-    messageTopic: `${name}.message`,
+    tableTopic: (table) => topics.change(`${name}.${table}`),
+    transactionTopic: topics.transaction,
+    messageTopic: topics.message,
     pg,
     async close() {
       try {

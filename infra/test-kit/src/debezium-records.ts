@@ -2,7 +2,7 @@
 // would write (e.g. an END that counts a record the decoder rejects): change events of a 3-column
 // `s.accounts` table (JsonConverter envelope with its schema, transaction block) and the
 // transaction topic's BEGIN/END records, shaped like the connector template's output.
-import type { Message } from 'kafkajs';
+import type { KafkaMessage, Message } from 'kafkajs';
 
 export const ACCOUNTS = 10_000;
 
@@ -86,7 +86,7 @@ const TX_SCHEMA = JSON.stringify({
   optional: false,
 });
 
-export class Generator {
+export class DebeziumRecordGenerator {
   private xid = 1000;
   private lsn = 1_000_000;
   readonly schema: string;
@@ -149,4 +149,21 @@ export class Generator {
     });
     return { data, tx: [record('BEGIN', begin, null), record('END', end, ids.length)] };
   }
+}
+
+/** A record as a kafkajs consumer hands it over (what ChangeProcessor.processBatch takes). */
+export function consumedMessage(
+  key: string,
+  value: string,
+  offset: number,
+  timestampMs: number,
+): KafkaMessage {
+  return {
+    key: Buffer.from(key),
+    value: Buffer.from(value),
+    offset: String(offset),
+    timestamp: String(timestampMs),
+    attributes: 0,
+    headers: {},
+  };
 }

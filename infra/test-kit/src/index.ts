@@ -13,4 +13,19 @@ export { testKafka, createTopic, readUntil, type ReadRecord } from './kafka';
 export { waitForTopics } from '@syncline/kafka-topics';
 export { startCapture, type CdcCapture, type CaptureOptions } from './cdc';
 export { privateStackEnv } from './private-stack';
-export { Generator as DebeziumRecordGenerator, ACCOUNTS } from './debezium-records';
+export { DebeziumRecordGenerator, ACCOUNTS, consumedMessage } from './debezium-records';
+export { waitFor } from './wait';
+export {
+  openDeploymentState,
+  recordCheckpoints,
+  syncTo,
+  materialize,
+  type DeploymentState,
+  type MaterializedBucket,
+} from './deployment';
+export {
+  evaluatorEnv,
+  startEvaluatorProcess,
+  writeRulesFile,
+  type EvaluatorProcess,
+} from './evaluator-process';

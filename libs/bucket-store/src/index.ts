@@ -1,19 +1,31 @@
-// @syncline/bucket-store: the Redis layout shared by the evaluator (writer) and the gateway
-// (reader): bucket ops, checksums at a checkpoint, row state, parameter lookups, checkpoints.
-export { StoreKeys, KeyPrefixError, tagOf, rowShardOf, ROW_SHARDS, LAYOUT_VERSION } from './keys';
+// @syncline/bucket-store: the Redis layout shared by the evaluator (writer, coordination) and its
+// readers (the gateway): bucket ops, checksums at a checkpoint, row state, parameter lookups,
+// checkpoints. Layers: keys + scripts + encoding at the bottom; redis.ts registers the scripts;
+// the reader port with its Redis and in-memory implementations, the writer and the coordination.
 export {
-  BucketStore,
-  opMember,
-  rowKeyOf,
-  type BucketChecksum,
-  type BucketOpWrite,
-  type Checkpoint,
-  type LookupWrite,
-  type CountOutcome,
-  type PutRowsOutcome,
-  type RowStateRecord,
-  type RowStateWrite,
-  type StoredOp,
-  type StoredOpKind,
-  type WriteCheckpoint,
-} from './bucket-store';
+  StoreKeys,
+  KeyPrefixError,
+  keyPrefixFor,
+  tagOf,
+  rowShardOf,
+  ROW_SHARDS,
+  LAYOUT_VERSION,
+} from './keys';
+export { opMember, rowKeyOf } from './encoding';
+export { CheckpointFeed, type BucketReader } from './reader';
+export { RedisBucketReader } from './redis-reader';
+export { MemoryBucketStore } from './memory-store';
+export { RedisBucketWriter } from './writer';
+export { RedisCoordination, type PartitionPositions } from './coordination';
+export type {
+  BucketChecksum,
+  Checkpoint,
+  ClientWriteCheckpoint,
+  CountOutcome,
+  LookupWrite,
+  PutRowsOutcome,
+  RowStateRecord,
+  RowStateWrite,
+  SnapshotHighWater,
+  TruncatedRow,
+} from './types';

@@ -13,7 +13,6 @@ export function tagOf(text: string): string {
   return createHash('sha1').update(text, 'utf8').digest('hex').slice(0, 16);
 }
 
-/** Key names under `prefix`. The prefix names the deployment and the rules version. */
 /** Row-state hashes per table. Part of the layout: changing it needs LAYOUT_VERSION + 1. */
 export const ROW_SHARDS = 16;
 
@@ -27,6 +26,15 @@ export function rowShardOf(pk: string): number {
   return (h >>> 0) % ROW_SHARDS;
 }
 
+/**
+ * The key prefix of one deployment and sync-rules version: `syncline:<deployment>:<version>`.
+ * Every service, tool, benchmark and test derives it here, so the spelling lives in one place.
+ */
+export function keyPrefixFor(deployment: string, rulesVersion: string): string {
+  return `syncline:${deployment}:${rulesVersion}`;
+}
+
+/** Key names under `prefix`. The prefix names the deployment and the rules version. */
 export class StoreKeys {
   private readonly tableTags = new Map<string, string>();
 

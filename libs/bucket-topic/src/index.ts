@@ -5,7 +5,7 @@ export type { BucketOpRecord, BucketOpKey, BucketRowId } from './record';
 export { bucketPartition, murmur2, BucketPartitioner } from './partitioner';
 export { BUCKET_OP_SCHEMA, bucketValueSubject, toAvro, fromAvro, type BucketOpAvro } from './schema';
 export { BucketOpEncoder } from './encoder';
-export { BucketTopicWriter, bucketTopicName, topicCleanupPolicy, type BucketTopicConfig } from './writer';
+export { BucketTopicWriter, topicCleanupPolicy, type BucketTopicConfig } from './writer';
 export { BucketMaterializer, type ApplyOutcome, type MaterializedRow } from './materializer';
 export {
   BucketOpDeserializer,

@@ -1,17 +1,12 @@
 // The bucket op as it travels on a bucket topic, and its record key. The key names one row of one
 // bucket, so Kafka compaction keeps exactly the latest op of every (bucket, row) pair.
+import type { BucketOp } from '@syncline/protocol';
 import { BucketOpKeyError, BucketOpRecordError } from './errors';
 
-export interface BucketOpRecord {
-  op: 'PUT' | 'REMOVE';
-  opId: bigint; // decimal int64 on the wire
-  bucket: string; // e.g. by_user["u1"]
-  objectType: string; // output table
-  objectId: string; // row id (text)
-  subkey: string; // PowerSync subkey of the row within the bucket
-  data: string | null; // PUT: the row as JSON text (exactly what clients receive); REMOVE: null
-  checksum: number; // u32 op checksum
-  sourceLsn: bigint | null;
+/** A bucket op as the topic carries it: the op plus its source position (decimal int64 op id). */
+export interface BucketOpRecord extends BucketOp {
+  /** Commit LSN of the source change; null for snapshot rows and truncate-driven removals. */
+  readonly sourceLsn: bigint | null;
 }
 
 /** What identifies one row inside one bucket: the compaction key without the bucket. */

@@ -17,17 +17,6 @@ export interface BucketTopicConfig {
   clientId?: string;
 }
 
-/** `${topicPrefix}.buckets.${rulesVersion}`: one topic per deployment and sync-rules version. */
-export function bucketTopicName(topicPrefix: string, rulesVersion: string): string {
-  const name = `${topicPrefix}.buckets.${rulesVersion}`;
-  if (!TOPIC_NAME.test(name)) {
-    throw new BucketTopicConfigError(
-      `bucket topic name ${JSON.stringify(name)} is not a legal Kafka topic name (letters, digits, . _ -; at most 249)`,
-    );
-  }
-  return name;
-}
-
 const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
 
 /**

@@ -1,3 +1,4 @@
+// @syncline/kafka-topics: Syncline's topic names, and creating topics that are ready to use.
 export {
   ensureTopics,
   waitForLeaders,
@@ -6,3 +7,4 @@ export {
   type TopicSpec,
   type WaitOptions,
 } from './topics';
+export { topicNamesFor, TopicNameError, type TopicNames } from './names';

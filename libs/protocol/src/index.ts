@@ -1,5 +1,13 @@
-// @syncline/protocol: pure logic the evaluator and the gateway share — op-id layout and its Redis
-// encoding, PowerSync checksums, and the typed sync lines with their NDJSON serializer.
+// @syncline/protocol: pure logic the evaluator and the gateway share — the bucket op, op-id layout
+// and its Redis encoding, PowerSync checksums, write checkpoints, and the typed sync lines with
+// their NDJSON serializer.
+export type { BucketOp, BucketOpKind } from './bucket-op';
+export {
+  WRITE_CHECKPOINT_PREFIX,
+  formatWriteCheckpoint,
+  parseWriteCheckpoint,
+  type WriteCheckpoint,
+} from './write-checkpoint';
 export {
   addChecksums,
   opChecksum,
@@ -46,8 +54,6 @@ export {
   type MoveOp,
   type OplogEntry,
   type PartialCheckpointCompleteLine,
-  type PutOp,
-  type RemoveOp,
   type StreamDescription,
   type StreamSubscriptionRef,
   type SyncLine,

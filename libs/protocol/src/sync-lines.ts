@@ -1,6 +1,7 @@
 // Server -> client sync lines of the PowerSync protocol as typed values, and their NDJSON form.
 // Wire rules the Rust client enforces: op ids, last_op_id and write_checkpoint are decimal
 // strings; checksums are JSON numbers in -2^31..2^32-1; an op's `data` is a JSON *string*.
+import type { BucketOp } from './bucket-op';
 import { formatOpId } from './op-id';
 
 export type StreamSubscriptionRef = { readonly default: number } | { readonly sub: number };
@@ -20,24 +21,6 @@ export interface StreamDescription {
   readonly errors: readonly { readonly subscription: 'default' | number; readonly message: string }[];
 }
 
-export interface PutOp {
-  readonly op: 'PUT';
-  readonly opId: bigint;
-  readonly objectType: string;
-  readonly objectId: string;
-  /** The row as JSON text: exactly the string the checksum was computed over. */
-  readonly data: string;
-  readonly checksum: number;
-  readonly subkey?: string;
-}
-export interface RemoveOp {
-  readonly op: 'REMOVE';
-  readonly opId: bigint;
-  readonly objectType: string;
-  readonly objectId: string;
-  readonly checksum: number;
-  readonly subkey?: string;
-}
 /** A superseded op after compaction: same op id and checksum, no data. */
 export interface MoveOp {
   readonly op: 'MOVE';
@@ -50,7 +33,8 @@ export interface ClearOp {
   readonly opId: bigint;
   readonly checksum: number;
 }
-export type OplogEntry = PutOp | RemoveOp | MoveOp | ClearOp;
+/** What a data line carries: bucket ops, and the compacted forms of them. */
+export type OplogEntry = BucketOp | MoveOp | ClearOp;
 
 export interface CheckpointLine {
   readonly kind: 'checkpoint';
@@ -178,7 +162,7 @@ function oplogEntry(entry: OplogEntry): WireObject {
         object_id: entry.objectId,
         data: entry.data,
         checksum: checksum(entry.checksum, `op ${entry.opId}`),
-        ...(entry.subkey === undefined ? {} : { subkey: entry.subkey }),
+        subkey: entry.subkey,
       };
     case 'REMOVE':
       return {
@@ -186,7 +170,7 @@ function oplogEntry(entry: OplogEntry): WireObject {
         object_type: entry.objectType,
         object_id: entry.objectId,
         checksum: checksum(entry.checksum, `op ${entry.opId}`),
-        ...(entry.subkey === undefined ? {} : { subkey: entry.subkey }),
+        subkey: entry.subkey,
       };
     case 'MOVE':
     case 'CLEAR':

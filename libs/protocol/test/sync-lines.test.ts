@@ -56,6 +56,7 @@ describe('serializeSyncLine', () => {
         hasMore: false,
         ops: [
           {
+            bucket: 'global[]',
             op: 'PUT',
             opId: 3n,
             objectType: 'todos',
@@ -64,14 +65,23 @@ describe('serializeSyncLine', () => {
             checksum: 464738854,
             subkey: 'sk',
           },
-          { op: 'REMOVE', opId: 4n, objectType: 'todos', objectId: 't1', checksum: 123 },
+          {
+            bucket: 'global[]',
+            op: 'REMOVE',
+            opId: 4n,
+            objectType: 'todos',
+            objectId: 't1',
+            subkey: 'sk1',
+            data: null,
+            checksum: 123,
+          },
           { op: 'MOVE', opId: 5n, checksum: 77 },
           { op: 'CLEAR', opId: 6n, checksum: 999 },
         ],
       },
       '{"data":{"bucket":"global[]","after":"0","next_after":"6","has_more":false,"data":[' +
         '{"op_id":"3","op":"PUT","object_type":"todos","object_id":"t3","data":"{\\"id\\":\\"t3\\",\\"description\\":\\"local\\",\\"completed\\":0}","checksum":464738854,"subkey":"sk"},' +
-        '{"op_id":"4","op":"REMOVE","object_type":"todos","object_id":"t1","checksum":123},' +
+        '{"op_id":"4","op":"REMOVE","object_type":"todos","object_id":"t1","checksum":123,"subkey":"sk1"},' +
         '{"op_id":"5","op":"MOVE","checksum":77},{"op_id":"6","op":"CLEAR","checksum":999}]}}',
     ],
     [
@@ -100,7 +110,18 @@ describe('serializeSyncLine', () => {
     const text = serializeSyncLine({
       kind: 'data',
       bucket: 'b',
-      ops: [{ op: 'PUT', opId: 1n, objectType: 'todos', objectId: 't3', data: row, checksum }],
+      ops: [
+        {
+          bucket: 'b',
+          op: 'PUT',
+          opId: 1n,
+          objectType: 'todos',
+          objectId: 't3',
+          subkey: 's',
+          data: row,
+          checksum,
+        },
+      ],
     });
     const op = (JSON.parse(text) as { data: { data: { data: unknown; checksum: number }[] } }).data.data[0];
     expect(typeof op?.data).toBe('string');
@@ -134,10 +155,12 @@ describe('serializeSyncLine', () => {
         bucket: 'b',
         ops: [
           {
+            bucket: 'b',
             op: 'PUT',
             opId: 1n,
             objectType: 't',
             objectId: '1',
+            subkey: 's',
             data: { id: 1 } as unknown as string,
             checksum: 1,
           },

@@ -3,6 +3,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { keyPrefixFor } from '@syncline/bucket-store';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -103,6 +104,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): EvaluatorConfig {
     leaseTtlMs: e.SYNCLINE_LEASE_TTL_MS,
     topicRefreshMs: e.SYNCLINE_TOPIC_REFRESH_MS,
     instanceId: e.SYNCLINE_INSTANCE_ID ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
-    keyPrefix: `syncline:${e.SYNCLINE_DEPLOYMENT}:${e.SYNCLINE_RULES_VERSION}`,
+    keyPrefix: keyPrefixFor(e.SYNCLINE_DEPLOYMENT, e.SYNCLINE_RULES_VERSION),
   };
 }

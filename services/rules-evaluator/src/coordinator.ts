@@ -4,9 +4,14 @@
 // docs/consistency.md). Pure decision functions are exported for unit tests.
 import type { Admin } from 'kafkajs';
 import type { Logger } from 'pino';
-import type { BucketStore, Checkpoint, WriteCheckpoint } from '@syncline/bucket-store';
+import type { Checkpoint, RedisCoordination, SnapshotHighWater } from '@syncline/bucket-store';
 import { LOGICAL_DECODING_MESSAGE } from '@syncline/cdc';
-import { formatOpId, transactionCheckpointOpId, type OpIdGeneration } from '@syncline/protocol';
+import {
+  formatOpId,
+  transactionCheckpointOpId,
+  type OpIdGeneration,
+  type WriteCheckpoint,
+} from '@syncline/protocol';
 import type { EvaluatorMetrics } from './metrics';
 import type { TrackedTransaction } from './transaction-tracker';
 import { sleep, type TransactionReader } from './transaction-reader';
@@ -28,9 +33,6 @@ export function completePrefix(expected: readonly number[], processed: readonly 
   return i;
 }
 
-/** High-water marks of the change topics when streaming was first seen: `topic/partition` -> offset. */
-export type SnapshotHighWater = Record<string, string>;
-
 /**
  * The initial snapshot is processed when every partition that existed when streaming began has
  * been processed up to its high-water mark then, or has processed a streaming event (snapshot
@@ -48,7 +50,7 @@ export function snapshotComplete(
 }
 
 export interface CoordinatorDeps {
-  readonly store: BucketStore;
+  readonly store: RedisCoordination;
   readonly transactions: TransactionReader;
   readonly generation: OpIdGeneration;
   readonly instanceId: string;
@@ -177,14 +179,13 @@ export class Coordinator {
 
   private async snapshotDone(): Promise<boolean> {
     const { store, admin } = this.deps;
-    let hwm = await store.getJson<SnapshotHighWater>(store.keys.snapshotHighWater);
+    let hwm = await store.snapshotHighWater();
     if (hwm === null) {
       const captured: SnapshotHighWater = {};
       for (const topic of await this.deps.changeTopics()) {
         for (const p of await admin.fetchTopicOffsets(topic)) captured[`${topic}/${p.partition}`] = p.high;
       }
-      await store.setJsonIfAbsent(store.keys.snapshotHighWater, captured);
-      hwm = (await store.getJson<SnapshotHighWater>(store.keys.snapshotHighWater))!;
+      hwm = await store.recordSnapshotHighWater(captured);
       this.deps.logger.info({ partitions: Object.keys(hwm).length }, 'captured snapshot high-water marks');
     }
     const [progress, streaming] = await Promise.all([

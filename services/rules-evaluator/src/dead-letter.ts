@@ -3,7 +3,7 @@
 import { ensureTopics } from '@syncline/kafka-topics';
 import type { Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
-import type { DeadLetterSink } from './change-processor';
+import type { DeadLetterSink } from './ports';
 import type { EvaluatorMetrics } from './metrics';
 
 export const DEAD_LETTER_HEADERS = {

@@ -5,10 +5,11 @@ import { readFile } from 'node:fs/promises';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel, type Consumer, type EachBatchPayload } from 'kafkajs';
 import type { Logger } from 'pino';
-import { BucketStore, LAYOUT_VERSION } from '@syncline/bucket-store';
+import { LAYOUT_VERSION, RedisBucketWriter, RedisCoordination } from '@syncline/bucket-store';
 import { LOGICAL_DECODING_MESSAGE, type JsonObject } from '@syncline/cdc';
 import { firstGeneration, type OpIdGeneration } from '@syncline/protocol';
-import { BucketTopicWriter, bucketTopicName } from '@syncline/bucket-topic';
+import { BucketTopicWriter } from '@syncline/bucket-topic';
+import { topicNamesFor, type TopicNames } from '@syncline/kafka-topics';
 import {
   compileSyncRules,
   mapDebeziumRow,
@@ -16,7 +17,9 @@ import {
   type ConnectField,
   type SyncRules,
 } from '@syncline/sync-rules';
-import { ChangeProcessor, ProcessingHaltedError, type BucketOpSink } from './change-processor';
+import { ChangeProcessor } from './change-processor';
+import type { BucketOpSink } from './ports';
+import { ProcessingHaltedError } from './segment-planner';
 import type { EvaluatorConfig } from './config';
 import { Coordinator } from './coordinator';
 import { KafkaDeadLetters } from './dead-letter';
@@ -66,15 +69,12 @@ export function rowEvaluator(rules: SyncRules): RowEvaluator {
   };
 }
 
-/** `<prefix>.<schema>.<table>` topics whose table the rules use. */
-export function changeTopicsFor(topics: readonly string[], prefix: string, rules: SyncRules): string[] {
-  const reserved = new Set(['transaction', 'message', 'dead-letter']);
+/** Change topics (of `names`' prefix) whose table the rules use, sorted. */
+export function changeTopicsFor(topics: readonly string[], names: TopicNames, rules: SyncRules): string[] {
   return topics
-    .filter((t) => t.startsWith(`${prefix}.`))
     .filter((t) => {
-      const rest = t.slice(prefix.length + 1);
-      const parts = rest.split('.');
-      return parts.length === 2 && !reserved.has(parts[0]!) && rules.usesTable(rest);
+      const table = names.tableOf(t);
+      return table !== null && rules.usesTable(table);
     })
     .sort();
 }
@@ -88,7 +88,7 @@ export class Evaluator {
   readonly metrics: EvaluatorMetrics = createMetrics();
   private readonly abort = new AbortController();
   private redis: Redis | null = null;
-  private store: BucketStore | null = null;
+  private store: RedisCoordination | null = null;
   private consumer: Consumer | null = null;
   private subscribed: string[] = [];
   private transactions: TransactionReader | null = null;
@@ -100,12 +100,14 @@ export class Evaluator {
   private fatal: Error | null = null;
   private loops: Promise<void>[] = [];
   private readonly kafka: Kafka;
+  private readonly topics: TopicNames;
 
   constructor(
     private readonly config: EvaluatorConfig,
     private readonly rules: SyncRules,
     private readonly logger: Logger,
   ) {
+    this.topics = topicNamesFor(config.topicPrefix);
     this.kafka = new Kafka({
       clientId: `syncline-evaluator-${config.instanceId}`,
       brokers: config.brokers,
@@ -156,12 +158,12 @@ export class Evaluator {
         this.abort.signal,
         'redis',
       );
-    const store = new BucketStore(redis, config.keyPrefix);
+    const store = new RedisCoordination(redis, config.keyPrefix);
     this.store = store;
     const generation = await this.checkIdentity(store);
 
     this.deadLetters = await retry('kafka', logger, this.abort.signal, this.lateCloses, () =>
-      KafkaDeadLetters.open(this.kafka, `${config.topicPrefix}.dead-letter`, this.metrics, logger),
+      KafkaDeadLetters.open(this.kafka, this.topics.deadLetter, this.metrics, logger),
     );
     let sink: BucketOpSink | null = null;
     if (config.bucketTopic && config.schemaRegistryUrl !== null) {
@@ -170,7 +172,7 @@ export class Evaluator {
           {
             brokers: config.brokers,
             schemaRegistryUrl: config.schemaRegistryUrl!,
-            topic: bucketTopicName(config.topicPrefix, `${config.deployment}.${config.rulesVersion}`),
+            topic: this.topics.buckets(`${config.deployment}.${config.rulesVersion}`),
             partitions: config.bucketTopicPartitions,
             clientId: `syncline-evaluator-${config.instanceId}`,
           },
@@ -183,7 +185,7 @@ export class Evaluator {
 
     const transactions = new TransactionReader({
       kafka: this.kafka,
-      topic: `${config.topicPrefix}.transaction`,
+      topic: this.topics.transaction,
       groupId: `${config.groupId}.tx.${config.instanceId}`,
       logger,
       onMalformed: async (record, raw) => {
@@ -212,7 +214,7 @@ export class Evaluator {
       instanceId: config.instanceId,
       leaseTtlMs: config.leaseTtlMs,
       consumed,
-      changeTopics: async () => changeTopicsFor(await admin.listTopics(), config.topicPrefix, this.rules),
+      changeTopics: async () => changeTopicsFor(await admin.listTopics(), this.topics, this.rules),
       admin,
       metrics: this.metrics,
       logger,
@@ -220,7 +222,8 @@ export class Evaluator {
     this.loops.push(this.coordinator.run(this.abort.signal));
 
     const processor = new ChangeProcessor({
-      store,
+      store: new RedisBucketWriter(redis, config.keyPrefix),
+      coordination: store,
       transactions,
       generation,
       evaluator: rowEvaluator(this.rules),
@@ -237,7 +240,7 @@ export class Evaluator {
   }
 
   /** Refuses to run against state written with other rules; records identity on first start. */
-  private async checkIdentity(store: BucketStore): Promise<OpIdGeneration> {
+  private async checkIdentity(store: RedisCoordination): Promise<OpIdGeneration> {
     const generation = firstGeneration();
     const existing = await store.getMeta();
     // State written before the layout was versioned has no `layout` field: layout 1.
@@ -264,14 +267,14 @@ export class Evaluator {
   }
 
   /** Oldest transaction-topic offset an unprocessed or replayed event may still need. */
-  private async transactionStart(store: BucketStore): Promise<bigint> {
+  private async transactionStart(store: RedisCoordination): Promise<bigint> {
     const cp = await store.getCheckpoint();
     let start = cp === null ? 0n : BigInt(cp.endOffset) + 1n;
     for (const low of (await store.readPositions('transactionLow')).values()) if (low < start) start = low;
     return start < 0n ? 0n : start;
   }
 
-  private async pruneLoop(store: BucketStore, transactions: TransactionReader): Promise<void> {
+  private async pruneLoop(store: RedisCoordination, transactions: TransactionReader): Promise<void> {
     while (!this.abort.signal.aborted) {
       await sleep(5000, this.abort.signal);
       try {
@@ -293,8 +296,8 @@ export class Evaluator {
       let topics: string[];
       try {
         const all = await admin.listTopics();
-        topics = changeTopicsFor(all, config.topicPrefix, this.rules);
-        if (all.includes(`${config.topicPrefix}.message`)) topics.push(`${config.topicPrefix}.message`);
+        topics = changeTopicsFor(all, this.topics, this.rules);
+        if (all.includes(this.topics.message)) topics.push(this.topics.message);
       } catch (error) {
         logger.warn({ err: error }, 'cannot list topics; retrying');
         await sleep(config.topicRefreshMs, this.abort.signal);
@@ -369,7 +372,7 @@ export class Evaluator {
         this.abort.signal,
         async (low) => {
           // Before any mark: a replay of this batch needs its transactions in every reader's window.
-          if (low !== null) await store.client.hsetnx(store.keys.transactionLow, field, low.toString());
+          if (low !== null) await store.keepTransactionLow(field, low);
         },
       );
       const last = batch.messages[batch.messages.length - 1]!;
@@ -411,9 +414,8 @@ export class Evaluator {
     caughtUp: boolean,
   ): Promise<void> {
     const store = this.store!;
-    if (caughtUp) await store.client.hdel(store.keys.transactionLow, field);
-    else if (lastTransaction !== null)
-      await store.client.hset(store.keys.transactionLow, field, lastTransaction.toString());
+    if (caughtUp) await store.clearTransactionLow(field);
+    else if (lastTransaction !== null) await store.setTransactionLow(field, lastTransaction);
   }
 
   private fail(error: unknown): void {

@@ -23,5 +23,10 @@ export {
 } from './op-planner';
 export { completePrefix, expectedEvents, snapshotComplete, Coordinator } from './coordinator';
 export { snapshotSequence, snapshotEventOpId, SnapshotNumberingError } from './snapshot-numbering';
-export { parseWriteCheckpoint, WRITE_CHECKPOINT_PREFIX } from './write-checkpoint';
 export { DEAD_LETTER_HEADERS } from './dead-letter';
+// The change processor on its own (benchmarks drive it without Kafka; tests with fakes).
+export { ChangeProcessor, type ProcessorDeps, type BatchResult } from './change-processor';
+export { ProcessingHaltedError } from './segment-planner';
+export type { BucketOpSink, DeadLetterSink, ProcessorCoordination, ProcessorStore } from './ports';
+export { TransactionReader } from './transaction-reader';
+export { createMetrics, type EvaluatorMetrics } from './metrics';

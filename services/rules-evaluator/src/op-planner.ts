@@ -2,8 +2,8 @@
 // the row's previous state. Pure: the caller reads and writes state; the planner only decides.
 // A row that leaves a bucket gets a REMOVE there; unchanged TOAST columns come from the stored row.
 import { parseJson, stringifyJson, type JsonObject } from '@syncline/cdc';
-import { putChecksum, removeChecksum } from '@syncline/protocol';
-import type { BucketOpWrite, LookupWrite } from '@syncline/bucket-store';
+import { putChecksum, removeChecksum, type BucketOp } from '@syncline/protocol';
+import type { LookupWrite } from '@syncline/bucket-store';
 import type { ConnectField, EvaluatedRow, ParameterLookupEntry } from '@syncline/sync-rules';
 import { serializeParameterLookup, stringifyJsonLossless } from '@syncline/sync-rules';
 
@@ -54,7 +54,7 @@ export interface RowChange {
 }
 
 export interface RowPlan {
-  readonly ops: BucketOpWrite[];
+  readonly ops: BucketOp[];
   readonly lookups: LookupWrite[];
   readonly state: RowState;
   /** Placeholder columns that could not be filled (no stored row): synced as null. */
@@ -87,7 +87,7 @@ export function planRowChange(change: RowChange, evaluator: RowEvaluator): RowPl
     const membership = { bucket: row.bucket, type: row.outputTable, id: row.id };
     puts.set(membershipKey(membership), { membership, data: stringifyJsonLossless(row.data) });
   }
-  const ops: BucketOpWrite[] = [];
+  const ops: BucketOp[] = [];
   for (const old of previous.memberships) {
     if (puts.has(membershipKey(old))) continue;
     ops.push({

@@ -3,7 +3,7 @@
 // Stop every evaluator of the deployment first: a live group member makes the reset fail.
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
-import { BucketStore } from '@syncline/bucket-store';
+import { RedisCoordination } from '@syncline/bucket-store';
 import type { EvaluatorConfig } from './config';
 
 export class ResetError extends Error {
@@ -42,7 +42,7 @@ export async function resetEvaluator(config: EvaluatorConfig): Promise<ResetOutc
   }
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
   try {
-    const keysDeleted = await new BucketStore(redis, config.keyPrefix).deleteAll();
+    const keysDeleted = await new RedisCoordination(redis, config.keyPrefix).deleteAll();
     return { keysDeleted, groupDeleted };
   } finally {
     redis.disconnect();

@@ -61,26 +61,35 @@ export class TransactionReader {
       eachBatchAutoResolve: true,
       eachBatch: async ({ batch }) => {
         this.highWater = BigInt(batch.highWatermark);
-        for (const message of batch.messages) {
-          const record = {
-            topic,
-            partition: batch.partition,
-            offset: message.offset,
-            key: message.key,
-            value: message.value,
-          };
-          const decoded = this.decoder.decodeTransaction(record);
-          if (isMalformed(decoded)) {
-            await this.options.onMalformed(decoded, { key: message.key, value: message.value });
-            this.tracker.position = BigInt(message.offset) + 1n;
-          } else if (decoded.kind === 'begin') this.tracker.addBegin(decoded);
-          else this.tracker.addEnd(decoded);
+        if (batch.messages.length > 0) await this.ingest(batch.messages);
+        else {
+          this.tracker.position = BigInt(batch.highWatermark);
+          this.events.emit('advance');
         }
-        if (batch.messages.length === 0) this.tracker.position = BigInt(batch.highWatermark);
-        this.events.emit('advance');
       },
     });
     consumer.seek({ topic, partition: 0, offset: startOffset.toString() });
+  }
+
+  /**
+   * Feeds records of the transaction topic (one partition) to the tracker in offset order and wakes
+   * waiters; a malformed record goes to onMalformed. The reader loop's step, public so benchmarks
+   * and tests can drive the tracker from records without Kafka.
+   */
+  async ingest(
+    messages: ReadonlyArray<{ offset: string; key: Buffer | null; value: Buffer | null }>,
+  ): Promise<void> {
+    const { topic } = this.options;
+    for (const message of messages) {
+      const record = { topic, partition: 0, offset: message.offset, key: message.key, value: message.value };
+      const decoded = this.decoder.decodeTransaction(record);
+      if (isMalformed(decoded)) {
+        await this.options.onMalformed(decoded, { key: message.key, value: message.value });
+        this.tracker.position = BigInt(message.offset) + 1n;
+      } else if (decoded.kind === 'begin') this.tracker.addBegin(decoded);
+      else this.tracker.addEnd(decoded);
+    }
+    this.events.emit('advance');
   }
 
   /** Resolves after the tracker learns something new (or after `ms`). */

@@ -3,7 +3,6 @@ import { putChecksum, removeChecksum, firstGeneration, snapshotCheckpointOpId } 
 import { planRowChange, DELETED_ROW, type RowState } from '../src/op-planner';
 import { rowEvaluator } from '../src/evaluator';
 import { snapshotEventOpId, snapshotSequence, SnapshotNumberingError } from '../src/snapshot-numbering';
-import { parseWriteCheckpoint } from '../src/write-checkpoint';
 
 const rules = compileSyncRulesOrThrow(
   `
@@ -163,15 +162,5 @@ describe('snapshot numbering', () => {
     expect(() => snapshotSequence(256, 0, 0n)).toThrow(SnapshotNumberingError);
     expect(() => snapshotSequence(0, 128, 0n)).toThrow(SnapshotNumberingError);
     expect(() => snapshotSequence(0, 0, 1n << 25n)).toThrow(/snapshot rows per partition/);
-  });
-});
-
-describe('write checkpoint messages', () => {
-  it.each([
-    ['u1/c1:5', { userId: 'u1', clientId: 'c1', n: '5' }],
-    ['org/u1/c-2:12', { userId: 'org/u1', clientId: 'c-2', n: '12' }],
-    ['nonsense', null],
-  ])('parses %s', (text, expected) => {
-    expect(parseWriteCheckpoint(Buffer.from(text).toString('base64'))).toEqual(expected);
   });
 });

@@ -1,4 +1,4 @@
-import { RowStateCache } from '../src/change-processor';
+import { RowStateCache } from '../src/row-state-cache';
 import { DELETED_ROW } from '../src/op-planner';
 
 describe('RowStateCache', () => {

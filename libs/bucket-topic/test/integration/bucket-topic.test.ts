@@ -7,13 +7,13 @@ import { promisify } from 'node:util';
 import { ConfigResourceTypes } from 'kafkajs';
 import { SchemaRegistryClient } from '@confluentinc/schemaregistry';
 import { repoRoot } from '@syncline/stack';
+import { topicNamesFor } from '@syncline/kafka-topics';
 import { getTestStack, testKafka, uniqueName } from '@syncline/test-kit';
 import {
   BucketMaterializer,
   BucketTopicMismatchError,
   BucketTopicWriter,
   bucketPartition,
-  bucketTopicName,
   readBucketTopic,
   type BucketOpRecord,
   type BucketTopicMessage,
@@ -64,7 +64,7 @@ describe('bucket topic', () => {
   });
 
   it('writes ops that a consumer materializes exactly, one partition per bucket, on a compacted registered topic', async () => {
-    const topic = bucketTopicName(uniqueName('bt'), 'r1');
+    const topic = topicNamesFor(uniqueName('bt')).buckets('r1');
     const ops = scenario();
     const writer = await BucketTopicWriter.open(config(topic), kafka);
     try {
@@ -133,7 +133,7 @@ describe('bucket topic', () => {
   });
 
   it('reopens an existing topic with the same schema id and refuses a different partition count', async () => {
-    const topic = bucketTopicName(uniqueName('bt_reopen'), 'r1');
+    const topic = topicNamesFor(uniqueName('bt_reopen')).buckets('r1');
     const first = await BucketTopicWriter.open(config(topic), kafka);
     await first.close();
     const again = await BucketTopicWriter.open(config(topic), kafka);
@@ -145,7 +145,7 @@ describe('bucket topic', () => {
   });
 
   it('splits a write larger than the broker batch limit and keeps op order', async () => {
-    const topic = bucketTopicName(uniqueName('bt_big'), 'r1');
+    const topic = topicNamesFor(uniqueName('bt_big')).buckets('r1');
     const filler = 'x'.repeat(1000);
     const ops = Array.from({ length: 2500 }, (_, i) =>
       put(BigInt(i + 1), 'global[]', `r${i % 1200}`, { i, filler }),
@@ -171,7 +171,7 @@ describe('bucket topic', () => {
   });
 
   it('the example consumer prints the materialized rows of one bucket as JSON lines', async () => {
-    const topic = bucketTopicName(uniqueName('bt_example'), 'r1');
+    const topic = topicNamesFor(uniqueName('bt_example')).buckets('r1');
     const writer = await BucketTopicWriter.open(config(topic), kafka);
     try {
       await writer.write(scenario());

@@ -3,26 +3,29 @@
 // At EVERY published checkpoint the balances read from Redis at that checkpoint sum to the
 // constant; at the end Redis equals Postgres. Then replay: restart (and rewind) with nothing
 // reset, and no op id, op or checksum changes.
-import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { Kafka, logLevel } from 'kafkajs';
 import { murmur2 } from '@syncline/bucket-topic';
-import type { BucketStore, Checkpoint } from '@syncline/bucket-store';
+import type { Checkpoint } from '@syncline/bucket-store';
 import { parseOpId } from '@syncline/protocol';
-import { getTestStack, startCapture, type CdcCapture } from '@syncline/test-kit';
-import { loadConfig } from '../../src/config';
 import {
   evaluatorEnv,
+  getTestStack,
   materialize,
-  startChild,
-  storeFor,
+  openDeploymentState,
+  recordCheckpoints,
+  startCapture,
+  startEvaluatorProcess,
   syncTo,
   waitFor,
-  writeRules,
-  type ChildEvaluator,
-} from './harness';
+  writeRulesFile,
+  type CdcCapture,
+  type DeploymentState,
+  type EvaluatorProcess,
+} from '@syncline/test-kit';
+import { loadConfig } from '../../src/config';
 
-jest.setTimeout(240_000);
+jest.setTimeout(240_000); // longer than the kit's default: three processes, a kill and a replay
 
 const ACCOUNTS = 24;
 const START_BALANCE = 1000;
@@ -43,10 +46,9 @@ const partitionOf = (id: number) => (murmur2(Buffer.from(`{"id":${id}}`)) & 0x7f
 describe('bank invariant with three evaluator processes', () => {
   let capture: CdcCapture;
   let env: Record<string, string>;
-  let store: BucketStore;
-  let redis: Redis;
-  let subscriber: Redis;
-  const children: ChildEvaluator[] = [];
+  let state: DeploymentState;
+  let recording: { close(): void } | undefined;
+  const children: EvaluatorProcess[] = [];
   const seen: Checkpoint[] = [];
   const violations: string[] = [];
   let verified = 0;
@@ -58,15 +60,12 @@ describe('bank invariant with three evaluator processes', () => {
       setupSql: `CREATE TABLE accounts (id int PRIMARY KEY, balance bigint NOT NULL);`,
       partitions: PARTITIONS,
     });
-    env = evaluatorEnv(capture, writeRules(RULES), {
+    env = evaluatorEnv(capture, writeRulesFile(RULES), {
       SYNCLINE_BUCKET_TOPIC: 'off',
       SYNCLINE_SESSION_TIMEOUT_MS: '6000',
     });
-    ({ store, redis } = storeFor(loadConfig(env)));
-    subscriber = new Redis(getTestStack().endpoints.redisUrl);
-    await subscriber.subscribe(store.keys.checkpointChannel);
-    subscriber.on('message', (_channel: string, json: string) => {
-      const cp = JSON.parse(json) as Checkpoint;
+    state = openDeploymentState(loadConfig(env).keyPrefix);
+    recording = await recordCheckpoints(state, (cp) => {
       seen.push(cp);
       verifying = verifying.then(() => verify(cp));
     });
@@ -74,21 +73,20 @@ describe('bank invariant with three evaluator processes', () => {
 
   afterAll(async () => {
     for (const c of children) c.child.kill('SIGKILL');
-    subscriber?.disconnect();
-    await store?.deleteAll().catch(() => undefined);
-    redis?.disconnect();
+    recording?.close();
+    await state?.close();
     await capture?.close();
   });
 
   async function verify(cp: Checkpoint): Promise<void> {
-    const { rows, checksum } = await materialize(store, BUCKET, parseOpId(cp.lastOpId));
+    const { rows, checksum } = await materialize(state, BUCKET, parseOpId(cp.lastOpId));
     verified++;
     if (rows.size === 0) return; // before the accounts' insert is covered
     let sum = 0;
     for (const data of rows.values()) sum += Number(JSON.parse(data).balance);
     if (rows.size !== ACCOUNTS || sum !== TOTAL)
       violations.push(`checkpoint ${cp.lastOpId}: ${rows.size} accounts summing to ${sum}`);
-    const [stored] = await store.checksumsAt([BUCKET], parseOpId(cp.lastOpId));
+    const [stored] = await state.reader.checksumsAt([BUCKET], parseOpId(cp.lastOpId));
     if (stored!.checksum !== checksum)
       violations.push(`checkpoint ${cp.lastOpId}: checksum ${stored!.checksum} != ${checksum}`);
   }
@@ -130,22 +128,25 @@ describe('bank invariant with three evaluator processes', () => {
     const values = Array.from({ length: ACCOUNTS }, (_, i) => `(${i + 1}, ${START_BALANCE})`).join(',');
     await capture.pg.query(`INSERT INTO accounts VALUES ${values}`);
     const named = (i: number) =>
-      startChild({ ...env, SYNCLINE_INSTANCE_ID: `bank-${i}` }, ['--rules', env.SYNCLINE_RULES_FILE!]);
+      startEvaluatorProcess({ ...env, SYNCLINE_INSTANCE_ID: `bank-${i}` }, [
+        '--rules',
+        env.SYNCLINE_RULES_FILE!,
+      ]);
     for (let i = 0; i < 3; i++) children.push(named(i));
-    await syncTo(capture, store, 90_000);
+    await syncTo(capture, state, 90_000);
 
     const run = transfers(8, 150);
     const before = seen.length;
     await waitFor('checkpoints during the transfers', async () => seen.length >= before + 15, 60_000);
     // Kill the coordinator itself: the lease must pass to another instance.
-    const holder = (await store.leaseHolder())!;
+    const holder = (await state.coordination.leaseHolder())!;
     const index = Number(holder.replace('bank-', ''));
     const victim = children[index]!;
     victim.child.kill('SIGKILL');
     await victim.exited;
     const checkpointsAtKill = seen.length;
     await waitFor('another coordinator', async () => {
-      const now = await store.leaseHolder();
+      const now = await state.coordination.leaseHolder();
       return now !== null && now !== holder;
     });
     children[index] = named(index);
@@ -157,11 +158,11 @@ describe('bank invariant with three evaluator processes', () => {
     );
     await run;
 
-    const final = await syncTo(capture, store, 120_000);
+    const final = await syncTo(capture, state, 120_000);
     await verifying;
     expect(violations).toEqual([]);
     expect(verified).toBeGreaterThanOrEqual(15);
-    const { rows } = await materialize(store, BUCKET, parseOpId(final.lastOpId));
+    const { rows } = await materialize(state, BUCKET, parseOpId(final.lastOpId));
     const pg = await capture.pg.query<{ id: number; balance: string }>(
       'SELECT id, balance FROM accounts ORDER BY id',
     );
@@ -176,9 +177,9 @@ describe('bank invariant with three evaluator processes', () => {
   });
 
   it('replays with nothing reset: same op ids, no duplicate op, checksums unchanged', async () => {
-    const before = await store.opsBetween(BUCKET, 0n, 2n ** 63n - 1n, 1_000_000);
-    const cp = (await store.getCheckpoint())!;
-    const [checksumBefore] = await store.checksumsAt([BUCKET], parseOpId(cp.lastOpId));
+    const before = await state.reader.opsBetween(BUCKET, 0n, 2n ** 63n - 1n, 1_000_000);
+    const cp = (await state.reader.currentCheckpoint())!;
+    const [checksumBefore] = await state.reader.checksumsAt([BUCKET], parseOpId(cp.lastOpId));
     for (const c of children) c.child.kill('SIGTERM');
     const codes = await Promise.all(children.map((c) => c.exited));
     expect(codes).toEqual([0, 0, 0]);
@@ -200,20 +201,20 @@ describe('bank invariant with three evaluator processes', () => {
     await admin.disconnect();
     // A rewind past committed offsets needs the transaction reader to start at the beginning.
     for (let p = 0; p < PARTITIONS; p++)
-      await redis.hset(store.keys.transactionLow, `${capture.tableTopic('accounts')}/${p}`, '0');
+      await state.coordination.setTransactionLow(`${capture.tableTopic('accounts')}/${p}`, 0n);
 
     children.push(
-      startChild(env, ['--rules', env.SYNCLINE_RULES_FILE!]),
-      startChild(env, ['--rules', env.SYNCLINE_RULES_FILE!]),
+      startEvaluatorProcess(env, ['--rules', env.SYNCLINE_RULES_FILE!]),
+      startEvaluatorProcess(env, ['--rules', env.SYNCLINE_RULES_FILE!]),
     );
     await capture.pg.query('UPDATE accounts SET balance = balance WHERE id = 1');
-    const after = await syncTo(capture, store, 120_000);
-    const replayed = await store.opsBetween(BUCKET, 0n, parseOpId(cp.lastOpId), 1_000_000);
-    expect(replayed).toEqual(before.filter((o) => parseOpId(o.op_id) <= parseOpId(cp.lastOpId)));
-    const [checksumAfter] = await store.checksumsAt([BUCKET], parseOpId(cp.lastOpId));
+    const after = await syncTo(capture, state, 120_000);
+    const replayed = await state.reader.opsBetween(BUCKET, 0n, parseOpId(cp.lastOpId), 1_000_000);
+    expect(replayed).toEqual(before.filter((o) => o.opId <= parseOpId(cp.lastOpId)));
+    const [checksumAfter] = await state.reader.checksumsAt([BUCKET], parseOpId(cp.lastOpId));
     expect(checksumAfter).toEqual(checksumBefore);
-    const members = (await store.opsBetween(BUCKET, 0n, parseOpId(after.lastOpId), 1_000_000)).map(
-      (o) => `${o.op_id}/${o.object_id}`,
+    const members = (await state.reader.opsBetween(BUCKET, 0n, parseOpId(after.lastOpId), 1_000_000)).map(
+      (o) => `${o.opId}/${o.objectId}`,
     );
     expect(new Set(members).size).toBe(members.length);
   });

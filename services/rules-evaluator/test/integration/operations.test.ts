@@ -1,24 +1,25 @@
 // Operations: garbage in a change topic goes to the dead-letter topic and processing continues;
 // /metrics, /healthz, /readyz; an evaluator started with other rules refuses to run, and the
 // documented reset path lets the new rules start from scratch.
+import { topicNamesFor } from '@syncline/kafka-topics';
 import { parseOpId } from '@syncline/protocol';
-import { getTestStack, readUntil, startCapture, testKafka, type CdcCapture } from '@syncline/test-kit';
-import { LAYOUT_VERSION, type BucketStore } from '@syncline/bucket-store';
-import type { Redis } from 'ioredis';
-import { DEAD_LETTER_HEADERS } from '../../src/dead-letter';
 import {
-  ALL_NOTES_RULES,
   evaluatorEnv,
+  getTestStack,
   materialize,
-  startChild,
-  startInProcess,
-  storeFor,
+  openDeploymentState,
+  readUntil,
+  startCapture,
+  startEvaluatorProcess,
   syncTo,
-  writeRules,
-  type InProcessEvaluator,
-} from './harness';
-
-jest.setTimeout(120_000);
+  testKafka,
+  writeRulesFile,
+  type CdcCapture,
+  type DeploymentState,
+} from '@syncline/test-kit';
+import { LAYOUT_VERSION } from '@syncline/bucket-store';
+import { DEAD_LETTER_HEADERS } from '../../src/dead-letter';
+import { ALL_NOTES_RULES, startInProcess, type InProcessEvaluator } from './harness';
 
 const OTHER_RULES = `
 bucket_definitions:
@@ -30,8 +31,7 @@ bucket_definitions:
 describe('evaluator operations', () => {
   let capture: CdcCapture;
   let running: InProcessEvaluator | null = null;
-  let store: BucketStore;
-  let redis: Redis;
+  let state: DeploymentState;
   let env: Record<string, string>;
 
   beforeAll(async () => {
@@ -39,21 +39,20 @@ describe('evaluator operations', () => {
       label: 'eval_ops',
       setupSql: 'CREATE TABLE notes (id int PRIMARY KEY, body text);',
     });
-    env = evaluatorEnv(capture, writeRules(ALL_NOTES_RULES), { SYNCLINE_BUCKET_TOPIC: 'off' });
+    env = evaluatorEnv(capture, writeRulesFile(ALL_NOTES_RULES), { SYNCLINE_BUCKET_TOPIC: 'off' });
     running = await startInProcess(env);
-    ({ store, redis } = storeFor(running.config));
+    state = openDeploymentState(running.config.keyPrefix);
   });
 
   afterAll(async () => {
     await running?.stop();
-    await store?.deleteAll().catch(() => undefined);
-    redis?.disconnect();
+    await state?.close();
     await capture?.close();
   });
 
   it('sends a garbage record to the dead-letter topic with its position and keeps processing', async () => {
     await capture.pg.query(`INSERT INTO notes VALUES (1, 'one')`);
-    await syncTo(capture, store);
+    await syncTo(capture, state);
     const kafka = testKafka(getTestStack().endpoints.kafkaBrokers);
     const producer = kafka.producer();
     await producer.connect();
@@ -63,11 +62,15 @@ describe('evaluator operations', () => {
     });
     await producer.disconnect();
     await capture.pg.query(`INSERT INTO notes VALUES (2, 'two')`);
-    const cp = await syncTo(capture, store);
-    const { rows } = await materialize(store, 'all_notes[]', parseOpId(cp.lastOpId));
+    const cp = await syncTo(capture, state);
+    const { rows } = await materialize(state, 'all_notes[]', parseOpId(cp.lastOpId));
     expect([...rows.keys()].sort()).toEqual(['notes/1', 'notes/2']);
 
-    const [dead] = await readUntil(kafka, [`${capture.topicPrefix}.dead-letter`], (r) => r.length >= 1);
+    const [dead] = await readUntil(
+      kafka,
+      [topicNamesFor(capture.topicPrefix).deadLetter],
+      (r) => r.length >= 1,
+    );
     expect(dead!.value).toBe('{"schema": garbage');
     expect(dead!.headers[DEAD_LETTER_HEADERS.reason]).toBe('invalid-json');
     expect(dead!.headers[DEAD_LETTER_HEADERS.topic]).toBe(capture.tableTopic('notes'));
@@ -87,8 +90,8 @@ describe('evaluator operations', () => {
     await running!.stop();
     running = null;
     // State written before layouts were versioned has no layout field: layout 1.
-    await redis.hdel(store.keys.meta, 'layout');
-    const refused = startChild(env);
+    await state.redis.hdel(state.keys.meta, 'layout');
+    const refused = startEvaluatorProcess(env);
     expect(await refused.exited).toBe(2);
     expect(refused.output()).toMatch(
       new RegExp(
@@ -96,30 +99,30 @@ describe('evaluator operations', () => {
         's',
       ),
     );
-    await redis.hset(store.keys.meta, 'layout', LAYOUT_VERSION);
+    await state.redis.hset(state.keys.meta, 'layout', LAYOUT_VERSION);
     running = await startInProcess(env);
   });
 
   it('refuses to start with other rules against existing state, and starts after --reset', async () => {
     await running!.stop();
     running = null;
-    const otherEnv = { ...env, SYNCLINE_RULES_FILE: writeRules(OTHER_RULES) };
-    const refused = startChild(otherEnv);
+    const otherEnv = { ...env, SYNCLINE_RULES_FILE: writeRulesFile(OTHER_RULES) };
+    const refused = startEvaluatorProcess(otherEnv);
     expect(await refused.exited).toBe(2);
     expect(refused.output()).toMatch(
       /sync rules changed: Redis prefix .* holds state of rules [0-9a-f]{12}.*--reset/s,
     );
 
-    const reset = startChild(otherEnv, ['--reset']);
+    const reset = startEvaluatorProcess(otherEnv, ['--reset']);
     expect(await reset.exited).toBe(0);
     expect(reset.output()).toMatch(/reset: deleted [1-9]\d* Redis keys; consumer group deleted/);
-    expect(await store.getCheckpoint()).toBeNull();
+    expect(await state.reader.currentCheckpoint()).toBeNull();
 
-    const fresh = startChild(otherEnv);
+    const fresh = startEvaluatorProcess(otherEnv);
     try {
       await capture.pg.query(`INSERT INTO notes VALUES (3, 'three')`);
-      const cp = await syncTo(capture, store, 90_000);
-      const { rows } = await materialize(store, 'all_notes[]', parseOpId(cp.lastOpId));
+      const cp = await syncTo(capture, state, 90_000);
+      const { rows } = await materialize(state, 'all_notes[]', parseOpId(cp.lastOpId));
       // Reprocessed from the start of the change topic with the new rules.
       expect(JSON.parse(rows.get('notes/1')!).body).toBe('ONE');
       expect(JSON.parse(rows.get('notes/3')!).body).toBe('THREE');

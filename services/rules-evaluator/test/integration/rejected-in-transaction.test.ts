@@ -2,25 +2,23 @@
 // unknown op code with a readable transaction block) goes to the dead-letter topic AND is counted
 // as processed, so the checkpoint still passes that transaction. The records are synthetic
 // (written straight to Kafka) because only then can the END count a record Debezium never writes.
+import { keyPrefixFor } from '@syncline/bucket-store';
+import { topicNamesFor } from '@syncline/kafka-topics';
 import { parseOpId } from '@syncline/protocol';
 import {
   createTopic,
   DebeziumRecordGenerator,
   getTestStack,
+  materialize,
+  openDeploymentState,
   readUntil,
+  recordCheckpoints,
   testKafka,
   uniqueName,
+  waitFor,
+  writeRulesFile,
 } from '@syncline/test-kit';
-import {
-  materialize,
-  recordCheckpoints,
-  startInProcess,
-  storeFor,
-  writeRules,
-  type InProcessEvaluator,
-} from './harness';
-
-jest.setTimeout(120_000);
+import { startInProcess, type InProcessEvaluator } from './harness';
 
 describe('a rejected record of a transaction', () => {
   let running: InProcessEvaluator | undefined;
@@ -47,7 +45,7 @@ describe('a rejected record of a transaction', () => {
     await producer.disconnect();
 
     const env = {
-      SYNCLINE_RULES_FILE: writeRules(
+      SYNCLINE_RULES_FILE: writeRulesFile(
         'bucket_definitions:\n  accounts:\n    data:\n      - SELECT id, balance FROM accounts\n',
       ),
       KAFKA_BROKERS: endpoints.kafkaBrokers.join(','),
@@ -60,20 +58,20 @@ describe('a rejected record of a transaction', () => {
       SYNCLINE_TOPIC_REFRESH_MS: '500',
       SYNCLINE_LOG_LEVEL: 'silent',
     };
-    const { store, redis } = storeFor({ keyPrefix: `syncline:${prefix}:1` });
-    const { published, close } = await recordCheckpoints(store);
+    const state = openDeploymentState(keyPrefixFor(prefix, '1'));
+    const { published, close } = await recordCheckpoints(state);
     try {
       running = await startInProcess(env);
-      const deadline = Date.now() + 60_000;
-      while (!published.some((cp) => cp.endOffset === '1') && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 100));
+      await waitFor('a checkpoint past the transaction', async () =>
+        published.some((cp) => cp.endOffset === '1'),
+      );
       const cp = published.find((c) => c.endOffset === '1');
       expect(cp).toBeDefined();
-      const { rows } = await materialize(store, 'accounts[]', parseOpId(cp!.lastOpId));
+      const { rows } = await materialize(state, 'accounts[]', parseOpId(cp!.lastOpId));
       expect([...rows.keys()]).toEqual(['accounts/1']);
       const dead = await readUntil(
         kafka,
-        [`${prefix}.dead-letter`],
+        [topicNamesFor(prefix).deadLetter],
         (records) => records.length >= 1,
         30_000,
       );
@@ -83,8 +81,7 @@ describe('a rejected record of a transaction', () => {
       close();
       await running?.stop();
       running = undefined;
-      await store.deleteAll();
-      redis.disconnect();
+      await state.close();
     }
   });
 });

@@ -1,24 +1,24 @@
 // Postgres statement -> Debezium -> evaluator -> the expected Redis ops and bucket-topic records,
 // for every op code and the awkward types (numeric, timestamptz, jsonb, arrays, int8 near 2^63,
 // TOAST columns under REPLICA IDENTITY DEFAULT).
-import { readBucketTopic, bucketTopicName, type BucketOpRecord } from '@syncline/bucket-topic';
+import { readBucketTopic, type BucketOpRecord } from '@syncline/bucket-topic';
+import { topicNamesFor } from '@syncline/kafka-topics';
 import { putChecksum, removeChecksum, parseOpId, sumChecksums } from '@syncline/protocol';
-import { getTestStack, startCapture, testKafka, type CdcCapture } from '@syncline/test-kit';
-import type { BucketStore } from '@syncline/bucket-store';
-import type { Redis } from 'ioredis';
-import { serializeParameterLookup } from '@syncline/sync-rules';
-import { loadRules } from '../../src/evaluator';
 import {
   evaluatorEnv,
+  getTestStack,
   materialize,
-  startInProcess,
-  storeFor,
+  openDeploymentState,
+  startCapture,
   syncTo,
-  writeRules,
-  type InProcessEvaluator,
-} from './harness';
-
-jest.setTimeout(120_000);
+  testKafka,
+  writeRulesFile,
+  type CdcCapture,
+  type DeploymentState,
+} from '@syncline/test-kit';
+import { serializeParameterLookup } from '@syncline/sync-rules';
+import { loadRules } from '../../src/evaluator';
+import { startInProcess, type InProcessEvaluator } from './harness';
 
 const RULES = `
 bucket_definitions:
@@ -45,25 +45,23 @@ CREATE TABLE kinds (id int PRIMARY KEY, n numeric, ts timestamptz, doc jsonb, ta
 describe('evaluator round trip', () => {
   let capture: CdcCapture;
   let running: InProcessEvaluator;
-  let store: BucketStore;
-  let redis: Redis;
+  let state: DeploymentState;
 
   beforeAll(async () => {
     capture = await startCapture({ label: 'eval_rt', setupSql: SETUP, partitions: 4 });
-    running = await startInProcess(evaluatorEnv(capture, writeRules(RULES)));
-    ({ store, redis } = storeFor(running.config));
+    running = await startInProcess(evaluatorEnv(capture, writeRulesFile(RULES)));
+    state = openDeploymentState(running.config.keyPrefix);
   });
 
   afterAll(async () => {
     await running?.stop();
-    await store?.deleteAll().catch(() => undefined);
-    redis?.disconnect();
+    await state?.close();
     await capture?.close();
   });
 
   const bucket = (name: string) => async () => {
-    const cp = await syncTo(capture, store);
-    return { cp, ...(await materialize(store, name, parseOpId(cp.lastOpId))) };
+    const cp = await syncTo(capture, state);
+    return { cp, ...(await materialize(state, name, parseOpId(cp.lastOpId))) };
   };
 
   it('puts an inserted row into its bucket with the PowerSync checksum of the exact data', async () => {
@@ -73,9 +71,9 @@ describe('evaluator round trip', () => {
     expect(JSON.parse(data!)).toEqual({ id: '1', owner: 'alice', title: 'first', body: 'short' });
     expect(ops).toHaveLength(1);
     expect(ops[0]!.checksum).toBe(putChecksum('items', '1', data!));
-    const [stored] = await store.checksumsAt(
+    const [stored] = await state.reader.checksumsAt(
       ['by_owner["alice"]'],
-      parseOpId((await store.getCheckpoint())!.lastOpId),
+      parseOpId((await state.reader.currentCheckpoint())!.lastOpId),
     );
     expect(stored).toEqual({ bucket: 'by_owner["alice"]', checksum: checksum, count: 1 });
   });
@@ -83,14 +81,14 @@ describe('evaluator round trip', () => {
   it('moves a row: REMOVE in the old bucket and PUT in the new one, at the same op id', async () => {
     await capture.pg.query(`UPDATE items SET owner = 'bob' WHERE id = 1`);
     const alice = await bucket('by_owner["alice"]')();
-    const bob = await materialize(store, 'by_owner["bob"]', parseOpId(alice.cp.lastOpId));
+    const bob = await materialize(state, 'by_owner["bob"]', parseOpId(alice.cp.lastOpId));
     expect(alice.rows.has('items/1')).toBe(false);
     const remove = alice.ops[alice.ops.length - 1]!;
     expect(remove.op).toBe('REMOVE');
-    expect(remove.checksum).toBe(removeChecksum(remove.subkey!));
+    expect(remove.checksum).toBe(removeChecksum(remove.subkey));
     expect(JSON.parse(bob.rows.get('items/1')!).owner).toBe('bob');
-    expect(bob.ops[0]!.op_id).toBe(remove.op_id);
-    expect(parseOpId(remove.op_id)).toBeGreaterThan(parseOpId(alice.ops[0]!.op_id));
+    expect(bob.ops[0]!.opId).toBe(remove.opId);
+    expect(remove.opId).toBeGreaterThan(alice.ops[0]!.opId);
   });
 
   it('fills an unchanged TOAST column from the stored row (REPLICA IDENTITY DEFAULT)', async () => {
@@ -135,26 +133,26 @@ describe('evaluator round trip', () => {
 
   it('versions parameter lookups by op id and resolves them as of a checkpoint', async () => {
     await capture.pg.query(`INSERT INTO lists VALUES (7, 'dave')`);
-    const before = await syncTo(capture, store);
+    const before = await syncTo(capture, state);
     await capture.pg.query(`UPDATE lists SET member = 'erin' WHERE id = 7`);
-    const after = await syncTo(capture, store);
-    const lookupKey = (await redis.keys(`${running.config.keyPrefix}:{pl:*}:idx`)).length;
+    const after = await syncTo(capture, state);
+    const lookupKey = (await state.redis.keys(`${running.config.keyPrefix}:{pl:*}:idx`)).length;
     expect(lookupKey).toBeGreaterThanOrEqual(2);
     const compiled = await loadRules(running.config.rulesFile, running.config.defaultSchema);
     const entries = compiled.evaluateParameterRow(`${capture.schema}.lists`, { id: 7n, member: 'dave' });
     const key = serializeParameterLookup(entries[0]!.lookup);
-    expect(await store.lookupAt(key, parseOpId(before.lastOpId))).toEqual([{ list_id: 7 }]);
-    expect(await store.lookupAt(key, parseOpId(after.lastOpId))).toEqual([]);
+    expect(await state.reader.lookupAt(key, parseOpId(before.lastOpId))).toEqual([{ list_id: 7 }]);
+    expect(await state.reader.lookupAt(key, parseOpId(after.lastOpId))).toEqual([]);
   });
 
   it('truncate removes every row of the table, and the bucket topic carries the same ops', async () => {
     await capture.pg.query(`INSERT INTO todos VALUES (1, 7, 'a'), (2, 7, 'b'), (3, 8, 'c')`);
-    await syncTo(capture, store);
+    await syncTo(capture, state);
     await capture.pg.query(`TRUNCATE todos`);
     const seven = await bucket('by_list[7]')();
     expect(seven.rows.size).toBe(0);
     expect(seven.ops.map((o) => o.op)).toEqual(['PUT', 'PUT', 'REMOVE', 'REMOVE']);
-    const eight = await materialize(store, 'by_list[8]', parseOpId(seven.cp.lastOpId));
+    const eight = await materialize(state, 'by_list[8]', parseOpId(seven.cp.lastOpId));
     expect(eight.rows.size).toBe(0);
 
     const { endpoints } = getTestStack();
@@ -162,7 +160,7 @@ describe('evaluator round trip', () => {
     await readBucketTopic({
       kafka: testKafka(endpoints.kafkaBrokers),
       schemaRegistryUrl: endpoints.schemaRegistryUrl,
-      topic: bucketTopicName(capture.topicPrefix, `${capture.name}.1`),
+      topic: topicNamesFor(capture.topicPrefix).buckets(`${capture.name}.1`),
       onMessage: (m) => {
         if (m.op) records.push(m.op);
       },
@@ -170,11 +168,11 @@ describe('evaluator round trip', () => {
     const topicSeven = records.filter((r) => r.bucket === 'by_list[7]');
     const asText = (x: [string, string, number]) => x.join(' ');
     expect(topicSeven.map((r) => asText([r.op, String(r.opId), r.checksum])).sort()).toEqual(
-      seven.ops.map((o) => asText([o.op, o.op_id, o.checksum])).sort(),
+      seven.ops.map((o) => asText([o.op, String(o.opId), o.checksum])).sort(),
     );
     // Every Redis op of every bucket is on the topic with the same op id and checksum.
-    for (const name of await store.bucketNames()) {
-      const { ops } = await materialize(store, name, parseOpId(seven.cp.lastOpId));
+    for (const name of await state.writer.bucketNames()) {
+      const { ops } = await materialize(state, name, parseOpId(seven.cp.lastOpId));
       const onTopic = records.filter((r) => r.bucket === name && r.opId <= parseOpId(seven.cp.lastOpId));
       expect(sumChecksums(onTopic.map((r) => r.checksum))).toBe(sumChecksums(ops.map((o) => o.checksum)));
     }
@@ -194,8 +192,8 @@ describe('evaluator round trip', () => {
       await capture.pg.query('TRUNCATE kinds');
       await capture.pg.query(`INSERT INTO kinds (id, n) VALUES (${base + 5000}, 1), (${base + 5001}, 2)`);
       await capture.pg.query('COMMIT');
-      const cp = await syncTo(capture, store);
-      const { rows } = await materialize(store, 'kinds[]', parseOpId(cp.lastOpId));
+      const cp = await syncTo(capture, state);
+      const { rows } = await materialize(state, 'kinds[]', parseOpId(cp.lastOpId));
       expect([...rows.keys()].sort()).toEqual([`kinds/${base + 5000}`, `kinds/${base + 5001}`]);
     }
   });

@@ -3,20 +3,21 @@
 // checkpointed through the connector's transactional heartbeat, also when heartbeat transactions
 // are already in Kafka when the evaluator starts.
 import { parseOpId, snapshotCheckpointOpId, firstGeneration } from '@syncline/protocol';
-import { getTestStack, startCapture, testKafka, type CdcCapture } from '@syncline/test-kit';
 import {
   evaluatorEnv,
-  recordCheckpoints,
+  getTestStack,
   materialize,
-  startInProcess,
-  storeFor,
+  openDeploymentState,
+  recordCheckpoints,
+  startCapture,
   syncTo,
-  writeRules,
-  type InProcessEvaluator,
-} from './harness';
+  testKafka,
+  waitFor,
+  writeRulesFile,
+  type CdcCapture,
+} from '@syncline/test-kit';
+import { startInProcess, type InProcessEvaluator } from './harness';
 import { loadConfig } from '../../src/config';
-
-jest.setTimeout(120_000);
 
 const ROWS = 2000;
 
@@ -41,30 +42,29 @@ describe('initial snapshot', () => {
     });
     const env = evaluatorEnv(
       capture,
-      writeRules('bucket_definitions:\n  things:\n    data:\n      - SELECT * FROM things\n'),
+      writeRulesFile('bucket_definitions:\n  things:\n    data:\n      - SELECT * FROM things\n'),
       {
         SYNCLINE_BUCKET_TOPIC: 'off',
       },
     );
-    const { store, redis } = storeFor(loadConfig(env));
-    const { published, close } = await recordCheckpoints(store);
+    const state = openDeploymentState(loadConfig(env).keyPrefix);
+    const { published, close } = await recordCheckpoints(state);
     try {
       running = await startInProcess(env);
       await capture.pg.query(`INSERT INTO things VALUES (${ROWS + 1}, 'streamed')`);
-      const last = await syncTo(capture, store, 90_000);
+      const last = await syncTo(capture, state, 90_000);
       const first = published[0]!;
-      const { rows, ops } = await materialize(store, 'things[]', parseOpId(first.lastOpId));
+      const { rows, ops } = await materialize(state, 'things[]', parseOpId(first.lastOpId));
       expect(rows.size).toBeGreaterThanOrEqual(ROWS);
-      const snapshotOps = ops.filter((o) => parseOpId(o.op_id) <= snapshotCheckpointOpId(firstGeneration()));
+      const snapshotOps = ops.filter((o) => o.opId <= snapshotCheckpointOpId(firstGeneration()));
       expect(snapshotOps).toHaveLength(ROWS);
-      const all = await materialize(store, 'things[]', parseOpId(last.lastOpId));
+      const all = await materialize(state, 'things[]', parseOpId(last.lastOpId));
       expect(all.rows.size).toBe(ROWS + 1);
       expect(JSON.parse(all.rows.get(`things/${ROWS + 1}`)!).name).toBe('streamed');
     } finally {
       close();
       await running?.stop();
-      await store.deleteAll();
-      redis.disconnect();
+      await state.close();
     }
   });
 
@@ -82,38 +82,35 @@ describe('initial snapshot', () => {
     const admin = testKafka(getTestStack().endpoints.kafkaBrokers).admin();
     await admin.connect();
     try {
-      const deadline = Date.now() + 60_000;
-      for (;;) {
-        const topics = await admin.listTopics();
-        const tx = `${idle.topicPrefix}.transaction`;
-        if (topics.includes(tx) && Number((await admin.fetchTopicOffsets(tx))[0]!.high) >= 4) break;
-        if (Date.now() > deadline) throw new Error('no heartbeat transactions within 60 s');
-        await new Promise((r) => setTimeout(r, 250));
-      }
+      const tx = idle.transactionTopic;
+      await waitFor(
+        'heartbeat transactions',
+        async () =>
+          (await admin.listTopics()).includes(tx) &&
+          Number((await admin.fetchTopicOffsets(tx))[0]!.high) >= 4,
+      );
     } finally {
       await admin.disconnect();
     }
     const env = evaluatorEnv(
       idle,
-      writeRules('bucket_definitions:\n  things:\n    data:\n      - SELECT * FROM things\n'),
+      writeRulesFile('bucket_definitions:\n  things:\n    data:\n      - SELECT * FROM things\n'),
       { SYNCLINE_BUCKET_TOPIC: 'off' },
     );
-    const { store, redis } = storeFor(loadConfig(env));
-    const { published, close } = await recordCheckpoints(store);
+    const state = openDeploymentState(loadConfig(env).keyPrefix);
+    const { published, close } = await recordCheckpoints(state);
     const evaluator = await startInProcess(env);
     try {
-      const deadline = Date.now() + 60_000;
-      while (published.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      await waitFor('the first checkpoint', async () => published.length > 0);
       expect(published.length).toBeGreaterThan(0);
       const first = published[0]!;
       expect(first.endOffset).not.toBe('-1');
-      const { rows: synced } = await materialize(store, 'things[]', parseOpId(first.lastOpId));
+      const { rows: synced } = await materialize(state, 'things[]', parseOpId(first.lastOpId));
       expect(synced.size).toBe(rows);
     } finally {
       close();
       await evaluator.stop();
-      await store.deleteAll();
-      redis.disconnect();
+      await state.close();
     }
   });
 });

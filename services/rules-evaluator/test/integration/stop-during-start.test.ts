@@ -4,10 +4,16 @@
 import * as net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isPortFree } from '@syncline/stack';
-import { getTestStack, startCapture, testKafka, type CdcCapture } from '@syncline/test-kit';
-import { ALL_NOTES_RULES, evaluatorEnv, startInProcess, storeFor, writeRules } from './harness';
-
-jest.setTimeout(120_000);
+import {
+  evaluatorEnv,
+  getTestStack,
+  openDeploymentState,
+  startCapture,
+  testKafka,
+  writeRulesFile,
+  type CdcCapture,
+} from '@syncline/test-kit';
+import { ALL_NOTES_RULES, startInProcess } from './harness';
 
 async function freePort(): Promise<number> {
   const server = net.createServer();
@@ -54,9 +60,7 @@ describe('evaluator stop during start-up', () => {
 
   afterAll(async () => {
     if (keyPrefix !== null) {
-      const { store, redis } = storeFor({ keyPrefix });
-      await store.deleteAll().catch(() => undefined);
-      redis.disconnect();
+      await openDeploymentState(keyPrefix).close();
     }
     await capture?.close();
   });
@@ -75,7 +79,7 @@ describe('evaluator stop during start-up', () => {
     'closes what start-up opened when stopped after %i ms (bucket topic %s)',
     async (delayMs, bucketTopic) => {
       const port = await freePort();
-      const env = evaluatorEnv(capture, writeRules(ALL_NOTES_RULES), {
+      const env = evaluatorEnv(capture, writeRulesFile(ALL_NOTES_RULES), {
         SYNCLINE_BUCKET_TOPIC: bucketTopic,
         SYNCLINE_HTTP_PORT: String(port),
       });

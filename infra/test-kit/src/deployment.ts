@@ -1,0 +1,120 @@
+// One deployment's Redis state as tests see it: the reader, writer and coordination of its key
+// prefix, waiting (by subscription) for a checkpoint that covers what was committed, recording
+// every published checkpoint, and materializing a bucket the way a client applies it.
+import { Redis } from 'ioredis';
+import {
+  RedisBucketReader,
+  RedisBucketWriter,
+  RedisCoordination,
+  StoreKeys,
+  type Checkpoint,
+} from '@syncline/bucket-store';
+import { formatWriteCheckpoint, parseOpId, sumChecksums, type BucketOp } from '@syncline/protocol';
+import type { CdcCapture } from './cdc';
+import { getTestStack } from './test-stack';
+
+export interface DeploymentState {
+  readonly keyPrefix: string;
+  readonly reader: RedisBucketReader;
+  readonly writer: RedisBucketWriter;
+  readonly coordination: RedisCoordination;
+  /** The raw client and key names, for tests that damage state on purpose. */
+  readonly redis: Redis;
+  readonly keys: StoreKeys;
+  /** Deletes the prefix's keys and disconnects. */
+  close(): Promise<void>;
+}
+
+export function openDeploymentState(keyPrefix: string): DeploymentState {
+  const redis = new Redis(getTestStack().endpoints.redisUrl);
+  const reader = new RedisBucketReader(redis, keyPrefix);
+  const coordination = new RedisCoordination(redis, keyPrefix);
+  return {
+    keyPrefix,
+    reader,
+    writer: new RedisBucketWriter(redis, keyPrefix),
+    coordination,
+    redis,
+    keys: new StoreKeys(keyPrefix),
+    async close() {
+      await reader.close();
+      await coordination.deleteAll().catch(() => undefined);
+      redis.disconnect();
+    },
+  };
+}
+
+/** Every checkpoint the deployment publishes from now on, in order; close() unsubscribes. */
+export async function recordCheckpoints(
+  state: DeploymentState,
+  onCheckpoint: (checkpoint: Checkpoint) => void = () => undefined,
+): Promise<{ readonly published: Checkpoint[]; close(): void }> {
+  // The raw channel, not reader.checkpoints(): that one lets a slow consumer skip checkpoints.
+  const subscriber = new Redis(getTestStack().endpoints.redisUrl);
+  const published: Checkpoint[] = [];
+  await subscriber.subscribe(state.keys.checkpointChannel);
+  subscriber.on('message', (_c: string, json: string) => {
+    const checkpoint = JSON.parse(json) as Checkpoint;
+    published.push(checkpoint);
+    onCheckpoint(checkpoint);
+  });
+  return { published, close: () => subscriber.disconnect() };
+}
+
+let writeCheckpointCounter = 0;
+
+/**
+ * Emits a write checkpoint after everything committed so far and waits, subscribed to the
+ * deployment's checkpoints, for one that covers it.
+ */
+export async function syncTo(
+  capture: CdcCapture,
+  state: DeploymentState,
+  timeoutMs = 60_000,
+): Promise<Checkpoint> {
+  const n = String(++writeCheckpointCounter);
+  // Logical messages reach every replication slot of the database (publications filter tables
+  // only), so other tests' write checkpoints arrive here too: the user id names this capture.
+  const userId = `tester_${capture.name}`;
+  const content = formatWriteCheckpoint({ userId, clientId: 'c1', n });
+  await capture.pg.query(`SELECT pg_logical_emit_message(true, 'syncline-wc', $1)`, [content]);
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), timeoutMs);
+  let last: Checkpoint | null = null;
+  try {
+    for await (const checkpoint of state.reader.checkpoints(abort.signal)) {
+      last = checkpoint;
+      const wc = (await state.reader.writeCheckpointsOf(userId))['c1'];
+      if (wc && BigInt(wc.n) >= BigInt(n) && parseOpId(checkpoint.lastOpId) >= parseOpId(wc.opId))
+        return checkpoint;
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+  throw new Error(
+    `no checkpoint covered write checkpoint ${n} within ${timeoutMs} ms; last checkpoint: ${JSON.stringify(last)}`,
+  );
+}
+
+export interface MaterializedBucket {
+  /** `type/id` -> data JSON */
+  readonly rows: Map<string, string>;
+  readonly ops: BucketOp[];
+  readonly checksum: number;
+}
+
+/** Applies a bucket's ops up to `checkpoint` the way a client does. */
+export async function materialize(
+  state: DeploymentState,
+  bucket: string,
+  checkpoint: bigint,
+): Promise<MaterializedBucket> {
+  const ops = await state.reader.opsBetween(bucket, 0n, checkpoint, 1_000_000);
+  const rows = new Map<string, string>();
+  for (const op of ops) {
+    const key = `${op.objectType}/${op.objectId}`;
+    if (op.op === 'PUT') rows.set(key, op.data!);
+    else rows.delete(key);
+  }
+  return { rows, ops, checksum: sumChecksums(ops.map((o) => o.checksum)) };
+}

@@ -1,0 +1,76 @@
+// How values are spelled inside Redis: op members (exact 64-bit order as text), op bodies, row
+// values and parameter-lookup members. Part of the storage layout (LAYOUT_VERSION): the bytes
+// written here must not change without a new layout version.
+import type { BucketOp } from '@syncline/protocol';
+import { encodeOpIdMember } from '@syncline/protocol';
+import type { RowStateRecord } from './types';
+
+/** The op member: 16 hex digits of the op id, then `|<rowKey>` so two ops of one event stay apart. */
+export function opMember(opId: bigint, rowKey: string): string {
+  return `${encodeOpIdMember(opId)}|${rowKey}`;
+}
+
+export function rowKeyOf(objectType: string, objectId: string, subkey: string): string {
+  return `${objectType}/${objectId}/${subkey}`;
+}
+
+/**
+ * The stored body of an op: the JSON object {op, op_id, object_type, object_id, subkey, data,
+ * checksum} with its keys in this order (the bytes JSON.stringify gives), built directly.
+ * `opIdText` is formatOpId(op.opId), passed in because the ops of one event share it.
+ */
+export function encodeOpBody(op: BucketOp, opIdText: string): string {
+  return (
+    `{"op":"${op.op}","op_id":"${opIdText}","object_type":${JSON.stringify(op.objectType)},` +
+    `"object_id":${JSON.stringify(op.objectId)},"subkey":${JSON.stringify(op.subkey)},` +
+    `"data":${op.data === null ? 'null' : JSON.stringify(op.data)},"checksum":${op.checksum >>> 0}}`
+  );
+}
+
+interface StoredBody {
+  readonly op: BucketOp['op'];
+  readonly op_id: string;
+  readonly object_type: string;
+  readonly object_id: string;
+  readonly subkey: string;
+  readonly data: string | null;
+  readonly checksum: number;
+}
+
+/** The op a stored body describes. */
+export function decodeOpBody(bucket: string, body: string): BucketOp {
+  const b = JSON.parse(body) as StoredBody;
+  return {
+    bucket,
+    op: b.op,
+    opId: BigInt(b.op_id),
+    objectType: b.object_type,
+    objectId: b.object_id,
+    subkey: b.subkey,
+    data: b.data,
+    checksum: b.checksum >>> 0,
+  };
+}
+
+/** A stored row value: `<op member, 16 hex><state JSON>`. */
+export function encodeRowValue(opId: bigint, state: string): string {
+  return encodeOpIdMember(opId) + state;
+}
+
+export function decodeRowValue(value: string | null): RowStateRecord | null {
+  return value === null ? null : { opId: BigInt(`0x${value.slice(0, 16)}`), state: value.slice(16) };
+}
+
+/** The source-row part of a lookup member (`<op16>|<rowKey>`). */
+export function lookupMemberRow(member: string): string {
+  return member.slice(17);
+}
+
+/** Lookup values: the JSON array of parameter rows, or `null` when the row stopped matching. */
+export function encodeLookupValue(parameters: string | null): string {
+  return parameters ?? 'null';
+}
+
+export function decodeLookupRows(value: string | null): unknown[] {
+  return value === null || value === 'null' ? [] : (JSON.parse(value) as unknown[]);
+}

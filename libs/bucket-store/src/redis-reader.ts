@@ -1,0 +1,132 @@
+// The bucket reader over the evaluator's Redis layout. Checkpoint notifications come from the
+// pub/sub channel on one subscriber connection per reader, shared by every subscription, and
+// re-read from the checkpoint key after a reconnect (a message published meanwhile is lost).
+import type { Redis } from 'ioredis';
+import type { BucketOp } from '@syncline/protocol';
+import { encodeOpIdMember, opIdLexRange } from '@syncline/protocol';
+import { decodeLookupRows, decodeOpBody, lookupMemberRow } from './encoding';
+import { StoreKeys } from './keys';
+import { CheckpointFeed, type BucketReader } from './reader';
+import { execOrThrow, storePipeline, withScripts, type StoreRedis } from './redis';
+import type { BucketChecksum, Checkpoint, ClientWriteCheckpoint } from './types';
+
+type Listener = (checkpoint: Checkpoint) => void;
+
+export class RedisBucketReader implements BucketReader {
+  private readonly keys: StoreKeys;
+  private readonly redis: StoreRedis;
+  private readonly listeners = new Set<Listener>();
+  private subscriber: Redis | null = null;
+  private subscribed: Promise<unknown> | null = null;
+
+  constructor(redis: Redis, prefix: string) {
+    this.keys = new StoreKeys(prefix);
+    this.redis = withScripts(redis);
+  }
+
+  async currentCheckpoint(): Promise<Checkpoint | null> {
+    const json = await this.redis.hget(this.keys.checkpoint, 'json');
+    return json === null ? null : (JSON.parse(json) as Checkpoint);
+  }
+
+  async *checkpoints(signal: AbortSignal): AsyncGenerator<Checkpoint> {
+    const feed = new CheckpointFeed();
+    const listener: Listener = (checkpoint) => feed.offer(checkpoint);
+    // Subscribed before the current checkpoint is read: nothing published in between is missed.
+    await this.listen(listener);
+    try {
+      const current = await this.currentCheckpoint();
+      if (current !== null) feed.offer(current);
+      yield* feed.iterate(signal);
+    } finally {
+      this.unlisten(listener);
+    }
+  }
+
+  async checksumsAt(buckets: readonly string[], checkpoint: bigint): Promise<BucketChecksum[]> {
+    if (buckets.length === 0) return [];
+    const pipeline = storePipeline(this.redis);
+    const min = `[${encodeOpIdMember(checkpoint + 1n)}`;
+    for (const bucket of buckets) {
+      const k = this.keys.bucket(bucket);
+      pipeline.slChecksumAt(k.ops, k.body, k.meta, min);
+    }
+    const results = (await execOrThrow(pipeline)) as [string, number][];
+    return results.map(([checksum, count], i) => ({
+      bucket: buckets[i]!,
+      checksum: Number(checksum) >>> 0,
+      count: Number(count),
+    }));
+  }
+
+  async opsBetween(bucket: string, after: bigint, upTo: bigint, limit: number): Promise<BucketOp[]> {
+    const k = this.keys.bucket(bucket);
+    const { min, max } = opIdLexRange(after, upTo);
+    const members = await this.redis.zrangebylex(k.ops, min, max, 'LIMIT', 0, limit);
+    if (members.length === 0) return [];
+    const bodies = await this.redis.hmget(k.body, ...members);
+    return bodies.filter((b): b is string => b !== null).map((b) => decodeOpBody(bucket, b));
+  }
+
+  async lookupAt(lookupKey: string, checkpoint: bigint): Promise<unknown[]> {
+    const k = this.keys.lookup(lookupKey);
+    const members = await this.redis.zrangebylex(k.index, '-', `(${encodeOpIdMember(checkpoint + 1n)}`);
+    if (members.length === 0) return [];
+    const values = await this.redis.hmget(k.values, ...members);
+    // Members are in op-id order: the last entry of each source row wins.
+    const latest = new Map<string, string | null>();
+    members.forEach((m, i) => latest.set(lookupMemberRow(m), values[i] ?? null));
+    return [...latest.values()].flatMap(decodeLookupRows);
+  }
+
+  async writeCheckpointsOf(userId: string): Promise<Record<string, ClientWriteCheckpoint>> {
+    const raw = await this.redis.hgetall(this.keys.writeCheckpoints(userId));
+    return Object.fromEntries(
+      Object.entries(raw).map(([c, v]) => [c, JSON.parse(v) as ClientWriteCheckpoint]),
+    );
+  }
+
+  async close(): Promise<void> {
+    this.listeners.clear();
+    this.dropSubscriber();
+  }
+
+  private async listen(listener: Listener): Promise<void> {
+    this.listeners.add(listener);
+    if (this.subscriber === null) {
+      const subscriber = this.redis.duplicate();
+      this.subscriber = subscriber;
+      subscriber.on('error', () => undefined); // it reconnects by itself; readers see the gap below
+      subscriber.on('message', (_channel: string, json: string) =>
+        this.deliver(JSON.parse(json) as Checkpoint),
+      );
+      // After a reconnect ioredis re-subscribes; a checkpoint published while away is read back.
+      let connectedBefore = false;
+      subscriber.on('ready', () => {
+        if (connectedBefore)
+          void this.currentCheckpoint().then(
+            (c) => c && this.deliver(c),
+            () => undefined,
+          );
+        connectedBefore = true;
+      });
+      this.subscribed = subscriber.subscribe(this.keys.checkpointChannel);
+    }
+    await this.subscribed;
+  }
+
+  private unlisten(listener: Listener): void {
+    this.listeners.delete(listener);
+    if (this.listeners.size === 0) this.dropSubscriber();
+  }
+
+  private deliver(checkpoint: Checkpoint): void {
+    for (const listener of this.listeners) listener(checkpoint);
+  }
+
+  private dropSubscriber(): void {
+    this.subscriber?.disconnect();
+    this.subscriber = null;
+    this.subscribed = null;
+  }
+}

@@ -1,0 +1,79 @@
+// The bucket store's Redis plumbing: its Lua scripts registered as commands on an ioredis client,
+// typed pipelines, and a pipeline exec that throws the first failed command's error.
+import type { ChainableCommander, Redis } from 'ioredis';
+import {
+  ADD_OPS,
+  CHECKSUM_AT,
+  COUNT_EVENTS,
+  LEASE,
+  PUBLISH_CHECKPOINT,
+  PUT_ROWS,
+  RAISE_MARKER,
+  RELEASE,
+  TOPIC_INDEX,
+  TRUNCATE_ROWS,
+} from './scripts';
+
+/** The scripts as commands (names prefixed `sl` so they cannot clash with Redis' own). */
+export interface StoreCommands {
+  slAddOps(ops: string, body: string, meta: string, ...argv: string[]): Promise<number>;
+  slChecksumAt(ops: string, body: string, meta: string, min: string): Promise<[string, number]>;
+  slPutRows(shard: string, marker: string, ...argv: string[]): Promise<Array<string | number>>;
+  slRaiseMarker(marker: string, member: string): Promise<number>;
+  slTruncateRows(shard: string, member: string, tombstone: string, ...pks: string[]): Promise<string[]>;
+  slCountEvents(
+    progress: string,
+    counts: string,
+    streaming: string,
+    ...argv: string[]
+  ): Promise<[number, string?]>;
+  slTopicIndex(map: string, next: string, topic: string): Promise<number>;
+  slLease(lease: string, owner: string, ttl: string): Promise<number>;
+  slRelease(lease: string, owner: string): Promise<number>;
+  slPublishCheckpoint(
+    lease: string,
+    checkpoint: string,
+    owner: string,
+    member: string,
+    json: string,
+    channel: string,
+  ): Promise<number>;
+}
+
+export type StoreRedis = Redis & StoreCommands;
+export type StorePipeline = ChainableCommander & {
+  [K in keyof StoreCommands]: (...args: string[]) => StorePipeline;
+};
+
+const SCRIPTS: Record<keyof StoreCommands, { lua: string; keys: number }> = {
+  slAddOps: { lua: ADD_OPS, keys: 3 },
+  slChecksumAt: { lua: CHECKSUM_AT, keys: 3 },
+  slPutRows: { lua: PUT_ROWS, keys: 2 },
+  slRaiseMarker: { lua: RAISE_MARKER, keys: 1 },
+  slTruncateRows: { lua: TRUNCATE_ROWS, keys: 1 },
+  slCountEvents: { lua: COUNT_EVENTS, keys: 3 },
+  slTopicIndex: { lua: TOPIC_INDEX, keys: 2 },
+  slLease: { lua: LEASE, keys: 1 },
+  slRelease: { lua: RELEASE, keys: 1 },
+  slPublishCheckpoint: { lua: PUBLISH_CHECKPOINT, keys: 2 },
+};
+
+/** Registers the scripts on `redis` (once per client; later calls are no-ops). */
+export function withScripts(redis: Redis): StoreRedis {
+  for (const [name, { lua, keys }] of Object.entries(SCRIPTS)) {
+    if (!(name in redis)) redis.defineCommand(name, { lua, numberOfKeys: keys });
+  }
+  return redis as StoreRedis;
+}
+
+export function storePipeline(redis: StoreRedis): StorePipeline {
+  return redis.pipeline() as StorePipeline;
+}
+
+export async function execOrThrow(pipeline: ChainableCommander): Promise<unknown[]> {
+  const results = (await pipeline.exec()) ?? [];
+  return results.map(([error, value]) => {
+    if (error) throw error;
+    return value;
+  });
+}

@@ -1,0 +1,192 @@
+// The bucket reader contract: one suite, run against every implementation (in memory as a unit
+// test, Redis as an integration test), so a reader's logic tested on the in-memory store holds on
+// Redis. A fixture writes through the implementation's own write path.
+import { addChecksums, MAX_OP_ID, type BucketOp, type WriteCheckpoint } from '@syncline/protocol';
+import type { BucketReader, Checkpoint, LookupWrite } from '../src';
+
+export interface ReaderFixture {
+  readonly reader: BucketReader;
+  addOps(ops: readonly BucketOp[]): Promise<number>;
+  writeLookups(writes: readonly LookupWrite[]): Promise<void>;
+  saveWriteCheckpoints(wcs: readonly WriteCheckpoint[], opId: bigint): Promise<void>;
+  /** Publishes as the coordinator does: only forward. */
+  publish(checkpoint: Checkpoint): Promise<'published' | 'stale'>;
+  close(): Promise<void>;
+}
+
+const checkpoint = (lastOpId: bigint): Checkpoint => ({
+  lastOpId: lastOpId.toString(),
+  endOffset: '1',
+  lsn: '1',
+  commitTimeMs: 1,
+  publishedAtMs: 1,
+  writeCheckpoints: [],
+});
+
+const put = (opId: bigint, id: string, checksum: number, bucket = 'b["x"]'): BucketOp => ({
+  bucket,
+  op: 'PUT',
+  opId,
+  objectType: 't',
+  objectId: id,
+  subkey: `s${id}`,
+  data: `{"id":"${id}"}`,
+  checksum,
+});
+
+/** Takes the first `n` items of an async iterable, then stops it. */
+async function take<T>(iterable: AsyncIterable<T>, n: number): Promise<T[]> {
+  const out: T[] = [];
+  if (n === 0) return out;
+  for await (const item of iterable) if (out.push(item) >= n) break;
+  return out;
+}
+
+export function describeReaderContract(name: string, open: () => Promise<ReaderFixture>): void {
+  describe(`the bucket reader contract: ${name}`, () => {
+    let f: ReaderFixture;
+    beforeEach(async () => {
+      f = await open();
+    });
+    afterEach(async () => {
+      await f.close();
+    });
+
+    it('adds an op and its checksum exactly once when the same op is written again', async () => {
+      expect(await f.addOps([put(10n, '1', 0xffffffff), put(20n, '2', 5)])).toBe(2);
+      expect(await f.addOps([put(10n, '1', 0xffffffff), put(20n, '2', 5)])).toBe(0);
+      const [c] = await f.reader.checksumsAt(['b["x"]'], 100n);
+      expect(c).toEqual({ bucket: 'b["x"]', checksum: addChecksums(0xffffffff, 5), count: 2 });
+    });
+
+    it('gives the checksum and count at a checkpoint below in-flight ops', async () => {
+      await f.addOps([put(10n, '1', 100), put(20n, '2', 200), put(30n, '3', 300)]);
+      const [at20, never] = await f.reader.checksumsAt(['b["x"]', 'never'], 20n);
+      expect(at20).toEqual({ bucket: 'b["x"]', checksum: 300, count: 2 });
+      expect(never).toEqual({ bucket: 'never', checksum: 0, count: 0 });
+      const [at9] = await f.reader.checksumsAt(['b["x"]'], 9n);
+      expect(at9).toMatchObject({ checksum: 0, count: 0 });
+      expect(await f.reader.checksumsAt([], 20n)).toEqual([]);
+    });
+
+    it('orders op ids near 2^63 exactly and returns the ops in (after, upTo]', async () => {
+      const top = MAX_OP_ID;
+      await f.addOps([put(top, 'c', 1), put(top - 1n, 'b', 1), put(2n ** 53n + 1n, 'a', 1)]);
+      const ops = await f.reader.opsBetween('b["x"]', 2n ** 53n, top, 100);
+      expect(ops.map((o) => o.opId)).toEqual([2n ** 53n + 1n, top - 1n, top]);
+      const middle = await f.reader.opsBetween('b["x"]', 2n ** 53n + 1n, top - 1n, 100);
+      expect(middle.map((o) => o.objectId)).toEqual(['b']);
+    });
+
+    it('returns ops as written, in op-id order, at most `limit` of them', async () => {
+      const remove: BucketOp = {
+        bucket: 'b["x"]',
+        op: 'REMOVE',
+        opId: 7n,
+        objectType: 'ty"pe',
+        objectId: 'id\\1\n',
+        subkey: 'sü',
+        data: null,
+        checksum: 9,
+      };
+      await f.addOps([put(8n, '2', 1), remove, put(9n, '3', 2)]);
+      expect(await f.reader.opsBetween('b["x"]', 0n, 100n, 2)).toEqual([remove, put(8n, '2', 1)]);
+      expect(await f.reader.opsBetween('b["x"]', 8n, 100n, 10)).toEqual([put(9n, '3', 2)]);
+      expect(await f.reader.opsBetween('nothing', 0n, 100n, 10)).toEqual([]);
+    });
+
+    it('keeps two ops of one event in one bucket apart (same op id, other rows)', async () => {
+      await f.addOps([
+        { ...put(5n, 'a', 1), op: 'REMOVE', data: null },
+        { ...put(5n, 'b', 2), subkey: 'sa' },
+      ]);
+      const ops = await f.reader.opsBetween('b["x"]', 4n, 5n, 10);
+      expect(ops.map((o) => [o.op, o.objectId])).toEqual([
+        ['REMOVE', 'a'],
+        ['PUT', 'b'],
+      ]);
+      expect((await f.reader.checksumsAt(['b["x"]'], 5n))[0]).toMatchObject({ checksum: 3, count: 2 });
+    });
+
+    it('resolves parameter lookups as of a checkpoint', async () => {
+      await f.writeLookups([
+        { lookupKey: 'L', rowKey: 'r1', opId: 10n, parameters: '[{"g":1}]' },
+        { lookupKey: 'L', rowKey: 'r2', opId: 15n, parameters: '[{"g":2}]' },
+        { lookupKey: 'L', rowKey: 'r1', opId: 20n, parameters: null },
+      ]);
+      expect(await f.reader.lookupAt('L', 9n)).toEqual([]);
+      expect(await f.reader.lookupAt('L', 12n)).toEqual([{ g: 1 }]);
+      expect(await f.reader.lookupAt('L', 16n)).toEqual([{ g: 1 }, { g: 2 }]);
+      expect(await f.reader.lookupAt('L', 25n)).toEqual([{ g: 2 }]);
+      expect(await f.reader.lookupAt('other', 25n)).toEqual([]);
+    });
+
+    it('returns the write checkpoints of a user with the checkpoint that included them', async () => {
+      expect(await f.reader.writeCheckpointsOf('u/1')).toEqual({});
+      await f.saveWriteCheckpoints([{ userId: 'u/1', clientId: 'c1', n: '3' }], 40n);
+      await f.saveWriteCheckpoints(
+        [
+          { userId: 'u/1', clientId: 'c1', n: '4' },
+          { userId: 'u/1', clientId: 'c2', n: '1' },
+          { userId: 'u2', clientId: 'c1', n: '9' },
+        ],
+        50n,
+      );
+      expect(await f.reader.writeCheckpointsOf('u/1')).toEqual({
+        c1: { n: '4', opId: '50' },
+        c2: { n: '1', opId: '50' },
+      });
+    });
+
+    it('has no checkpoint before the first is published, then the newest', async () => {
+      expect(await f.reader.currentCheckpoint()).toBeNull();
+      expect(await f.publish(checkpoint(5n))).toBe('published');
+      expect(await f.publish(checkpoint(4n))).toBe('stale');
+      expect(await f.reader.currentCheckpoint()).toEqual(checkpoint(5n));
+    });
+
+    it('streams the current checkpoint, then each newer one as it is published', async () => {
+      await f.publish(checkpoint(5n));
+      const abort = new AbortController();
+      const seen: bigint[] = [];
+      const done = (async () => {
+        for await (const c of f.reader.checkpoints(abort.signal)) {
+          seen.push(BigInt(c.lastOpId));
+          if (seen.length === 1) await f.publish(checkpoint(6n));
+          if (seen.length === 2) abort.abort();
+        }
+      })();
+      await done;
+      expect(seen).toEqual([5n, 6n]);
+    });
+
+    it('waits for the first checkpoint when there is none yet', async () => {
+      const abort = new AbortController();
+      const first = take(f.reader.checkpoints(abort.signal), 1);
+      await new Promise((r) => setTimeout(r, 50));
+      await f.publish(checkpoint(7n));
+      expect((await first).map((c) => c.lastOpId)).toEqual(['7']);
+      abort.abort();
+    });
+
+    it('lets a slow subscriber skip to the newest checkpoint, never backwards', async () => {
+      const abort = new AbortController();
+      const iterator = f.reader.checkpoints(abort.signal)[Symbol.asyncIterator]();
+      await f.publish(checkpoint(1n));
+      expect((await iterator.next()).value).toEqual(checkpoint(1n));
+      await f.publish(checkpoint(2n));
+      await f.publish(checkpoint(3n));
+      await new Promise((r) => setTimeout(r, 100)); // both reach the subscriber before it asks
+      expect((await iterator.next()).value).toEqual(checkpoint(3n));
+      abort.abort();
+      expect((await iterator.next()).done).toBe(true);
+    });
+
+    it('ends a subscription when its signal aborts, with nothing published', async () => {
+      const abort = new AbortController();
+      const all = take(f.reader.checkpoints(abort.signal), 5);
+      setTimeout(() => abort.abort(), 50);
+      expect(await all).toEqual([]);
+    });
+  });
+}

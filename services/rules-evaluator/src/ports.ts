@@ -1,0 +1,69 @@
+// The narrow ports the change processor works through. RedisBucketWriter and RedisCoordination
+// implement them in production; the unit tests use in-memory fakes that keep Redis' semantics.
+import type { KafkaMessage } from 'kafkajs';
+import type {
+  CountOutcome,
+  LookupWrite,
+  PutRowsOutcome,
+  RowStateRecord,
+  RowStateWrite,
+} from '@syncline/bucket-store';
+import type { BucketOpRecord } from '@syncline/bucket-topic';
+import type { BucketOp, WriteCheckpoint } from '@syncline/protocol';
+
+/** Adds ops idempotently: an op already stored is not added (nor counted) again. */
+export interface OpStore {
+  addOps(ops: readonly BucketOp[]): Promise<number>;
+}
+
+export interface LookupStore {
+  writeLookups(writes: readonly LookupWrite[]): Promise<void>;
+}
+
+/** Row state, only ever moved forward; states behind a scanned truncate are refused. */
+export interface RowStore {
+  getRows(rows: readonly { table: string; pk: string }[]): Promise<(RowStateRecord | null)[]>;
+  putRows(rows: readonly RowStateWrite[]): Promise<PutRowsOutcome>;
+}
+
+export interface TruncateStore {
+  markTruncate(table: string, opId: bigint): Promise<void>;
+  scanTableRows(table: string, count: number): AsyncIterable<Array<{ pk: string } & RowStateRecord>>;
+  truncateRows(table: string, pks: readonly string[], opId: bigint, tombstone: string): Promise<string[]>;
+}
+
+/** What the processor writes of the bucket store. */
+export type ProcessorStore = OpStore & LookupStore & RowStore & TruncateStore;
+
+/** Counted-once processed events per partition (compare-and-set of the partition's progress). */
+export interface ProgressStore {
+  partitionProgress(partition: string): Promise<bigint | null>;
+  countEvents(
+    partition: string,
+    expected: bigint | null,
+    next: bigint,
+    streaming: boolean,
+    counts: ReadonlyMap<bigint, number>,
+  ): Promise<CountOutcome>;
+}
+
+/** What the processor shares with the other instances. */
+export interface ProcessorCoordination extends ProgressStore {
+  topicIndex(topic: string): Promise<number>;
+  recordTransactionWriteCheckpoints(endOffset: bigint, wcs: readonly WriteCheckpoint[]): Promise<void>;
+}
+
+/** Where bucket ops go besides Redis (the bucket topic). */
+export interface BucketOpSink {
+  write(ops: readonly BucketOpRecord[]): Promise<void>;
+}
+
+export interface DeadLetterSink {
+  send(
+    reason: string,
+    detail: string,
+    message: KafkaMessage,
+    topic: string,
+    partition: number,
+  ): Promise<void>;
+}

@@ -1,0 +1,145 @@
+// Plans a run of row and message events (no truncate inside) from the rows' stored states: the
+// bucket ops, lookup writes, next row states and write checkpoints to write, and the events to
+// dead-letter. Pure: reads nothing, writes nothing; segment-writer.ts applies the plan.
+import type { LookupWrite, RowStateWrite } from '@syncline/bucket-store';
+import { OpIdRangeError, type BucketOp, type WriteCheckpoint } from '@syncline/protocol';
+import { planRowChange, type RowEvaluator, type RowPlan, type RowState } from './op-planner';
+import { unreachable, type PreparedEvent, type RowEvent } from './prepared-event';
+import { rowKey, type StoredRow } from './row-state-cache';
+import { SnapshotNumberingError } from './snapshot-numbering';
+
+/** Fatal: configuration or layout limits; the evaluator stops and reports. */
+export class ProcessingHaltedError extends Error {
+  override readonly name = 'ProcessingHaltedError';
+  readonly retriable = false;
+}
+
+export interface SegmentPlan {
+  readonly ops: BucketOp[];
+  /** Commit LSN of the change behind each op (same index as `ops`), for the bucket topic. */
+  readonly lsns: (bigint | null)[];
+  readonly lookups: LookupWrite[];
+  /** Next state of every row the segment changed, by rowKey(). */
+  readonly rows: Map<string, RowStateWrite>;
+  /** Row states after the segment, by rowKey() (unchanged rows as given). */
+  readonly states: Map<string, StoredRow | null>;
+  /** Write checkpoints per transaction (END offset). */
+  readonly writeCheckpoints: Map<bigint, WriteCheckpoint[]>;
+  /** Events the rules could not evaluate: they go to the dead-letter topic. */
+  readonly failed: Array<{ readonly event: RowEvent; readonly detail: string }>;
+  readonly unfilledToast: number;
+}
+
+/** Plans row changes of one table row at a time; subkeys are cached by the caller. */
+export class RowPlanner {
+  constructor(
+    private readonly evaluator: RowEvaluator,
+    readonly subkeyOf: (table: string, pk: string) => string,
+  ) {}
+
+  change(event: RowEvent, previous: RowState | null): RowPlan {
+    return planRowChange(
+      {
+        table: event.table,
+        subkey: this.subkeyOf(event.table, event.pk),
+        rowKey: `${event.table}/${event.pk}`,
+        opId: event.opId,
+        previous,
+        image: event.image,
+        unavailableColumns: event.unavailable,
+        columns: event.columns,
+      },
+      this.evaluator,
+    );
+  }
+
+  /** The ops and lookup removals that take a row out of every bucket as of `opId`. */
+  removal(table: string, pk: string, opId: bigint, previous: RowState | null): RowPlan {
+    return planRowChange(
+      {
+        table,
+        subkey: this.subkeyOf(table, pk),
+        rowKey: `${table}/${pk}`,
+        opId,
+        previous,
+        image: null,
+        unavailableColumns: [],
+        columns: [],
+      },
+      this.evaluator,
+    );
+  }
+}
+
+export function planSegment(
+  segment: readonly PreparedEvent[],
+  current: ReadonlyMap<string, StoredRow | null>,
+  planner: RowPlanner,
+): SegmentPlan {
+  const plan: SegmentPlan = {
+    ops: [],
+    lsns: [],
+    lookups: [],
+    rows: new Map(),
+    states: new Map(current),
+    writeCheckpoints: new Map(),
+    failed: [],
+    unfilledToast: 0,
+  };
+  let unfilledToast = 0;
+  for (const event of segment) {
+    switch (event.kind) {
+      case 'message':
+        if (event.writeCheckpoint !== null)
+          addWriteCheckpoint(plan, event.ref.endOffset, event.writeCheckpoint);
+        break;
+      case 'row':
+        unfilledToast += planRow(plan, event, planner);
+        break;
+      case 'counted':
+      case 'skip':
+        break;
+      case 'truncate':
+        throw new Error('a truncate splits segments; it is never planned inside one');
+      default:
+        unreachable(event);
+    }
+  }
+  return { ...plan, unfilledToast };
+}
+
+function addWriteCheckpoint(plan: SegmentPlan, endOffset: bigint, wc: WriteCheckpoint): void {
+  const list = plan.writeCheckpoints.get(endOffset) ?? [];
+  list.push(wc);
+  plan.writeCheckpoints.set(endOffset, list);
+}
+
+/** Adds one row change to the plan; returns its unfilled TOAST columns. */
+function planRow(plan: SegmentPlan, event: RowEvent, planner: RowPlanner): number {
+  const key = rowKey(event.table, event.pk);
+  const stored = plan.states.get(key) ?? null;
+  // Already applied (a replay after a crash between row state and commit): its ops exist.
+  if (stored !== null && stored.opId >= event.opId) return 0;
+  let change: RowPlan;
+  try {
+    change = planner.change(event, stored?.state ?? null);
+  } catch (error) {
+    if (error instanceof OpIdRangeError || error instanceof SnapshotNumberingError)
+      throw new ProcessingHaltedError(error.message, { cause: error });
+    plan.failed.push({ event, detail: error instanceof Error ? error.message : String(error) });
+    return 0;
+  }
+  for (const op of change.ops) {
+    plan.ops.push(op);
+    plan.lsns.push(event.lsn);
+  }
+  for (const l of change.lookups) plan.lookups.push(l);
+  plan.states.set(key, { opId: event.opId, state: change.state });
+  plan.rows.set(key, {
+    table: event.table,
+    pk: event.pk,
+    opId: event.opId,
+    state: JSON.stringify(change.state),
+  });
+  return change.unfilledToast;
+}
