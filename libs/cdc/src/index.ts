@@ -1,13 +1,5 @@
 // @syncline/cdc: decodes Debezium (Postgres connector, JsonConverter) records from Kafka into typed
 // values. Pure: no I/O; the evaluator feeds it records and routes MalformedRecords to the DLT.
-// The JSON these records are written in; re-exported because services read records' JSON with it.
-export {
-  parseJson,
-  stringifyJson,
-  JsonSyntaxError,
-  type JsonValue,
-  type JsonObject,
-} from '@syncline/lossless-json';
 export type { KafkaRecord, RecordPosition, HeaderValue } from './record';
 export { MalformedRecord, isMalformed, type MalformedReason, type SalvagedTransaction } from './malformed';
 export { CdcDecoder, salvageTransaction, type CdcDecoderOptions, type CdcDecoderStats } from './decoder';

@@ -35,7 +35,10 @@ export interface EvaluatedRow {
   bucket: string;
   outputTable: string;
   id: string;
-  /** Shared between the ops of one query: treat as read-only. Serialize with stringifyJsonLossless. */
+  /**
+   * Shared between the ops of one query: treat as read-only. Serialize with stringifyJson from
+   * @syncline/lossless-json.
+   */
   data: SqliteJsonRow;
 }
 

@@ -2,21 +2,15 @@
 // time.precision.mode=isostring, decimal.handling.mode=string) on Postgres 15.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  mapDebeziumRow,
-  parseJsonLossless,
-  toSyncValue,
-  typeMappingOptions,
-  TypeMappingError,
-  type ConnectField,
-} from '../src';
+import { mapDebeziumRow, toSyncValue, typeMappingOptions, TypeMappingError, type ConnectField } from '../src';
+import { parseJsonIntegersAsBigInt } from '@syncline/lossless-json';
 
 /** Fixture line: `topic partition offset key value headers`; the value is the 5th field. */
 function capturedRecord(): { fields: ConnectField[]; after: Record<string, unknown> } {
   const line = readFileSync(join(__dirname, 'fixtures', 'debezium-types-record.txt'), 'utf8').trim();
   const valueStart = line.indexOf('{"schema"');
   const valueEnd = line.lastIndexOf(' {"__debezium');
-  const value = parseJsonLossless(line.slice(valueStart, valueEnd)) as unknown as {
+  const value = parseJsonIntegersAsBigInt(line.slice(valueStart, valueEnd)) as unknown as {
     schema: { fields: { field: string; fields: ConnectField[] }[] };
     payload: { after: Record<string, unknown> };
   };

@@ -8,13 +8,12 @@ import {
   CdcDecoder,
   dataCollectionOf,
   isMalformed,
-  stringifyJson,
   type ChangeEvent,
-  type JsonObject,
   type MalformedRecord,
   type ConnectSchema,
   type RowSchema,
 } from '@syncline/cdc';
+import { stringifyJson, type JsonObject } from '@syncline/lossless-json';
 import {
   tagOf,
   type BucketOpWrite,

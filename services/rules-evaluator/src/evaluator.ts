@@ -6,7 +6,8 @@ import { Redis } from 'ioredis';
 import { Kafka, logLevel, type Consumer, type EachBatchPayload } from 'kafkajs';
 import type { Logger } from 'pino';
 import { BucketStore, LAYOUT_VERSION } from '@syncline/bucket-store';
-import { LOGICAL_DECODING_MESSAGE, type JsonObject } from '@syncline/cdc';
+import { LOGICAL_DECODING_MESSAGE } from '@syncline/cdc';
+import type { JsonObject } from '@syncline/lossless-json';
 import { firstGeneration, type OpIdGeneration } from '@syncline/protocol';
 import { BucketTopicWriter, bucketTopicName } from '@syncline/bucket-topic';
 import {
