@@ -2,7 +2,8 @@
 // on a typical 10-column row. One core, no I/O. Target: 300k rows/s.
 // Run: npx tsx bench/sync-rules-evaluate-row.ts
 import { stringifyJson } from '@syncline/lossless-json';
-import { compileSyncRulesOrThrow, type SqliteRow } from '../libs/sync-rules/src';
+import type { SqliteRow } from '@syncline/sqlite-value';
+import { compileSyncRulesOrThrow } from '../libs/sync-rules/src';
 
 const TARGET = 300_000;
 

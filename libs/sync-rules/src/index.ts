@@ -24,5 +24,4 @@ export {
   type ConnectField,
   type TypeMappingOptions,
 } from './type-mapping';
-export type { SqliteValue, SqliteJsonValue, SqliteRow, SqliteJsonRow } from './sqlite-value';
 export { SQL_FUNCTIONS } from './sql-functions';

@@ -17,7 +17,7 @@ import {
 } from './parameter-query';
 import type { RequestContext } from './request-context';
 import { SqlSource } from './sql-source';
-import type { SqliteJsonRow, SqliteJsonValue, SqliteRow } from './sqlite-value';
+import type { SqliteJsonRow, SqliteJsonValue, SqliteRow } from '@syncline/sqlite-value';
 import { parseSourceTable, type SourceTableName } from './table-pattern';
 import { readRulesYaml, type RawBucketDefinition } from './yaml-rules';
 

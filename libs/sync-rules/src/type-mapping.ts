@@ -3,7 +3,7 @@
 // parseJsonIntegersAsBigInt so int64 values arrive here as exact bigints.
 import type { Edition } from './config';
 import { stringifyJson, type JsonValue } from '@syncline/lossless-json';
-import type { SqliteRow, SqliteValue } from './sqlite-value';
+import type { SqliteRow, SqliteValue } from '@syncline/sqlite-value';
 
 /** One entry of a Kafka Connect struct schema's `fields` array. */
 export interface ConnectField {

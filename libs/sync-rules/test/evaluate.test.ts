@@ -1,11 +1,10 @@
 // evaluateRow / evaluateParameterRow / resolveBuckets over every query form.
 import { stringifyJson } from '@syncline/lossless-json';
+import type { SqliteJsonRow, SqliteRow } from '@syncline/sqlite-value';
 import {
   createRequestContext,
   serializeParameterLookup,
   type ParameterLookupSource,
-  type SqliteJsonRow,
-  type SqliteRow,
   type SyncRules,
 } from '../src';
 import { compileValid } from './helpers';

@@ -2,7 +2,8 @@
 // properties live in libs/lossless-json).
 import fc from 'fast-check';
 import { stringifyJson } from '@syncline/lossless-json';
-import { parseBucketName, serializeBucketName, type SqliteJsonValue } from '../src';
+import type { SqliteJsonValue } from '@syncline/sqlite-value';
+import { parseBucketName, serializeBucketName } from '../src';
 import { BucketNameCache } from '../src/bucket-name';
 import { compileValid } from './helpers';
 

@@ -6,11 +6,10 @@ import {
   compileSyncRules,
   createRequestContext,
   serializeParameterLookup,
-  type SqliteJsonRow,
-  type SqliteRow,
   type SyncRules,
 } from '@syncline/sync-rules';
 import { parseJsonIntegersAsBigInt, stringifyJson, type JsonValue } from '@syncline/lossless-json';
+import type { SqliteJsonRow, SqliteRow } from '@syncline/sqlite-value';
 import type { CliIo } from '../io';
 import { UsageError } from '../io';
 
