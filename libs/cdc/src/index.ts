@@ -1,5 +1,6 @@
 // @syncline/cdc: decodes Debezium (Postgres connector, JsonConverter) records from Kafka into typed
-// values. Pure: no I/O; the evaluator feeds it records and routes MalformedRecords to the DLT.
+// values and maps row images to SQLite rows through their Connect schema. Pure: no I/O; the
+// evaluator feeds it records and routes MalformedRecords to the DLT.
 export type { KafkaRecord, RecordPosition, HeaderValue } from './record';
 export { MalformedRecord, isMalformed, type MalformedReason, type SalvagedTransaction } from './malformed';
 export { CdcDecoder, salvageTransaction, type CdcDecoderOptions, type CdcDecoderStats } from './decoder';
@@ -10,6 +11,7 @@ export {
   type ConnectField,
   type ConnectType,
 } from './connect-schema';
+export { toSqliteRow, toSqliteValue, TypeMappingError, type TypeMappingOptions } from './type-mapping';
 export {
   dataCollectionOf,
   LOGICAL_DECODING_MESSAGE,

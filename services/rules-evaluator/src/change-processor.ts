@@ -9,9 +9,8 @@ import {
   dataCollectionOf,
   isMalformed,
   type ChangeEvent,
+  type ConnectField,
   type MalformedRecord,
-  type ConnectSchema,
-  type RowSchema,
 } from '@syncline/cdc';
 import { stringifyJson, type JsonObject } from '@syncline/lossless-json';
 import {
@@ -25,7 +24,6 @@ import {
 } from '@syncline/bucket-store';
 import { OpIdRangeError, streamOpId, type OpIdGeneration } from '@syncline/protocol';
 import type { Logger } from 'pino';
-import type { ConnectField } from '@syncline/sync-rules';
 import { DELETED_ROW, planRowChange, type RowEvaluator, type RowState } from './op-planner';
 import { SnapshotNumberingError, snapshotEventOpId } from './snapshot-numbering';
 import type { TransactionReader } from './transaction-reader';
@@ -368,7 +366,7 @@ export class ChangeProcessor {
       lsn: event.source.lsn,
       image: image?.values ?? null,
       unavailable: image?.unavailableColumns ?? [],
-      columns: event.rowSchema === null ? [] : syncColumns(event.rowSchema),
+      columns: event.rowSchema === null ? [] : event.rowSchema.columns,
       message,
     };
   }
@@ -621,28 +619,6 @@ export class ChangeProcessor {
   ): Promise<void> {
     await this.deps.deadLetters.send(record.reason, record.detail, message, topic, partition);
   }
-}
-
-const columnCache = new WeakMap<RowSchema, ConnectField[]>();
-
-/** The row's Connect schema in the shape sync-rules' type mapping reads (cached per schema). */
-export function syncColumns(schema: RowSchema): ConnectField[] {
-  let columns = columnCache.get(schema);
-  if (columns === undefined) {
-    columns = schema.columns.map((c) => toSyncField(c.field, c.schema));
-    columnCache.set(schema, columns);
-  }
-  return columns;
-}
-
-function toSyncField(field: string | undefined, s: ConnectSchema): ConnectField {
-  const out: ConnectField = { type: s.type, optional: s.optional };
-  if (field !== undefined) out.field = field;
-  if (s.name !== null) out.name = s.name;
-  if (s.parameters !== null) out.parameters = { ...s.parameters };
-  if (s.items !== null) out.items = toSyncField(undefined, s.items);
-  if (s.fields !== null) out.fields = s.fields.map((f) => toSyncField(f.field, f.schema));
-  return out;
 }
 
 /**

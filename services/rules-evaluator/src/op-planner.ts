@@ -4,7 +4,8 @@
 import { parseJson, stringifyJson, type JsonObject } from '@syncline/lossless-json';
 import { putChecksum, removeChecksum } from '@syncline/protocol';
 import type { BucketOpWrite, LookupWrite } from '@syncline/bucket-store';
-import type { ConnectField, EvaluatedRow, ParameterLookupEntry } from '@syncline/sync-rules';
+import type { ConnectField } from '@syncline/cdc';
+import type { EvaluatedRow, ParameterLookupEntry } from '@syncline/sync-rules';
 import { serializeParameterLookup } from '@syncline/sync-rules';
 
 export interface Membership {
