@@ -1,7 +1,9 @@
 // Benchmark: evaluateRow throughput for 10 bucket definitions that all read the same table,
 // on a typical 10-column row. One core, no I/O. Target: 300k rows/s.
 // Run: npx tsx bench/sync-rules-evaluate-row.ts
-import { compileSyncRulesOrThrow, stringifyJsonLossless, type SqliteRow } from '../libs/sync-rules/src';
+import { stringifyJson } from '@syncline/lossless-json';
+import type { SqliteRow } from '@syncline/sqlite-value';
+import { compileSyncRulesOrThrow } from '../libs/sync-rules/src';
 
 const TARGET = 300_000;
 
@@ -89,7 +91,7 @@ process.stdout.write(
     `evaluateRow: 10 bucket definitions, 11-column row, ${RUNS} runs of ${ROWS_PER_RUN} rows after ${WARM_UP_ROWS} warm-up rows`,
     `  median ${format(median)} rows/s on one core (runs: ${format(rates[0]!)} .. ${format(rates[RUNS - 1]!)}; ${opsPerRow.toFixed(1)} ops per row)`,
     `  ${(median / TARGET).toFixed(2)}x the ${TARGET.toLocaleString('en-US')} rows/s target`,
-    `  sample op: ${stringifyJsonLossless(sample[1])}`,
+    `  sample op: ${stringifyJson(sample[1])}`,
     '',
   ].join('\n'),
 );

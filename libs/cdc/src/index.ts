@@ -1,13 +1,6 @@
 // @syncline/cdc: decodes Debezium (Postgres connector, JsonConverter) records from Kafka into typed
-// values. Pure: no I/O; the evaluator feeds it records and routes MalformedRecords to the DLT.
-// The JSON these records are written in; re-exported because services read records' JSON with it.
-export {
-  parseJson,
-  stringifyJson,
-  JsonSyntaxError,
-  type JsonValue,
-  type JsonObject,
-} from '@syncline/lossless-json';
+// values and maps row images to SQLite rows through their Connect schema. Pure: no I/O; the
+// evaluator feeds it records and routes MalformedRecords to the DLT.
 export type { KafkaRecord, RecordPosition, HeaderValue } from './record';
 export { MalformedRecord, isMalformed, type MalformedReason, type SalvagedTransaction } from './malformed';
 export { CdcDecoder, salvageTransaction, type CdcDecoderOptions, type CdcDecoderStats } from './decoder';
@@ -18,6 +11,7 @@ export {
   type ConnectField,
   type ConnectType,
 } from './connect-schema';
+export { toSqliteRow, toSqliteValue, TypeMappingError, type TypeMappingOptions } from './type-mapping';
 export {
   dataCollectionOf,
   LOGICAL_DECODING_MESSAGE,

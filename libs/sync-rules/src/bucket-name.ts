@@ -1,7 +1,7 @@
 // Bucket names exactly as PowerSync writes them: `<definition>[<json values>]`, where equal
 // numbers serialize the same (1 and 1.0 -> `1`) and 64-bit integers stay exact.
 import { parseJsonIntegersAsBigInt } from '@syncline/lossless-json';
-import type { SqliteJsonValue } from './sqlite-value';
+import type { SqliteJsonValue } from '@syncline/sqlite-value';
 
 /** One bucket parameter value in its canonical JSON form. */
 export function serializeBucketValue(value: SqliteJsonValue): string {

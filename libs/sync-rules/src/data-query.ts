@@ -5,8 +5,8 @@ import { ExpressionCompiler, type EvalContext, type Evaluator } from './expressi
 import * as jsonValues from './json-values';
 import { bucketRefs, columnName, isBucketRef, isStar } from './sql-ast';
 import type { SqlSource } from './sql-source';
-import * as sqliteValues from './sqlite-value';
-import type { SqliteJsonRow, SqliteJsonValue, SqliteRow, SqliteValue } from './sqlite-value';
+import * as sqliteValues from '@syncline/sqlite-value';
+import type { SqliteJsonRow, SqliteJsonValue, SqliteRow, SqliteValue } from '@syncline/sqlite-value';
 import { compileTableMatcher, tablePattern, type SourceTableName, type TablePattern } from './table-pattern';
 
 // Bound once at load: tsx compiles named imports to getter calls on the exporting module, which

@@ -14,7 +14,7 @@ import {
   integerOrReal,
   type SqliteRow,
   type SqliteValue,
-} from './sqlite-value';
+} from '@syncline/sqlite-value';
 import type { DiagnosticReporter } from './sql-source';
 
 // Bound once at load: tsx compiles named imports to getter calls on the exporting module, which

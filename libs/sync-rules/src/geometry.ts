@@ -1,7 +1,7 @@
 // st_asgeojson / st_astext / st_x / st_y over PostGIS (E)WKB, given as hex text, as a blob, or as
 // Debezium's geometry struct (`{"wkb": base64, "srid": n}` JSON text).
 import { parseJsonValue } from './json-values';
-import type { SqliteValue } from './sqlite-value';
+import type { SqliteValue } from '@syncline/sqlite-value';
 
 type Coordinates = number[];
 type Geometry =

@@ -2,8 +2,8 @@
 // `->` / `->>` / json_extract semantics, including the legacy vs fixed `->> 'a.b'` behaviour.
 import * as losslessJson from '@syncline/lossless-json';
 import type { JsonValue } from '@syncline/lossless-json';
-import * as sqliteValues from './sqlite-value';
-import type { SqliteValue } from './sqlite-value';
+import * as sqliteValues from '@syncline/sqlite-value';
+import type { SqliteValue } from '@syncline/sqlite-value';
 
 // Bound once at load: tsx compiles named imports to getter calls on the exporting module, which
 // V8 does not inline, and evaluateRow reaches these several times per row.

@@ -12,7 +12,7 @@ import {
   type SqliteJsonRow,
   type SqliteJsonValue,
   type SqliteValue,
-} from './sqlite-value';
+} from '@syncline/sqlite-value';
 import { compileTableMatcher, tablePattern, type SourceTableName, type TablePattern } from './table-pattern';
 
 export const PRIORITY_COLUMN = '_priority';

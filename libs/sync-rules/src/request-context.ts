@@ -2,7 +2,7 @@
 // `token_parameters.*`, `request.user_id()`) and the client's request parameters.
 import { stringifyJson, type JsonValue } from '@syncline/lossless-json';
 import { jsonToSqlite } from './json-values';
-import type { SqliteJsonValue, SqliteRow } from './sqlite-value';
+import type { SqliteJsonValue, SqliteRow } from '@syncline/sqlite-value';
 
 export interface RequestContext {
   /** `request.user_id()` / `token_parameters.user_id`: the JWT `sub`. */

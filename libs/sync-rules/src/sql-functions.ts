@@ -3,8 +3,8 @@
 import { stAsGeoJson, stAsText, stX, stY } from './geometry';
 import { followPath, jsonArrowText, parseJsonPath, parseJsonValue } from './json-values';
 import { stringifyJson } from '@syncline/lossless-json';
-import * as sqliteValues from './sqlite-value';
-import type { SqliteValue } from './sqlite-value';
+import * as sqliteValues from '@syncline/sqlite-value';
+import type { SqliteValue } from '@syncline/sqlite-value';
 import { datetime, unixepoch } from './time-functions';
 
 // Bound once at load: tsx compiles named imports to getter calls on the exporting module, which

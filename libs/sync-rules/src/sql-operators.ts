@@ -1,8 +1,8 @@
 // Binary and unary operators with SQLite semantics: three-valued logic, NULL-propagating
 // comparison and arithmetic, `||`, IN over JSON arrays and `&&` (JSON array intersection).
 import * as jsonValues from './json-values';
-import * as sqliteValues from './sqlite-value';
-import type { SqliteValue } from './sqlite-value';
+import * as sqliteValues from '@syncline/sqlite-value';
+import type { SqliteValue } from '@syncline/sqlite-value';
 
 // Bound once at load: tsx compiles named imports to getter calls on the exporting module, which
 // V8 does not inline, and evaluateRow reaches these several times per row.

@@ -17,7 +17,7 @@ import {
 } from './parameter-query';
 import type { RequestContext } from './request-context';
 import { SqlSource } from './sql-source';
-import type { SqliteJsonRow, SqliteJsonValue, SqliteRow } from './sqlite-value';
+import type { SqliteJsonRow, SqliteJsonValue, SqliteRow } from '@syncline/sqlite-value';
 import { parseSourceTable, type SourceTableName } from './table-pattern';
 import { readRulesYaml, type RawBucketDefinition } from './yaml-rules';
 
@@ -35,7 +35,10 @@ export interface EvaluatedRow {
   bucket: string;
   outputTable: string;
   id: string;
-  /** Shared between the ops of one query: treat as read-only. Serialize with stringifyJsonLossless. */
+  /**
+   * Shared between the ops of one query: treat as read-only. Serialize with stringifyJson from
+   * @syncline/lossless-json.
+   */
   data: SqliteJsonRow;
 }
 

@@ -1,6 +1,6 @@
 // unixepoch() and datetime(): SQLite's date/time functions for the value forms rules meet
 // (ISO-8601 text with optional zone, numbers as Julian days or with the 'unixepoch' modifier).
-import { castAsText, type SqliteValue } from './sqlite-value';
+import { castAsText, type SqliteValue } from '@syncline/sqlite-value';
 
 const ISO_TIME =
   /^(-?\d{4,})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;

@@ -1,11 +1,10 @@
 // evaluateRow / evaluateParameterRow / resolveBuckets over every query form.
+import { stringifyJson } from '@syncline/lossless-json';
+import type { SqliteJsonRow, SqliteRow } from '@syncline/sqlite-value';
 import {
   createRequestContext,
   serializeParameterLookup,
-  stringifyJsonLossless,
   type ParameterLookupSource,
-  type SqliteJsonRow,
-  type SqliteRow,
   type SyncRules,
 } from '../src';
 import { compileValid } from './helpers';
@@ -75,7 +74,7 @@ bucket_definitions:
       'by_tag["b"] todos 7',
       'by_org_and_user[1,"u1"] todos 7',
     ]);
-    expect(stringifyJsonLossless(ops[0]?.data)).toBe(
+    expect(stringifyJson(ops[0]?.data)).toBe(
       '{"id":"7","owner_id":"u1","org_id":1,"tags":"[\\"a\\",\\"b\\"]","category":"a","shared":0}',
     );
     expect(ops[1]?.data).toEqual({ id: '7', owner_id: 'u1' });

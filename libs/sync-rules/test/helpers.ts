@@ -1,5 +1,6 @@
 // Shared test helpers: compile rules that must be valid, and evaluate one expression on a row.
-import { compileSyncRules, type SqliteRow, type SqliteValue, type SyncRules } from '../src';
+import type { SqliteRow, SqliteValue } from '@syncline/sqlite-value';
+import { compileSyncRules, type SyncRules } from '../src';
 
 export function compileValid(yaml: string): SyncRules {
   const result = compileSyncRules(yaml);

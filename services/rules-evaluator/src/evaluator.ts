@@ -6,17 +6,17 @@ import { Redis } from 'ioredis';
 import { Kafka, logLevel, type Consumer, type EachBatchPayload } from 'kafkajs';
 import type { Logger } from 'pino';
 import { LAYOUT_VERSION, RedisBucketWriter, RedisCoordination } from '@syncline/bucket-store';
-import { LOGICAL_DECODING_MESSAGE, type JsonObject } from '@syncline/cdc';
+import {
+  LOGICAL_DECODING_MESSAGE,
+  toSqliteRow,
+  type ConnectField,
+  type TypeMappingOptions,
+} from '@syncline/cdc';
+import type { JsonObject } from '@syncline/lossless-json';
 import { firstGeneration, type OpIdGeneration } from '@syncline/protocol';
 import { BucketTopicWriter } from '@syncline/bucket-topic';
 import { topicNamesFor, type TopicNames } from '@syncline/kafka-topics';
-import {
-  compileSyncRules,
-  mapDebeziumRow,
-  typeMappingOptions,
-  type ConnectField,
-  type SyncRules,
-} from '@syncline/sync-rules';
+import { compileSyncRules, type SyncRules } from '@syncline/sync-rules';
 import { ChangeProcessor } from './change-processor';
 import type { BucketOpSink } from './ports';
 import { ProcessingHaltedError } from './segment-planner';
@@ -60,10 +60,10 @@ export async function loadRules(file: string, defaultSchema: string): Promise<Sy
 }
 
 export function rowEvaluator(rules: SyncRules): RowEvaluator {
-  const mapping = typeMappingOptions(rules.config.edition, rules.config.compatibility.timestampsIso8601);
+  const mapping: TypeMappingOptions = { timestampsIso8601: rules.config.compatibility.timestampsIso8601 };
   return {
     evaluate(table: string, raw: JsonObject, columns: readonly ConnectField[]) {
-      const row = mapDebeziumRow(columns, raw as Record<string, unknown>, mapping);
+      const row = toSqliteRow(columns, raw, mapping);
       return { rows: rules.evaluateRow(table, row), lookups: rules.evaluateParameterRow(table, row) };
     },
   };

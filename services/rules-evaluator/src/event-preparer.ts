@@ -9,9 +9,7 @@ import {
   dataCollectionOf,
   isMalformed,
   type ChangeEvent,
-  type ConnectSchema,
   type MalformedRecord,
-  type RowSchema,
 } from '@syncline/cdc';
 import { stringifyJson } from '@syncline/lossless-json';
 import {
@@ -20,7 +18,6 @@ import {
   WRITE_CHECKPOINT_PREFIX,
   type OpIdGeneration,
 } from '@syncline/protocol';
-import type { ConnectField } from '@syncline/sync-rules';
 import type { DeadLetterSink, ProcessorCoordination } from './ports';
 import { SKIP, type EventRef, type PreparedEvent } from './prepared-event';
 import { snapshotEventOpId } from './snapshot-numbering';
@@ -207,29 +204,7 @@ function rowEvent(
     lsn: event.source.lsn,
     image: image?.values ?? null,
     unavailable: image?.unavailableColumns ?? [],
-    columns: event.rowSchema === null ? [] : syncColumns(event.rowSchema),
+    columns: event.rowSchema === null ? [] : event.rowSchema.columns,
     message,
   };
-}
-
-const columnCache = new WeakMap<RowSchema, ConnectField[]>();
-
-/** The row's Connect schema in the shape sync-rules' type mapping reads (cached per schema). */
-function syncColumns(schema: RowSchema): ConnectField[] {
-  let columns = columnCache.get(schema);
-  if (columns === undefined) {
-    columns = schema.columns.map((c) => toSyncField(c.field, c.schema));
-    columnCache.set(schema, columns);
-  }
-  return columns;
-}
-
-function toSyncField(field: string | undefined, s: ConnectSchema): ConnectField {
-  const out: ConnectField = { type: s.type, optional: s.optional };
-  if (field !== undefined) out.field = field;
-  if (s.name !== null) out.name = s.name;
-  if (s.parameters !== null) out.parameters = { ...s.parameters };
-  if (s.items !== null) out.items = toSyncField(undefined, s.items);
-  if (s.fields !== null) out.fields = s.fields.map((f) => toSyncField(f.field, f.schema));
-  return out;
 }

@@ -1,11 +1,12 @@
 // Turns one row change into bucket ops, parameter-lookup writes and the row's next state, given
 // the row's previous state. Pure: the caller reads and writes state; the planner only decides.
 // A row that leaves a bucket gets a REMOVE there; unchanged TOAST columns come from the stored row.
-import { parseJson, stringifyJson, type JsonObject } from '@syncline/cdc';
+import { parseJson, stringifyJson, type JsonObject } from '@syncline/lossless-json';
 import { putChecksum, removeChecksum, type BucketOp } from '@syncline/protocol';
 import type { LookupWrite } from '@syncline/bucket-store';
-import type { ConnectField, EvaluatedRow, ParameterLookupEntry } from '@syncline/sync-rules';
-import { serializeParameterLookup, stringifyJsonLossless } from '@syncline/sync-rules';
+import type { ConnectField } from '@syncline/cdc';
+import type { EvaluatedRow, ParameterLookupEntry } from '@syncline/sync-rules';
+import { serializeParameterLookup } from '@syncline/sync-rules';
 
 export interface Membership {
   readonly bucket: string;
@@ -85,7 +86,7 @@ export function planRowChange(change: RowChange, evaluator: RowEvaluator): RowPl
   const puts = new Map<string, { membership: Membership; data: string }>();
   for (const row of evaluated.rows) {
     const membership = { bucket: row.bucket, type: row.outputTable, id: row.id };
-    puts.set(membershipKey(membership), { membership, data: stringifyJsonLossless(row.data) });
+    puts.set(membershipKey(membership), { membership, data: stringifyJson(row.data) });
   }
   const ops: BucketOp[] = [];
   for (const old of previous.memberships) {
@@ -146,5 +147,5 @@ function groupLookups(entries: readonly ParameterLookupEntry[]): LookupMembershi
     list.push(e.parameters);
     byKey.set(key, list);
   }
-  return [...byKey].map(([key, rows]) => ({ key, parameters: stringifyJsonLossless(rows) }));
+  return [...byKey].map(([key, rows]) => ({ key, parameters: stringifyJson(rows) }));
 }

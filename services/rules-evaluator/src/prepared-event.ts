@@ -3,7 +3,7 @@
 import type { KafkaMessage } from 'kafkajs';
 import type { JsonObject } from '@syncline/lossless-json';
 import type { WriteCheckpoint } from '@syncline/protocol';
-import type { ConnectField } from '@syncline/sync-rules';
+import type { ConnectField } from '@syncline/cdc';
 
 /** The transaction an event counts toward: its END offset and the event's place in it. */
 export interface EventRef {

@@ -1,3 +1,5 @@
+import { toConnectSchema, type ConnectField } from '@syncline/cdc';
+import type { JsonObject } from '@syncline/lossless-json';
 import { compileSyncRulesOrThrow } from '@syncline/sync-rules';
 import { putChecksum, removeChecksum, firstGeneration, snapshotCheckpointOpId } from '@syncline/protocol';
 import { planRowChange, DELETED_ROW, type RowState } from '../src/op-planner';
@@ -18,15 +20,21 @@ bucket_definitions:
   { defaultSchema: 's' },
 );
 const evaluator = rowEvaluator(rules);
-const columns = [
+
+/** A row schema's columns, from the `fields` of a struct schema as JsonConverter writes it. */
+function rowColumns(fields: JsonObject[]): readonly ConnectField[] {
+  return toConnectSchema({ type: 'struct', fields }).fields ?? [];
+}
+
+const columns = rowColumns([
   { field: 'id', type: 'int32' },
   { field: 'owner', type: 'string', optional: true },
   { field: 'body', type: 'string', optional: true },
-];
-const memberColumns = [
+]);
+const memberColumns = rowColumns([
   { field: 'user_id', type: 'string' },
   { field: 'group_id', type: 'int32' },
-];
+]);
 
 function change(
   opId: bigint,
@@ -112,7 +120,7 @@ describe('planRowChange', () => {
         previous: null,
         image: { id: 1, owner: 'a', body: 9223372036854775806n } as never,
         unavailableColumns: [],
-        columns: [...columns.slice(0, 2), { field: 'body', type: 'int64' }],
+        columns: [...columns.slice(0, 2), ...rowColumns([{ field: 'body', type: 'int64' }])],
       },
       evaluator,
     );

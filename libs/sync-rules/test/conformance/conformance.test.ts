@@ -2,14 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import {
-  compileSyncRules,
-  createRequestContext,
-  serializeParameterLookup,
-  type SqliteJsonRow,
-  type SqliteRow,
-  type SqliteValue,
-} from '../../src';
+import type { SqliteJsonRow, SqliteRow, SqliteValue } from '@syncline/sqlite-value';
+import { compileSyncRules, createRequestContext, serializeParameterLookup } from '../../src';
 
 interface RowCase {
   name: string;

@@ -5,14 +5,11 @@ import { parseArgs } from 'node:util';
 import {
   compileSyncRules,
   createRequestContext,
-  parseJsonLossless,
   serializeParameterLookup,
-  stringifyJsonLossless,
-  type LosslessJson,
-  type SqliteJsonRow,
-  type SqliteRow,
   type SyncRules,
 } from '@syncline/sync-rules';
+import { parseJsonIntegersAsBigInt, stringifyJson, type JsonValue } from '@syncline/lossless-json';
+import type { SqliteJsonRow, SqliteRow } from '@syncline/sqlite-value';
 import type { CliIo } from '../io';
 import { UsageError } from '../io';
 
@@ -88,16 +85,16 @@ async function validate(args: string[], io: CliIo): Promise<number> {
   return 0;
 }
 
-function parseJsonOption(name: string, text: string | undefined): LosslessJson | undefined {
+function parseJsonOption(name: string, text: string | undefined): JsonValue | undefined {
   if (text === undefined) return undefined;
   try {
-    return parseJsonLossless(text);
+    return parseJsonIntegersAsBigInt(text);
   } catch (err) {
     throw new UsageError(`--${name} is not valid JSON: ${(err as Error).message}`);
   }
 }
 
-function asObject(name: string, value: LosslessJson | undefined): Record<string, LosslessJson> {
+function asObject(name: string, value: JsonValue | undefined): Record<string, JsonValue> {
   if (value === undefined) return {};
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new UsageError(`--${name} must be a JSON object`);
@@ -106,11 +103,11 @@ function asObject(name: string, value: LosslessJson | undefined): Record<string,
 }
 
 /** JSON row values -> SQLite values: booleans 1/0, nested JSON as JSON text. */
-function toRow(object: Record<string, LosslessJson>): SqliteRow {
+function toRow(object: Record<string, JsonValue>): SqliteRow {
   const row: SqliteRow = {};
   for (const [key, value] of Object.entries(object)) {
     if (typeof value === 'boolean') row[key] = value ? 1n : 0n;
-    else if (value !== null && typeof value === 'object') row[key] = stringifyJsonLossless(value);
+    else if (value !== null && typeof value === 'object') row[key] = stringifyJson(value);
     else row[key] = value;
   }
   return row;
@@ -125,14 +122,10 @@ async function evaluate(args: string[], io: CliIo): Promise<number> {
   const rules = await compileFile(file, io, (line) => io.err(line));
   if (!rules) return 1;
   for (const op of rules.evaluateRow(table, row)) {
-    io.out(
-      stringifyJsonLossless({ bucket: op.bucket, outputTable: op.outputTable, id: op.id, data: op.data }),
-    );
+    io.out(stringifyJson({ bucket: op.bucket, outputTable: op.outputTable, id: op.id, data: op.data }));
   }
   for (const entry of rules.evaluateParameterRow(table, row)) {
-    io.out(
-      stringifyJsonLossless({ lookup: serializeParameterLookup(entry.lookup), parameters: entry.parameters }),
-    );
+    io.out(stringifyJson({ lookup: serializeParameterLookup(entry.lookup), parameters: entry.parameters }));
   }
   return 0;
 }

@@ -1,5 +1,6 @@
-// The value model of the evaluator: SQLite's five storage classes. INTEGER is always a bigint so
-// 64-bit ids survive exactly; REAL is a number; BLOB is a Uint8Array (dropped from synced data).
+// SQLite's five storage classes as values, and SQLite's casts and comparisons between them. INTEGER
+// is always a bigint so 64-bit ids survive exactly; REAL is a number; BLOB is a Uint8Array (dropped
+// from synced data).
 
 export type SqliteValue = null | bigint | number | string | Uint8Array;
 /** A value that can appear in synced JSON data and in bucket names (no blobs). */

@@ -1,34 +1,36 @@
-// Debezium values -> sync values, from a record captured from Debezium 3.6.1 (schemas enabled,
-// time.precision.mode=isostring, decimal.handling.mode=string) on Postgres 15.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// Debezium values -> SQLite values, from a record captured from Debezium 3.6.1 (schemas enabled,
+// time.precision.mode=isostring, decimal.handling.mode=string) on Postgres 15, decoded as the
+// evaluator decodes it: the row schema's columns and the image's values go straight in.
+import type { JsonObject, JsonValue } from '@syncline/lossless-json';
 import {
-  mapDebeziumRow,
-  parseJsonLossless,
-  toSyncValue,
-  typeMappingOptions,
+  CdcDecoder,
+  isMalformed,
+  toConnectSchema,
+  toSqliteRow,
+  toSqliteValue,
   TypeMappingError,
   type ConnectField,
+  type TypeMappingOptions,
 } from '../src';
+import { findRecord } from './fixtures';
 
-/** Fixture line: `topic partition offset key value headers`; the value is the 5th field. */
-function capturedRecord(): { fields: ConnectField[]; after: Record<string, unknown> } {
-  const line = readFileSync(join(__dirname, 'fixtures', 'debezium-types-record.txt'), 'utf8').trim();
-  const valueStart = line.indexOf('{"schema"');
-  const valueEnd = line.lastIndexOf(' {"__debezium');
-  const value = parseJsonLossless(line.slice(valueStart, valueEnd)) as unknown as {
-    schema: { fields: { field: string; fields: ConnectField[] }[] };
-    payload: { after: Record<string, unknown> };
-  };
-  const afterSchema = value.schema.fields.find((f) => f.field === 'after');
-  return { fields: afterSchema?.fields ?? [], after: value.payload.after };
+const EDITION_1: TypeMappingOptions = { timestampsIso8601: false };
+const EDITION_2: TypeMappingOptions = { timestampsIso8601: true };
+
+/** The update of `s1.types` in the schemas-enabled capture: one column of each Postgres type. */
+function capturedRow(): { columns: readonly ConnectField[]; after: JsonObject } {
+  const event = new CdcDecoder().decodeChange(findRecord('schemas-enabled', 't2.s1.types', 3, '0'));
+  if (isMalformed(event) || event.kind !== 'update' || event.rowSchema === null) {
+    throw new Error('fixture t2.s1.types/3@0 is not an update with a row schema');
+  }
+  return { columns: event.rowSchema.columns, after: event.after.values };
 }
 
 describe('type mapping', () => {
-  const { fields, after } = capturedRecord();
+  const { columns, after } = capturedRow();
 
   test('maps the captured row for edition 1 (legacy timestamps)', () => {
-    const row = mapDebeziumRow(fields, after, typeMappingOptions(1));
+    const row = toSqliteRow(columns, after, EDITION_1);
     expect(row).toEqual({
       id: 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11',
       b: 0n,
@@ -52,11 +54,12 @@ describe('type mapping', () => {
   });
 
   test('edition 2 (timestamps_iso8601) uses the T separator', () => {
-    const row = mapDebeziumRow(fields, after, typeMappingOptions(2));
+    const row = toSqliteRow(columns, after, EDITION_2);
     expect([row['ts'], row['tz']]).toEqual(['2024-01-01T10:00:00.123000', '2024-01-01T08:00:00.000000Z']);
   });
 
-  test.each<[ConnectField, unknown, unknown]>([
+  // Schemas as JsonConverter writes them, read with the decoder's toConnectSchema.
+  test.each<[JsonObject, JsonValue, unknown]>([
     [{ type: 'boolean' }, true, 1n],
     [{ type: 'int64' }, 9223372036854775807n, 9223372036854775807n],
     [{ type: 'int32' }, -5, -5n],
@@ -82,12 +85,12 @@ describe('type mapping', () => {
     ],
     [{ type: 'struct', fields: [{ type: 'int32', field: 'x' }] }, { x: 1n }, '{"x":1}'],
     [{ type: 'string' }, null, null],
-  ])('%j: %p -> %p', (field, value, expected) => {
-    expect(toSyncValue(field, value, typeMappingOptions(1))).toEqual(expected);
+  ])('%j: %p -> %p', (json, value, expected) => {
+    expect(toSqliteValue(toConnectSchema(json), value, EDITION_1)).toEqual(expected);
   });
 
   test('refuses an int64 that already lost precision', () => {
-    expect(() => toSyncValue({ type: 'int64', field: 'i8' }, 2 ** 53 + 2, typeMappingOptions(1))).toThrow(
+    expect(() => toSqliteValue(toConnectSchema({ type: 'int64' }), 2 ** 53 + 2, EDITION_1)).toThrow(
       TypeMappingError,
     );
   });

@@ -1,40 +1,42 @@
-// Debezium (JSON converter, schemas on, time.precision.mode=isostring, decimal.handling.mode=string)
-// values -> sync values, per the facts sheet's Postgres -> SQLite table. Parse payloads with
-// parseJsonIntegersAsBigInt so int64 values arrive here as exact bigints.
-import type { Edition } from './config';
-import { stringifyJson, type JsonValue } from '@syncline/lossless-json';
-import type { SqliteRow, SqliteValue } from './sqlite-value';
+// Debezium row images -> SQLite rows, read through the row's own Connect schema, per the facts
+// sheet's Postgres -> SQLite table. Expects the JSON converter with schemas on,
+// time.precision.mode=isostring and decimal.handling.mode=string, and payloads parsed with
+// @syncline/lossless-json so that int64 values beyond 2^53 arrive as exact bigints.
+import { stringifyJson, type JsonObject, type JsonValue } from '@syncline/lossless-json';
+import type { SqliteRow, SqliteValue } from '@syncline/sqlite-value';
+import type { ConnectField, ConnectSchema } from './connect-schema';
 
-/** One entry of a Kafka Connect struct schema's `fields` array. */
-export interface ConnectField {
-  type: string;
-  field?: string;
-  optional?: boolean;
-  name?: string;
-  items?: ConnectField;
-  fields?: ConnectField[];
-  parameters?: Record<string, string>;
-}
-
+/** Where the sync-rules editions write values differently; the caller sets it from the rules' config. */
 export interface TypeMappingOptions {
   /** Use the ISO `T` separator for timestamps (edition 2 / timestamps_iso8601). */
-  timestampsIso8601: boolean;
-}
-
-export function typeMappingOptions(edition: Edition, timestampsIso8601?: boolean): TypeMappingOptions {
-  return { timestampsIso8601: timestampsIso8601 ?? edition >= 2 };
+  readonly timestampsIso8601: boolean;
 }
 
 export class TypeMappingError extends Error {
   override readonly name = 'TypeMappingError';
 }
 
-const INTEGER_TYPES = new Set(['int8', 'int16', 'int32', 'int64']);
+/** Maps a `before`/`after` image to a row, one value per column of the row schema. */
+export function toSqliteRow(
+  columns: readonly ConnectField[],
+  values: JsonObject,
+  options: TypeMappingOptions,
+): SqliteRow {
+  const row: SqliteRow = {};
+  for (const column of columns) {
+    row[column.field] = toSqliteValue(column.schema, values[column.field], options);
+  }
+  return row;
+}
 
-/** Maps one column value. `value` is the payload's JSON value (bigints for integers). */
-export function toSyncValue(field: ConnectField, value: unknown, options: TypeMappingOptions): SqliteValue {
+/** Maps one column value (undefined when the image lacks the column). */
+export function toSqliteValue(
+  schema: ConnectSchema,
+  value: JsonValue | undefined,
+  options: TypeMappingOptions,
+): SqliteValue {
   if (value === null || value === undefined) return null;
-  switch (field.name) {
+  switch (schema.name) {
     case 'io.debezium.time.IsoDate':
       return formatDate(String(value));
     case 'io.debezium.time.IsoTime':
@@ -57,85 +59,93 @@ export function toSyncValue(field: ConnectField, value: unknown, options: TypeMa
     case 'io.debezium.data.EnumSet':
       return String(value);
   }
-  if (INTEGER_TYPES.has(field.type)) return toBigInt(value);
-  switch (field.type) {
+  switch (schema.type) {
+    case 'int8':
+    case 'int16':
+    case 'int32':
+    case 'int64':
+      return toBigInt(value);
     case 'boolean':
       return value === true || value === 'true' ? 1n : 0n;
     case 'float':
-    case 'float32':
     case 'double':
-    case 'float64':
-      return typeof value === 'bigint' ? Number(value) : Number(value);
+      return Number(value);
     case 'string':
       return String(value);
     case 'bytes':
       return Uint8Array.from(Buffer.from(String(value), 'base64'));
     case 'array':
-      return stringifyJson(toJsonArray(field, value, options));
+      return stringifyJson(toJsonArray(schema, value, options));
     case 'struct':
     case 'map':
-      return stringifyJson(toJsonElement(field, value, options));
+      return stringifyJson(toJsonElement(schema, value, options));
     default:
-      throw new TypeMappingError(
-        `Unsupported Connect type '${field.type}' for column '${field.field ?? '?'}'`,
-      );
+      return unsupported(schema.type);
   }
 }
 
-/** Maps a Debezium `before`/`after` payload to a row using the schema's `fields`. */
-export function mapDebeziumRow(
-  fields: readonly ConnectField[],
-  payload: Record<string, unknown>,
-  options: TypeMappingOptions,
-): SqliteRow {
-  const row: SqliteRow = {};
-  for (const field of fields) {
-    const name = field.field;
-    if (name === undefined) continue;
-    row[name] = toSyncValue(field, payload[name], options);
-  }
-  return row;
+/** Every Connect type is handled above; a new one fails the build here before it fails at run time. */
+function unsupported(type: never): never {
+  throw new TypeMappingError(`Unsupported Connect type '${String(type)}'`);
 }
 
-function toBigInt(value: unknown): bigint {
+function toBigInt(value: JsonValue): bigint {
   if (typeof value === 'bigint') return value;
   if (typeof value === 'number') {
     if (!Number.isSafeInteger(value)) {
-      throw new TypeMappingError(`Integer ${value} lost precision: parse payloads with parseJsonLossless`);
+      throw new TypeMappingError(
+        `Integer ${value} lost precision: parse payloads with @syncline/lossless-json`,
+      );
     }
     return BigInt(value);
   }
   return BigInt(String(value));
 }
 
-function toJsonArray(field: ConnectField, value: unknown, options: TypeMappingOptions): JsonValue {
+/** An array schema without `items` (JsonConverter always writes them): elements read as strings. */
+const UNTYPED_ITEMS: ConnectSchema = {
+  type: 'string',
+  optional: true,
+  name: null,
+  version: null,
+  parameters: null,
+  defaultValue: undefined,
+  fields: null,
+  items: null,
+  keys: null,
+  values: null,
+};
+
+function toJsonArray(schema: ConnectSchema, value: JsonValue, options: TypeMappingOptions): JsonValue {
   if (!Array.isArray(value)) return stringOrNull(value);
-  const items = field.items ?? { type: 'string' };
+  const items = schema.items ?? UNTYPED_ITEMS;
   return value.map((item) => toJsonElement(items, item, options));
 }
 
 /** Array elements and struct members: JSON natives, with times formatted like columns. */
-function toJsonElement(field: ConnectField, value: unknown, options: TypeMappingOptions): JsonValue {
+function toJsonElement(
+  schema: ConnectSchema,
+  value: JsonValue | undefined,
+  options: TypeMappingOptions,
+): JsonValue {
   if (value === null || value === undefined) return null;
-  if (field.type === 'array') return toJsonArray(field, value, options);
-  if (field.type === 'struct' && field.fields && typeof value === 'object') {
-    const out: Record<string, JsonValue> = {};
-    for (const member of field.fields) {
-      if (member.field !== undefined)
-        out[member.field] = toJsonElement(member, (value as Record<string, unknown>)[member.field], options);
+  if (schema.type === 'array') return toJsonArray(schema, value, options);
+  if (schema.type === 'struct' && schema.fields !== null && typeof value === 'object') {
+    const out: JsonObject = {};
+    for (const member of schema.fields) {
+      out[member.field] = toJsonElement(member.schema, (value as JsonObject)[member.field], options);
     }
     return out;
   }
-  if (field.type === 'boolean') return value === true;
-  if (field.type === 'map' || (typeof value === 'object' && !(value instanceof Uint8Array)))
-    return value as JsonValue;
-  const mapped = toSyncValue(field, value, options);
+  if (schema.type === 'boolean') return value === true;
+  if (schema.type === 'map' || (typeof value === 'object' && !(value instanceof Uint8Array))) return value;
+  const mapped = toSqliteValue(schema, value, options);
   if (mapped instanceof Uint8Array) return Buffer.from(mapped).toString('base64');
   return mapped;
 }
 
-function stringOrNull(value: unknown): JsonValue {
-  return value === null || value === undefined ? null : String(value);
+function stringOrNull(value: JsonValue): JsonValue {
+  return value === null ? null : String(value);
 }
 
 function stripZone(text: string): string {
