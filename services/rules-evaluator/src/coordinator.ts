@@ -7,9 +7,10 @@ import type { Logger } from 'pino';
 import type { BucketStore, Checkpoint, WriteCheckpoint } from '@syncline/bucket-store';
 import { LOGICAL_DECODING_MESSAGE } from '@syncline/cdc';
 import { formatOpId, transactionCheckpointOpId, type OpIdGeneration } from '@syncline/protocol';
+import { sleep } from '@syncline/service-runtime';
 import type { EvaluatorMetrics } from './metrics';
 import type { TrackedTransaction } from './transaction-tracker';
-import { sleep, type TransactionReader } from './transaction-reader';
+import type { TransactionReader } from './transaction-reader';
 
 /** Events of a transaction the evaluator consumes (and so must mark before the checkpoint passes it). */
 export function expectedEvents(

@@ -6,6 +6,14 @@ import { Redis } from 'ioredis';
 import { Kafka, logLevel, type Consumer, type EachBatchPayload } from 'kafkajs';
 import type { Logger } from 'pino';
 import { BucketStore, LAYOUT_VERSION } from '@syncline/bucket-store';
+import {
+  abortable,
+  retry,
+  sleep,
+  startProbeServer,
+  StoppableRun,
+  type ProbeServer,
+} from '@syncline/service-runtime';
 import { LOGICAL_DECODING_MESSAGE, type JsonObject } from '@syncline/cdc';
 import { firstGeneration, type OpIdGeneration } from '@syncline/protocol';
 import { BucketTopicWriter, bucketTopicName } from '@syncline/bucket-topic';
@@ -20,19 +28,13 @@ import { ChangeProcessor, ProcessingHaltedError, type BucketOpSink } from './cha
 import type { EvaluatorConfig } from './config';
 import { Coordinator } from './coordinator';
 import { KafkaDeadLetters } from './dead-letter';
-import { startHttpServer, type HttpServer } from './http';
 import { createMetrics, type EvaluatorMetrics } from './metrics';
 import type { RowEvaluator } from './op-planner';
-import { sleep, TransactionReader } from './transaction-reader';
+import { TransactionReader } from './transaction-reader';
 
 export class RulesMismatchError extends Error {
   override readonly name = 'RulesMismatchError';
   readonly retriable = false;
-}
-
-/** Stop requested before start-up finished: not a failure. */
-export class StoppedError extends Error {
-  override readonly name = 'StoppedError';
 }
 
 export class RulesFileError extends Error {
@@ -86,7 +88,10 @@ export class LayoutMismatchError extends Error {
 
 export class Evaluator {
   readonly metrics: EvaluatorMetrics = createMetrics();
-  private readonly abort = new AbortController();
+  private readonly lifecycle = new StoppableRun(
+    () => this.runBody(),
+    () => this.close(),
+  );
   private redis: Redis | null = null;
   private store: BucketStore | null = null;
   private consumer: Consumer | null = null;
@@ -95,7 +100,7 @@ export class Evaluator {
   private coordinator: Coordinator | null = null;
   private deadLetters: KafkaDeadLetters | null = null;
   private writer: BucketTopicWriter | null = null;
-  private http: HttpServer | null = null;
+  private http: ProbeServer | null = null;
   private ready = false;
   private fatal: Error | null = null;
   private loops: Promise<void>[] = [];
@@ -118,20 +123,16 @@ export class Evaluator {
     return this.http?.port ?? null;
   }
 
-  private body: Promise<void> | null = null;
-  /** Closing of what start-up steps in flight at a stop opened after it (see retry). */
-  private readonly lateCloses: Array<Promise<unknown>> = [];
-
   /** Resolves when the evaluator stops; rejects with a fatal error (non-retriable). */
   run(): Promise<void> {
-    this.body ??= this.runBody();
-    return this.body;
+    return this.lifecycle.run();
   }
 
   private async runBody(): Promise<void> {
     const { config, logger } = this;
-    this.http = await startHttpServer(config.httpPort, {
-      metrics: this.metrics,
+    const { signal, lateCloses } = this.lifecycle;
+    this.http = await startProbeServer(config.httpPort, {
+      registry: this.metrics.registry,
       healthy: () => this.fatal === null,
       ready: () => this.ready,
     });
@@ -151,21 +152,17 @@ export class Evaluator {
     // ioredis connects and reconnects by itself (retryStrategy); wait until it is ready.
     // (events.once would reject on the first 'error'; connection errors are expected here.)
     if (redis.status !== 'ready')
-      await abortable(
-        new Promise<void>((resolve) => redis.once('ready', () => resolve())),
-        this.abort.signal,
-        'redis',
-      );
+      await abortable(new Promise<void>((resolve) => redis.once('ready', () => resolve())), signal, 'redis');
     const store = new BucketStore(redis, config.keyPrefix);
     this.store = store;
     const generation = await this.checkIdentity(store);
 
-    this.deadLetters = await retry('kafka', logger, this.abort.signal, this.lateCloses, () =>
+    this.deadLetters = await retry('kafka', logger, signal, lateCloses, () =>
       KafkaDeadLetters.open(this.kafka, `${config.topicPrefix}.dead-letter`, this.metrics, logger),
     );
     let sink: BucketOpSink | null = null;
     if (config.bucketTopic && config.schemaRegistryUrl !== null) {
-      const writer = await retry('bucket topic', logger, this.abort.signal, this.lateCloses, () =>
+      const writer = await retry('bucket topic', logger, signal, lateCloses, () =>
         BucketTopicWriter.open(
           {
             brokers: config.brokers,
@@ -199,7 +196,7 @@ export class Evaluator {
     this.transactions = transactions;
     const start = await this.transactionStart(store);
     logger.info({ start: String(start) }, 'reading the transaction topic');
-    this.loops.push(transactions.start(start, this.abort.signal).catch((error: unknown) => this.fail(error)));
+    this.loops.push(transactions.start(start, signal).catch((error: unknown) => this.fail(error)));
 
     const consumed = (collection: string): boolean =>
       collection === LOGICAL_DECODING_MESSAGE || this.rules.usesTable(collection);
@@ -217,7 +214,7 @@ export class Evaluator {
       metrics: this.metrics,
       logger,
     });
-    this.loops.push(this.coordinator.run(this.abort.signal));
+    this.loops.push(this.coordinator.run(signal));
 
     const processor = new ChangeProcessor({
       store,
@@ -272,8 +269,8 @@ export class Evaluator {
   }
 
   private async pruneLoop(store: BucketStore, transactions: TransactionReader): Promise<void> {
-    while (!this.abort.signal.aborted) {
-      await sleep(5000, this.abort.signal);
+    while (!this.lifecycle.signal.aborted) {
+      await sleep(5000, this.lifecycle.signal);
       try {
         transactions.tracker.prune(await this.transactionStart(store));
       } catch (error) {
@@ -289,7 +286,7 @@ export class Evaluator {
   ): Promise<void> {
     const { config, logger } = this;
     let waited = 0;
-    while (!this.abort.signal.aborted && this.fatal === null) {
+    while (!this.lifecycle.signal.aborted && this.fatal === null) {
       let topics: string[];
       try {
         const all = await admin.listTopics();
@@ -297,7 +294,7 @@ export class Evaluator {
         if (all.includes(`${config.topicPrefix}.message`)) topics.push(`${config.topicPrefix}.message`);
       } catch (error) {
         logger.warn({ err: error }, 'cannot list topics; retrying');
-        await sleep(config.topicRefreshMs, this.abort.signal);
+        await sleep(config.topicRefreshMs, this.lifecycle.signal);
         continue;
       }
       if (topics.join(',') !== this.subscribed.join(',')) {
@@ -316,7 +313,7 @@ export class Evaluator {
             'waiting for change topics of the tables the rules use',
           );
       }
-      await sleep(config.topicRefreshMs, this.abort.signal);
+      await sleep(config.topicRefreshMs, this.lifecycle.signal);
     }
     await this.consumer?.disconnect();
     this.consumer = null;
@@ -366,7 +363,7 @@ export class Evaluator {
         batch.partition,
         batch.messages,
         heartbeat,
-        this.abort.signal,
+        this.lifecycle.signal,
         async (low) => {
           // Before any mark: a replay of this batch needs its transactions in every reader's window.
           if (low !== null) await store.client.hsetnx(store.keys.transactionLow, field, low.toString());
@@ -420,24 +417,17 @@ export class Evaluator {
     if (this.fatal) return;
     this.fatal = error instanceof Error ? error : new Error(String(error));
     this.logger.fatal({ err: this.fatal }, 'evaluator halted');
-    this.abort.abort();
+    this.lifecycle.abort();
   }
-
-  private stopping: Promise<void> | null = null;
 
   /** Graceful stop: finish the batch, commit, leave the group, release the lease. Idempotent. */
   stop(): Promise<void> {
-    this.stopping ??= this.shutdown();
-    return this.stopping;
+    this.ready = false;
+    return this.lifecycle.stop();
   }
 
-  private async shutdown(): Promise<void> {
-    this.ready = false;
-    this.abort.abort();
-    // A stop during start-up must not race it: start-up steps end at the abort (or finish the
-    // one in flight), and only then is every resource they opened known and closed.
-    await this.body?.catch(() => undefined);
-    await Promise.allSettled(this.lateCloses);
+  /** After run's body and the late closes settled (StoppableRun), every resource is known. */
+  private async close(): Promise<void> {
     await this.consumer?.disconnect().catch(() => undefined);
     await Promise.allSettled(this.loops);
     await this.transactions?.stop().catch(() => undefined);
@@ -446,52 +436,4 @@ export class Evaluator {
     await this.http?.close().catch(() => undefined);
     this.redis?.disconnect();
   }
-}
-
-/**
- * Retries a start-up step with backoff while a dependency is down (until stopped). A stop does
- * not wait for the attempt in flight; what that attempt still opens is closed when it settles,
- * and `lateCloses` receives that closing so a shutdown can wait for it.
- */
-export async function retry<T extends { close(): Promise<void> }>(
-  what: string,
-  logger: Logger,
-  signal: AbortSignal,
-  lateCloses: Array<Promise<unknown>>,
-  step: () => Promise<T>,
-): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    const attemptDone = step();
-    try {
-      return await abortable(attemptDone, signal, what);
-    } catch (error) {
-      if (error instanceof StoppedError || signal.aborted) {
-        lateCloses.push(attemptDone.then((opened) => opened.close()).catch(() => undefined));
-        throw new StoppedError(`stopped while waiting for ${what}`);
-      }
-      if ((error as { retriable?: boolean }).retriable === false) throw error;
-      const delay = Math.min(500 * 2 ** attempt, 15_000);
-      logger.warn({ err: error, attempt, delay }, `${what} unavailable; retrying`);
-      await sleep(delay, signal);
-    }
-  }
-}
-
-/** Settles with `promise`, or rejects with StoppedError as soon as `signal` aborts. */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal, what: string): Promise<T> {
-  if (signal.aborted) return Promise.reject(new StoppedError(`stopped while waiting for ${what}`));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new StoppedError(`stopped while waiting for ${what}`));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
 }

@@ -1,15 +1,9 @@
 // Process entry: config from the environment, pino logs, SIGTERM/SIGINT -> graceful stop, and
 // exit codes (0 stopped, 1 fatal at run time, 2 misconfigured).
 import pino from 'pino';
+import { StoppedError } from '@syncline/service-runtime';
 import { ConfigError, loadConfig } from './config';
-import {
-  Evaluator,
-  LayoutMismatchError,
-  loadRules,
-  RulesFileError,
-  RulesMismatchError,
-  StoppedError,
-} from './evaluator';
+import { Evaluator, LayoutMismatchError, loadRules, RulesFileError, RulesMismatchError } from './evaluator';
 
 export interface RunIo {
   err(line: string): void;
