@@ -1,9 +1,11 @@
 // Waiting that a stop can cut short: a start-up step or a pause between attempts ends as soon as
 // the service's AbortSignal fires, so a stop never waits for a dependency that is down.
+import { SynclineError } from '@syncline/errors';
 
-/** Stop requested before start-up finished: not a failure. */
-export class StoppedError extends Error {
+/** Stop requested before start-up finished: not a failure (exit 0). */
+export class StoppedError extends SynclineError {
   override readonly name = 'StoppedError';
+  readonly code = 'SYNC_E001';
 }
 
 /** Resolves after `ms`, or as soon as `signal` aborts (never rejects). */

@@ -1,6 +1,9 @@
 // Start-up steps that wait for a dependency (Kafka, the schema registry) retry with backoff
 // while it is down, stop at once on a stop, and close what an abandoned attempt opens later.
+import type { ErrorCode } from '@syncline/errors';
 import { abortable, sleep, StoppedError } from './abort';
+
+const UNAVAILABLE: ErrorCode = 'SYNC_E501';
 
 /** The one logger call retry makes (a pino Logger fits). */
 export interface RetryLogger {
@@ -31,7 +34,7 @@ export async function retry<T extends { close(): Promise<void> }>(
       }
       if ((error as { retriable?: boolean }).retriable === false) throw error;
       const delay = Math.min(500 * 2 ** attempt, 15_000);
-      logger.warn({ err: error, attempt, delay }, `${what} unavailable; retrying`);
+      logger.warn({ err: error, attempt, delay, code: UNAVAILABLE }, `${what} unavailable; retrying`);
       await sleep(delay, signal);
     }
   }

@@ -39,6 +39,7 @@ describe('abortable', () => {
     controller.abort();
     await expect(waiting).rejects.toThrow(new StoppedError('stopped while waiting for redis'));
     await expect(waiting).rejects.toBeInstanceOf(StoppedError);
+    await expect(waiting).rejects.toMatchObject({ name: 'StoppedError', code: 'SYNC_E001' });
   });
 
   it('rejects at once when the signal is already aborted', async () => {

@@ -52,10 +52,10 @@ describe('retry', () => {
     await jest.advanceTimersByTimeAsync(500 + 1000 + 2000);
     await expect(result).resolves.toBe(opened);
     expect(attempts).toBe(4);
-    expect(logger.warnings.map((w) => [w.message, w.fields.attempt, w.fields.delay])).toEqual([
-      ['kafka unavailable; retrying', 0, 500],
-      ['kafka unavailable; retrying', 1, 1000],
-      ['kafka unavailable; retrying', 2, 2000],
+    expect(logger.warnings.map((w) => [w.message, w.fields.attempt, w.fields.delay, w.fields.code])).toEqual([
+      ['kafka unavailable; retrying', 0, 500, 'SYNC_E501'],
+      ['kafka unavailable; retrying', 1, 1000, 'SYNC_E501'],
+      ['kafka unavailable; retrying', 2, 2000, 'SYNC_E501'],
     ]);
   });
 

@@ -24,6 +24,7 @@ import {
   type RowStateWrite,
   type WriteCheckpoint,
 } from '@syncline/bucket-store';
+import { SynclineError } from '@syncline/errors';
 import { OpIdRangeError, streamOpId, type OpIdGeneration } from '@syncline/protocol';
 import type { Logger } from 'pino';
 import type { ConnectField } from '@syncline/sync-rules';
@@ -120,9 +121,9 @@ export interface BatchResult {
 }
 
 /** Fatal: configuration or layout limits; the evaluator stops and reports. */
-export class ProcessingHaltedError extends Error {
+export class ProcessingHaltedError extends SynclineError {
   override readonly name = 'ProcessingHaltedError';
-  readonly retriable = false;
+  readonly code = 'SYNC_E401';
 }
 
 const TRUNCATE_CHUNK = 500;

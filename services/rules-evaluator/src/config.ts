@@ -3,11 +3,12 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { SynclineError } from '@syncline/errors';
 import { configErrorMessage, configIssueLine } from '@syncline/service-runtime';
 
-export class ConfigError extends Error {
+export class ConfigError extends SynclineError {
   override readonly name = 'ConfigError';
-  readonly retriable = false;
+  readonly code = 'SYNC_E101';
 }
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);

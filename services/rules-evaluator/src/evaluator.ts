@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import { Kafka, logLevel, type Consumer, type EachBatchPayload } from 'kafkajs';
 import type { Logger } from 'pino';
 import { BucketStore, LAYOUT_VERSION } from '@syncline/bucket-store';
+import { SynclineError } from '@syncline/errors';
 import {
   abortable,
   retry,
@@ -32,14 +33,20 @@ import { createMetrics, type EvaluatorMetrics } from './metrics';
 import type { RowEvaluator } from './op-planner';
 import { TransactionReader } from './transaction-reader';
 
-export class RulesMismatchError extends Error {
+export class RulesMismatchError extends SynclineError {
   override readonly name = 'RulesMismatchError';
-  readonly retriable = false;
+  readonly code = 'SYNC_E102';
 }
 
-export class RulesFileError extends Error {
+/** The rules file cannot be read (SYNC_E201) or does not compile (SYNC_E202). */
+export class RulesFileError extends SynclineError {
   override readonly name = 'RulesFileError';
-  readonly retriable = false;
+  constructor(
+    readonly code: 'SYNC_E201' | 'SYNC_E202',
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 export async function loadRules(file: string, defaultSchema: string): Promise<SyncRules> {
@@ -47,13 +54,13 @@ export async function loadRules(file: string, defaultSchema: string): Promise<Sy
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new RulesFileError(`cannot read sync rules ${file}: ${(error as Error).message}`);
+    throw new RulesFileError('SYNC_E201', `cannot read sync rules ${file}: ${(error as Error).message}`);
   }
   const { rules, diagnostics } = compileSyncRules(text, { defaultSchema });
   const errors = diagnostics.filter((d) => d.severity === 'error');
   if (rules === undefined || errors.length > 0) {
     const lines = errors.map((d) => `  ${file}:${d.line}:${d.column}: ${d.message}`);
-    throw new RulesFileError(`sync rules ${file} do not compile:\n${lines.join('\n')}`);
+    throw new RulesFileError('SYNC_E202', `sync rules ${file} do not compile:\n${lines.join('\n')}`);
   }
   return rules;
 }
@@ -81,9 +88,9 @@ export function changeTopicsFor(topics: readonly string[], prefix: string, rules
     .sort();
 }
 
-export class LayoutMismatchError extends Error {
+export class LayoutMismatchError extends SynclineError {
   override readonly name = 'LayoutMismatchError';
-  readonly retriable = false;
+  readonly code = 'SYNC_E103';
 }
 
 export class Evaluator {
