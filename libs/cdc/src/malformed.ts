@@ -1,20 +1,10 @@
 // The value a decoder returns instead of throwing: why a record could not be decoded and where it
 // is, so the evaluator can forward it to the dead-letter topic, count it and keep going.
+import type { MalformedReason } from '@syncline/errors';
 import type { RecordPosition } from './record';
 
-export type MalformedReason =
-  | 'invalid-utf8'
-  | 'invalid-json'
-  | 'missing-value'
-  | 'wrong-type'
-  | 'unknown-op'
-  | 'unknown-status'
-  | 'invalid-transaction-id'
-  | 'invalid-sequence'
-  | 'invalid-schema'
-  | 'invalid-header'
-  | 'inconsistent-record'
-  | 'internal-error';
+/** Why a record was rejected: defined with every dead-letter reason and its code. */
+export type { MalformedReason };
 
 /** The transaction a rejected change record still names, when its `transaction` block is readable. */
 export interface SalvagedTransaction {

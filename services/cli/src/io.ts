@@ -1,4 +1,6 @@
 // The CLI's only view of the terminal: commands write through this so tests can capture output.
+import { SynclineError } from '@syncline/errors';
+
 export interface CliIo {
   /** Writes one line to standard output. */
   out(line: string): void;
@@ -15,6 +17,7 @@ export const processIo: CliIo = {
 };
 
 /** A usage mistake on the command line: printed without a stack trace, exit code 2. */
-export class UsageError extends Error {
+export class UsageError extends SynclineError {
   override readonly name = 'UsageError';
+  readonly code = 'SYNC_E701';
 }

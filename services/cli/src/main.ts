@@ -1,6 +1,7 @@
 // Command dispatch for `syncline`. Each top-level command lives in its own module under
 // commands/; this file only routes argv and turns errors into exit codes.
-import { processIo, UsageError, type CliIo } from './io';
+import { codedMessage, exitCodeOf, SynclineError } from '@syncline/errors';
+import { processIo, type CliIo } from './io';
 import { runStackCommand } from './commands/stack';
 import { runRulesCommand } from './commands/rules';
 import { runEvaluatorCommand } from './commands/evaluator';
@@ -39,10 +40,10 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   try {
     return await command.run(rest, io);
   } catch (err) {
-    if (err instanceof UsageError) {
-      io.err(`syncline ${name}: ${err.message}`);
-      return 2;
-    }
-    throw err;
+    // An error with a code is one the user can act on; anything else is a bug (bin prints its stack).
+    if (!(err instanceof SynclineError)) throw err;
+    const code = exitCodeOf(err);
+    if (code !== 0) io.err(`syncline ${name}: ${codedMessage(err)}`);
+    return code;
   }
 }

@@ -4,10 +4,12 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { keyPrefixFor } from '@syncline/bucket-store';
+import { SynclineError } from '@syncline/errors';
+import { configErrorMessage, configIssueLine } from '@syncline/service-runtime';
 
-export class ConfigError extends Error {
+export class ConfigError extends SynclineError {
   override readonly name = 'ConfigError';
-  readonly retriable = false;
+  readonly code = 'SYNC_E101';
 }
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -71,17 +73,12 @@ export interface EvaluatorConfig {
 export function loadConfig(env: NodeJS.ProcessEnv): EvaluatorConfig {
   const parsed = CONFIG_SCHEMA.safeParse(env);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => {
-      const variable = String(i.path[0] ?? '?');
-      const shown = env[variable] === undefined ? 'not set' : `got ${JSON.stringify(env[variable])}`;
-      return `  ${variable}: ${i.message} (${shown})`;
-    });
-    throw new ConfigError(`invalid evaluator configuration:\n${lines.join('\n')}\nSee docs/evaluator.md.`);
+    throw new ConfigError(configErrorMessage('evaluator', parsed.error, env, 'docs/evaluator.md'));
   }
   const e = parsed.data;
   if (e.SYNCLINE_BUCKET_TOPIC === 'on' && e.SCHEMA_REGISTRY_URL === undefined)
     throw new ConfigError(
-      'invalid evaluator configuration:\n  SCHEMA_REGISTRY_URL: required while SYNCLINE_BUCKET_TOPIC=on (not set)',
+      `invalid evaluator configuration:\n${configIssueLine('SCHEMA_REGISTRY_URL', 'required while SYNCLINE_BUCKET_TOPIC=on', env)}`,
     );
   const leaseMin = 1000;
   if (e.SYNCLINE_LEASE_TTL_MS < leaseMin)

@@ -12,9 +12,10 @@ import {
   type OpIdGeneration,
   type WriteCheckpoint,
 } from '@syncline/protocol';
+import { sleep } from '@syncline/service-runtime';
 import type { EvaluatorMetrics } from './metrics';
 import type { TrackedTransaction } from './transaction-tracker';
-import { sleep, type TransactionReader } from './transaction-reader';
+import type { TransactionReader } from './transaction-reader';
 
 /** Events of a transaction the evaluator consumes (and so must mark before the checkpoint passes it). */
 export function expectedEvents(

@@ -1,5 +1,7 @@
-// The dead-letter topic `<prefix>.dead-letter`: the original key and value, with the reason and
-// the source topic/partition/offset as headers. Created at start-up (auto creation is off).
+// The dead-letter topic `<prefix>.dead-letter`: the original key and value, with the reason, its
+// code (docs/errors.md) and the source topic/partition/offset as headers. Created at start-up
+// (auto creation is off).
+import { deadLetterCode, type DeadLetterReason } from '@syncline/errors';
 import { ensureTopics } from '@syncline/kafka-topics';
 import type { Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
@@ -8,6 +10,7 @@ import type { EvaluatorMetrics } from './metrics';
 
 export const DEAD_LETTER_HEADERS = {
   reason: 'syncline.dlq.reason',
+  code: 'syncline.dlq.code',
   detail: 'syncline.dlq.detail',
   topic: 'syncline.dlq.topic',
   partition: 'syncline.dlq.partition',
@@ -45,7 +48,7 @@ export class KafkaDeadLetters implements DeadLetterSink {
   }
 
   async send(
-    reason: string,
+    reason: DeadLetterReason,
     detail: string,
     message: KafkaMessage,
     topic: string,
@@ -64,6 +67,7 @@ export class KafkaDeadLetters implements DeadLetterSink {
           value: message.value,
           headers: {
             [DEAD_LETTER_HEADERS.reason]: reason,
+            [DEAD_LETTER_HEADERS.code]: deadLetterCode(reason),
             [DEAD_LETTER_HEADERS.detail]: detail.slice(0, 2000),
             [DEAD_LETTER_HEADERS.topic]: topic,
             [DEAD_LETTER_HEADERS.partition]: String(partition),

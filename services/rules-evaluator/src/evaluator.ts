@@ -6,6 +6,15 @@ import { Redis } from 'ioredis';
 import { Kafka, logLevel, type Consumer, type EachBatchPayload } from 'kafkajs';
 import type { Logger } from 'pino';
 import { LAYOUT_VERSION, RedisBucketWriter, RedisCoordination } from '@syncline/bucket-store';
+import { SynclineError } from '@syncline/errors';
+import {
+  abortable,
+  retry,
+  sleep,
+  startProbeServer,
+  StoppableRun,
+  type ProbeServer,
+} from '@syncline/service-runtime';
 import {
   LOGICAL_DECODING_MESSAGE,
   toSqliteRow,
@@ -23,24 +32,24 @@ import { ProcessingHaltedError } from './segment-planner';
 import type { EvaluatorConfig } from './config';
 import { Coordinator } from './coordinator';
 import { KafkaDeadLetters } from './dead-letter';
-import { startHttpServer, type HttpServer } from './http';
 import { createMetrics, type EvaluatorMetrics } from './metrics';
 import type { RowEvaluator } from './op-planner';
-import { sleep, TransactionReader } from './transaction-reader';
+import { TransactionReader } from './transaction-reader';
 
-export class RulesMismatchError extends Error {
+export class RulesMismatchError extends SynclineError {
   override readonly name = 'RulesMismatchError';
-  readonly retriable = false;
+  readonly code = 'SYNC_E102';
 }
 
-/** Stop requested before start-up finished: not a failure. */
-export class StoppedError extends Error {
-  override readonly name = 'StoppedError';
-}
-
-export class RulesFileError extends Error {
+/** The rules file cannot be read (SYNC_E201) or does not compile (SYNC_E202). */
+export class RulesFileError extends SynclineError {
   override readonly name = 'RulesFileError';
-  readonly retriable = false;
+  constructor(
+    readonly code: 'SYNC_E201' | 'SYNC_E202',
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 export async function loadRules(file: string, defaultSchema: string): Promise<SyncRules> {
@@ -48,13 +57,13 @@ export async function loadRules(file: string, defaultSchema: string): Promise<Sy
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new RulesFileError(`cannot read sync rules ${file}: ${(error as Error).message}`);
+    throw new RulesFileError('SYNC_E201', `cannot read sync rules ${file}: ${(error as Error).message}`);
   }
   const { rules, diagnostics } = compileSyncRules(text, { defaultSchema });
   const errors = diagnostics.filter((d) => d.severity === 'error');
   if (rules === undefined || errors.length > 0) {
     const lines = errors.map((d) => `  ${file}:${d.line}:${d.column}: ${d.message}`);
-    throw new RulesFileError(`sync rules ${file} do not compile:\n${lines.join('\n')}`);
+    throw new RulesFileError('SYNC_E202', `sync rules ${file} do not compile:\n${lines.join('\n')}`);
   }
   return rules;
 }
@@ -79,14 +88,17 @@ export function changeTopicsFor(topics: readonly string[], names: TopicNames, ru
     .sort();
 }
 
-export class LayoutMismatchError extends Error {
+export class LayoutMismatchError extends SynclineError {
   override readonly name = 'LayoutMismatchError';
-  readonly retriable = false;
+  readonly code = 'SYNC_E103';
 }
 
 export class Evaluator {
   readonly metrics: EvaluatorMetrics = createMetrics();
-  private readonly abort = new AbortController();
+  private readonly lifecycle = new StoppableRun(
+    () => this.runBody(),
+    () => this.close(),
+  );
   private redis: Redis | null = null;
   private store: RedisCoordination | null = null;
   private consumer: Consumer | null = null;
@@ -95,7 +107,7 @@ export class Evaluator {
   private coordinator: Coordinator | null = null;
   private deadLetters: KafkaDeadLetters | null = null;
   private writer: BucketTopicWriter | null = null;
-  private http: HttpServer | null = null;
+  private http: ProbeServer | null = null;
   private ready = false;
   private fatal: Error | null = null;
   private loops: Promise<void>[] = [];
@@ -120,20 +132,16 @@ export class Evaluator {
     return this.http?.port ?? null;
   }
 
-  private body: Promise<void> | null = null;
-  /** Closing of what start-up steps in flight at a stop opened after it (see retry). */
-  private readonly lateCloses: Array<Promise<unknown>> = [];
-
   /** Resolves when the evaluator stops; rejects with a fatal error (non-retriable). */
   run(): Promise<void> {
-    this.body ??= this.runBody();
-    return this.body;
+    return this.lifecycle.run();
   }
 
   private async runBody(): Promise<void> {
     const { config, logger } = this;
-    this.http = await startHttpServer(config.httpPort, {
-      metrics: this.metrics,
+    const { signal, lateCloses } = this.lifecycle;
+    this.http = await startProbeServer(config.httpPort, {
+      registry: this.metrics.registry,
       healthy: () => this.fatal === null,
       ready: () => this.ready,
     });
@@ -153,21 +161,17 @@ export class Evaluator {
     // ioredis connects and reconnects by itself (retryStrategy); wait until it is ready.
     // (events.once would reject on the first 'error'; connection errors are expected here.)
     if (redis.status !== 'ready')
-      await abortable(
-        new Promise<void>((resolve) => redis.once('ready', () => resolve())),
-        this.abort.signal,
-        'redis',
-      );
+      await abortable(new Promise<void>((resolve) => redis.once('ready', () => resolve())), signal, 'redis');
     const store = new RedisCoordination(redis, config.keyPrefix);
     this.store = store;
     const generation = await this.checkIdentity(store);
 
-    this.deadLetters = await retry('kafka', logger, this.abort.signal, this.lateCloses, () =>
+    this.deadLetters = await retry('kafka', logger, signal, lateCloses, () =>
       KafkaDeadLetters.open(this.kafka, this.topics.deadLetter, this.metrics, logger),
     );
     let sink: BucketOpSink | null = null;
     if (config.bucketTopic && config.schemaRegistryUrl !== null) {
-      const writer = await retry('bucket topic', logger, this.abort.signal, this.lateCloses, () =>
+      const writer = await retry('bucket topic', logger, signal, lateCloses, () =>
         BucketTopicWriter.open(
           {
             brokers: config.brokers,
@@ -201,7 +205,7 @@ export class Evaluator {
     this.transactions = transactions;
     const start = await this.transactionStart(store);
     logger.info({ start: String(start) }, 'reading the transaction topic');
-    this.loops.push(transactions.start(start, this.abort.signal).catch((error: unknown) => this.fail(error)));
+    this.loops.push(transactions.start(start, signal).catch((error: unknown) => this.fail(error)));
 
     const consumed = (collection: string): boolean =>
       collection === LOGICAL_DECODING_MESSAGE || this.rules.usesTable(collection);
@@ -219,7 +223,7 @@ export class Evaluator {
       metrics: this.metrics,
       logger,
     });
-    this.loops.push(this.coordinator.run(this.abort.signal));
+    this.loops.push(this.coordinator.run(signal));
 
     const processor = new ChangeProcessor({
       store: new RedisBucketWriter(redis, config.keyPrefix),
@@ -275,8 +279,8 @@ export class Evaluator {
   }
 
   private async pruneLoop(store: RedisCoordination, transactions: TransactionReader): Promise<void> {
-    while (!this.abort.signal.aborted) {
-      await sleep(5000, this.abort.signal);
+    while (!this.lifecycle.signal.aborted) {
+      await sleep(5000, this.lifecycle.signal);
       try {
         transactions.tracker.prune(await this.transactionStart(store));
       } catch (error) {
@@ -292,7 +296,7 @@ export class Evaluator {
   ): Promise<void> {
     const { config, logger } = this;
     let waited = 0;
-    while (!this.abort.signal.aborted && this.fatal === null) {
+    while (!this.lifecycle.signal.aborted && this.fatal === null) {
       let topics: string[];
       try {
         const all = await admin.listTopics();
@@ -300,7 +304,7 @@ export class Evaluator {
         if (all.includes(this.topics.message)) topics.push(this.topics.message);
       } catch (error) {
         logger.warn({ err: error }, 'cannot list topics; retrying');
-        await sleep(config.topicRefreshMs, this.abort.signal);
+        await sleep(config.topicRefreshMs, this.lifecycle.signal);
         continue;
       }
       if (topics.join(',') !== this.subscribed.join(',')) {
@@ -319,7 +323,7 @@ export class Evaluator {
             'waiting for change topics of the tables the rules use',
           );
       }
-      await sleep(config.topicRefreshMs, this.abort.signal);
+      await sleep(config.topicRefreshMs, this.lifecycle.signal);
     }
     await this.consumer?.disconnect();
     this.consumer = null;
@@ -369,7 +373,7 @@ export class Evaluator {
         batch.partition,
         batch.messages,
         heartbeat,
-        this.abort.signal,
+        this.lifecycle.signal,
         async (low) => {
           // Before any mark: a replay of this batch needs its transactions in every reader's window.
           if (low !== null) await store.keepTransactionLow(field, low);
@@ -422,24 +426,17 @@ export class Evaluator {
     if (this.fatal) return;
     this.fatal = error instanceof Error ? error : new Error(String(error));
     this.logger.fatal({ err: this.fatal }, 'evaluator halted');
-    this.abort.abort();
+    this.lifecycle.abort();
   }
-
-  private stopping: Promise<void> | null = null;
 
   /** Graceful stop: finish the batch, commit, leave the group, release the lease. Idempotent. */
   stop(): Promise<void> {
-    this.stopping ??= this.shutdown();
-    return this.stopping;
+    this.ready = false;
+    return this.lifecycle.stop();
   }
 
-  private async shutdown(): Promise<void> {
-    this.ready = false;
-    this.abort.abort();
-    // A stop during start-up must not race it: start-up steps end at the abort (or finish the
-    // one in flight), and only then is every resource they opened known and closed.
-    await this.body?.catch(() => undefined);
-    await Promise.allSettled(this.lateCloses);
+  /** After run's body and the late closes settled (StoppableRun), every resource is known. */
+  private async close(): Promise<void> {
     await this.consumer?.disconnect().catch(() => undefined);
     await Promise.allSettled(this.loops);
     await this.transactions?.stop().catch(() => undefined);
@@ -448,52 +445,4 @@ export class Evaluator {
     await this.http?.close().catch(() => undefined);
     this.redis?.disconnect();
   }
-}
-
-/**
- * Retries a start-up step with backoff while a dependency is down (until stopped). A stop does
- * not wait for the attempt in flight; what that attempt still opens is closed when it settles,
- * and `lateCloses` receives that closing so a shutdown can wait for it.
- */
-export async function retry<T extends { close(): Promise<void> }>(
-  what: string,
-  logger: Logger,
-  signal: AbortSignal,
-  lateCloses: Array<Promise<unknown>>,
-  step: () => Promise<T>,
-): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    const attemptDone = step();
-    try {
-      return await abortable(attemptDone, signal, what);
-    } catch (error) {
-      if (error instanceof StoppedError || signal.aborted) {
-        lateCloses.push(attemptDone.then((opened) => opened.close()).catch(() => undefined));
-        throw new StoppedError(`stopped while waiting for ${what}`);
-      }
-      if ((error as { retriable?: boolean }).retriable === false) throw error;
-      const delay = Math.min(500 * 2 ** attempt, 15_000);
-      logger.warn({ err: error, attempt, delay }, `${what} unavailable; retrying`);
-      await sleep(delay, signal);
-    }
-  }
-}
-
-/** Settles with `promise`, or rejects with StoppedError as soon as `signal` aborts. */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal, what: string): Promise<T> {
-  if (signal.aborted) return Promise.reject(new StoppedError(`stopped while waiting for ${what}`));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new StoppedError(`stopped while waiting for ${what}`));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
 }

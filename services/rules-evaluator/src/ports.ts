@@ -9,6 +9,7 @@ import type {
   RowStateWrite,
 } from '@syncline/bucket-store';
 import type { BucketOpRecord } from '@syncline/bucket-topic';
+import type { DeadLetterReason } from '@syncline/errors';
 import type { BucketOp, WriteCheckpoint } from '@syncline/protocol';
 
 /** Adds ops idempotently: an op already stored is not added (nor counted) again. */
@@ -60,7 +61,7 @@ export interface BucketOpSink {
 
 export interface DeadLetterSink {
   send(
-    reason: string,
+    reason: DeadLetterReason,
     detail: string,
     message: KafkaMessage,
     topic: string,

@@ -4,11 +4,12 @@
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { RedisCoordination } from '@syncline/bucket-store';
+import { SynclineError } from '@syncline/errors';
 import type { EvaluatorConfig } from './config';
 
-export class ResetError extends Error {
+export class ResetError extends SynclineError {
   override readonly name = 'ResetError';
-  readonly retriable = false;
+  readonly code = 'SYNC_E403';
 }
 
 export interface ResetOutcome {

@@ -1,15 +1,9 @@
 // Process entry: config from the environment, pino logs, SIGTERM/SIGINT -> graceful stop, and
-// exit codes (0 stopped, 1 fatal at run time, 2 misconfigured).
+// exit codes by error category (0 stopped, 2 misconfigured, 1 fatal at run time; docs/errors.md).
 import pino from 'pino';
-import { ConfigError, loadConfig } from './config';
-import {
-  Evaluator,
-  LayoutMismatchError,
-  loadRules,
-  RulesFileError,
-  RulesMismatchError,
-  StoppedError,
-} from './evaluator';
+import { codedMessage, exitCodeOf, rootSynclineError } from '@syncline/errors';
+import { loadConfig } from './config';
+import { Evaluator, loadRules } from './evaluator';
 
 export interface RunIo {
   err(line: string): void;
@@ -39,17 +33,14 @@ export async function runEvaluator(env: NodeJS.ProcessEnv, io: RunIo): Promise<n
     logger.info('stopped');
     return 0;
   } catch (error) {
-    if (error instanceof StoppedError) return 0;
-    if (
-      error instanceof ConfigError ||
-      error instanceof RulesFileError ||
-      error instanceof RulesMismatchError ||
-      error instanceof LayoutMismatchError
-    ) {
-      io.err(`syncline evaluator: ${error.message}`);
-      return 2;
-    }
-    io.err(`syncline evaluator: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    return 1;
+    const exitCode = exitCodeOf(error);
+    if (exitCode !== 0) io.err(`syncline evaluator: ${describeFailure(error)}`);
+    return exitCode;
   }
+}
+
+/** A coded error's message is written for the user; any other error is a bug: show its stack. */
+function describeFailure(error: unknown): string {
+  if (rootSynclineError(error) !== null) return codedMessage(error);
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
 }

@@ -2,6 +2,7 @@
 // bucket ops, lookup writes, next row states and write checkpoints to write, and the events to
 // dead-letter. Pure: reads nothing, writes nothing; segment-writer.ts applies the plan.
 import type { LookupWrite, RowStateWrite } from '@syncline/bucket-store';
+import { SynclineError } from '@syncline/errors';
 import { OpIdRangeError, type BucketOp, type WriteCheckpoint } from '@syncline/protocol';
 import { planRowChange, type RowEvaluator, type RowPlan, type RowState } from './op-planner';
 import { unreachable, type PreparedEvent, type RowEvent } from './prepared-event';
@@ -9,9 +10,9 @@ import { rowKey, type StoredRow } from './row-state-cache';
 import { SnapshotNumberingError } from './snapshot-numbering';
 
 /** Fatal: configuration or layout limits; the evaluator stops and reports. */
-export class ProcessingHaltedError extends Error {
+export class ProcessingHaltedError extends SynclineError {
   override readonly name = 'ProcessingHaltedError';
-  readonly retriable = false;
+  readonly code = 'SYNC_E401';
 }
 
 export interface SegmentPlan {

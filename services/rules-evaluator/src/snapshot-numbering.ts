@@ -1,15 +1,16 @@
 // Snapshot ('r') events have no transaction, so their op ids come from Kafka coordinates:
 // sequence = topicIndex * 2^32 + partition * 2^25 + offset (docs/consistency.md section 3).
 // Deterministic (topic indexes are assigned once, in Redis) and injective within the limits.
+import { SynclineError } from '@syncline/errors';
 import { snapshotOpId, type OpIdGeneration } from '@syncline/protocol';
 
 export const SNAPSHOT_TOPIC_BITS = 8n;
 export const SNAPSHOT_PARTITION_BITS = 7n;
 export const SNAPSHOT_OFFSET_BITS = 25n;
 
-export class SnapshotNumberingError extends Error {
+export class SnapshotNumberingError extends SynclineError {
   override readonly name = 'SnapshotNumberingError';
-  readonly retriable = false;
+  readonly code = 'SYNC_E402';
 }
 
 export function snapshotSequence(topicIndex: number, partition: number, offset: bigint): bigint {

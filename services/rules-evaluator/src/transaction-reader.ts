@@ -4,6 +4,7 @@ import { EventEmitter } from 'node:events';
 import type { Consumer, Kafka } from 'kafkajs';
 import { CdcDecoder, isMalformed, type MalformedRecord } from '@syncline/cdc';
 import type { Logger } from 'pino';
+import { sleep } from '@syncline/service-runtime';
 import { TransactionTracker } from './transaction-tracker';
 
 export interface TransactionReaderOptions {
@@ -116,16 +117,4 @@ export class TransactionReader {
   get isStopped(): boolean {
     return this.stopped;
   }
-}
-
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done);
-  });
 }

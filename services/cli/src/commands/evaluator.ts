@@ -1,7 +1,8 @@
 // `syncline evaluator --rules FILE [--reset]`: runs the rules evaluator (configured by the
 // environment variables in docs/evaluator.md), or resets its state for these rules.
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, resetEvaluator, runEvaluator } from '@syncline/rules-evaluator';
+import { codedMessage, exitCodeOf } from '@syncline/errors';
+import { loadConfig, resetEvaluator, runEvaluator } from '@syncline/rules-evaluator';
 import type { CliIo } from '../io';
 import { UsageError } from '../io';
 
@@ -41,8 +42,8 @@ export async function runEvaluatorCommand(args: string[], io: CliIo): Promise<nu
       );
       return 0;
     } catch (error) {
-      io.err(`syncline evaluator --reset: ${(error as Error).message}`);
-      return error instanceof ConfigError ? 2 : 1;
+      io.err(`syncline evaluator --reset: ${codedMessage(error)}`);
+      return exitCodeOf(error);
     }
   }
   return runEvaluator(env, { err: (line) => io.err(line) });

@@ -2,6 +2,7 @@
 // with Debezium, Apicurio Registry) as processes. Output formats are documented in
 // docs/local-stack.md; scripts depend on `env` and `status --json`.
 import { parseArgs } from 'node:util';
+import { codedMessage, exitCodeOf } from '@syncline/errors';
 import {
   endpointsAsShellExports,
   endpointsOf,
@@ -40,9 +41,9 @@ export async function runStackCommand(args: string[], io: CliIo): Promise<number
     return await handler(rest, io, loadStackConfig(process.env, repoRoot()));
   } catch (err) {
     if (err instanceof StackError) {
-      io.err(`error: ${err.message}`);
+      io.err(`error: ${codedMessage(err)}`);
       io.err(`  what to do: ${err.hint}`);
-      return 1;
+      return exitCodeOf(err);
     }
     throw err;
   }

@@ -1,26 +1,28 @@
-// /metrics (Prometheus), /healthz (the process can make progress) and /readyz (consuming).
+// The probe server every service runs: /metrics (Prometheus text from the service's registry),
+// /healthz (the process can make progress) and /readyz (it serves or consumes).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { EvaluatorMetrics } from './metrics';
+import type { Registry } from 'prom-client';
 
-export interface HttpServer {
+export interface ProbeServer {
   readonly port: number;
   close(): Promise<void>;
 }
 
-export interface HttpProbes {
-  readonly metrics: EvaluatorMetrics;
+export interface Probes {
+  readonly registry: Registry;
   readonly healthy: () => boolean;
   readonly ready: () => boolean;
 }
 
-export async function startHttpServer(port: number, probes: HttpProbes): Promise<HttpServer> {
+/** Listens on `port` on every interface (`0`: any free port, read it from `port`). */
+export async function startProbeServer(port: number, probes: Probes): Promise<ProbeServer> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/metrics') {
-      probes.metrics.registry.metrics().then(
+      probes.registry.metrics().then(
         (text) => {
-          res.writeHead(200, { 'content-type': probes.metrics.registry.contentType });
+          res.writeHead(200, { 'content-type': probes.registry.contentType });
           res.end(text);
         },
         (error: unknown) => {

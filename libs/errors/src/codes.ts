@@ -1,0 +1,364 @@
+// The one table of every error a Syncline user can see. A code never changes meaning and is never
+// reused; docs/errors.md is generated from this table (npm run docs:errors) and a test fails when
+// the two differ. Add a code here first, then give the error class that carries it `code`.
+import type { ErrorCategory } from './categories';
+
+export interface ErrorSpec {
+  readonly category: ErrorCategory;
+  /** Short stable name; for a dead letter, the reason string in its `syncline.dlq.reason` header. */
+  readonly title: string;
+  /** True when the same operation may succeed later unchanged (a dependency comes back). */
+  readonly retriable: boolean;
+  /** What happened, one line. */
+  readonly meaning: string;
+  /** What to do about it, one line. */
+  readonly fix: string;
+  /** Gateway errors: the HTTP status of the response (absent when the stream was already open). */
+  readonly httpStatus?: number;
+}
+
+const TABLE = {
+  SYNC_E001: {
+    category: 'lifecycle',
+    title: 'stopped',
+    retriable: false,
+    meaning: 'The service was stopped (SIGTERM, SIGINT or `stop()`) before start-up finished.',
+    fix: 'Nothing to fix; start it again when wanted.',
+  },
+
+  SYNC_E101: {
+    category: 'config',
+    title: 'invalid-config',
+    retriable: false,
+    meaning: 'An environment variable is missing or invalid; the message names each one and what it got.',
+    fix: 'Set the named variables as listed in the configuration reference (docs/evaluator.md).',
+  },
+  SYNC_E102: {
+    category: 'config',
+    title: 'rules-mismatch',
+    retriable: false,
+    meaning: 'The Redis prefix holds state computed with other sync rules than the ones this evaluator runs.',
+    fix: 'Deploy the new rules under a new `SYNCLINE_RULES_VERSION`, or reset: `syncline evaluator --reset --rules FILE`.',
+  },
+  SYNC_E103: {
+    category: 'config',
+    title: 'layout-mismatch',
+    retriable: false,
+    meaning: 'The Redis prefix holds state in another storage layout than the one this evaluator writes.',
+    fix: 'Stop every evaluator of the deployment, then reprocess: `syncline evaluator --reset --rules FILE`.',
+  },
+
+  SYNC_E201: {
+    category: 'sync-rules',
+    title: 'rules-file-unreadable',
+    retriable: false,
+    meaning: 'The sync-rules file cannot be read (missing, a folder, no permission).',
+    fix: 'Point `--rules` (or `SYNCLINE_RULES_FILE`) at a readable sync-rules YAML file.',
+  },
+  SYNC_E202: {
+    category: 'sync-rules',
+    title: 'rules-invalid',
+    retriable: false,
+    meaning: 'The sync rules do not compile; each problem is listed as `file:line:column: message`.',
+    fix: 'Fix each listed place; `syncline rules validate FILE` checks a file without starting anything.',
+  },
+
+  SYNC_E301: {
+    category: 'dead-letter',
+    title: 'invalid-utf8',
+    retriable: false,
+    meaning: "The record's key or value is not valid UTF-8.",
+    fix: 'Find the producer from the `syncline.dlq.topic/partition/offset` headers: only Debezium may write change topics.',
+  },
+  SYNC_E302: {
+    category: 'dead-letter',
+    title: 'invalid-json',
+    retriable: false,
+    meaning: 'The key or value is not valid JSON.',
+    fix: 'Use the JSON converter with `value.converter.schemas.enable=true` (docs/evaluator.md, connector requirements).',
+  },
+  SYNC_E303: {
+    category: 'dead-letter',
+    title: 'missing-value',
+    retriable: false,
+    meaning: 'A field the record must have is absent or null (for example a null transaction record).',
+    fix: 'Check the connector against the requirements in docs/evaluator.md; Debezium always sets it.',
+  },
+  SYNC_E304: {
+    category: 'dead-letter',
+    title: 'wrong-type',
+    retriable: false,
+    meaning: 'A field has the wrong type (a string where an object belongs, an unknown marker).',
+    fix: 'Check the converter settings in docs/evaluator.md; compare the record with a Debezium record of the same table.',
+  },
+  SYNC_E305: {
+    category: 'dead-letter',
+    title: 'unknown-op',
+    retriable: false,
+    meaning: "A change record's `payload.op` is not one the decoder knows (`c`, `u`, `d`, `r`, `t`, `m`).",
+    fix: 'Run the Debezium version Syncline ships with (docs/local-stack.md); a new op code needs a Syncline update.',
+  },
+  SYNC_E306: {
+    category: 'dead-letter',
+    title: 'unknown-status',
+    retriable: false,
+    meaning: "A transaction record's `status` is neither `BEGIN` nor `END`.",
+    fix: 'Run the Debezium version Syncline ships with, with `provide.transaction.metadata=true`.',
+  },
+  SYNC_E307: {
+    category: 'dead-letter',
+    title: 'invalid-transaction-id',
+    retriable: false,
+    meaning: "A transaction id is not the Postgres connector's `<xid>:<lsn>`.",
+    fix: 'Give each Debezium Postgres connector its own topic prefix; no other connector may write the transaction topic.',
+  },
+  SYNC_E308: {
+    category: 'dead-letter',
+    title: 'invalid-sequence',
+    retriable: false,
+    meaning: "`source.sequence` is not the Postgres connector's `[lastCommitLsn, lsn]` pair.",
+    fix: 'Use the Debezium Postgres connector; `source.sequence` of other connectors has another shape.',
+  },
+  SYNC_E309: {
+    category: 'dead-letter',
+    title: 'invalid-schema',
+    retriable: false,
+    meaning: "The record's Connect schema is malformed (an unknown type, a non-boolean `optional`).",
+    fix: 'Keep the JSON converter with schemas on, and no transforms (SMTs) that rewrite the schema.',
+  },
+  SYNC_E310: {
+    category: 'dead-letter',
+    title: 'invalid-header',
+    retriable: false,
+    meaning: 'A Kafka header the decoder reads is not UTF-8 JSON of the expected shape.',
+    fix: 'Do not add or rewrite headers on change topics (transforms, other producers).',
+  },
+  SYNC_E311: {
+    category: 'dead-letter',
+    title: 'inconsistent-record',
+    retriable: false,
+    meaning: 'Fields contradict each other (key and value both null, `before`/`after` wrong for the op).',
+    fix: 'Find the producer from the `syncline.dlq.*` headers; Debezium writes consistent records.',
+  },
+  SYNC_E312: {
+    category: 'dead-letter',
+    title: 'internal-error',
+    retriable: false,
+    meaning: 'The decoder failed on the record in a way it does not classify: a Syncline bug.',
+    fix: 'Report it with the dead-letter record (key, value and headers) attached.',
+  },
+  SYNC_E313: {
+    category: 'dead-letter',
+    title: 'evaluation-failed',
+    retriable: false,
+    meaning:
+      'Evaluating the sync rules on the row failed (`syncline.dlq.detail` says why); the row is skipped.',
+    fix: 'Fix the value or the rules expression named in the detail, then write the row again (an UPDATE re-sends it).',
+  },
+  SYNC_E314: {
+    category: 'dead-letter',
+    title: 'invalid-write-checkpoint',
+    retriable: false,
+    meaning: 'A `syncline-wc` logical message whose content is not `<user_id>/<client_id>:<n>`.',
+    fix: 'Emit write checkpoints as docs/evaluator.md ("Write checkpoints") shows.',
+  },
+
+  SYNC_E401: {
+    category: 'evaluator',
+    title: 'processing-halted',
+    retriable: false,
+    meaning:
+      "An op id cannot be formed within the op-id layout's limits; the message names the limit (docs/consistency.md §1.3).",
+    fix: 'An operator must start a new op-id generation (docs/consistency.md §1.4); the evaluator never reuses ids.',
+  },
+  SYNC_E402: {
+    category: 'evaluator',
+    title: 'snapshot-numbering',
+    retriable: false,
+    meaning:
+      'A snapshot record lies past the snapshot numbering limits: 256 change topics, 128 partitions, 2^25 records per partition.',
+    fix: "Give a larger table's change topic more partitions (at most 128); docs/consistency.md §3.",
+  },
+  SYNC_E403: {
+    category: 'evaluator',
+    title: 'reset-refused',
+    retriable: false,
+    meaning: '`syncline evaluator --reset` refused: the consumer group still has members.',
+    fix: 'Stop every evaluator of this deployment and rules version, then reset again.',
+  },
+
+  SYNC_E501: {
+    category: 'dependency',
+    title: 'dependency-unavailable',
+    retriable: true,
+    meaning:
+      'Kafka, the schema registry or Redis does not answer at start-up (log: `<what> unavailable; retrying`).',
+    fix: 'Nothing if it comes back; else check its address (`KAFKA_BROKERS`, `SCHEMA_REGISTRY_URL`, `REDIS_URL`).',
+  },
+
+  SYNC_E601: {
+    category: 'stack',
+    title: 'stack-component-failed',
+    retriable: false,
+    meaning:
+      'A stack component exited during start-up or could not be set up; the message ends with its log.',
+    fix: "Follow the `what to do:` line; the component's log is in the stack's `logs` folder.",
+  },
+  SYNC_E602: {
+    category: 'stack',
+    title: 'port-in-use',
+    retriable: false,
+    meaning: 'A port the stack needs is taken by another process.',
+    fix: 'Stop that process, or move the component with the variable the message names (e.g. `SYNCLINE_REDIS_PORT`).',
+  },
+  SYNC_E603: {
+    category: 'stack',
+    title: 'missing-tool',
+    retriable: false,
+    meaning: 'A program the stack runs (java, initdb, redis-server, mvn) is missing or too old.',
+    fix: '`npm run setup` installs what a fresh machine lacks; or point the variable the message names at it.',
+  },
+  SYNC_E604: {
+    category: 'stack',
+    title: 'download-failed',
+    retriable: true,
+    meaning: 'The Maven download of Kafka, Debezium or Apicurio failed.',
+    fix: 'Check access to Maven Central (or the configured mirror), then run `syncline stack up` again.',
+  },
+  SYNC_E605: {
+    category: 'stack',
+    title: 'readiness-timeout',
+    retriable: false,
+    meaning: 'A component started but did not become ready in time.',
+    fix: 'Read its log; on a slow machine raise `SYNCLINE_READY_TIMEOUT_S` (docs/local-stack.md).',
+  },
+  SYNC_E606: {
+    category: 'stack',
+    title: 'stack-config',
+    retriable: false,
+    meaning: 'A variable that configures the local stack is invalid.',
+    fix: 'Fix the variable the message names (docs/local-stack.md lists them).',
+  },
+  SYNC_E607: {
+    category: 'stack',
+    title: 'postgres-not-logical',
+    retriable: false,
+    meaning: 'Postgres answers but cannot be used for logical replication (`wal_level`, replication rights).',
+    fix: 'Set `wal_level=logical` and grant REPLICATION, or let the stack run its own Postgres.',
+  },
+  SYNC_E608: {
+    category: 'stack',
+    title: 'connector-failed',
+    retriable: false,
+    meaning: 'The Debezium connector did not reach RUNNING; the message carries its trace.',
+    fix: "Read the trace and Kafka Connect's log; the usual causes are Postgres settings and the slot.",
+  },
+
+  SYNC_E701: {
+    category: 'cli',
+    title: 'usage',
+    retriable: false,
+    meaning: 'The command line is not valid for the command (unknown subcommand or flag, missing argument).',
+    fix: 'Run `syncline <command> --help` for its usage.',
+  },
+
+  SYNC_E801: {
+    category: 'gateway',
+    title: 'authorization-missing',
+    retriable: false,
+    httpStatus: 401,
+    meaning: 'The request has no `Authorization` header, or it is not `Token <JWT>` or `Bearer <JWT>`.',
+    fix: "Return the token from the client's `fetchCredentials`; the PowerSync SDK sends the header.",
+  },
+  SYNC_E802: {
+    category: 'gateway',
+    title: 'token-signature-invalid',
+    retriable: false,
+    httpStatus: 401,
+    meaning: "The JWT is malformed or its signature does not verify with the gateway's keys.",
+    fix: 'Sign tokens with a key the gateway is configured with (JWKS URL or static keys).',
+  },
+  SYNC_E803: {
+    category: 'gateway',
+    title: 'token-expired',
+    retriable: false,
+    httpStatus: 401,
+    meaning: "The JWT's `exp` is in the past.",
+    fix: 'Issue a fresh token from the token endpoint; the SDK fetches one when told the old one expired.',
+  },
+  SYNC_E804: {
+    category: 'gateway',
+    title: 'token-audience-invalid',
+    retriable: false,
+    httpStatus: 401,
+    meaning: "The JWT's `aud` does not include an audience the gateway accepts.",
+    fix: "Issue tokens with the gateway's configured audience.",
+  },
+  SYNC_E805: {
+    category: 'gateway',
+    title: 'token-key-unknown',
+    retriable: false,
+    httpStatus: 401,
+    meaning: "The JWT's `kid` matches no key of the gateway, also after refreshing the JWKS.",
+    fix: 'Publish the signing key in the JWKS (or the static keys) before issuing tokens with it.',
+  },
+  SYNC_E806: {
+    category: 'gateway',
+    title: 'jwks-unavailable',
+    retriable: true,
+    httpStatus: 503,
+    meaning: 'The JWKS URL does not answer, so tokens cannot be verified.',
+    fix: 'Check the JWKS URL and that the gateway can reach it; clients retry meanwhile.',
+  },
+  SYNC_E807: {
+    category: 'gateway',
+    title: 'request-too-large',
+    retriable: false,
+    httpStatus: 413,
+    meaning: "The request body exceeds the gateway's size limit.",
+    fix: 'Send fewer or smaller client parameters.',
+  },
+  SYNC_E808: {
+    category: 'gateway',
+    title: 'sync-request-invalid',
+    retriable: false,
+    httpStatus: 400,
+    meaning: 'The sync request body is not JSON of the PowerSync sync request shape.',
+    fix: 'Use a PowerSync client SDK, or send the request body the PowerSync protocol defines.',
+  },
+  SYNC_E809: {
+    category: 'gateway',
+    title: 'client-parameters-refused',
+    retriable: false,
+    httpStatus: 400,
+    meaning: 'The request sends client parameters, but the sync rules do not accept any.',
+    fix: "Remove the parameters from the client's connect options, or use them in the sync rules.",
+  },
+  SYNC_E810: {
+    category: 'gateway',
+    title: 'no-checkpoint-yet',
+    retriable: true,
+    httpStatus: 503,
+    meaning: 'There is no checkpoint yet: the evaluator has not finished the initial snapshot.',
+    fix: 'Wait; clients retry. Check that an evaluator runs (`/readyz`, `syncline_evaluator_checkpoint_age_seconds`).',
+  },
+  SYNC_E811: {
+    category: 'gateway',
+    title: 'slow-client-disconnected',
+    retriable: true,
+    meaning: 'The client read its stream too slowly; the gateway closed it to bound its memory.',
+    fix: 'Nothing: the client reconnects and resumes. Often: look at the network or device of those clients.',
+  },
+  SYNC_E812: {
+    category: 'gateway',
+    title: 'internal-server-error',
+    retriable: true,
+    httpStatus: 500,
+    meaning: 'An unexpected gateway failure; its log has the stack trace.',
+    fix: 'Report it with the gateway log of that moment; clients retry.',
+  },
+} satisfies Record<`SYNC_E${number}`, ErrorSpec>;
+
+export type ErrorCode = keyof typeof TABLE;
+
+export const ERRORS: Readonly<Record<ErrorCode, ErrorSpec>> = TABLE;

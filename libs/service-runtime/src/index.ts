@@ -1,0 +1,7 @@
+// @syncline/service-runtime: what every Syncline service needs to run: a start-up that a stop
+// can cut short (sleep, abortable, retry, StoppableRun), the probe server, config messages.
+export { StoppedError, sleep, abortable } from './abort';
+export { retry, type RetryLogger } from './retry';
+export { StoppableRun } from './stoppable-run';
+export { startProbeServer, type ProbeServer, type Probes } from './probes';
+export { configErrorMessage, configIssueLine, type Environment } from './config-message';
