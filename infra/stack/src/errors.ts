@@ -15,6 +15,16 @@ export class StackError extends Error {
 /** A configured port is taken by another process. */
 export class PortInUseError extends StackError {
   override readonly name = 'PortInUseError';
+  constructor(
+    message: string,
+    hint: string,
+    /** The component that wanted the port, the port, and the variable that sets it. */
+    readonly component: string,
+    readonly port: number,
+    readonly envVar: string,
+  ) {
+    super(message, hint);
+  }
 }
 
 /** A required program (java, initdb, redis-server, mvn) is missing or too old. */

@@ -24,5 +24,5 @@ export {
   ConnectorFailedError,
 } from './errors';
 export { parseJavaMajor } from './java';
-export { isPortFree } from './ports';
+export { isPortFree, portHolder, type PortHolder } from './ports';
 export { repoRoot } from './paths';
