@@ -1,7 +1,7 @@
 // Public surface of @syncline/stack: configuration, lifecycle and connector helpers.
 export { loadStackConfig, endpointsOf, endpointsAsShellExports, stackEnvSchema } from './config';
 export type { StackConfig, StackEndpoints } from './config';
-export { stackUp, stackDown, stackStatus, defaultConnectorParams, ALL_NAMES } from './stack';
+export { stackUp, stackDown, stackStop, stackStatus, defaultConnectorParams, ALL_NAMES } from './stack';
 export type { UpReporter, UpResult, ComponentStatus, DownResult } from './stack';
 export type { ComponentName } from './component';
 export {
