@@ -19,6 +19,16 @@ export class StackError extends SynclineError {
 export class PortInUseError extends StackError {
   override readonly name = 'PortInUseError';
   override readonly code = 'SYNC_E602';
+  constructor(
+    message: string,
+    hint: string,
+    /** The component that wanted the port, the port, and the variable that sets it. */
+    readonly component: string,
+    readonly port: number,
+    readonly envVar: string,
+  ) {
+    super(message, hint);
+  }
 }
 
 /** A required program (java, initdb, redis-server, mvn) is missing or too old. */

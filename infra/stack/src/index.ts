@@ -1,7 +1,7 @@
 // Public surface of @syncline/stack: configuration, lifecycle and connector helpers.
 export { loadStackConfig, endpointsOf, endpointsAsShellExports, stackEnvSchema } from './config';
 export type { StackConfig, StackEndpoints } from './config';
-export { stackUp, stackDown, stackStatus, defaultConnectorParams, ALL_NAMES } from './stack';
+export { stackUp, stackDown, stackStop, stackStatus, defaultConnectorParams, ALL_NAMES } from './stack';
 export type { UpReporter, UpResult, ComponentStatus, DownResult } from './stack';
 export type { ComponentName } from './component';
 export {
@@ -24,5 +24,5 @@ export {
   ConnectorFailedError,
 } from './errors';
 export { parseJavaMajor } from './java';
-export { isPortFree } from './ports';
+export { isPortFree, portHolder, type PortHolder } from './ports';
 export { repoRoot } from './paths';

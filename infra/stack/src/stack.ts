@@ -256,6 +256,20 @@ export interface DownResult {
   readonly purged: boolean;
 }
 
+/**
+ * Stops the named components, dependents first, and leaves the others running: for a caller
+ * that reused part of a stack and must stop only what it started.
+ */
+export async function stackStop(
+  config: StackConfig,
+  names: readonly ComponentName[],
+): Promise<ComponentName[]> {
+  const state = readState(config);
+  const ctx = makeContext(config, { note: () => undefined });
+  const named = COMPONENTS.filter((c) => names.includes(c.name));
+  return stopComponents(config, ctx, state, named);
+}
+
 /** Stops everything `up` started, dependents first. With `purge`, also deletes all data. */
 export async function stackDown(config: StackConfig, opts: { purge: boolean }): Promise<DownResult> {
   const state = readState(config);

@@ -16,6 +16,9 @@ export default async function globalSetup(): Promise<void> {
   log(`acquiring a ${provider.kind} stack (SYNCLINE_TEST_STACK=${provider.kind})`);
   const stack = await provider.acquire(log);
   globalThis.__SYNCLINE_STACK__ = stack;
+  // Test files and the `syncline stack` processes they spawn inherit these, so they address the
+  // run's stack even when it is a private one on other ports.
+  Object.assign(process.env, stack.stackEnv);
   const file = endpointsFile();
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const payload = JSON.stringify({

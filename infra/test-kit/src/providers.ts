@@ -1,15 +1,9 @@
 // Three ways to get a stack behind one interface: `local` (the processes `syncline stack up`
 // runs; the default), `containers` (testcontainers, when a Docker engine runs) and `external`
 // (endpoints from the environment, as a platform team's CI would provide them).
-import {
-  endpointsOf,
-  loadStackConfig,
-  repoRoot,
-  stackDown,
-  stackUp,
-  type StackEndpoints,
-} from '@syncline/stack';
+import type { StackEndpoints } from '@syncline/stack';
 import { startContainerStack } from './containers';
+import { localStackProvider } from './local-provider';
 
 export type StackKind = 'local' | 'containers' | 'external';
 
@@ -18,6 +12,11 @@ export interface ProvidedStack {
   readonly endpoints: StackEndpoints;
   /** How Kafka Connect (Debezium) reaches Postgres; differs from pgUrl inside a container network. */
   readonly connectorPgUrl: string;
+  /**
+   * SYNCLINE_* variables that address this stack with `syncline stack ...` and loadStackConfig,
+   * when the run's environment does not (a private local stack); the global setup exports them.
+   */
+  readonly stackEnv?: NodeJS.ProcessEnv;
   /** Stops what this provider started; a reused or external stack is left running. */
   release(): Promise<void>;
 }
@@ -26,29 +25,6 @@ export interface StackProvider {
   readonly kind: StackKind;
   acquire(log: (line: string) => void): Promise<ProvidedStack>;
 }
-
-export const localProvider: StackProvider = {
-  kind: 'local',
-  async acquire(log) {
-    const config = loadStackConfig(process.env, repoRoot());
-    const result = await stackUp(config, {
-      starting: () => undefined,
-      note: () => undefined,
-      ready: (name, ms, _detail, reused) => log(`stack: ${name} ${reused ? 'reused' : `ready in ${ms} ms`}`),
-    });
-    const startedHere = result.started.filter((n) => n !== 'connector');
-    return {
-      kind: 'local',
-      endpoints: endpointsOf(config),
-      connectorPgUrl: endpointsOf(config).pgUrl,
-      async release() {
-        // Only a stack this run started is stopped; a developer's running stack stays up.
-        if (startedHere.length > 0 && process.env.SYNCLINE_TEST_KEEP_STACK !== '1')
-          await stackDown(config, { purge: false });
-      },
-    };
-  },
-};
 
 /** Variables a platform team sets to run the suite against its own infrastructure. */
 export const EXTERNAL_VARS = [
@@ -97,7 +73,7 @@ export const containersProvider: StackProvider = {
 export function providerFor(env: NodeJS.ProcessEnv): StackProvider {
   const kind = env.SYNCLINE_TEST_STACK ?? 'local';
   const providers: Record<StackKind, StackProvider> = {
-    local: localProvider,
+    local: localStackProvider(env),
     containers: containersProvider,
     external: externalProvider,
   };
