@@ -3,7 +3,7 @@
 // Run: npx tsx bench/sync-rules-evaluate-row.ts
 import { stringifyJson } from '@syncline/lossless-json';
 import type { SqliteRow } from '@syncline/sqlite-value';
-import { compileSyncRulesOrThrow } from '../libs/sync-rules/src';
+import { compileSyncRulesOrThrow } from '@syncline/sync-rules';
 
 const TARGET = 300_000;
 

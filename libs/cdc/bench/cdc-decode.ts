@@ -8,7 +8,8 @@ import { loadRecords } from '../test/fixtures';
 function variants(template: KafkaRecord, n: number): KafkaRecord[] {
   const records: KafkaRecord[] = [];
   for (let i = 0; i < n; i++) {
-    const text = template.value?.toString('utf8') ?? '';
+    const raw = template.value;
+    const text = raw === null ? '' : typeof raw === 'string' ? raw : Buffer.from(raw).toString('utf8');
     // Vary only the payload: the schema text must stay identical, as it does on a real topic.
     const cut = text.indexOf(',"payload":') + 1;
     const value =
