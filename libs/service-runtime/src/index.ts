@@ -5,3 +5,10 @@ export { retry, type RetryLogger } from './retry';
 export { StoppableRun } from './stoppable-run';
 export { startProbeServer, type ProbeServer, type Probes } from './probes';
 export { configErrorMessage, configIssueLine, type Environment } from './config-message';
+export {
+  compileSyncRulesFile,
+  loadSyncRulesFile,
+  RulesFileError,
+  type CompiledRulesFile,
+  type RulesFileDiagnostic,
+} from './rules-file';

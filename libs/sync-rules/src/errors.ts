@@ -87,3 +87,8 @@ export class SyncRulesCompileError extends Error {
     );
   }
 }
+
+/** The one textual form of a diagnostic: `FILE:LINE:COL: severity: message` (editors jump to it). */
+export function formatDiagnostic(file: string, d: SyncRulesDiagnostic): string {
+  return `${file}:${d.line}:${d.column}: ${d.severity}: ${d.message}`;
+}

@@ -1,7 +1,6 @@
 // Wiring of one evaluator instance: Redis store, transaction reader, consumer group over the
 // change topics the rules use (re-subscribing when Debezium creates new ones), the coordinator,
 // dead letters, the bucket topic, and the HTTP endpoints. Run loop stoppable via stop().
-import { readFile } from 'node:fs/promises';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel, type Consumer, type EachBatchPayload } from 'kafkajs';
 import type { Logger } from 'pino';
@@ -25,7 +24,7 @@ import type { JsonObject } from '@syncline/lossless-json';
 import { firstGeneration, type OpIdGeneration } from '@syncline/protocol';
 import { BucketTopicWriter } from '@syncline/bucket-topic';
 import { topicNamesFor, type TopicNames } from '@syncline/kafka-topics';
-import { compileSyncRules, type SyncRules } from '@syncline/sync-rules';
+import type { SyncRules } from '@syncline/sync-rules';
 import { ChangeProcessor } from './change-processor';
 import type { BucketOpSink } from './ports';
 import { ProcessingHaltedError } from './segment-planner';
@@ -39,33 +38,6 @@ import { TransactionReader } from './transaction-reader';
 export class RulesMismatchError extends SynclineError {
   override readonly name = 'RulesMismatchError';
   readonly code = 'SYNC_E102';
-}
-
-/** The rules file cannot be read (SYNC_E201) or does not compile (SYNC_E202). */
-export class RulesFileError extends SynclineError {
-  override readonly name = 'RulesFileError';
-  constructor(
-    readonly code: 'SYNC_E201' | 'SYNC_E202',
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-export async function loadRules(file: string, defaultSchema: string): Promise<SyncRules> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new RulesFileError('SYNC_E201', `cannot read sync rules ${file}: ${(error as Error).message}`);
-  }
-  const { rules, diagnostics } = compileSyncRules(text, { defaultSchema });
-  const errors = diagnostics.filter((d) => d.severity === 'error');
-  if (rules === undefined || errors.length > 0) {
-    const lines = errors.map((d) => `  ${file}:${d.line}:${d.column}: ${d.message}`);
-    throw new RulesFileError('SYNC_E202', `sync rules ${file} do not compile:\n${lines.join('\n')}`);
-  }
-  return rules;
 }
 
 export function rowEvaluator(rules: SyncRules): RowEvaluator {

@@ -7,8 +7,6 @@ export {
   Evaluator,
   RulesMismatchError,
   LayoutMismatchError,
-  RulesFileError,
-  loadRules,
   changeTopicsFor,
   rowEvaluator,
 } from './evaluator';

@@ -3,7 +3,8 @@
 import pino from 'pino';
 import { codedMessage, exitCodeOf, rootSynclineError } from '@syncline/errors';
 import { loadConfig } from './config';
-import { Evaluator, loadRules } from './evaluator';
+import { loadSyncRulesFile } from '@syncline/service-runtime';
+import { Evaluator } from './evaluator';
 
 export interface RunIo {
   err(line: string): void;
@@ -17,7 +18,7 @@ export async function runEvaluator(env: NodeJS.ProcessEnv, io: RunIo): Promise<n
       level: config.logLevel,
       base: { service: 'rules-evaluator', instance: config.instanceId },
     });
-    const rules = await loadRules(config.rulesFile, config.defaultSchema);
+    const rules = await loadSyncRulesFile(config.rulesFile, { defaultSchema: config.defaultSchema });
     evaluator = new Evaluator(config, rules, logger);
     const stop = (signal: string): void => {
       logger.info({ signal }, 'stopping: finishing the batch, committing, leaving the group');

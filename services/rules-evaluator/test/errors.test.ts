@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exitCodeOf } from '@syncline/errors';
 import { ConfigError, loadConfig } from '../src/config';
-import { loadRules, RulesFileError } from '../src/evaluator';
+import { loadSyncRulesFile, RulesFileError } from '@syncline/service-runtime';
 import { runEvaluator } from '../src/run';
 
 const dir = mkdtempSync(join(tmpdir(), 'syncline-evaluator-errors-'));
@@ -48,7 +48,7 @@ describe('evaluator start-up errors', () => {
 
   it('reports an unreadable rules file as SYNC_E201 and exits 2', async () => {
     const file = join(dir, 'missing.yaml');
-    await expect(loadRules(file, 'public')).rejects.toMatchObject({
+    await expect(loadSyncRulesFile(file, { defaultSchema: 'public' })).rejects.toMatchObject({
       name: 'RulesFileError',
       code: 'SYNC_E201',
       message: expect.stringMatching(new RegExp(`^cannot read sync rules ${file}: ENOENT`)),
@@ -61,7 +61,7 @@ describe('evaluator start-up errors', () => {
   it('reports rules that do not compile as SYNC_E202 with file:line:column', async () => {
     const file = join(dir, 'invalid.yaml');
     writeFileSync(file, 'bucket_definitions:\n  b:\n    data:\n      - SELECT nope(id) FROM t\n');
-    const error = await loadRules(file, 'public').catch((e: unknown) => e);
+    const error = await loadSyncRulesFile(file, { defaultSchema: 'public' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RulesFileError);
     expect((error as RulesFileError).code).toBe('SYNC_E202');
     expect((error as Error).message).toMatch(

@@ -1,15 +1,10 @@
 // `syncline rules validate|eval|buckets`: check a sync rules file and try it on rows and tokens.
 // Thin wrapper over @syncline/sync-rules; output formats are documented in docs/sync-rules.md.
-import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import {
-  compileSyncRules,
-  createRequestContext,
-  serializeParameterLookup,
-  type SyncRules,
-} from '@syncline/sync-rules';
+import { createRequestContext, serializeParameterLookup, type SyncRules } from '@syncline/sync-rules';
 import { parseJsonIntegersAsBigInt, stringifyJson, type JsonValue } from '@syncline/lossless-json';
 import type { SqliteJsonRow, SqliteRow } from '@syncline/sqlite-value';
+import { compileSyncRulesFile } from '@syncline/service-runtime';
 import type { CliIo } from '../io';
 import { UsageError } from '../io';
 
@@ -54,29 +49,16 @@ function parse(
   return { file, values: parsed.values as Record<string, string | undefined> };
 }
 
-async function readRules(file: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (err) {
-    throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
-}
-
 /** Compiles and prints diagnostics (`FILE:LINE:COL: severity: message`); undefined on errors. */
-async function compileFile(
-  file: string,
-  io: CliIo,
-  write: (line: string) => void,
-): Promise<SyncRules | undefined> {
-  const result = compileSyncRules(await readRules(file));
-  for (const d of result.diagnostics) write(`${file}:${d.line}:${d.column}: ${d.severity}: ${d.message}`);
-  void io;
-  return result.rules;
+async function compileFile(file: string, write: (line: string) => void): Promise<SyncRules | undefined> {
+  const { rules, diagnostics } = await compileSyncRulesFile(file);
+  for (const d of diagnostics) write(d.text);
+  return rules;
 }
 
 async function validate(args: string[], io: CliIo): Promise<number> {
   const { file } = parse(args, {});
-  const rules = await compileFile(file, io, (line) => io.out(line));
+  const rules = await compileFile(file, (line) => io.out(line));
   if (!rules) return 1;
   const queries = rules.definitions.reduce((n, d) => n + d.dataQueries.length + d.parameterQueries.length, 0);
   io.out(
@@ -119,7 +101,7 @@ async function evaluate(args: string[], io: CliIo): Promise<number> {
   if (values['row'] === undefined) throw new UsageError('--row is required');
   const table = values['table'];
   const row = toRow(asObject('row', parseJsonOption('row', values['row'])));
-  const rules = await compileFile(file, io, (line) => io.err(line));
+  const rules = await compileFile(file, (line) => io.err(line));
   if (!rules) return 1;
   for (const op of rules.evaluateRow(table, row)) {
     io.out(stringifyJson({ bucket: op.bucket, outputTable: op.outputTable, id: op.id, data: op.data }));
@@ -140,7 +122,7 @@ async function buckets(args: string[], io: CliIo): Promise<number> {
   const token = asObject('token', parseJsonOption('token', values['token']));
   const params = asObject('params', parseJsonOption('params', values['params']));
   const tables = asObject('rows', parseJsonOption('rows', values['rows']));
-  const rules = await compileFile(file, io, (line) => io.err(line));
+  const rules = await compileFile(file, (line) => io.err(line));
   if (!rules) return 1;
 
   // Index the given rows exactly as the replicator would, then answer lookups from that index.

@@ -2,7 +2,8 @@
 // process (its internals are at hand), and the rules of the one-table tests.
 import pino from 'pino';
 import { loadConfig, type EvaluatorConfig } from '../../src/config';
-import { Evaluator, loadRules } from '../../src/evaluator';
+import { loadSyncRulesFile } from '@syncline/service-runtime';
+import { Evaluator } from '../../src/evaluator';
 
 /** One bucket with every row of a `notes (id int PRIMARY KEY, body text)` table. */
 export const ALL_NOTES_RULES = `
@@ -21,7 +22,7 @@ export interface InProcessEvaluator {
 
 export async function startInProcess(env: Record<string, string>): Promise<InProcessEvaluator> {
   const config = loadConfig(env);
-  const rules = await loadRules(config.rulesFile, config.defaultSchema);
+  const rules = await loadSyncRulesFile(config.rulesFile, { defaultSchema: config.defaultSchema });
   const evaluator = new Evaluator(config, rules, pino({ level: config.logLevel }));
   const done = evaluator.run();
   done.catch(() => undefined);

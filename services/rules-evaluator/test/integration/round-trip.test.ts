@@ -17,7 +17,7 @@ import {
   type DeploymentState,
 } from '@syncline/test-kit';
 import { serializeParameterLookup } from '@syncline/sync-rules';
-import { loadRules } from '../../src/evaluator';
+import { loadSyncRulesFile } from '@syncline/service-runtime';
 import { startInProcess, type InProcessEvaluator } from './harness';
 
 const RULES = `
@@ -138,7 +138,9 @@ describe('evaluator round trip', () => {
     const after = await syncTo(capture, state);
     const lookupKey = (await state.redis.keys(`${running.config.keyPrefix}:{pl:*}:idx`)).length;
     expect(lookupKey).toBeGreaterThanOrEqual(2);
-    const compiled = await loadRules(running.config.rulesFile, running.config.defaultSchema);
+    const compiled = await loadSyncRulesFile(running.config.rulesFile, {
+      defaultSchema: running.config.defaultSchema,
+    });
     const entries = compiled.evaluateParameterRow(`${capture.schema}.lists`, { id: 7n, member: 'dave' });
     const key = serializeParameterLookup(entries[0]!.lookup);
     expect(await state.reader.lookupAt(key, parseOpId(before.lastOpId))).toEqual([{ list_id: 7 }]);
