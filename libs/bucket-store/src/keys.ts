@@ -1,9 +1,11 @@
 // Redis key names of one deployment and sync-rules version. Every key a Lua script touches
 // together shares a hash tag ({...}), so the layout works on Redis Cluster (one slot per script).
 import { createHash } from 'node:crypto';
+import { SynclineError } from '@syncline/errors';
 
-export class KeyPrefixError extends Error {
+export class KeyPrefixError extends SynclineError {
   override readonly name = 'KeyPrefixError';
+  readonly code = 'SYNC_E105';
 }
 
 const PREFIX = /^[A-Za-z0-9_.:-]+$/;

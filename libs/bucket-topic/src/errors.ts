@@ -1,13 +1,17 @@
-// Error classes of the bucket topic, one per thing that can be wrong, each saying what to fix.
+// Error classes of the bucket topic, one per thing that can be wrong, each saying what to fix
+// and carrying its stable code (docs/errors.md).
+import { SynclineError, type ErrorCode } from '@syncline/errors';
 import type { BucketOpRecord } from './record';
 
-export class BucketTopicError extends Error {
+export class BucketTopicError extends SynclineError {
   override readonly name: string = 'BucketTopicError';
+  readonly code: ErrorCode = 'SYNC_E901';
 }
 
 /** The writer was given an op that breaks the record's invariants (an evaluator bug). */
 export class BucketOpRecordError extends BucketTopicError {
   override readonly name = 'BucketOpRecordError';
+  override readonly code = 'SYNC_E902';
   constructor(
     readonly op: BucketOpRecord,
     reason: string,
@@ -21,6 +25,7 @@ export class BucketOpRecordError extends BucketTopicError {
 /** A record key that is not the `[bucket, objectType, objectId, subkey]` JSON array. */
 export class BucketOpKeyError extends BucketTopicError {
   override readonly name = 'BucketOpKeyError';
+  override readonly code = 'SYNC_E903';
   constructor(
     readonly key: string,
     reason: string,
@@ -32,6 +37,7 @@ export class BucketOpKeyError extends BucketTopicError {
 /** Bad writer configuration, named by field. */
 export class BucketTopicConfigError extends BucketTopicError {
   override readonly name = 'BucketTopicConfigError';
+  override readonly code = 'SYNC_E105';
 }
 
 /**
@@ -40,6 +46,7 @@ export class BucketTopicConfigError extends BucketTopicError {
  */
 export class BucketTopicMismatchError extends BucketTopicError {
   override readonly name = 'BucketTopicMismatchError';
+  override readonly code = 'SYNC_E104';
   constructor(
     readonly topic: string,
     problem: string,
@@ -54,6 +61,7 @@ export class BucketTopicMismatchError extends BucketTopicError {
 /** A record on a bucket topic that does not decode to a bucket op; says where it is. */
 export class BucketRecordDecodeError extends BucketTopicError {
   override readonly name = 'BucketRecordDecodeError';
+  override readonly code = 'SYNC_E904';
   constructor(
     readonly topic: string,
     readonly partition: number,
@@ -71,6 +79,7 @@ export class BucketRecordDecodeError extends BucketTopicError {
  */
 export class BucketOpConflictError extends BucketTopicError {
   override readonly name = 'BucketOpConflictError';
+  override readonly code = 'SYNC_E905';
   constructor(
     readonly held: BucketOpRecord,
     readonly incoming: BucketOpRecord,
@@ -85,4 +94,5 @@ export class BucketOpConflictError extends BucketTopicError {
 /** Reading a topic to its end offsets did not finish in time; says how far it got. */
 export class BucketTopicReadTimeoutError extends BucketTopicError {
   override readonly name = 'BucketTopicReadTimeoutError';
+  override readonly code = 'SYNC_E906';
 }

@@ -10,7 +10,8 @@ export type ErrorCategory =
   | 'dependency'
   | 'stack'
   | 'cli'
-  | 'gateway';
+  | 'gateway'
+  | 'bucket-topic';
 
 export interface CategorySpec {
   /** Heading in docs/errors.md. */
@@ -80,5 +81,12 @@ export const CATEGORIES: Readonly<Record<ErrorCategory, CategorySpec>> = {
     exitCode: 1,
     seenAs:
       'Reserved for the gateway (`services/gateway`, not built yet): its responses carry the HTTP status below and the code in the error body.',
+  },
+  'bucket-topic': {
+    title: 'Bucket topics',
+    digit: 9,
+    exitCode: 1,
+    seenAs:
+      'Thrown by `@syncline/bucket-topic` to the evaluator (writing) and to services that read bucket topics (docs/bucket-topics.md).',
   },
 };

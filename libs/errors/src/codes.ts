@@ -47,6 +47,22 @@ const TABLE = {
     meaning: 'The Redis prefix holds state in another storage layout than the one this evaluator writes.',
     fix: 'Stop every evaluator of the deployment, then reprocess: `syncline evaluator --reset --rules FILE`.',
   },
+  SYNC_E104: {
+    category: 'config',
+    title: 'bucket-topic-mismatch',
+    retriable: false,
+    meaning:
+      'The bucket topic exists with another partition count (buckets would move) or without compaction (it would grow forever).',
+    fix: 'Deploy under a new `SYNCLINE_RULES_VERSION` (a new topic), or delete the topic so the evaluator creates it again.',
+  },
+  SYNC_E105: {
+    category: 'config',
+    title: 'invalid-name',
+    retriable: false,
+    meaning:
+      'A Redis key prefix or Kafka topic name made from the configuration is not legal there; the message names it.',
+    fix: 'Use letters, digits, `.`, `_` and `-` in `SYNCLINE_TOPIC_PREFIX`, `SYNCLINE_DEPLOYMENT` and `SYNCLINE_RULES_VERSION`.',
+  },
 
   SYNC_E201: {
     category: 'sync-rules',
@@ -194,6 +210,13 @@ const TABLE = {
     meaning:
       'Kafka, the schema registry or Redis does not answer at start-up (log: `<what> unavailable; retrying`).',
     fix: 'Nothing if it comes back; else check its address (`KAFKA_BROKERS`, `SCHEMA_REGISTRY_URL`, `REDIS_URL`).',
+  },
+  SYNC_E502: {
+    category: 'dependency',
+    title: 'topic-not-ready',
+    retriable: true,
+    meaning: 'A topic was created but not every partition had a leader that answers within the time allowed.',
+    fix: 'Nothing if the broker catches up (the start-up step is retried); else check the broker log.',
   },
 
   SYNC_E601: {
@@ -356,6 +379,52 @@ const TABLE = {
     httpStatus: 500,
     meaning: 'An unexpected gateway failure; its log has the stack trace.',
     fix: 'Report it with the gateway log of that moment; clients retry.',
+  },
+
+  SYNC_E901: {
+    category: 'bucket-topic',
+    title: 'bucket-topic-failed',
+    retriable: false,
+    meaning:
+      'The bucket topic could not be written or read: its serializer disagrees with the registry serde, or the read was aborted.',
+    fix: 'Check the versions of @confluentinc/schemaregistry and the registry; an aborted read needs no fix.',
+  },
+  SYNC_E902: {
+    category: 'bucket-topic',
+    title: 'bucket-op-invalid',
+    retriable: false,
+    meaning: 'The writer was given a bucket op that breaks the record invariants (a bug in its caller).',
+    fix: 'Report it with the message, which names the op, its bucket and row.',
+  },
+  SYNC_E903: {
+    category: 'bucket-topic',
+    title: 'bucket-key-invalid',
+    retriable: false,
+    meaning: 'A bucket-topic record key is not the JSON array `[bucket, objectType, objectId, subkey]`.',
+    fix: 'Only the evaluator writes bucket topics; find the other producer of that topic.',
+  },
+  SYNC_E904: {
+    category: 'bucket-topic',
+    title: 'bucket-record-undecodable',
+    retriable: false,
+    meaning:
+      'A bucket-topic record does not decode to a bucket op; the message gives topic, partition and offset.',
+    fix: 'Only the evaluator writes bucket topics; find the other producer of that topic, or its schema change.',
+  },
+  SYNC_E905: {
+    category: 'bucket-topic',
+    title: 'bucket-op-conflict',
+    retriable: false,
+    meaning: 'Two different ops with the same op id for the same row: op ids were reused.',
+    fix: 'Report it: op ids are never reused within a deployment (docs/consistency.md).',
+  },
+  SYNC_E906: {
+    category: 'bucket-topic',
+    title: 'bucket-topic-read-timeout',
+    retriable: true,
+    meaning:
+      'Reading a bucket topic to its end offsets did not finish in time; the message says how far it got.',
+    fix: "Read again with a longer timeout, or check the consumer's connection to the brokers.",
   },
 } satisfies Record<`SYNC_E${number}`, ErrorSpec>;
 

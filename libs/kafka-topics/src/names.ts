@@ -3,15 +3,17 @@
 // `<prefix>.<schema>.<table>`) and the evaluator's (`<prefix>.dead-letter`,
 // `<prefix>.buckets.<deployment>.<rules version>`).
 
+import { SynclineError } from '@syncline/errors';
+
 /** Names under the prefix that are never change topics. */
 const RESERVED = new Set(['transaction', 'message', 'dead-letter']);
 
 const LEGAL_TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
 
 /** A topic name Kafka would refuse. */
-export class TopicNameError extends Error {
+export class TopicNameError extends SynclineError {
   override readonly name = 'TopicNameError';
-  readonly retriable = false;
+  readonly code = 'SYNC_E105';
 }
 
 export interface TopicNames {

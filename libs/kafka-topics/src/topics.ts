@@ -2,6 +2,7 @@
 // topics, so every service creates its own. kafkajs' `waitForLeaders` asks one broker for
 // metadata right after the create and gives up on UNKNOWN_TOPIC_OR_PARTITION, which a KRaft
 // broker answers until the new topic reaches its metadata cache; here that answer means "wait".
+import { SynclineError } from '@syncline/errors';
 import type { Admin, ITopicConfig, Kafka } from 'kafkajs';
 
 export interface TopicSpec {
@@ -34,7 +35,8 @@ function notYetType(err: unknown): string | undefined {
   return undefined;
 }
 
-export class TopicNotReadyError extends Error {
+export class TopicNotReadyError extends SynclineError {
+  readonly code = 'SYNC_E502';
   constructor(
     readonly topics: readonly string[],
     timeoutMs: number,

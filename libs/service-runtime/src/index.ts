@@ -12,3 +12,4 @@ export {
   type CompiledRulesFile,
   type RulesFileDiagnostic,
 } from './rules-file';
+export { createRedisClient, redisReady } from './redis-client';

@@ -1,13 +1,14 @@
 // Wiring of one evaluator instance: Redis store, transaction reader, consumer group over the
 // change topics the rules use (re-subscribing when Debezium creates new ones), the coordinator,
 // dead letters, the bucket topic, and the HTTP endpoints. Run loop stoppable via stop().
-import { Redis } from 'ioredis';
-import { Kafka, logLevel, type Consumer, type EachBatchPayload } from 'kafkajs';
+import type { Redis } from 'ioredis';
+import { Kafka, logLevel, type Admin, type Consumer, type EachBatchPayload } from 'kafkajs';
 import type { Logger } from 'pino';
 import { LAYOUT_VERSION, RedisBucketWriter, RedisCoordination } from '@syncline/bucket-store';
 import { SynclineError } from '@syncline/errors';
 import {
-  abortable,
+  createRedisClient,
+  redisReady,
   retry,
   sleep,
   startProbeServer,
@@ -111,54 +112,69 @@ export class Evaluator {
 
   private async runBody(): Promise<void> {
     const { config, logger } = this;
-    const { signal, lateCloses } = this.lifecycle;
+    const { signal } = this.lifecycle;
     this.http = await startProbeServer(config.httpPort, {
       registry: this.metrics.registry,
       healthy: () => this.fatal === null,
       ready: () => this.ready,
     });
     logger.info({ port: this.http.port, instanceId: config.instanceId }, 'evaluator http listening');
-    const redis = new Redis(config.redisUrl, {
-      maxRetriesPerRequest: null,
-      retryStrategy: (times) => Math.min(200 * 2 ** times, 10_000),
-    });
+    const redis = createRedisClient(config.redisUrl, logger);
     this.redis = redis;
-    let lastRedisError = 0;
-    redis.on('error', (error: Error) => {
-      // ioredis reconnects by itself; log at most every 5 s instead of once per attempt.
-      if (Date.now() - lastRedisError < 5000) return;
-      lastRedisError = Date.now();
-      logger.warn({ err: error }, 'redis unavailable; reconnecting');
-    });
-    // ioredis connects and reconnects by itself (retryStrategy); wait until it is ready.
-    // (events.once would reject on the first 'error'; connection errors are expected here.)
-    if (redis.status !== 'ready')
-      await abortable(new Promise<void>((resolve) => redis.once('ready', () => resolve())), signal, 'redis');
+    await redisReady(redis, signal);
     const store = new RedisCoordination(redis, config.keyPrefix);
     this.store = store;
     const generation = await this.checkIdentity(store);
+    const sink = await this.openOutputs();
+    const transactions = await this.startTransactionReader(store);
+    const admin = this.kafka.admin();
+    await admin.connect();
+    this.startCoordinator(store, transactions, generation, admin);
+    const processor = new ChangeProcessor({
+      store: new RedisBucketWriter(redis, config.keyPrefix),
+      coordination: store,
+      transactions,
+      generation,
+      evaluator: rowEvaluator(this.rules),
+      sink,
+      deadLetters: this.deadLetters!,
+      metrics: this.metrics,
+      logger,
+      latestCheckpoint: () => store.getCheckpoint(),
+    });
+    this.loops.push(this.pruneLoop(store, transactions));
+    await this.subscriptionLoop(admin, processor);
+    await admin.disconnect().catch(() => undefined);
+    if (this.fatal) throw this.fatal;
+  }
 
+  /** The dead-letter producer and, when configured, the bucket topic (the sink returned). */
+  private async openOutputs(): Promise<BucketOpSink | null> {
+    const { config, logger } = this;
+    const { signal, lateCloses } = this.lifecycle;
     this.deadLetters = await retry('kafka', logger, signal, lateCloses, () =>
       KafkaDeadLetters.open(this.kafka, this.topics.deadLetter, this.metrics, logger),
     );
-    let sink: BucketOpSink | null = null;
-    if (config.bucketTopic && config.schemaRegistryUrl !== null) {
-      const writer = await retry('bucket topic', logger, signal, lateCloses, () =>
-        BucketTopicWriter.open(
-          {
-            brokers: config.brokers,
-            schemaRegistryUrl: config.schemaRegistryUrl!,
-            topic: this.topics.buckets(`${config.deployment}.${config.rulesVersion}`),
-            partitions: config.bucketTopicPartitions,
-            clientId: `syncline-evaluator-${config.instanceId}`,
-          },
-          this.kafka,
-        ),
-      );
-      this.writer = writer;
-      sink = writer;
-    }
+    if (!config.bucketTopic || config.schemaRegistryUrl === null) return null;
+    const registryUrl = config.schemaRegistryUrl;
+    this.writer = await retry('bucket topic', logger, signal, lateCloses, () =>
+      BucketTopicWriter.open(
+        {
+          brokers: config.brokers,
+          schemaRegistryUrl: registryUrl,
+          topic: this.topics.buckets(`${config.deployment}.${config.rulesVersion}`),
+          partitions: config.bucketTopicPartitions,
+          clientId: `syncline-evaluator-${config.instanceId}`,
+        },
+        this.kafka,
+      ),
+    );
+    return this.writer;
+  }
 
+  /** This instance's reader of the whole transaction topic, from the oldest offset still needed. */
+  private async startTransactionReader(store: RedisCoordination): Promise<TransactionReader> {
+    const { config, logger } = this;
     const transactions = new TransactionReader({
       kafka: this.kafka,
       topic: this.topics.transaction,
@@ -177,42 +193,32 @@ export class Evaluator {
     this.transactions = transactions;
     const start = await this.transactionStart(store);
     logger.info({ start: String(start) }, 'reading the transaction topic');
-    this.loops.push(transactions.start(start, signal).catch((error: unknown) => this.fail(error)));
+    this.loops.push(
+      transactions.start(start, this.lifecycle.signal).catch((error: unknown) => this.fail(error)),
+    );
+    return transactions;
+  }
 
-    const consumed = (collection: string): boolean =>
-      collection === LOGICAL_DECODING_MESSAGE || this.rules.usesTable(collection);
-    const admin = this.kafka.admin();
-    await admin.connect();
+  private startCoordinator(
+    store: RedisCoordination,
+    transactions: TransactionReader,
+    generation: OpIdGeneration,
+    admin: Admin,
+  ): void {
+    const { config } = this;
     this.coordinator = new Coordinator({
       store,
       transactions,
       generation,
       instanceId: config.instanceId,
       leaseTtlMs: config.leaseTtlMs,
-      consumed,
+      consumed: (collection) => collection === LOGICAL_DECODING_MESSAGE || this.rules.usesTable(collection),
       changeTopics: async () => changeTopicsFor(await admin.listTopics(), this.topics, this.rules),
       admin,
       metrics: this.metrics,
-      logger,
+      logger: this.logger,
     });
-    this.loops.push(this.coordinator.run(signal));
-
-    const processor = new ChangeProcessor({
-      store: new RedisBucketWriter(redis, config.keyPrefix),
-      coordination: store,
-      transactions,
-      generation,
-      evaluator: rowEvaluator(this.rules),
-      sink,
-      deadLetters: this.deadLetters,
-      metrics: this.metrics,
-      logger,
-      latestCheckpoint: () => store.getCheckpoint(),
-    });
-    this.loops.push(this.pruneLoop(store, transactions));
-    await this.subscriptionLoop(admin, processor);
-    await admin.disconnect().catch(() => undefined);
-    if (this.fatal) throw this.fatal;
+    this.loops.push(this.coordinator.run(this.lifecycle.signal));
   }
 
   /** Refuses to run against state written with other rules; records identity on first start. */

@@ -1,0 +1,31 @@
+// The Redis client every service uses: it connects and reconnects by itself with backoff, logs
+// an outage at most every 5 s instead of once per attempt, and can be awaited until ready.
+import { Redis } from 'ioredis';
+import { abortable } from './abort';
+import type { RetryLogger } from './retry';
+
+const ERROR_LOG_INTERVAL_MS = 5000;
+
+/** A client that retries every command until Redis answers (no per-request retry limit). */
+export function createRedisClient(url: string, logger: RetryLogger): Redis {
+  const redis = new Redis(url, {
+    maxRetriesPerRequest: null,
+    retryStrategy: (times) => Math.min(200 * 2 ** times, 10_000),
+  });
+  let lastLogged = 0;
+  redis.on('error', (error: Error) => {
+    if (Date.now() - lastLogged < ERROR_LOG_INTERVAL_MS) return;
+    lastLogged = Date.now();
+    logger.warn({ err: error, code: 'SYNC_E501' }, 'redis unavailable; reconnecting');
+  });
+  return redis;
+}
+
+/**
+ * Resolves once the client is connected; rejects with StoppedError when `signal` aborts first.
+ * (events.once would reject on the first 'error', and connection errors are expected here.)
+ */
+export async function redisReady(redis: Redis, signal: AbortSignal): Promise<void> {
+  if (redis.status === 'ready') return;
+  await abortable(new Promise<void>((resolve) => redis.once('ready', () => resolve())), signal, 'redis');
+}
