@@ -12,7 +12,7 @@ export { CONTAINER_IMAGES } from './containers';
 export { testKafka, createTopic, readUntil, type ReadRecord } from './kafka';
 export { waitForTopics } from '@syncline/kafka-topics';
 export { startCapture, type CdcCapture, type CaptureOptions } from './cdc';
-export { privateStackEnv, freePrivateStackEnv } from './private-stack';
+export { privateStackEnv, freePrivateStackEnv, PRIVATE_PORT_VARS } from './private-stack';
 export { localStackProvider } from './local-provider';
 export { DebeziumRecordGenerator, ACCOUNTS, consumedMessage } from './debezium-records';
 export { waitFor } from './wait';

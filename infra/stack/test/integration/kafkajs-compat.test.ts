@@ -1,15 +1,7 @@
 // kafkajs 2.2.4 against Kafka 4.3 (which dropped old protocol versions, KIP-896): the features
 // the evaluator needs, exercised for real: consumer-group partition assignment and transactions.
 import { Partitioners, type Kafka } from 'kafkajs';
-import { createTopic, getTestStack, readUntil, testKafka, uniqueName } from '@syncline/test-kit';
-
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 60000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import { createTopic, getTestStack, readUntil, testKafka, uniqueName, waitFor } from '@syncline/test-kit';
 
 describe('kafkajs against Kafka 4.3', () => {
   let kafka: Kafka;
@@ -41,11 +33,11 @@ describe('kafkajs against Kafka 4.3', () => {
         await c.run({ eachMessage: async () => undefined });
       }
       // After the second join the group rebalances; wait until both hold a disjoint share.
-      await waitFor(() => {
+      await waitFor('both members to be assigned partitions', async () => {
         const a = assigned.get('a') ?? [];
         const b = assigned.get('b') ?? [];
         return a.length > 0 && b.length > 0 && a.length + b.length === 4;
-      }, 'both members to be assigned partitions');
+      });
       const all = [...(assigned.get('a') ?? []), ...(assigned.get('b') ?? [])].sort();
       expect(all).toEqual([0, 1, 2, 3]);
     } finally {

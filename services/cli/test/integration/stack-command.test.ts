@@ -7,7 +7,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { getTestStack, privateStackEnv } from '@syncline/test-kit';
+import { getTestStack, PRIVATE_PORT_VARS, privateStackEnv } from '@syncline/test-kit';
 import { DownloadError, isPortFree, loadStackConfig } from '@syncline/stack';
 import { ensureDownloads } from '@syncline/stack/src/downloads';
 
@@ -144,14 +144,7 @@ describe('syncline stack (real binary)', () => {
       const r = await syncline(['stack', 'up'], env);
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/initdb failed: .*simulated failure/s);
-      for (const v of [
-        'SYNCLINE_REDIS_PORT',
-        'SYNCLINE_KAFKA_PORT',
-        'SYNCLINE_KAFKA_CONTROLLER_PORT',
-        'SYNCLINE_CONNECT_PORT',
-        'SYNCLINE_REGISTRY_PORT',
-        'SYNCLINE_REGISTRY_MANAGEMENT_PORT',
-      ])
+      for (const v of PRIVATE_PORT_VARS.filter((name) => name !== 'SYNCLINE_PG_PORT'))
         expect([v, await isPortFree(Number(env[v]))]).toEqual([v, true]);
       const status = await syncline(['stack', 'status', '--json'], env);
       const report = JSON.parse(status.stdout) as { components: Array<{ name: string; pid?: number }> };
