@@ -184,3 +184,78 @@ describe('manifests', () => {
     expect(reaching).toEqual([]);
   });
 });
+
+// The parts diagram of docs/architecture.md, enforced: what each kind of package may import.
+type Kind = 'pure' | 'adapter' | 'runtime' | 'service' | 'front door' | 'infra' | 'test kit';
+
+const KIND_OF: Record<string, Kind> = {
+  'libs/errors': 'pure',
+  'libs/lossless-json': 'pure',
+  'libs/sqlite-value': 'pure',
+  'libs/protocol': 'pure',
+  'libs/sync-rules': 'pure',
+  'libs/cdc': 'pure',
+  'libs/bucket-store': 'adapter',
+  'libs/kafka-topics': 'adapter',
+  'libs/bucket-topic': 'adapter',
+  'libs/service-runtime': 'runtime',
+  'services/rules-evaluator': 'service',
+  'services/cli': 'front door',
+  'infra/stack': 'infra',
+  'infra/compose': 'infra',
+  'infra/test-kit': 'test kit',
+};
+
+const MAY_IMPORT: Record<Kind, readonly Kind[]> = {
+  pure: ['pure'],
+  adapter: ['pure', 'adapter'],
+  runtime: ['pure'],
+  service: ['pure', 'adapter', 'runtime'],
+  'front door': ['pure', 'adapter', 'runtime', 'service', 'infra'],
+  infra: ['pure', 'infra'],
+  'test kit': ['pure', 'adapter', 'runtime', 'infra'],
+};
+
+/** Packages that talk to the network: never in a pure library's code. */
+const NETWORK = new Set([
+  'ioredis',
+  'kafkajs',
+  'pg',
+  'express',
+  '@confluentinc/schemaregistry',
+  'http',
+  'https',
+  'net',
+]);
+
+function layeringProblems(dir: string): string[] {
+  const kind = KIND_OF[rel(dir)]!;
+  const runtime = sourceFiles(dir).filter((f) => !f.includes(`${path.sep}test${path.sep}`));
+  const problems: string[] = [];
+  for (const file of runtime)
+    for (const spec of specifiersOf(file)) {
+      const name = packageOf(spec) ?? (spec.startsWith('node:') ? spec.slice(5) : null);
+      if (name === null) continue;
+      const target = dirOfPackage.get(name);
+      if (target !== undefined && target !== dir && !MAY_IMPORT[kind].includes(KIND_OF[rel(target)]!))
+        problems.push(`${rel(file)} (${kind}) imports ${name} (${KIND_OF[rel(target)]})`);
+      if (kind === 'pure' && NETWORK.has(name)) problems.push(`${rel(file)} (pure) imports ${name}`);
+    }
+  return problems;
+}
+
+describe('the parts diagram', () => {
+  it('gives every package a kind, and docs/architecture.md a row', () => {
+    const docs = fs.readFileSync(path.join(ROOT, 'docs', 'architecture.md'), 'utf8');
+    const dirs = workspaces.map((w) => rel(w.dir));
+    expect(dirs.filter((d) => KIND_OF[d] === undefined)).toEqual([]);
+    expect(dirs.filter((d) => !docs.includes(`| \`${d}\``))).toEqual([]);
+  });
+
+  it.each(workspaces.map((w) => [rel(w.dir), w.dir] as const))(
+    '%s imports only what its kind may',
+    (_n, dir) => {
+      expect(layeringProblems(dir)).toEqual([]);
+    },
+  );
+});
