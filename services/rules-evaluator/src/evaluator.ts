@@ -28,7 +28,7 @@ import { topicNamesFor, type TopicNames } from '@syncline/kafka-topics';
 import type { SyncRules } from '@syncline/sync-rules';
 import { ChangeProcessor } from './change-processor';
 import type { BucketOpSink } from './ports';
-import { ProcessingHaltedError } from './segment-planner';
+import { ProcessingHaltedError } from './processing-halt';
 import type { EvaluatorConfig } from './config';
 import { Coordinator } from './coordinator';
 import { KafkaDeadLetters } from './dead-letter';

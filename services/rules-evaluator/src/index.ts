@@ -24,7 +24,7 @@ export { snapshotSequence, snapshotEventOpId, SnapshotNumberingError } from './s
 export { DEAD_LETTER_HEADERS } from './dead-letter';
 // The change processor on its own (benchmarks drive it without Kafka; tests with fakes).
 export { ChangeProcessor, type ProcessorDeps, type BatchResult } from './change-processor';
-export { ProcessingHaltedError } from './segment-planner';
+export { ProcessingHaltedError } from './processing-halt';
 export type { BucketOpSink, DeadLetterSink, ProcessorCoordination, ProcessorStore } from './ports';
 export { TransactionReader } from './transaction-reader';
 export { createMetrics, type EvaluatorMetrics } from './metrics';

@@ -2,18 +2,11 @@
 // bucket ops, lookup writes, next row states and write checkpoints to write, and the events to
 // dead-letter. Pure: reads nothing, writes nothing; segment-writer.ts applies the plan.
 import type { LookupWrite, RowStateWrite } from '@syncline/bucket-store';
-import { SynclineError } from '@syncline/errors';
-import { OpIdRangeError, type BucketOp, type WriteCheckpoint } from '@syncline/protocol';
+import type { BucketOp, WriteCheckpoint } from '@syncline/protocol';
 import { planRowChange, type RowEvaluator, type RowPlan, type RowState } from './op-planner';
 import { unreachable, type PreparedEvent, type RowEvent } from './prepared-event';
 import { rowKey, type StoredRow } from './row-state-cache';
-import { SnapshotNumberingError } from './snapshot-numbering';
-
-/** Fatal: configuration or layout limits; the evaluator stops and reports. */
-export class ProcessingHaltedError extends SynclineError {
-  override readonly name = 'ProcessingHaltedError';
-  readonly code = 'SYNC_E401';
-}
+import { isLayoutLimit, ProcessingHaltedError } from './processing-halt';
 
 export interface SegmentPlan {
   readonly ops: BucketOp[];
@@ -125,8 +118,7 @@ function planRow(plan: SegmentPlan, event: RowEvent, planner: RowPlanner): numbe
   try {
     change = planner.change(event, stored?.state ?? null);
   } catch (error) {
-    if (error instanceof OpIdRangeError || error instanceof SnapshotNumberingError)
-      throw new ProcessingHaltedError(error.message, { cause: error });
+    if (isLayoutLimit(error)) throw new ProcessingHaltedError(error.message, { cause: error });
     plan.failed.push({ event, detail: error instanceof Error ? error.message : String(error) });
     return 0;
   }

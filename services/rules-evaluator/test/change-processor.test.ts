@@ -16,7 +16,10 @@ import type { BucketOpRecord } from '@syncline/bucket-topic';
 import { firstGeneration, MAX_OP_ID, type BucketOp, type WriteCheckpoint } from '@syncline/protocol';
 import { compileSyncRulesOrThrow } from '@syncline/sync-rules';
 import { consumedMessage, DebeziumRecordGenerator } from '@syncline/test-kit';
+import { OpIdRangeError } from '@syncline/protocol';
 import { ChangeProcessor } from '../src/change-processor';
+import { ProcessingHaltedError } from '../src/processing-halt';
+import { SnapshotNumberingError } from '../src/snapshot-numbering';
 import { rowEvaluator } from '../src/evaluator';
 import { createMetrics } from '../src/metrics';
 import type { ProcessorCoordination, ProcessorStore } from '../src/ports';
@@ -250,5 +253,52 @@ describe('ChangeProcessor over its ports', () => {
       expect(await run(world, work)).toBe(1);
       expect(await visibleState(world)).toEqual(expected);
     }
+  });
+});
+
+/** A generated change record with its payload edited. */
+function edited(message: KafkaMessage, edit: (payload: Record<string, unknown>) => void): KafkaMessage {
+  const value = JSON.parse(message.value!.toString()) as { payload: Record<string, unknown> };
+  edit(value.payload);
+  return { ...message, value: Buffer.from(JSON.stringify(value)) };
+}
+
+describe('ChangeProcessor at the limits of the op-id layout', () => {
+  const halted = async (partition: number, message: KafkaMessage): Promise<unknown> => {
+    const work = await workload();
+    return processorFor(newWorld(), work.tx)
+      .processBatch(
+        'unit.s.accounts',
+        partition,
+        [message],
+        async () => undefined,
+        new AbortController().signal,
+      )
+      .then(
+        () => null,
+        (error: unknown) => error,
+      );
+  };
+
+  it('halts (never retries or dead-letters) a snapshot row past the numbering limits', async () => {
+    const work = await workload();
+    const snapshotRow = edited(work.batches[0]!.messages[0]!, (p) => {
+      p.op = 'r';
+      p.transaction = null;
+      (p.source as Record<string, unknown>).snapshot = 'true';
+    });
+    const error = await halted(200, snapshotRow);
+    expect(error).toBeInstanceOf(ProcessingHaltedError);
+    expect((error as Error).cause).toBeInstanceOf(SnapshotNumberingError);
+  });
+
+  it('halts an event whose place in its transaction is past the op-id layout', async () => {
+    const work = await workload();
+    const tooFar = edited(work.batches[0]!.messages[0]!, (p) => {
+      (p.transaction as Record<string, unknown>).total_order = 2 ** 23;
+    });
+    const error = await halted(work.batches[0]!.partition, tooFar);
+    expect(error).toBeInstanceOf(ProcessingHaltedError);
+    expect((error as Error).cause).toBeInstanceOf(OpIdRangeError);
   });
 });
