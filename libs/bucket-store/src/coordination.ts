@@ -11,6 +11,9 @@ import type { Checkpoint, CountOutcome, SnapshotHighWater } from './types';
 
 const TX_WRITE_CHECKPOINTS_TTL_SECONDS = 7 * 24 * 3600;
 
+/** What holdLease found: the lease was free, ours already, or another instance's. */
+export type LeaseOutcome = 'acquired' | 'renewed' | 'held-by-other';
+
 /** Per change-topic partition (`topic/partition`) positions kept in Redis. */
 export type PartitionPositions = 'progress' | 'transactionLow' | 'streaming';
 
@@ -179,9 +182,13 @@ export class RedisCoordination {
     return result === 1 ? 'published' : result === 0 ? 'stale' : 'not-leader';
   }
 
-  /** Acquires or renews the coordinator lease; true when `owner` holds it. */
-  async holdLease(owner: string, ttlMs: number): Promise<boolean> {
-    return (await this.redis.slLease(this.keys.lease, owner, String(ttlMs))) === 1;
+  /**
+   * Acquires or renews the coordinator lease. 'acquired' means the lease was free: whatever
+   * `owner` knew as holder before (it may have been paused past the TTL) is stale.
+   */
+  async holdLease(owner: string, ttlMs: number): Promise<LeaseOutcome> {
+    const result = Number(await this.redis.slLease(this.keys.lease, owner, String(ttlMs)));
+    return result === 2 ? 'acquired' : result === 1 ? 'renewed' : 'held-by-other';
   }
 
   async releaseLease(owner: string): Promise<void> {

@@ -16,7 +16,7 @@ export { CheckpointFeed, type BucketReader } from './reader';
 export { RedisBucketReader } from './redis-reader';
 export { MemoryBucketStore } from './memory-store';
 export { RedisBucketWriter } from './writer';
-export { RedisCoordination, type PartitionPositions } from './coordination';
+export { RedisCoordination, type LeaseOutcome, type PartitionPositions } from './coordination';
 export type {
   BucketChecksum,
   Checkpoint,

@@ -135,13 +135,13 @@ return index
 
 /**
  * Lease: acquire when free, renew when held by us. KEYS: lease. ARGV: owner, ttl ms.
- * Returns 1 when we hold it afterwards.
+ * Returns 2 when it was free (acquired), 1 when it was ours (renewed), 0 when another holds it.
  */
 export const LEASE = `
 local holder = redis.call('GET', KEYS[1])
 if holder == false then
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-  return 1
+  return 2
 end
 if holder == ARGV[1] then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])

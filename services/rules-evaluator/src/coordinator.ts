@@ -4,7 +4,7 @@
 // docs/consistency.md). Pure decision functions are exported for unit tests.
 import type { Admin } from 'kafkajs';
 import type { Logger } from 'pino';
-import type { Checkpoint, RedisCoordination, SnapshotHighWater } from '@syncline/bucket-store';
+import type { Checkpoint, SnapshotHighWater } from '@syncline/bucket-store';
 import { LOGICAL_DECODING_MESSAGE } from '@syncline/cdc';
 import {
   formatOpId,
@@ -14,6 +14,7 @@ import {
 } from '@syncline/protocol';
 import { sleep } from '@syncline/service-runtime';
 import type { EvaluatorMetrics } from './metrics';
+import type { CoordinatorStore } from './ports';
 import type { TrackedTransaction } from './transaction-tracker';
 import type { TransactionReader } from './transaction-reader';
 
@@ -51,7 +52,7 @@ export function snapshotComplete(
 }
 
 export interface CoordinatorDeps {
-  readonly store: RedisCoordination;
+  readonly store: CoordinatorStore;
   readonly transactions: TransactionReader;
   readonly generation: OpIdGeneration;
   readonly instanceId: string;
@@ -85,17 +86,7 @@ export class Coordinator {
     const { store, instanceId, leaseTtlMs, logger } = this.deps;
     while (!signal.aborted) {
       try {
-        const now = Date.now();
-        if (now - this.lastRenewal >= leaseTtlMs / 3 || !this.leading) {
-          const held = await store.holdLease(instanceId, leaseTtlMs);
-          this.lastRenewal = now;
-          if (held !== this.leading) {
-            logger.info({ instanceId }, held ? 'coordinator lease acquired' : 'coordinator lease lost');
-            this.leading = held;
-            this.deps.metrics.isCoordinator.set(held ? 1 : 0);
-            if (held) this.checkpoint = await store.getCheckpoint();
-          }
-        }
+        if (Date.now() - this.lastRenewal >= leaseTtlMs / 3 || !this.leading) await this.holdLease();
         if (this.leading) {
           const advanced = await this.advance();
           if (!advanced) await this.deps.transactions.waitForAdvance(25, signal);
@@ -109,6 +100,27 @@ export class Coordinator {
     }
     if (this.leading) await store.releaseLease(instanceId).catch(() => undefined);
     this.leading = false;
+  }
+
+  /**
+   * Acquires or renews the lease. A lease found free is a new term even when this instance
+   * believed it led (it may have been paused past the TTL while another instance published and
+   * forgot the counts of what it covered): the checkpoint is read again, never carried over.
+   */
+  async holdLease(): Promise<void> {
+    const { store, instanceId, leaseTtlMs, logger } = this.deps;
+    const outcome = await store.holdLease(instanceId, leaseTtlMs);
+    this.lastRenewal = Date.now();
+    const held = outcome !== 'held-by-other';
+    if (outcome === 'acquired') {
+      if (this.leading) logger.warn({ instanceId }, 'coordinator lease had expired; acquired it again');
+      this.checkpoint = await store.getCheckpoint();
+    }
+    if (held !== this.leading) {
+      logger.info({ instanceId }, held ? 'coordinator lease acquired' : 'coordinator lease lost');
+      this.leading = held;
+      this.deps.metrics.isCoordinator.set(held ? 1 : 0);
+    }
   }
 
   /** One step: advances the checkpoint as far as possible. True when it published. */

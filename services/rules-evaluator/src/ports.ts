@@ -2,6 +2,7 @@
 // implement them in production; the unit tests use in-memory fakes that keep Redis' semantics.
 import type { KafkaMessage } from 'kafkajs';
 import type {
+  RedisCoordination,
   CountOutcome,
   LookupWrite,
   PutRowsOutcome,
@@ -53,6 +54,22 @@ export interface ProcessorCoordination extends ProgressStore {
   topicIndex(topic: string): Promise<number>;
   recordTransactionWriteCheckpoints(endOffset: bigint, wcs: readonly WriteCheckpoint[]): Promise<void>;
 }
+
+/** What the coordinator reads and writes of the shared state (RedisCoordination in production). */
+export type CoordinatorStore = Pick<
+  RedisCoordination,
+  | 'holdLease'
+  | 'releaseLease'
+  | 'getCheckpoint'
+  | 'publishCheckpoint'
+  | 'processedCounts'
+  | 'forgetProcessed'
+  | 'saveWriteCheckpoints'
+  | 'transactionWriteCheckpoints'
+  | 'snapshotHighWater'
+  | 'recordSnapshotHighWater'
+  | 'readPositions'
+>;
 
 /** Where bucket ops go besides Redis (the bucket topic). */
 export interface BucketOpSink {

@@ -2,7 +2,7 @@
 // per op id, row states only moved forward, counts compare-and-set): the write order, and that a
 // crash at any write followed by a replay of the uncommitted batch ends in exactly the state of a
 // run without a crash.
-import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
+import type { KafkaMessage } from 'kafkajs';
 import pino from 'pino';
 import {
   MemoryBucketStore,
@@ -15,7 +15,6 @@ import {
 import type { BucketOpRecord } from '@syncline/bucket-topic';
 import { firstGeneration, MAX_OP_ID, type BucketOp, type WriteCheckpoint } from '@syncline/protocol';
 import { compileSyncRulesOrThrow } from '@syncline/sync-rules';
-import { consumedMessage, DebeziumRecordGenerator } from '@syncline/test-kit';
 import { OpIdRangeError } from '@syncline/protocol';
 import { ChangeProcessor } from '../src/change-processor';
 import { ProcessingHaltedError } from '../src/processing-halt';
@@ -23,7 +22,8 @@ import { SnapshotNumberingError } from '../src/snapshot-numbering';
 import { rowEvaluator } from '../src/evaluator';
 import { createMetrics } from '../src/metrics';
 import type { ProcessorCoordination, ProcessorStore } from '../src/ports';
-import { TransactionReader } from '../src/transaction-reader';
+import type { TransactionReader } from '../src/transaction-reader';
+import { workload, type Workload } from './workload';
 
 const RULES = compileSyncRulesOrThrow(
   `
@@ -135,47 +135,6 @@ function newWorld(): World {
   return { journal, store: new FakeStore(journal), coordination: new FakeCoordination(journal), topic: [] };
 }
 
-/** 3 batches per partition of 2 partitions: inserts of 40 accounts, then transfers between them. */
-async function workload(): Promise<{
-  batches: Array<{ partition: number; messages: KafkaMessage[] }>;
-  tx: TransactionReader;
-}> {
-  const g = new DebeziumRecordGenerator('unit');
-  const data: Array<{ key: string; value: string }> = [];
-  const txRecords: Array<{ key: string; value: string }> = [];
-  const add = (t: ReturnType<DebeziumRecordGenerator['transaction']>): void => {
-    for (const m of t.data) data.push({ key: m.key as string, value: m.value as string });
-    for (const m of t.tx) txRecords.push({ key: m.key as string, value: m.value as string });
-  };
-  add(
-    g.transaction(
-      Array.from({ length: 40 }, (_, i) => i + 1),
-      'c',
-      1,
-    ),
-  );
-  for (let i = 0; i < 30; i++) add(g.transaction([1 + ((i * 7) % 40), 1 + ((i * 13 + 5) % 40)], 'u', 2));
-  const partitions: KafkaMessage[][] = [[], []];
-  for (const d of data) {
-    const list = partitions[Number(/"id":(\d+)/.exec(d.key)![1]) % 2]!;
-    list.push(consumedMessage(d.key, d.value, list.length, 1));
-  }
-  const tx = new TransactionReader({
-    kafka: new Kafka({ clientId: 'unused', brokers: ['127.0.0.1:1'], logLevel: logLevel.NOTHING }),
-    topic: g.txTopic,
-    groupId: 'unused',
-    logger: pino({ level: 'silent' }),
-    onMalformed: async () => undefined,
-  });
-  await tx.ingest(
-    txRecords.map((r, i) => ({ offset: String(i), key: Buffer.from(r.key), value: Buffer.from(r.value) })),
-  );
-  const batches = partitions.flatMap((messages, partition) =>
-    [0, 1, 2].map((b) => ({ partition, messages: messages.slice(b * 20, b * 20 + 20) })),
-  );
-  return { batches: batches.filter((b) => b.messages.length > 0), tx };
-}
-
 function processorFor(world: World, tx: TransactionReader): ChangeProcessor {
   return new ChangeProcessor({
     store: world.store,
@@ -192,7 +151,7 @@ function processorFor(world: World, tx: TransactionReader): ChangeProcessor {
 }
 
 /** Runs every batch; a batch that crashes is replayed by a new processor (a restart), as Kafka redelivers it. */
-async function run(world: World, work: Awaited<ReturnType<typeof workload>>): Promise<number> {
+async function run(world: World, work: Workload): Promise<number> {
   let processor = processorFor(world, work.tx);
   let crashes = 0;
   const signal = new AbortController().signal;

@@ -178,13 +178,14 @@ describe('the Redis bucket store', () => {
       publishedAtMs: 1,
       writeCheckpoints: [],
     });
-    expect(await coordination.holdLease('a', 2000)).toBe(true);
-    expect(await coordination.holdLease('b', 2000)).toBe(false);
+    expect(await coordination.holdLease('a', 2000)).toBe('acquired');
+    expect(await coordination.holdLease('a', 2000)).toBe('renewed');
+    expect(await coordination.holdLease('b', 2000)).toBe('held-by-other');
     expect(await coordination.publishCheckpoint('b', cp('5'))).toBe('not-leader');
     expect(await coordination.publishCheckpoint('a', cp('5'))).toBe('published');
     expect(await coordination.publishCheckpoint('a', cp('4'))).toBe('stale');
     await coordination.releaseLease('a');
-    expect(await coordination.holdLease('b', 2000)).toBe(true);
+    expect(await coordination.holdLease('b', 2000)).toBe('acquired');
     expect((await coordination.getCheckpoint())?.lastOpId).toBe('5');
   });
 });

@@ -1,0 +1,128 @@
+// The coordinator after losing its lease without noticing (paused past the TTL, e.g. SIGSTOP or a
+// long GC): another instance published checkpoints meanwhile and forgot the counts of what they
+// covered. When this instance finds the lease free again it must read the checkpoint again, or
+// it waits forever for counts that no longer exist (issue 9).
+import type { Admin } from 'kafkajs';
+import pino from 'pino';
+import type { Checkpoint, LeaseOutcome } from '@syncline/bucket-store';
+import { firstGeneration, formatOpId, transactionCheckpointOpId } from '@syncline/protocol';
+import { Coordinator } from '../src/coordinator';
+import { createMetrics } from '../src/metrics';
+import type { CoordinatorStore } from '../src/ports';
+import { workload } from './workload';
+
+const generation = firstGeneration();
+
+const checkpointAt = (endOffset: bigint): Checkpoint => ({
+  lastOpId: formatOpId(transactionCheckpointOpId(generation, endOffset)),
+  endOffset: endOffset.toString(),
+  lsn: null,
+  commitTimeMs: null,
+  publishedAtMs: 0,
+  writeCheckpoints: [],
+});
+
+/** The shared state as the coordinator sees it, scripted by the test. */
+class SharedState implements CoordinatorStore {
+  lease: LeaseOutcome = 'acquired';
+  checkpoint: Checkpoint | null = null;
+  readonly counts = new Map<bigint, number>();
+  readonly published: Checkpoint[] = [];
+
+  async holdLease(): Promise<LeaseOutcome> {
+    return this.lease;
+  }
+  async releaseLease(): Promise<void> {}
+  async getCheckpoint(): Promise<Checkpoint | null> {
+    return this.checkpoint;
+  }
+  async publishCheckpoint(
+    _owner: string,
+    checkpoint: Checkpoint,
+  ): Promise<'published' | 'stale' | 'not-leader'> {
+    if (this.lease === 'held-by-other') return 'not-leader';
+    if (this.checkpoint !== null && BigInt(checkpoint.lastOpId) <= BigInt(this.checkpoint.lastOpId))
+      return 'stale';
+    this.checkpoint = checkpoint;
+    this.published.push(checkpoint);
+    return 'published';
+  }
+  async processedCounts(endOffsets: readonly bigint[]): Promise<number[]> {
+    return endOffsets.map((o) => this.counts.get(o) ?? 0);
+  }
+  async forgetProcessed(endOffsets: readonly bigint[]): Promise<void> {
+    for (const o of endOffsets) this.counts.delete(o);
+  }
+  async saveWriteCheckpoints(): Promise<void> {}
+  async transactionWriteCheckpoints(): Promise<[]> {
+    return [];
+  }
+  async snapshotHighWater(): Promise<null> {
+    return null;
+  }
+  async recordSnapshotHighWater(marks: Record<string, string>): Promise<Record<string, string>> {
+    return marks;
+  }
+  async readPositions(): Promise<Map<string, bigint>> {
+    return new Map();
+  }
+}
+
+describe('the coordinator lease', () => {
+  it('reads the checkpoint again when it finds its lease free, after another instance led', async () => {
+    const { tx } = await workload();
+    // END offsets of the generated transactions: 1 (the inserts), then 3, 5, 7, ... (transfers).
+    const ends = tx.tracker.endsAfter(-1n, 100).map((t) => t.endOffset!);
+    const [first, second, third, fourth] = ends as [bigint, bigint, bigint, bigint];
+    const state = new SharedState();
+    state.checkpoint = checkpointAt(first);
+    const coordinator = new Coordinator({
+      store: state,
+      transactions: tx,
+      generation,
+      instanceId: 'a',
+      leaseTtlMs: 2000,
+      consumed: (collection) => collection === 's.accounts',
+      changeTopics: async () => [],
+      admin: {} as Admin,
+      metrics: createMetrics(),
+      logger: pino({ level: 'silent' }),
+    });
+    await coordinator.holdLease();
+    expect(coordinator.isLeader).toBe(true);
+
+    // Paused past the TTL: instance b led, covered `second` and `third`, and forgot their counts.
+    state.checkpoint = checkpointAt(third);
+    state.counts.set(fourth, 2);
+    state.lease = 'acquired'; // b's lease expired too: a finds it free
+    await coordinator.holdLease();
+    expect(await coordinator.advance()).toBe(true);
+    expect(state.published.map((c) => c.endOffset)).toEqual([fourth.toString()]);
+    expect(second).toBeLessThan(third);
+  });
+
+  it('keeps its checkpoint while it renews a lease it holds', async () => {
+    const { tx } = await workload();
+    const [first, second] = tx.tracker.endsAfter(-1n, 100).map((t) => t.endOffset!) as [bigint, bigint];
+    const state = new SharedState();
+    state.checkpoint = checkpointAt(first);
+    const coordinator = new Coordinator({
+      store: state,
+      transactions: tx,
+      generation,
+      instanceId: 'a',
+      leaseTtlMs: 2000,
+      consumed: (collection) => collection === 's.accounts',
+      changeTopics: async () => [],
+      admin: {} as Admin,
+      metrics: createMetrics(),
+      logger: pino({ level: 'silent' }),
+    });
+    await coordinator.holdLease();
+    state.lease = 'renewed';
+    state.counts.set(second, 2);
+    await coordinator.holdLease();
+    expect(await coordinator.advance()).toBe(true);
+    expect(state.published.map((c) => c.endOffset)).toEqual([second.toString()]);
+  });
+});
