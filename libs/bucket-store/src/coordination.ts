@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
 import type { WriteCheckpoint } from '@syncline/protocol';
 import { encodeOpIdMember, formatOpId, parseOpId } from '@syncline/protocol';
 import { StoreKeys } from './keys';
-import { execOrThrow, withScripts, type StoreRedis } from './redis';
+import { execOrThrow, storePipeline, withScripts, type StoreRedis } from './redis';
 import type { Checkpoint, CountOutcome, SnapshotHighWater } from './types';
 
 const TX_WRITE_CHECKPOINTS_TTL_SECONDS = 7 * 24 * 3600;
@@ -134,14 +134,18 @@ export class RedisCoordination {
     });
   }
 
-  /** Stores write checkpoints as included in checkpoint `opId` (readers look them up per user). */
+  /**
+   * Stores write checkpoints as included in checkpoint `opId` (readers look them up per user),
+   * each only forward: a client's `n` never goes back.
+   */
   async saveWriteCheckpoints(wcs: readonly WriteCheckpoint[], opId: bigint): Promise<void> {
     if (wcs.length === 0) return;
-    const pipeline = this.redis.pipeline();
+    const pipeline = storePipeline(this.redis);
     for (const w of wcs)
-      pipeline.hset(
+      pipeline.slSaveWriteCheckpoint(
         this.keys.writeCheckpoints(w.userId),
         w.clientId,
+        w.n,
         JSON.stringify({ n: w.n, opId: formatOpId(opId) }),
       );
     await execOrThrow(pipeline);

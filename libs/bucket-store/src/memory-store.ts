@@ -44,6 +44,8 @@ export class MemoryBucketStore implements BucketReader {
   saveWriteCheckpoints(wcs: readonly WriteCheckpoint[], opId: bigint): Promise<void> {
     for (const w of wcs) {
       const clients = this.userWriteCheckpoints.get(w.userId) ?? {};
+      const stored = clients[w.clientId];
+      if (stored !== undefined && BigInt(stored.n) >= BigInt(w.n)) continue;
       clients[w.clientId] = { n: w.n, opId: formatOpId(opId) };
       this.userWriteCheckpoints.set(w.userId, clients);
     }

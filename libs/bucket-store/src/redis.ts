@@ -10,6 +10,7 @@ import {
   PUT_ROWS,
   RAISE_MARKER,
   RELEASE,
+  SAVE_WRITE_CHECKPOINT,
   TOPIC_INDEX,
   TRUNCATE_ROWS,
 } from './scripts';
@@ -30,6 +31,7 @@ export interface StoreCommands {
   slTopicIndex(map: string, next: string, topic: string): Promise<number>;
   slLease(lease: string, owner: string, ttl: string): Promise<number>;
   slRelease(lease: string, owner: string): Promise<number>;
+  slSaveWriteCheckpoint(userHash: string, clientId: string, n: string, json: string): Promise<number>;
   slPublishCheckpoint(
     lease: string,
     checkpoint: string,
@@ -55,6 +57,7 @@ const SCRIPTS: Record<keyof StoreCommands, { lua: string; keys: number }> = {
   slTopicIndex: { lua: TOPIC_INDEX, keys: 2 },
   slLease: { lua: LEASE, keys: 1 },
   slRelease: { lua: RELEASE, keys: 1 },
+  slSaveWriteCheckpoint: { lua: SAVE_WRITE_CHECKPOINT, keys: 1 },
   slPublishCheckpoint: { lua: PUBLISH_CHECKPOINT, keys: 2 },
 };
 

@@ -169,3 +169,19 @@ redis.call('HSET', KEYS[2], 'op', ARGV[2], 'json', ARGV[3])
 redis.call('PUBLISH', ARGV[4], ARGV[3])
 return 1
 `;
+
+/**
+ * Records a client's write checkpoint only forward: a smaller `n` than the stored one (an older
+ * write checkpoint covered again, e.g. a re-delivered transaction) changes nothing. `n` is a
+ * decimal of any length, compared by length then digits. KEYS: the user's hash. ARGV: client id,
+ * n, JSON {n, opId}. Returns 1 when written.
+ */
+export const SAVE_WRITE_CHECKPOINT = `
+local stored = redis.call('HGET', KEYS[1], ARGV[1])
+if stored then
+  local n = cjson.decode(stored).n
+  if #n > #ARGV[2] or (#n == #ARGV[2] and n >= ARGV[2]) then return 0 end
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+return 1
+`;

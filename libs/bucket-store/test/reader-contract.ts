@@ -138,6 +138,20 @@ export function describeReaderContract(name: string, open: () => Promise<ReaderF
       });
     });
 
+    it("never moves a client's write checkpoint back (an older one covered again)", async () => {
+      await f.saveWriteCheckpoints([{ userId: 'u', clientId: 'c', n: '9' }], 40n);
+      await f.saveWriteCheckpoints([{ userId: 'u', clientId: 'c', n: '5' }], 50n);
+      expect(await f.reader.writeCheckpointsOf('u')).toEqual({ c: { n: '9', opId: '40' } });
+      await f.saveWriteCheckpoints([{ userId: 'u', clientId: 'c', n: '10' }], 60n);
+      expect(await f.reader.writeCheckpointsOf('u')).toEqual({ c: { n: '10', opId: '60' } });
+      await f.saveWriteCheckpoints([{ userId: 'u', clientId: 'c', n: '18446744073709551616' }], 70n);
+      await f.saveWriteCheckpoints([{ userId: 'u', clientId: 'c', n: '99' }], 80n);
+      expect((await f.reader.writeCheckpointsOf('u'))['c']).toEqual({
+        n: '18446744073709551616',
+        opId: '70',
+      });
+    });
+
     it('has no checkpoint before the first is published, then the newest', async () => {
       expect(await f.reader.currentCheckpoint()).toBeNull();
       expect(await f.publish(checkpoint(5n))).toBe('published');
