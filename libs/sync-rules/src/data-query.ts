@@ -1,18 +1,20 @@
 // Compiles one data query (`SELECT ... FROM table WHERE ... bucket.<p> ...`) into a row matcher:
-// which bucket parameter tuples a row belongs to, and the output row it contributes.
-import type { Expr, SelectedColumn } from 'pgsql-ast-parser';
+// which bucket parameter tuples (and bucket names) a row belongs to, from its WHERE. The output row
+// it contributes is compiled by output-row.ts.
+import type { Expr, ExprBinary } from 'pgsql-ast-parser';
 import { ExpressionCompiler, type EvalContext, type Evaluator } from './expression';
 import * as jsonValues from './json-values';
-import { bucketRefs, columnName, isBucketRef, isStar } from './sql-ast';
+import { compileColumns, compileOutputRow } from './output-row';
+import { bucketRefs, isBucketRef } from './sql-ast';
 import type { SqlSource } from './sql-source';
 import * as sqliteValues from '@syncline/sqlite-value';
-import type { SqliteJsonRow, SqliteJsonValue, SqliteRow, SqliteValue } from '@syncline/sqlite-value';
+import type { SqliteJsonRow, SqliteJsonValue, SqliteValue } from '@syncline/sqlite-value';
 import { compileTableMatcher, tablePattern, type SourceTableName, type TablePattern } from './table-pattern';
 
 // Bound once at load: tsx compiles named imports to getter calls on the exporting module, which
 // V8 does not inline, and evaluateRow reaches these several times per row.
 const { jsonArrayElements } = jsonValues;
-const { castAsText, isTruthy, normalizeNumber } = sqliteValues;
+const { isTruthy, normalizeNumber } = sqliteValues;
 
 /** Parameter values in definition order; `undefined` = not (yet) bound by this branch. */
 export type ParameterTuple = (SqliteJsonValue | undefined)[];
@@ -67,11 +69,6 @@ export interface BucketNamer {
  * how many it wrote. `out` is a buffer reused across rows: entries past the count are stale.
  */
 export type BucketNameCollector = (ctx: EvalContext, out: string[]) => number;
-
-interface OutputColumn {
-  name: string;
-  evaluate: Evaluator | undefined; // undefined = `*`
-}
 
 export function compileDataQuery(
   source: SqlSource,
@@ -147,97 +144,6 @@ export function compileDataQuery(
   };
 }
 
-function compileColumns(
-  columns: SelectedColumn[],
-  compiler: ExpressionCompiler,
-  source: SqlSource,
-): OutputColumn[] {
-  const out: OutputColumn[] = [];
-  for (const column of columns) {
-    if (isStar(column)) {
-      out.push({ name: '*', evaluate: undefined });
-      continue;
-    }
-    const name = columnName(column);
-    const compiled = compiler.compile(column.expr);
-    if (name === undefined) {
-      source.report(
-        'expression',
-        'An expression in SELECT needs an alias: <expression> AS <name>',
-        column.expr,
-      );
-      continue;
-    }
-    out.push({ name, evaluate: compiled.evaluate });
-  }
-  return out;
-}
-
-function toJsonValue(value: SqliteValue): SqliteJsonValue | undefined {
-  return value instanceof Uint8Array ? undefined : value;
-}
-
-function compileOutputRow(columns: readonly OutputColumn[]): (ctx: EvalContext) => SqliteJsonRow {
-  const onlyStar = columns.length === 1 && columns[0]?.evaluate === undefined;
-  if (onlyStar) return sharedStarRow;
-  if (columns.some((c) => c.evaluate === undefined)) return (ctx) => mixedRow(columns, ctx);
-  // Without `*`, every output key is one of these, in this order: no Object.assign, no deletes of
-  // keys that cannot exist yet, and arrays instead of per-column objects in the loop.
-  const names = columns.map((c) => c.name);
-  const evaluators = columns.map((c) => c.evaluate!);
-  const duplicateNames = new Set(names).size !== names.length;
-  const idIndex = names.lastIndexOf('id');
-  return (ctx) => {
-    const data: SqliteJsonRow = {};
-    let id: SqliteValue | undefined;
-    for (let i = 0; i < names.length; i++) {
-      const value = evaluators[i]!(ctx);
-      if (i === idIndex) id = value;
-      if (!(value instanceof Uint8Array)) data[names[i]!] = value;
-      else if (duplicateNames) delete data[names[i]!]; // a later blob column hides an earlier one
-    }
-    // Text ids (the common case) are already in place; others become text, a missing one ''.
-    if (typeof id !== 'string') data['id'] = idText(id instanceof Uint8Array ? undefined : id);
-    return data;
-  };
-}
-
-function sharedStarRow(ctx: EvalContext): SqliteJsonRow {
-  return (ctx.starData ??= starRow(ctx.row)) as SqliteJsonRow;
-}
-
-/** `*` mixed with other columns: later columns override earlier ones, blobs remove the key. */
-function mixedRow(columns: readonly OutputColumn[], ctx: EvalContext): SqliteJsonRow {
-  const data: SqliteJsonRow = {};
-  for (const column of columns) {
-    if (column.evaluate === undefined) {
-      Object.assign(data, (ctx.starData ??= starRow(ctx.row)));
-    } else {
-      const value = toJsonValue(column.evaluate(ctx));
-      if (value !== undefined) data[column.name] = value;
-      else delete data[column.name];
-    }
-  }
-  data['id'] = idText(data['id']);
-  return data;
-}
-
-/** `*`: every column except `_`-prefixed ones and blobs, with the id as text. */
-function starRow(row: SqliteRow): SqliteJsonRow {
-  const data: SqliteJsonRow = {};
-  for (const key in row) {
-    if (key.charCodeAt(0) === 95 /* _ */) continue;
-    const value = row[key] ?? null;
-    if (!(value instanceof Uint8Array)) data[key] = value;
-  }
-  data['id'] = idText(data['id']);
-  return data;
-}
-
-function idText(id: SqliteJsonValue | undefined): string {
-  return typeof id === 'string' ? id : id === undefined || id === null ? '' : (castAsText(id) ?? '');
-}
-
 function completeTuples(tuples: ParameterTuple[]): SqliteJsonValue[][] {
   if (tuples.length === 1 && !tuples[0]!.includes(undefined)) return tuples as SqliteJsonValue[][];
   const complete: SqliteJsonValue[][] = [];
@@ -275,98 +181,84 @@ class WhereCompiler {
   ) {}
 
   compile(expr: Expr): CompiledWhere {
-    const n = this.params.length;
     if (expr.type === 'binary' && (expr.op === 'AND' || expr.op === 'OR')) {
       const left = this.compile(expr.left);
       const right = this.compile(expr.right);
-      const l = left.matcher;
-      const r = right.matcher;
-      if (expr.op === 'OR') {
-        const covered = new Set([...left.covered].filter((p) => right.covered.has(p)));
-        return { matcher: (ctx) => [...l(ctx), ...r(ctx)], covered, conjuncts: undefined };
-      }
-      const covered = new Set([...left.covered, ...right.covered]);
-      const conjuncts =
-        left.conjuncts && right.conjuncts ? [...left.conjuncts, ...right.conjuncts] : undefined;
-      return {
-        conjuncts,
-        matcher: (ctx) => {
-          const a = l(ctx);
-          if (a.length === 0) return a;
-          const b = r(ctx);
-          if (b.length === 0) return b;
-          if (a.length === 1 && b.length === 1) {
-            const merged = mergeTuples(a[0]!, b[0]!);
-            return merged ? [merged] : [];
-          }
-          const out: ParameterTuple[] = [];
-          for (const x of a)
-            for (const y of b) {
-              const merged = mergeTuples(x, y);
-              if (merged) out.push(merged);
-            }
-          return out;
-        },
-        covered,
-      };
+      return expr.op === 'OR' ? disjunction(left, right) : conjunction(left, right);
     }
     if (expr.type === 'binary' && expr.op === '=' && (isBucketRef(expr.left) || isBucketRef(expr.right))) {
-      const [param, other] = (isBucketRef(expr.left) ? [expr.left, expr.right] : [expr.right, expr.left]) as [
-        Expr & { type: 'ref'; name: string },
-        Expr,
-      ];
-      if (bucketRefs(other).length > 0) {
-        this.source.report(
-          'bucket-parameter',
-          'Cannot have bucket parameters on both sides of = operator',
-          expr,
-        );
-      }
-      const index = this.parameterIndex(param);
-      const value = this.compiler.compile(other).evaluate;
-      return {
-        matcher: (ctx) => {
-          const v = parameterValue(value(ctx));
-          if (v === undefined) return NO_TUPLES;
-          if (n === 1) return [[v]];
-          const tuple: ParameterTuple = new Array(n).fill(undefined);
-          tuple[index] = v;
-          return [tuple];
-        },
-        covered: new Set(index >= 0 ? [param.name] : []),
-        conjuncts: [{ kind: 'equals', index, value }],
-      };
+      return this.compileEquals(expr);
     }
     if (expr.type === 'binary' && expr.op === 'IN' && isBucketRef(expr.left)) {
-      const param = expr.left as Expr & { type: 'ref'; name: string };
-      if (bucketRefs(expr.right).length > 0) {
-        this.source.report(
-          'bucket-parameter',
-          'Cannot have bucket parameters on both sides of IN operator',
-          expr,
-        );
-      }
-      const index = this.parameterIndex(param);
-      const array = this.compiler.compile(expr.right).evaluate;
-      return {
-        matcher: (ctx) => {
-          const out: ParameterTuple[] = [];
-          for (const element of jsonArrayElements(array(ctx)) ?? []) {
-            const v = parameterValue(element);
-            if (v === undefined) continue;
-            const tuple: ParameterTuple = new Array(n).fill(undefined);
-            tuple[index] = v;
-            out.push(tuple);
-          }
-          return out;
-        },
-        covered: new Set(index >= 0 ? [param.name] : []),
-        conjuncts: [{ kind: 'in', index, array }],
-      };
+      return this.compileIn(expr);
     }
-    // A row filter. Bucket references in other positions are reported by the expression compiler.
+    return this.compileFilter(expr);
+  }
+
+  /** `<value> = bucket.p`, either way round: one tuple binding p, none when the value is NULL or a blob. */
+  private compileEquals(expr: ExprBinary): CompiledWhere {
+    const n = this.params.length;
+    const [param, other] = (isBucketRef(expr.left) ? [expr.left, expr.right] : [expr.right, expr.left]) as [
+      Expr & { type: 'ref'; name: string },
+      Expr,
+    ];
+    if (bucketRefs(other).length > 0) {
+      this.source.report(
+        'bucket-parameter',
+        'Cannot have bucket parameters on both sides of = operator',
+        expr,
+      );
+    }
+    const index = this.parameterIndex(param);
+    const value = this.compiler.compile(other).evaluate;
+    return {
+      matcher: (ctx) => {
+        const v = parameterValue(value(ctx));
+        if (v === undefined) return NO_TUPLES;
+        if (n === 1) return [[v]];
+        const tuple: ParameterTuple = new Array(n).fill(undefined);
+        tuple[index] = v;
+        return [tuple];
+      },
+      covered: new Set(index >= 0 ? [param.name] : []),
+      conjuncts: [{ kind: 'equals', index, value }],
+    };
+  }
+
+  /** `bucket.p IN <json array>`: one tuple binding p per scalar element. */
+  private compileIn(expr: ExprBinary): CompiledWhere {
+    const n = this.params.length;
+    const param = expr.left as Expr & { type: 'ref'; name: string };
+    if (bucketRefs(expr.right).length > 0) {
+      this.source.report(
+        'bucket-parameter',
+        'Cannot have bucket parameters on both sides of IN operator',
+        expr,
+      );
+    }
+    const index = this.parameterIndex(param);
+    const array = this.compiler.compile(expr.right).evaluate;
+    return {
+      matcher: (ctx) => {
+        const out: ParameterTuple[] = [];
+        for (const element of jsonArrayElements(array(ctx)) ?? []) {
+          const v = parameterValue(element);
+          if (v === undefined) continue;
+          const tuple: ParameterTuple = new Array(n).fill(undefined);
+          tuple[index] = v;
+          out.push(tuple);
+        }
+        return out;
+      },
+      covered: new Set(index >= 0 ? [param.name] : []),
+      conjuncts: [{ kind: 'in', index, array }],
+    };
+  }
+
+  /** A row filter. Bucket references in other positions are reported by the expression compiler. */
+  private compileFilter(expr: Expr): CompiledWhere {
     const filter = this.compiler.compile(expr).evaluate;
-    const unbound: ParameterTuple[] = [new Array(n).fill(undefined)];
+    const unbound: ParameterTuple[] = [new Array(this.params.length).fill(undefined)];
     return {
       // Tuples are never mutated after creation (merges copy), so the unbound one is shared.
       matcher: (ctx) => (isTruthy(filter(ctx)) ? unbound : NO_TUPLES),
@@ -389,6 +281,43 @@ class WhereCompiler {
 }
 
 const NO_TUPLES: ParameterTuple[] = [];
+
+/** OR: a row's tuples are those of both branches; a parameter is covered only if both bind it. */
+function disjunction(left: CompiledWhere, right: CompiledWhere): CompiledWhere {
+  const l = left.matcher;
+  const r = right.matcher;
+  const covered = new Set([...left.covered].filter((p) => right.covered.has(p)));
+  return { matcher: (ctx) => [...l(ctx), ...r(ctx)], covered, conjuncts: undefined };
+}
+
+/** AND: each left tuple merged with each right one, except pairs binding a parameter to two values. */
+function conjunction(left: CompiledWhere, right: CompiledWhere): CompiledWhere {
+  const l = left.matcher;
+  const r = right.matcher;
+  const covered = new Set([...left.covered, ...right.covered]);
+  const conjuncts = left.conjuncts && right.conjuncts ? [...left.conjuncts, ...right.conjuncts] : undefined;
+  return {
+    conjuncts,
+    matcher: (ctx) => {
+      const a = l(ctx);
+      if (a.length === 0) return a;
+      const b = r(ctx);
+      if (b.length === 0) return b;
+      if (a.length === 1 && b.length === 1) {
+        const merged = mergeTuples(a[0]!, b[0]!);
+        return merged ? [merged] : [];
+      }
+      const out: ParameterTuple[] = [];
+      for (const x of a)
+        for (const y of b) {
+          const merged = mergeTuples(x, y);
+          if (merged) out.push(merged);
+        }
+      return out;
+    },
+    covered,
+  };
+}
 
 function mergeTuples(a: ParameterTuple, b: ParameterTuple): ParameterTuple | undefined {
   const out = a.slice();

@@ -1,6 +1,16 @@
 // Reads the YAML structure of a rules file (no SQL yet): bucket definitions with their SQL
 // strings as LocatedStrings, and the config block. Reports structural problems with positions.
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type Scalar } from 'yaml';
+import {
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  type Node,
+  type Pair,
+  type Scalar,
+  type YAMLMap,
+} from 'yaml';
 import { COMPATIBILITY_KEYS, defaultCompatibility, type Edition, type SyncRulesConfig } from './config';
 import {
   ConfigStructureError,
@@ -32,7 +42,30 @@ export interface RawSyncRules {
 }
 
 const ACCEPT_TAG = '!accept_potentially_dangerous_queries';
-const DEFINITION_KEYS = new Set(['parameters', 'data', 'priority', 'accept_potentially_dangerous_queries']);
+
+/** Where the readers below report problems, and how they find a YAML node in the file. */
+interface YamlReadContext {
+  diagnostics: SyncRulesDiagnostic[];
+  /** Position of a node's first character; the start of the file for a missing node. */
+  nodeAt: (node: Node | null | undefined) => SourcePosition;
+  /** A scalar's value that knows the file position of each character, for errors inside SQL. */
+  locate: (node: Scalar) => LocatedString;
+}
+
+/** Reads the value of one bucket definition key into the definition, reporting a bad value. */
+type DefinitionKeyReader = (
+  value: Node | null,
+  definition: RawBucketDefinition,
+  ctx: YamlReadContext,
+  keyNode: Node,
+) => void;
+
+const DEFINITION_KEYS = new Map<string, DefinitionKeyReader>([
+  ['parameters', readParameterQueries],
+  ['data', readDataQueries],
+  ['priority', readPriority],
+  ['accept_potentially_dangerous_queries', readAcceptDangerous],
+]);
 
 export function readRulesYaml(text: string, diagnostics: SyncRulesDiagnostic[]): RawSyncRules {
   const lines = new LineCounter();
@@ -47,7 +80,14 @@ export function readRulesYaml(text: string, diagnostics: SyncRulesDiagnostic[]):
     const p = lines.linePos(offset);
     return { line: p.line, column: p.col };
   };
-  const nodeAt = (node: Node | null | undefined): SourcePosition => at(node?.range?.[0] ?? 0);
+  const ctx: YamlReadContext = {
+    diagnostics,
+    nodeAt: (node) => at(node?.range?.[0] ?? 0),
+    locate: (node) => {
+      const [start, end] = node.range ?? [0, 0];
+      return new LocatedString(String(node.value), text, start, end, node.type, lines);
+    },
+  };
   const result: RawSyncRules = {
     config: { edition: 1, compatibility: defaultCompatibility(1) },
     definitions: [],
@@ -64,25 +104,28 @@ export function readRulesYaml(text: string, diagnostics: SyncRulesDiagnostic[]):
   const root = doc.contents;
   if (!isMap(root)) {
     diagnostics.push(
-      new ConfigStructureError("'bucket_definitions' or 'streams' is required", 'error', nodeAt(root)),
+      new ConfigStructureError("'bucket_definitions' or 'streams' is required", 'error', ctx.nodeAt(root)),
     );
     return result;
   }
-  const locate = (node: Scalar): LocatedString => {
-    const [start, end] = node.range ?? [0, 0];
-    return new LocatedString(String(node.value), text, start, end, node.type, lines);
-  };
+  reportTopLevelKeys(root, ctx);
+  // A duplicate key is a YAML error (uniqueKeys), handled above: there is at most one 'config'.
+  const configPair = root.items.find((p) => keyName(p) === 'config');
+  if (configPair) result.config = readConfig(configPair, ctx);
+  result.definitions = readDefinitions(root, ctx);
+  return result;
+}
 
+/** Reports unsupported and unknown top-level keys, and a file without 'bucket_definitions'. */
+function reportTopLevelKeys(root: YAMLMap, ctx: YamlReadContext): void {
+  const { diagnostics, nodeAt } = ctx;
   let sawDefinitions = false;
   let sawStreams = false;
-  let configPair: Pair | undefined;
   for (const pair of root.items) {
     const key = keyName(pair);
     const keyNode = pair.key as Node;
-    if (key === 'bucket_definitions') {
-      sawDefinitions = true;
-    } else if (key === 'config') {
-      configPair = pair;
+    if (key === 'bucket_definitions' || key === 'config') {
+      sawDefinitions ||= key === 'bucket_definitions';
     } else if (key === 'streams' || key === 'with') {
       sawStreams ||= key === 'streams';
       diagnostics.push(
@@ -109,32 +152,10 @@ export function readRulesYaml(text: string, diagnostics: SyncRulesDiagnostic[]):
       new ConfigStructureError("'bucket_definitions' or 'streams' is required", 'error', nodeAt(root)),
     );
   }
-  if (configPair) result.config = readConfig(configPair, diagnostics, nodeAt);
-
-  const definitionsPair = root.items.find((p) => keyName(p) === 'bucket_definitions');
-  const definitionsNode = definitionsPair?.value as Node | null | undefined;
-  if (definitionsPair && !isMap(definitionsNode)) {
-    diagnostics.push(
-      new ConfigStructureError(
-        "'bucket_definitions' must be a map of name -> definition",
-        'error',
-        nodeAt(definitionsNode ?? (definitionsPair.key as Node)),
-      ),
-    );
-  } else if (isMap(definitionsNode)) {
-    for (const pair of definitionsNode.items) {
-      const definition = readDefinition(pair, diagnostics, nodeAt, locate);
-      if (definition) result.definitions.push(definition);
-    }
-  }
-  return result;
 }
 
-function readConfig(
-  pair: Pair,
-  diagnostics: SyncRulesDiagnostic[],
-  nodeAt: (node: Node | null | undefined) => SourcePosition,
-): SyncRulesConfig {
+function readConfig(pair: Pair, ctx: YamlReadContext): SyncRulesConfig {
+  const { diagnostics, nodeAt } = ctx;
   const node = pair.value as Node | null;
   let edition: Edition = 1;
   if (!isMap(node)) {
@@ -206,12 +227,30 @@ function readConfig(
   return { edition, compatibility };
 }
 
-function readDefinition(
-  pair: Pair,
-  diagnostics: SyncRulesDiagnostic[],
-  nodeAt: (node: Node | null | undefined) => SourcePosition,
-  locate: (node: Scalar) => LocatedString,
-): RawBucketDefinition | undefined {
+/** The definitions under 'bucket_definitions', in file order, without those that are not maps. */
+function readDefinitions(root: YAMLMap, ctx: YamlReadContext): RawBucketDefinition[] {
+  const definitions: RawBucketDefinition[] = [];
+  const definitionsPair = root.items.find((p) => keyName(p) === 'bucket_definitions');
+  const definitionsNode = definitionsPair?.value as Node | null | undefined;
+  if (definitionsPair && !isMap(definitionsNode)) {
+    ctx.diagnostics.push(
+      new ConfigStructureError(
+        "'bucket_definitions' must be a map of name -> definition",
+        'error',
+        ctx.nodeAt(definitionsNode ?? (definitionsPair.key as Node)),
+      ),
+    );
+  } else if (isMap(definitionsNode)) {
+    for (const pair of definitionsNode.items) {
+      const definition = readDefinition(pair, ctx);
+      if (definition) definitions.push(definition);
+    }
+  }
+  return definitions;
+}
+
+function readDefinition(pair: Pair, ctx: YamlReadContext): RawBucketDefinition | undefined {
+  const { diagnostics, nodeAt } = ctx;
   const name = keyName(pair);
   const keyNode = pair.key as Node;
   const node = pair.value as Node | null;
@@ -233,18 +272,12 @@ function readDefinition(
     priority: undefined,
     acceptPotentiallyDangerousQueries: false,
   };
-  let sawData = false;
-  const readQuery = (item: unknown, what: string): RawQuery | undefined => {
-    if (isScalar(item) && typeof item.value === 'string') {
-      return { sql: locate(item), acceptDangerous: item.tag === ACCEPT_TAG };
-    }
-    diagnostics.push(new ConfigStructureError(`${what} must be a SQL string`, 'error', nodeAt(item as Node)));
-    return undefined;
-  };
   for (const item of node.items) {
     const key = keyName(item);
-    const value = item.value as Node | null;
-    if (!DEFINITION_KEYS.has(key)) {
+    const readKey = DEFINITION_KEYS.get(key);
+    if (readKey) {
+      readKey(item.value as Node | null, definition, ctx, item.key as Node);
+    } else {
       diagnostics.push(
         new ConfigStructureError(
           `Unknown key '${key}' in bucket definition '${name}'`,
@@ -252,57 +285,83 @@ function readDefinition(
           nodeAt(item.key as Node),
         ),
       );
-      continue;
-    }
-    if (key === 'parameters') {
-      const items = isSeq(value) ? value.items : [value];
-      for (const q of items) {
-        const query = readQuery(q, 'A parameter query');
-        if (query) definition.parameters.push(query);
-      }
-    } else if (key === 'data') {
-      sawData = true;
-      if (!isSeq(value)) {
-        diagnostics.push(
-          new ConfigStructureError(
-            "'data' must be a list of SQL queries",
-            'error',
-            nodeAt(value ?? (item.key as Node)),
-          ),
-        );
-        continue;
-      }
-      for (const q of value.items) {
-        const query = readQuery(q, 'A data query');
-        if (query) definition.data.push(query);
-      }
-    } else if (key === 'priority') {
-      const raw = isScalar(value) ? value.value : undefined;
-      if (typeof raw === 'number' && Number.isInteger(raw) && raw >= 0 && raw <= 3) definition.priority = raw;
-      else
-        diagnostics.push(
-          new ConfigStructureError("'priority' must be an integer from 0 to 3", 'error', nodeAt(value)),
-        );
-    } else {
-      const raw = isScalar(value) ? value.value : undefined;
-      if (typeof raw === 'boolean') definition.acceptPotentiallyDangerousQueries = raw;
-      else {
-        diagnostics.push(
-          new ConfigStructureError(
-            "'accept_potentially_dangerous_queries' must be true or false",
-            'error',
-            nodeAt(value),
-          ),
-        );
-      }
     }
   }
-  if (!sawData) {
+  if (!node.items.some((item) => keyName(item) === 'data')) {
     diagnostics.push(
       new ConfigStructureError(`Bucket definition '${name}' has no 'data' queries`, 'error', nodeAt(keyNode)),
     );
   }
   return definition;
+}
+
+/** `parameters`: one SQL string or a list of them. */
+function readParameterQueries(
+  value: Node | null,
+  definition: RawBucketDefinition,
+  ctx: YamlReadContext,
+): void {
+  const items = isSeq(value) ? value.items : [value];
+  for (const q of items) {
+    const query = readQuery(q, 'A parameter query', ctx);
+    if (query) definition.parameters.push(query);
+  }
+}
+
+/** `data`: a list of SQL strings (unlike `parameters`, never a single one). */
+function readDataQueries(
+  value: Node | null,
+  definition: RawBucketDefinition,
+  ctx: YamlReadContext,
+  keyNode: Node,
+): void {
+  if (!isSeq(value)) {
+    ctx.diagnostics.push(
+      new ConfigStructureError("'data' must be a list of SQL queries", 'error', ctx.nodeAt(value ?? keyNode)),
+    );
+    return;
+  }
+  for (const q of value.items) {
+    const query = readQuery(q, 'A data query', ctx);
+    if (query) definition.data.push(query);
+  }
+}
+
+function readPriority(value: Node | null, definition: RawBucketDefinition, ctx: YamlReadContext): void {
+  const raw = isScalar(value) ? value.value : undefined;
+  if (typeof raw === 'number' && Number.isInteger(raw) && raw >= 0 && raw <= 3) definition.priority = raw;
+  else
+    ctx.diagnostics.push(
+      new ConfigStructureError("'priority' must be an integer from 0 to 3", 'error', ctx.nodeAt(value)),
+    );
+}
+
+function readAcceptDangerous(
+  value: Node | null,
+  definition: RawBucketDefinition,
+  ctx: YamlReadContext,
+): void {
+  const raw = isScalar(value) ? value.value : undefined;
+  if (typeof raw === 'boolean') definition.acceptPotentiallyDangerousQueries = raw;
+  else {
+    ctx.diagnostics.push(
+      new ConfigStructureError(
+        "'accept_potentially_dangerous_queries' must be true or false",
+        'error',
+        ctx.nodeAt(value),
+      ),
+    );
+  }
+}
+
+function readQuery(item: unknown, what: string, ctx: YamlReadContext): RawQuery | undefined {
+  if (isScalar(item) && typeof item.value === 'string') {
+    return { sql: ctx.locate(item), acceptDangerous: item.tag === ACCEPT_TAG };
+  }
+  ctx.diagnostics.push(
+    new ConfigStructureError(`${what} must be a SQL string`, 'error', ctx.nodeAt(item as Node)),
+  );
+  return undefined;
 }
 
 function keyName(pair: Pair): string {
