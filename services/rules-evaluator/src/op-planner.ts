@@ -115,13 +115,16 @@ export function planRowChange(change: RowChange, evaluator: RowEvaluator): RowPl
     });
   }
 
+  // The row's full current set, never a diff against `previous`: a previous state can be stale
+  // (a cached state after another instance's truncate wrote these entries as gone), and an entry
+  // skipped as "unchanged" would then stay gone in the index (issue 9).
   const newLookups = groupLookups(evaluated.lookups);
-  const lookups: LookupWrite[] = [];
-  const oldByKey = new Map(previous.lookups.map((l) => [l.key, l.parameters]));
-  for (const l of newLookups) {
-    if (oldByKey.get(l.key) !== l.parameters)
-      lookups.push({ lookupKey: l.key, rowKey: change.rowKey, opId: change.opId, parameters: l.parameters });
-  }
+  const lookups: LookupWrite[] = newLookups.map((l) => ({
+    lookupKey: l.key,
+    rowKey: change.rowKey,
+    opId: change.opId,
+    parameters: l.parameters,
+  }));
   const newKeys = new Set(newLookups.map((l) => l.key));
   for (const old of previous.lookups) {
     if (!newKeys.has(old.key))
