@@ -9,6 +9,7 @@ import { firstGeneration, formatOpId, transactionCheckpointOpId } from '@synclin
 import { Coordinator } from '../src/coordinator';
 import { createMetrics } from '../src/metrics';
 import type { CoordinatorStore } from '../src/ports';
+import type { TransactionReader } from '../src/transaction-reader';
 import { workload } from './workload';
 
 const generation = firstGeneration();
@@ -68,6 +69,22 @@ class SharedState implements CoordinatorStore {
   }
 }
 
+/** Instance `a`'s coordinator over the scripted state; its tables' events are `s.accounts`'. */
+function coordinatorOver(state: SharedState, tx: TransactionReader): Coordinator {
+  return new Coordinator({
+    store: state,
+    transactions: tx,
+    generation,
+    instanceId: 'a',
+    leaseTtlMs: 2000,
+    consumed: (collection) => collection === 's.accounts',
+    changeTopics: async () => [],
+    admin: {} as Admin,
+    metrics: createMetrics(),
+    logger: pino({ level: 'silent' }),
+  });
+}
+
 describe('the coordinator lease', () => {
   it('reads the checkpoint again when it finds its lease free, after another instance led', async () => {
     const { tx } = await workload();
@@ -76,18 +93,7 @@ describe('the coordinator lease', () => {
     const [first, second, third, fourth] = ends as [bigint, bigint, bigint, bigint];
     const state = new SharedState();
     state.checkpoint = checkpointAt(first);
-    const coordinator = new Coordinator({
-      store: state,
-      transactions: tx,
-      generation,
-      instanceId: 'a',
-      leaseTtlMs: 2000,
-      consumed: (collection) => collection === 's.accounts',
-      changeTopics: async () => [],
-      admin: {} as Admin,
-      metrics: createMetrics(),
-      logger: pino({ level: 'silent' }),
-    });
+    const coordinator = coordinatorOver(state, tx);
     await coordinator.holdLease();
     expect(coordinator.isLeader).toBe(true);
 
@@ -106,18 +112,7 @@ describe('the coordinator lease', () => {
     const [first, second] = tx.tracker.endsAfter(-1n, 100).map((t) => t.endOffset!) as [bigint, bigint];
     const state = new SharedState();
     state.checkpoint = checkpointAt(first);
-    const coordinator = new Coordinator({
-      store: state,
-      transactions: tx,
-      generation,
-      instanceId: 'a',
-      leaseTtlMs: 2000,
-      consumed: (collection) => collection === 's.accounts',
-      changeTopics: async () => [],
-      admin: {} as Admin,
-      metrics: createMetrics(),
-      logger: pino({ level: 'silent' }),
-    });
+    const coordinator = coordinatorOver(state, tx);
     await coordinator.holdLease();
     state.lease = 'renewed';
     state.counts.set(second, 2);
