@@ -8,7 +8,7 @@ import {
   type StartedTestContainer,
 } from 'testcontainers';
 import type { StackEndpoints } from '@syncline/stack';
-import type { ProvidedStack } from './providers';
+import type { ProvidedStack } from './provided-stack';
 
 export const CONTAINER_IMAGES = {
   postgres: 'postgres:15',

@@ -1,16 +1,9 @@
 // Public surface of the test kit: the run's stack, unique names, Kafka and CDC helpers.
 export { getTestStack, uniqueName, type TestStack } from './test-stack';
-export {
-  providerFor,
-  externalEndpoints,
-  EXTERNAL_VARS,
-  type StackKind,
-  type StackProvider,
-  type ProvidedStack,
-} from './providers';
+export { providerFor, externalEndpoints, EXTERNAL_VARS } from './providers';
+export type { StackKind, StackProvider, ProvidedStack } from './provided-stack';
 export { CONTAINER_IMAGES } from './containers';
 export { testKafka, createTopic, readUntil, type ReadRecord } from './kafka';
-export { waitForTopics } from '@syncline/kafka-topics';
 export { startCapture, type CdcCapture, type CaptureOptions } from './cdc';
 export { privateStackEnv, freePrivateStackEnv, PRIVATE_PORT_VARS } from './private-stack';
 export { localStackProvider } from './local-provider';

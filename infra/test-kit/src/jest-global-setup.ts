@@ -2,7 +2,8 @@
 // to a file (and an environment variable) that test files read through getTestStack().
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { providerFor, type ProvidedStack } from './providers';
+import type { ProvidedStack } from './provided-stack';
+import { providerFor } from './providers';
 import { ENDPOINTS_ENV, endpointsFile } from './test-stack';
 
 declare global {

@@ -19,7 +19,7 @@ import {
   type UpResult,
 } from '@syncline/stack';
 import { freePrivateStackEnv, PRIVATE_PORT_VARS } from './private-stack';
-import type { ProvidedStack, StackProvider } from './providers';
+import type { ProvidedStack, StackProvider } from './provided-stack';
 
 type Log = (line: string) => void;
 

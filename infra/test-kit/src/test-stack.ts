@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { repoRoot, type StackEndpoints } from '@syncline/stack';
-import type { StackKind } from './providers';
+import type { StackKind } from './provided-stack';
 
 export const ENDPOINTS_ENV = 'SYNCLINE_TEST_STACK_ENDPOINTS';
 
