@@ -1,7 +1,7 @@
 // Error classes of the bucket topic, one per thing that can be wrong, each saying what to fix
 // and carrying its stable code (docs/errors.md).
 import { SynclineError, type ErrorCode } from '@syncline/errors';
-import type { BucketOpRecord } from './record';
+import type { BucketOp } from '@syncline/protocol';
 
 export class BucketTopicError extends SynclineError {
   override readonly name: string = 'BucketTopicError';
@@ -13,7 +13,7 @@ export class BucketOpRecordError extends BucketTopicError {
   override readonly name = 'BucketOpRecordError';
   override readonly code = 'SYNC_E902';
   constructor(
-    readonly op: BucketOpRecord,
+    readonly op: BucketOp,
     reason: string,
   ) {
     super(
@@ -81,8 +81,8 @@ export class BucketOpConflictError extends BucketTopicError {
   override readonly name = 'BucketOpConflictError';
   override readonly code = 'SYNC_E905';
   constructor(
-    readonly held: BucketOpRecord,
-    readonly incoming: BucketOpRecord,
+    readonly held: BucketOp,
+    readonly incoming: BucketOp,
   ) {
     super(
       `op ${String(incoming.opId)} for ${incoming.bucket} ${incoming.objectType}/${incoming.objectId}/${incoming.subkey} ` +
