@@ -15,6 +15,7 @@ import type { RowEvaluator, RowState } from './op-planner';
 import type { BucketOpSink, DeadLetterSink, ProcessorCoordination, ProcessorStore } from './ports';
 import { countedRef, type PreparedEvent } from './prepared-event';
 import { RowStateCache, rowKey, type StoredRow } from './row-state-cache';
+import { haltOnLayoutLimit } from './processing-halt';
 import { planSegment, RowPlanner } from './segment-planner';
 import { applySegment } from './segment-writer';
 import type { TransactionReader } from './transaction-reader';
@@ -109,13 +110,18 @@ export class ChangeProcessor {
     };
   }
 
+  /** Prepares every record in offset order; an op id past the layout's limits halts (op ids are formed here). */
   private async prepareAll(messages: readonly KafkaMessage[], batch: BatchContext): Promise<PreparedEvent[]> {
     const prepared: PreparedEvent[] = [];
-    for (const message of messages) {
-      const pending = this.preparer.prepare(message, batch);
-      const event = pending instanceof Promise ? await pending : pending;
-      if (event === null) throw new Error('stopped while waiting for a transaction END');
-      prepared.push(event);
+    try {
+      for (const message of messages) {
+        const pending = this.preparer.prepare(message, batch);
+        const event = pending instanceof Promise ? await pending : pending;
+        if (event === null) throw new Error('stopped while waiting for a transaction END');
+        prepared.push(event);
+      }
+    } catch (error) {
+      throw haltOnLayoutLimit(error);
     }
     return prepared;
   }

@@ -20,7 +20,6 @@ import {
 } from '@syncline/protocol';
 import type { DeadLetterSink, ProcessorCoordination } from './ports';
 import { SKIP, type EventRef, type PreparedEvent } from './prepared-event';
-import { withinLimits } from './processing-halt';
 import { snapshotEventOpId } from './snapshot-numbering';
 import type { TransactionReader } from './transaction-reader';
 
@@ -67,8 +66,7 @@ export class EventPreparer {
     const event = decoded;
     const offset = BigInt(message.offset);
     if (event.kind === 'read') {
-      const opIdOf = (i: number) =>
-        withinLimits(() => snapshotEventOpId(this.deps.generation, i, partition, offset));
+      const opIdOf = (i: number) => snapshotEventOpId(this.deps.generation, i, partition, offset);
       const index = this.topicIndexes.get(topic);
       if (index !== undefined) return rowEvent(event, null, opIdOf(index), message, offset);
       return this.topicIndex(topic).then((i) => rowEvent(event, null, opIdOf(i), message, offset));
@@ -112,7 +110,7 @@ export class EventPreparer {
     batch: BatchContext,
   ): PreparedEvent | Promise<PreparedEvent> {
     const ref = { endOffset: tx.endOffset, totalOrder: event.transaction!.totalOrder };
-    const opId = withinLimits(() => streamOpId(this.deps.generation, tx.endOffset, ref.totalOrder));
+    const opId = streamOpId(this.deps.generation, tx.endOffset, ref.totalOrder);
     switch (event.kind) {
       case 'message':
         return this.message(event, ref, message, offset, batch);

@@ -16,12 +16,7 @@ export function isLayoutLimit(error: unknown): error is Error {
   return error instanceof OpIdRangeError || error instanceof SnapshotNumberingError;
 }
 
-/** Runs an op-id assignment; past a layout limit it throws ProcessingHaltedError (with the cause). */
-export function withinLimits<T>(assign: () => T): T {
-  try {
-    return assign();
-  } catch (error) {
-    if (isLayoutLimit(error)) throw new ProcessingHaltedError(error.message, { cause: error });
-    throw error;
-  }
+/** `error` as the evaluator must see it: a layout limit becomes ProcessingHaltedError (its cause). */
+export function haltOnLayoutLimit(error: unknown): unknown {
+  return isLayoutLimit(error) ? new ProcessingHaltedError(error.message, { cause: error }) : error;
 }

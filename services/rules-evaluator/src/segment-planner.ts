@@ -6,7 +6,7 @@ import type { BucketOp, WriteCheckpoint } from '@syncline/protocol';
 import { planRowChange, type RowEvaluator, type RowPlan, type RowState } from './op-planner';
 import { unreachable, type PreparedEvent, type RowEvent } from './prepared-event';
 import { rowKey, type StoredRow } from './row-state-cache';
-import { isLayoutLimit, ProcessingHaltedError } from './processing-halt';
+import { haltOnLayoutLimit, isLayoutLimit } from './processing-halt';
 
 export interface SegmentPlan {
   readonly ops: BucketOp[];
@@ -118,7 +118,7 @@ function planRow(plan: SegmentPlan, event: RowEvent, planner: RowPlanner): numbe
   try {
     change = planner.change(event, stored?.state ?? null);
   } catch (error) {
-    if (isLayoutLimit(error)) throw new ProcessingHaltedError(error.message, { cause: error });
+    if (isLayoutLimit(error)) throw haltOnLayoutLimit(error);
     plan.failed.push({ event, detail: error instanceof Error ? error.message : String(error) });
     return 0;
   }
