@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
 import type { WriteCheckpoint } from '@syncline/protocol';
 import { encodeOpIdMember, formatOpId, parseOpId } from '@syncline/protocol';
 import { StoreKeys } from './keys';
-import { execOrThrow, storePipeline, withScripts, type StoreRedis } from './redis';
+import { execOrThrow, readCheckpoint, storePipeline, withScripts, type StoreRedis } from './redis';
 import type { Checkpoint, CountOutcome, SnapshotHighWater } from './types';
 
 const TX_WRITE_CHECKPOINTS_TTL_SECONDS = 7 * 24 * 3600;
@@ -165,9 +165,8 @@ export class RedisCoordination {
     return this.getMeta();
   }
 
-  async getCheckpoint(): Promise<Checkpoint | null> {
-    const json = await this.redis.hget(this.keys.checkpoint, 'json');
-    return json === null ? null : (JSON.parse(json) as Checkpoint);
+  getCheckpoint(): Promise<Checkpoint | null> {
+    return readCheckpoint(this.redis, this.keys);
   }
 
   /** Stores and publishes `checkpoint` when `owner` holds the lease and it moves forward. */

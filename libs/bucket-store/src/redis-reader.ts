@@ -7,7 +7,7 @@ import { encodeOpIdMember, opIdLexRange } from '@syncline/protocol';
 import { decodeLookupRows, decodeOpBody, lookupMemberRow } from './encoding';
 import { StoreKeys } from './keys';
 import { CheckpointFeed, type BucketReader } from './reader';
-import { execOrThrow, storePipeline, withScripts, type StoreRedis } from './redis';
+import { execOrThrow, readCheckpoint, storePipeline, withScripts, type StoreRedis } from './redis';
 import type { BucketChecksum, Checkpoint, ClientWriteCheckpoint } from './types';
 
 type Listener = (checkpoint: Checkpoint) => void;
@@ -24,9 +24,8 @@ export class RedisBucketReader implements BucketReader {
     this.redis = withScripts(redis);
   }
 
-  async currentCheckpoint(): Promise<Checkpoint | null> {
-    const json = await this.redis.hget(this.keys.checkpoint, 'json');
-    return json === null ? null : (JSON.parse(json) as Checkpoint);
+  currentCheckpoint(): Promise<Checkpoint | null> {
+    return readCheckpoint(this.redis, this.keys);
   }
 
   async *checkpoints(signal: AbortSignal): AsyncGenerator<Checkpoint> {

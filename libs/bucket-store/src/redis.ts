@@ -1,6 +1,8 @@
 // The bucket store's Redis plumbing: its Lua scripts registered as commands on an ioredis client,
 // typed pipelines, and a pipeline exec that throws the first failed command's error.
 import type { ChainableCommander, Redis } from 'ioredis';
+import type { StoreKeys } from './keys';
+import type { Checkpoint } from './types';
 import {
   ADD_OPS,
   CHECKSUM_AT,
@@ -71,6 +73,12 @@ export function withScripts(redis: Redis): StoreRedis {
 
 export function storePipeline(redis: StoreRedis): StorePipeline {
   return redis.pipeline() as StorePipeline;
+}
+
+/** The published checkpoint (the coordinator's and the readers' one way to read it), or null. */
+export async function readCheckpoint(redis: Redis, keys: StoreKeys): Promise<Checkpoint | null> {
+  const json = await redis.hget(keys.checkpoint, 'json');
+  return json === null ? null : (JSON.parse(json) as Checkpoint);
 }
 
 export async function execOrThrow(pipeline: ChainableCommander): Promise<unknown[]> {

@@ -54,11 +54,10 @@ export async function compileSyncRulesFile(
 /** The compiled rules of a file, or a RulesFileError that lists every error (SYNC_E201/E202). */
 export async function loadSyncRulesFile(file: string, options: CompileOptions = {}): Promise<SyncRules> {
   const { rules, diagnostics } = await compileSyncRulesFile(file, options);
+  if (rules !== undefined) return rules;
   const errors = diagnostics.filter((d) => d.diagnostic.severity === 'error');
-  if (rules === undefined || errors.length > 0)
-    throw new RulesFileError(
-      'SYNC_E202',
-      `sync rules ${file} do not compile:\n${errors.map((d) => `  ${d.text}`).join('\n')}`,
-    );
-  return rules;
+  throw new RulesFileError(
+    'SYNC_E202',
+    `sync rules ${file} do not compile:\n${errors.map((d) => `  ${d.text}`).join('\n')}`,
+  );
 }
