@@ -75,6 +75,9 @@ async function main(): Promise<void> {
     groupId: 'unused',
     logger,
     onMalformed: async () => undefined,
+    onFatal: (error) => {
+      throw error;
+    },
   });
   // Every END is known up front, as when the transaction reader is ahead of the data.
   await transactionsReader.ingest(

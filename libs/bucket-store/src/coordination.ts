@@ -7,7 +7,7 @@ import type { WriteCheckpoint } from '@syncline/protocol';
 import { encodeOpIdMember, formatOpId, parseOpId } from '@syncline/protocol';
 import { StoreKeys } from './keys';
 import { execOrThrow, readCheckpoint, storePipeline, withScripts, type StoreRedis } from './redis';
-import type { Checkpoint, CountOutcome, SnapshotHighWater } from './types';
+import type { Checkpoint, SnapshotHighWater, TransactionEvents } from './types';
 
 const TX_WRITE_CHECKPOINTS_TTL_SECONDS = 7 * 24 * 3600;
 
@@ -35,28 +35,25 @@ export class RedisCoordination {
   }
 
   /**
-   * Adds processed-event counts (END offset -> events) of one partition and moves its progress
-   * from `expected` to `next`, atomically and only if the progress still is `expected`: each
-   * offset is counted once even when batches are replayed or two instances overlap in a rebalance.
+   * Counts processed events, each distinct (transaction, total_order) once however often it is
+   * delivered or replayed, and moves the partition's progress forward to `next`. Events of a
+   * transaction the published checkpoint covers are not counted. Returns events newly counted.
    */
   async countEvents(
     partition: string,
-    expected: bigint | null,
     next: bigint,
     streaming: boolean,
-    counts: ReadonlyMap<bigint, number>,
-  ): Promise<CountOutcome> {
-    const argv = [
-      partition,
-      expected === null ? '' : expected.toString(),
-      next.toString(),
-      streaming ? '1' : '0',
-    ];
-    for (const [endOffset, n] of counts) argv.push(endOffset.toString(), String(n));
+    transactions: readonly TransactionEvents[],
+  ): Promise<number> {
     const k = this.keys;
-    const [applied, current] = await this.redis.slCountEvents(k.progress, k.counts, k.streaming, ...argv);
-    if (Number(applied) === 1) return { applied: true };
-    return { applied: false, progress: current ? BigInt(current) : null };
+    const keys = [k.progress, k.counts, k.streaming, k.checkpoint];
+    const argv = [partition, next.toString(), streaming ? '1' : '0'];
+    for (const t of transactions) {
+      keys.push(k.seen(t.endOffset));
+      argv.push(t.endOffset.toString(), encodeOpIdMember(t.checkpointOpId), String(t.totalOrders.length));
+      for (const order of t.totalOrders) argv.push(String(order));
+    }
+    return Number(await this.redis.slCountEvents(keys.length, ...keys, ...argv));
   }
 
   /** Processed events of each transaction (by END offset). */
@@ -66,8 +63,14 @@ export class RedisCoordination {
     return values.map((v) => (v === null ? 0 : Number(v)));
   }
 
+  /** Forgets the counts (and counted total_orders) of transactions a checkpoint now covers. */
   async forgetProcessed(endOffsets: readonly bigint[]): Promise<void> {
-    if (endOffsets.length > 0) await this.redis.hdel(this.keys.counts, ...endOffsets.map(String));
+    if (endOffsets.length === 0) return;
+    await this.redis
+      .multi()
+      .hdel(this.keys.counts, ...endOffsets.map(String))
+      .del(...endOffsets.map((o) => this.keys.seen(o)))
+      .exec();
   }
 
   async readPositions(positions: PartitionPositions): Promise<Map<string, bigint>> {

@@ -21,7 +21,7 @@ export type {
   BucketChecksum,
   Checkpoint,
   ClientWriteCheckpoint,
-  CountOutcome,
+  TransactionEvents,
   LookupWrite,
   PutRowsOutcome,
   RowStateRecord,

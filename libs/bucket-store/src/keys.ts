@@ -19,7 +19,7 @@ export function tagOf(text: string): string {
 export const ROW_SHARDS = 16;
 
 /** Version of this key layout, recorded in `meta`; an evaluator refuses state of another layout. */
-export const LAYOUT_VERSION = '2';
+export const LAYOUT_VERSION = '3';
 
 /** Shard of a primary key: FNV-1a (32-bit) of its UTF-16 code units, mod ROW_SHARDS. */
 export function rowShardOf(pk: string): number {
@@ -88,6 +88,11 @@ export class StoreKeys {
   /** END offset -> events of that transaction processed so far (counted once per offset). */
   get counts(): string {
     return `${this.prefix}:{cp}:counts`;
+  }
+
+  /** Bitmap of the total_orders counted for the transaction whose END is at `endOffset`. */
+  seen(endOffset: bigint): string {
+    return `${this.prefix}:{cp}:seen:${endOffset}`;
   }
 
   /** Write checkpoints carried by the transaction whose END record is at `endOffset`. */

@@ -24,12 +24,8 @@ export interface StoreCommands {
   slPutRows(shard: string, marker: string, ...argv: string[]): Promise<Array<string | number>>;
   slRaiseMarker(marker: string, member: string): Promise<number>;
   slTruncateRows(shard: string, member: string, tombstone: string, ...pks: string[]): Promise<string[]>;
-  slCountEvents(
-    progress: string,
-    counts: string,
-    streaming: string,
-    ...argv: string[]
-  ): Promise<[number, string?]>;
+  /** KEYS (progress, counts, streaming, checkpoint, seen...) then ARGV: see COUNT_EVENTS. */
+  slCountEvents(keyCount: number, ...keysAndArgv: string[]): Promise<number>;
   slTopicIndex(map: string, next: string, topic: string): Promise<number>;
   slLease(lease: string, owner: string, ttl: string): Promise<number>;
   slRelease(lease: string, owner: string): Promise<number>;
@@ -49,13 +45,16 @@ export type StorePipeline = ChainableCommander & {
   [K in keyof StoreCommands]: (...args: string[]) => StorePipeline;
 };
 
+/** The caller passes the number of keys as the first argument. */
+const VARIADIC = -1;
+
 const SCRIPTS: Record<keyof StoreCommands, { lua: string; keys: number }> = {
   slAddOps: { lua: ADD_OPS, keys: 3 },
   slChecksumAt: { lua: CHECKSUM_AT, keys: 3 },
   slPutRows: { lua: PUT_ROWS, keys: 2 },
   slRaiseMarker: { lua: RAISE_MARKER, keys: 1 },
   slTruncateRows: { lua: TRUNCATE_ROWS, keys: 1 },
-  slCountEvents: { lua: COUNT_EVENTS, keys: 3 },
+  slCountEvents: { lua: COUNT_EVENTS, keys: VARIADIC },
   slTopicIndex: { lua: TOPIC_INDEX, keys: 2 },
   slLease: { lua: LEASE, keys: 1 },
   slRelease: { lua: RELEASE, keys: 1 },
@@ -66,7 +65,8 @@ const SCRIPTS: Record<keyof StoreCommands, { lua: string; keys: number }> = {
 /** Registers the scripts on `redis` (once per client; later calls are no-ops). */
 export function withScripts(redis: Redis): StoreRedis {
   for (const [name, { lua, keys }] of Object.entries(SCRIPTS)) {
-    if (!(name in redis)) redis.defineCommand(name, { lua, numberOfKeys: keys });
+    if (!(name in redis))
+      redis.defineCommand(name, keys === VARIADIC ? { lua } : { lua, numberOfKeys: keys });
   }
   return redis as StoreRedis;
 }

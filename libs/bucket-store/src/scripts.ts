@@ -100,18 +100,36 @@ return replaced
 `;
 
 /**
- * Counts processed events of one change-topic partition, at most once per offset: compare-and-set
- * of the partition's progress (next offset counted). KEYS: progress, counts, streaming.
- * ARGV: partition field, expected progress ('' when absent), next progress, '1' when a streaming
- * event was seen, then pairs (END offset, events). Returns {1} when applied, else {0, current}.
+ * Counts processed events, each **distinct** (transaction, total_order) once, whatever offset,
+ * partition or delivery it came from: a bitmap per transaction (`seen`) says which total_orders
+ * were counted, so a re-delivered or duplicated record never stands in for a missing one. Events of
+ * a transaction the checkpoint already covers are not counted (its counts were forgotten). Moves
+ * the partition's progress (next offset processed) forward only.
+ * KEYS: progress, counts, streaming, checkpoint, then one `seen` key per transaction.
+ * ARGV: partition field, next progress, '1' when a streaming event was seen, then per transaction
+ * (in KEYS order): END offset, its checkpoint op member (16 hex), n, then n total_orders.
+ * Returns the number of events newly counted.
  */
 export const COUNT_EVENTS = `
-local current = redis.call('HGET', KEYS[1], ARGV[1]) or ''
-if current ~= ARGV[2] then return {0, current} end
-for i = 5, #ARGV, 2 do redis.call('HINCRBY', KEYS[2], ARGV[i], ARGV[i + 1]) end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
-if ARGV[4] == '1' then redis.call('HSET', KEYS[3], ARGV[1], '1') end
-return {1}
+local covered = redis.call('HGET', KEYS[4], 'op') or ''
+local added = 0
+local i = 4
+for t = 5, #KEYS do
+  local endOffset, member, n = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
+  if member > covered then
+    local fresh = 0
+    for j = i + 3, i + 2 + n do
+      if redis.call('SETBIT', KEYS[t], ARGV[j], 1) == 0 then fresh = fresh + 1 end
+    end
+    if fresh > 0 then redis.call('HINCRBY', KEYS[2], endOffset, fresh) end
+    added = added + fresh
+  end
+  i = i + 3 + n
+end
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+if (not current) or tonumber(current) < tonumber(ARGV[2]) then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
+if ARGV[3] == '1' then redis.call('HSET', KEYS[3], ARGV[1], '1') end
+return added
 `;
 
 /** Sets a hash field to max(current, value) for integer values. KEYS: hash. ARGV: field, value. */

@@ -65,9 +65,13 @@ export interface PutRowsOutcome {
   readonly truncated: readonly TruncatedRow[];
 }
 
-/** Outcome of countEvents: applied, or the partition's progress moved (another writer). */
-export type CountOutcome =
-  { readonly applied: true } | { readonly applied: false; readonly progress: bigint | null };
+/** Processed events of one transaction: its END offset and the events' total_orders. */
+export interface TransactionEvents {
+  readonly endOffset: bigint;
+  /** The transaction's checkpoint op id: events of a transaction already covered are not counted. */
+  readonly checkpointOpId: bigint;
+  readonly totalOrders: readonly number[];
+}
 
 /** High-water marks of the change topics when streaming was first seen: `topic/partition` -> offset. */
 export type SnapshotHighWater = Record<string, string>;

@@ -203,6 +203,15 @@ const TABLE = {
     fix: 'Stop every evaluator of this deployment and rules version, then reset again.',
   },
 
+  SYNC_E404: {
+    category: 'evaluator',
+    title: 'transaction-rewind',
+    retriable: false,
+    meaning:
+      'The transaction topic went back: an END whose commit LSN is at or below one already read matches no known transaction (a restored database, or another database behind the same topic prefix).',
+    fix: 'Reprocess into a new rules version or reset (`syncline evaluator --reset`); docs/consistency.md §2.1 explains the check.',
+  },
+
   SYNC_E501: {
     category: 'dependency',
     title: 'dependency-unavailable',

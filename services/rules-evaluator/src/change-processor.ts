@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { Checkpoint } from '@syncline/bucket-store';
 import { tagOf } from '@syncline/bucket-store';
 import type { OpIdGeneration } from '@syncline/protocol';
-import { EventCounter, type CountedOffset } from './event-counter';
+import { EventCounter, type CountedEvent } from './event-counter';
 import { EventPreparer, type BatchContext } from './event-preparer';
 import type { EvaluatorMetrics } from './metrics';
 import type { RowEvaluator, RowState } from './op-planner';
@@ -57,14 +57,13 @@ export class ChangeProcessor {
 
   constructor(private readonly deps: ProcessorDeps) {
     this.preparer = new EventPreparer(deps);
-    this.counter = new EventCounter(deps.coordination, deps.logger);
+    this.counter = new EventCounter(deps.coordination, deps.generation);
     this.planner = new RowPlanner(deps.evaluator, (table, pk) => this.subkeyOf(table, pk));
   }
 
   /** Forgets what this instance knew about partitions it owned (call on every rebalance). */
   resetPartitionState(): void {
     this.rowCache.clear();
-    this.counter.reset();
   }
 
   async processBatch(
@@ -83,7 +82,7 @@ export class ChangeProcessor {
     const field = `${topic}/${partition}`;
     let ops = 0;
     let segment: PreparedEvent[] = [];
-    let toCount: CountedOffset[] = [];
+    let toCount: CountedEvent[] = [];
     for (const event of prepared) {
       if (event.kind === 'truncate') {
         ops += await this.writeSegment(segment, batch);
@@ -94,8 +93,7 @@ export class ChangeProcessor {
         ops += await this.truncate(event, batch);
       } else segment.push(event);
       const ref = countedRef(event);
-      if (ref !== null && event.kind !== 'skip')
-        toCount.push({ offset: event.offset, endOffset: ref.endOffset });
+      if (ref !== null && event.kind !== 'skip') toCount.push(ref);
     }
     ops += await this.writeSegment(segment, batch);
     const last = messages[messages.length - 1];

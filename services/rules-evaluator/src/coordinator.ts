@@ -176,6 +176,7 @@ export class Coordinator {
       return false;
     }
     this.checkpoint = checkpoint;
+    transactions.tracker.cover(last.endLsn);
     metrics.checkpoints.inc();
     await store.forgetProcessed(counted.filter((o) => o <= last.endOffset!));
     return true;

@@ -4,7 +4,12 @@
 import type { Redis } from 'ioredis';
 import { Kafka, logLevel, type Admin, type Consumer, type EachBatchPayload } from 'kafkajs';
 import type { Logger } from 'pino';
-import { LAYOUT_VERSION, RedisBucketWriter, RedisCoordination } from '@syncline/bucket-store';
+import {
+  LAYOUT_VERSION,
+  RedisBucketWriter,
+  RedisCoordination,
+  type Checkpoint,
+} from '@syncline/bucket-store';
 import { SynclineError } from '@syncline/errors';
 import {
   createRedisClient,
@@ -189,8 +194,10 @@ export class Evaluator {
           record.position.partition,
         );
       },
+      onFatal: (error) => this.fail(error),
     });
     this.transactions = transactions;
+    transactions.tracker.cover(lsnOf(await store.getCheckpoint()));
     const start = await this.transactionStart(store);
     logger.info({ start: String(start) }, 'reading the transaction topic');
     this.loops.push(
@@ -260,6 +267,7 @@ export class Evaluator {
     while (!this.lifecycle.signal.aborted) {
       await sleep(5000, this.lifecycle.signal);
       try {
+        transactions.tracker.cover(lsnOf(await store.getCheckpoint()));
         transactions.tracker.prune(await this.transactionStart(store));
       } catch (error) {
         this.logger.warn({ err: error }, 'transaction prune failed');
@@ -423,4 +431,9 @@ export class Evaluator {
     await this.http?.close().catch(() => undefined);
     this.redis?.disconnect();
   }
+}
+
+/** The commit LSN a checkpoint covers up to (null before the first, or when not recorded). */
+function lsnOf(checkpoint: Checkpoint | null): bigint | null {
+  return checkpoint?.lsn == null ? null : BigInt(checkpoint.lsn);
 }

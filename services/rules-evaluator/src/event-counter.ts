@@ -1,58 +1,40 @@
-// Counts processed events toward their transactions, once per change-topic offset: each count
-// moves the partition's progress compare-and-set, so a replayed batch or two instances that
-// overlap in a rebalance never count an offset twice.
-import type { Logger } from 'pino';
+// Counts processed events toward their transactions, each distinct (transaction, total_order)
+// once: Debezium re-sends transactions and Connect's producer can store a record twice, so an
+// event is identified by its place in its transaction, never by its Kafka offset.
+import type { TransactionEvents } from '@syncline/bucket-store';
+import { transactionCheckpointOpId, type OpIdGeneration } from '@syncline/protocol';
 import type { ProgressStore } from './ports';
 
-export interface CountedOffset {
-  readonly offset: bigint;
-  /** END offset of the transaction the event counts toward. */
+export interface CountedEvent {
+  /** END offset of the (canonical) transaction the event counts toward. */
   readonly endOffset: bigint;
+  readonly totalOrder: number;
 }
 
 export class EventCounter {
-  /** Last known progress (next offset counted) per partition; re-read after a rebalance. */
-  private readonly progress = new Map<string, bigint | null>();
-
   constructor(
     private readonly store: ProgressStore,
-    private readonly logger: Logger,
+    private readonly generation: OpIdGeneration,
   ) {}
 
-  /** Forgets the partitions' progress (call on every rebalance). */
-  reset(): void {
-    this.progress.clear();
-  }
-
-  /**
-   * Counts the events at or after the partition's progress and moves the progress to `next`; when
-   * another writer moved it, re-reads it and counts only what is still uncounted.
-   */
+  /** Counts the events (idempotently) and moves the partition's progress forward to `next`. */
   async count(
     partition: string,
     next: bigint,
     streaming: boolean,
-    events: readonly CountedOffset[],
+    events: readonly CountedEvent[],
   ): Promise<void> {
-    let known = this.progress.has(partition)
-      ? this.progress.get(partition)!
-      : await this.store.partitionProgress(partition);
-    for (;;) {
-      if (known !== null && known >= next) break;
-      const counts = new Map<bigint, number>();
-      for (const e of events)
-        if (known === null || e.offset >= known) counts.set(e.endOffset, (counts.get(e.endOffset) ?? 0) + 1);
-      const outcome = await this.store.countEvents(partition, known, next, streaming, counts);
-      if (outcome.applied) {
-        known = next;
-        break;
-      }
-      this.logger.info(
-        { partition, expected: known?.toString() ?? null, found: outcome.progress?.toString() ?? null },
-        'partition progress moved by another writer; counting only what is left',
-      );
-      known = outcome.progress;
+    const byTransaction = new Map<bigint, number[]>();
+    for (const e of events) {
+      const orders = byTransaction.get(e.endOffset);
+      if (orders === undefined) byTransaction.set(e.endOffset, [e.totalOrder]);
+      else orders.push(e.totalOrder);
     }
-    this.progress.set(partition, known);
+    const transactions: TransactionEvents[] = [...byTransaction].map(([endOffset, totalOrders]) => ({
+      endOffset,
+      checkpointOpId: transactionCheckpointOpId(this.generation, endOffset),
+      totalOrders,
+    }));
+    await this.store.countEvents(partition, next, streaming, transactions);
   }
 }

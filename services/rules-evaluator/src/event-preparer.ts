@@ -44,6 +44,13 @@ interface EndedTransaction {
   readonly beginOffset: bigint | null;
 }
 
+/** Where a data event says it belongs: its xid, its own LSN and the commit LSN before it. */
+interface EventTransaction {
+  readonly xid: bigint;
+  readonly lsn: bigint;
+  readonly lastCommitLsn: bigint | null;
+}
+
 export class EventPreparer {
   private readonly decoder = new CdcDecoder();
   private readonly topicIndexes = new Map<string, number>();
@@ -74,12 +81,18 @@ export class EventPreparer {
     const block = event.transaction;
     // Non-transactional logical messages have no place in commit order.
     if (block === null) return SKIP;
-    const lsn = event.source.lsn ?? block.lsn;
-    const found = this.deps.transactions.tracker.lookup(block.xid, lsn);
+    const at: EventTransaction = {
+      xid: block.xid,
+      lsn: event.source.lsn ?? block.lsn,
+      lastCommitLsn: event.source.sequence?.[0] ?? null,
+    };
+    const found = this.deps.transactions.tracker.lookup(at.xid, at.lsn, at.lastCommitLsn);
     if (found.status === 'ended') return this.inTransaction(event, found.transaction, message, offset, batch);
-    return this.waitForEnd(block.xid, lsn, offset, batch).then((tx) =>
-      tx === null ? null : this.inTransaction(event, tx, message, offset, batch),
-    );
+    if (found.status === 'covered') return SKIP;
+    return this.waitForEnd(at, offset, batch).then((tx) => {
+      if (tx === null) return null;
+      return tx === 'covered' ? SKIP : this.inTransaction(event, tx, message, offset, batch);
+    });
   }
 
   /**
@@ -96,8 +109,13 @@ export class EventPreparer {
     const salvaged = record.transaction;
     if (salvaged === null) return SKIP;
     const offset = record.position.offset;
-    const tx = await this.waitForEnd(salvaged.xid, salvaged.lsn, offset, batch);
+    const tx = await this.waitForEnd(
+      { xid: salvaged.xid, lsn: salvaged.lsn, lastCommitLsn: null },
+      offset,
+      batch,
+    );
     if (tx === null) return null;
+    if (tx === 'covered') return SKIP;
     return { kind: 'counted', offset, ref: { endOffset: tx.endOffset, totalOrder: salvaged.totalOrder } };
   }
 
@@ -150,18 +168,20 @@ export class EventPreparer {
       .then(() => prepared);
   }
 
+  /** The event's transaction once its END is read; 'covered' for a re-delivery; null when stopped. */
   private async waitForEnd(
-    xid: bigint,
-    lsn: bigint,
+    at: EventTransaction,
     offset: bigint,
     batch: BatchContext,
-  ): Promise<EndedTransaction | null> {
+  ): Promise<EndedTransaction | 'covered' | null> {
     const { transactions, logger } = this.deps;
+    const { xid, lsn } = at;
     const started = Date.now();
     let warned = false;
     for (;;) {
-      const found = transactions.tracker.lookup(xid, lsn);
+      const found = transactions.tracker.lookup(xid, lsn, at.lastCommitLsn);
       if (found.status === 'ended') return found.transaction;
+      if (found.status === 'covered') return 'covered';
       if (batch.signal.aborted) return null;
       await transactions.waitForAdvance(500, batch.signal);
       await batch.heartbeat();

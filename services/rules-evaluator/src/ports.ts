@@ -3,7 +3,7 @@
 import type { KafkaMessage } from 'kafkajs';
 import type {
   RedisCoordination,
-  CountOutcome,
+  TransactionEvents,
   LookupWrite,
   PutRowsOutcome,
   RowStateRecord,
@@ -37,16 +37,14 @@ export interface TruncateStore {
 /** What the processor writes of the bucket store. */
 export type ProcessorStore = OpStore & LookupStore & RowStore & TruncateStore;
 
-/** Counted-once processed events per partition (compare-and-set of the partition's progress). */
+/** Processed events, counted once per distinct (transaction, total_order); progress per partition. */
 export interface ProgressStore {
-  partitionProgress(partition: string): Promise<bigint | null>;
   countEvents(
     partition: string,
-    expected: bigint | null,
     next: bigint,
     streaming: boolean,
-    counts: ReadonlyMap<bigint, number>,
-  ): Promise<CountOutcome>;
+    transactions: readonly TransactionEvents[],
+  ): Promise<number>;
 }
 
 /** What the processor shares with the other instances. */

@@ -2,10 +2,10 @@
 // it) from a start offset stored in Redis, feeding the TransactionTracker and waking waiters.
 import { EventEmitter } from 'node:events';
 import type { Consumer, Kafka } from 'kafkajs';
-import { CdcDecoder, isMalformed, type MalformedRecord } from '@syncline/cdc';
+import { CdcDecoder, isMalformed, type MalformedRecord, type TransactionEnd } from '@syncline/cdc';
 import type { Logger } from 'pino';
 import { sleep } from '@syncline/service-runtime';
-import { TransactionTracker } from './transaction-tracker';
+import { TransactionRewindError, TransactionTracker } from './transaction-tracker';
 
 export interface TransactionReaderOptions {
   readonly kafka: Kafka;
@@ -16,6 +16,8 @@ export interface TransactionReaderOptions {
     record: MalformedRecord,
     raw: { key: Buffer | null; value: Buffer | null },
   ) => Promise<void>;
+  /** A rewind of the transaction topic (TransactionRewindError): the evaluator must halt. */
+  readonly onFatal: (error: Error) => void;
 }
 
 export class TransactionReader {
@@ -24,6 +26,7 @@ export class TransactionReader {
   private readonly decoder = new CdcDecoder();
   private consumer: Consumer | null = null;
   private stopped = false;
+  private joined = 0;
   /** High-water mark of the transaction topic when last seen (for lag). */
   highWater = 0n;
 
@@ -55,6 +58,15 @@ export class TransactionReader {
       allowAutoTopicCreation: false,
     });
     this.consumer = consumer;
+    // The group never commits, so after a rejoin (broker restart, session timeout) the consumer
+    // would restart at the topic's beginning: seek back to where the tracker is. Records below
+    // the tracker's position are ignored anyway (addBegin/addEnd), so the list stays sorted.
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      if (this.joined++ > 0) {
+        logger.info({ position: String(this.tracker.position) }, 'transaction reader rejoined; seeking back');
+        consumer.seek({ topic, partition: 0, offset: this.tracker.position.toString() });
+      }
+    });
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({
@@ -80,17 +92,38 @@ export class TransactionReader {
   async ingest(
     messages: ReadonlyArray<{ offset: string; key: Buffer | null; value: Buffer | null }>,
   ): Promise<void> {
-    const { topic } = this.options;
+    const { topic, logger } = this.options;
+    const { tracker } = this;
+    const redelivered = tracker.redeliveries;
     for (const message of messages) {
+      if (BigInt(message.offset) < tracker.position) continue;
       const record = { topic, partition: 0, offset: message.offset, key: message.key, value: message.value };
       const decoded = this.decoder.decodeTransaction(record);
       if (isMalformed(decoded)) {
         await this.options.onMalformed(decoded, { key: message.key, value: message.value });
-        this.tracker.position = BigInt(message.offset) + 1n;
-      } else if (decoded.kind === 'begin') this.tracker.addBegin(decoded);
-      else this.tracker.addEnd(decoded);
+        tracker.position = BigInt(message.offset) + 1n;
+      } else if (decoded.kind === 'begin') tracker.addBegin(decoded);
+      else if (!this.addEnd(decoded)) return;
     }
+    if (tracker.redeliveries > redelivered)
+      logger.info(
+        { records: tracker.redeliveries - redelivered, position: String(tracker.position) },
+        'transaction records re-delivered by Debezium: mapped to the first delivery or skipped as covered',
+      );
     this.events.emit('advance');
+  }
+
+  /** False after a rewind (reported through onFatal; the reader reads no further). */
+  private addEnd(end: TransactionEnd): boolean {
+    try {
+      this.tracker.addEnd(end);
+      return true;
+    } catch (error) {
+      if (!(error instanceof TransactionRewindError)) throw error;
+      this.stopped = true;
+      this.options.onFatal(error);
+      return false;
+    }
   }
 
   /** Resolves after the tracker learns something new (or after `ms`). */

@@ -1,7 +1,11 @@
 // What every evaluator knows about transactions: BEGIN/END records of the one-partition
 // transaction topic, grouped by xid and matched to data events by the BEGIN..END LSN window
-// (xids wrap). Pure: fed records, answers lookups; the reader loop lives in transaction-reader.ts.
+// (xids wrap). A transaction's identity is its xid and commit LSN (END's LSN), never a Kafka
+// offset: Debezium re-sends transactions after an unclean Connect stop with new BEGIN/END records,
+// and the first END read stays the canonical one. Pure: fed records, answers lookups; the reader
+// loop lives in transaction-reader.ts.
 import type { TransactionBegin, TransactionEnd } from '@syncline/cdc';
+import { SynclineError } from '@syncline/errors';
 
 export interface TrackedTransaction {
   readonly xid: bigint;
@@ -13,58 +17,96 @@ export interface TrackedTransaction {
   commitTimeMs: number | null;
   /** Per data collection (normalised names), from END. */
   counts: ReadonlyMap<string, number> | null;
+  /** A re-delivery of a transaction a published checkpoint already covers: its events are skipped. */
+  covered: boolean;
 }
 
+export type EndedTransaction = TrackedTransaction & { endOffset: bigint; endLsn: bigint };
+
 export type TransactionLookup =
-  | {
-      readonly status: 'ended';
-      readonly transaction: TrackedTransaction & { endOffset: bigint; endLsn: bigint };
-    }
+  | { readonly status: 'ended'; readonly transaction: EndedTransaction }
+  /** The event belongs to a transaction a published checkpoint covers (a re-delivery). */
+  | { readonly status: 'covered' }
   | { readonly status: 'pending' }
   | { readonly status: 'unknown' };
 
+/** What a transaction-topic record did to the tracker. */
+export type TrackOutcome = 'added' | 'duplicate' | 'covered' | 'behind-position';
+
+/** The transaction topic went back in commit order (fatal; SYNC_E404). */
+export class TransactionRewindError extends SynclineError {
+  override readonly name = 'TransactionRewindError';
+  readonly code = 'SYNC_E404';
+}
+
 export class TransactionTracker {
   private readonly byXid = new Map<bigint, TrackedTransaction[]>();
-  /** ENDs in offset order (the transaction topic has one partition). */
+  /** Canonical ENDs in offset order (the transaction topic has one partition). */
   private readonly ends: TrackedTransaction[] = [];
   private endsStart = 0;
-  /** Next transaction-topic offset to read. */
+  /** Covered re-deliveries in offset order, kept only to match their events until pruned. */
+  private covered: TrackedTransaction[] = [];
+  /** Next transaction-topic offset to read: records below it were applied before. */
   position = 0n;
+  /** Highest commit LSN read. */
+  private highestEndLsn = -1n;
+  /** Every transaction with a commit LSN at or below this is covered by a published checkpoint. */
+  private coveredLsn = -1n;
+  /** Re-delivered BEGIN/END records seen (for metrics and logs). */
+  redeliveries = 0;
 
-  addBegin(begin: TransactionBegin): void {
-    this.position = begin.position.offset + 1n;
-    const list = this.byXid.get(begin.xid) ?? [];
-    // A replayed BEGIN (reader restarted) must not duplicate the entry.
-    if (list.some((t) => t.beginOffset === begin.position.offset)) return;
-    list.push({
-      xid: begin.xid,
-      beginLsn: begin.lsn,
-      beginOffset: begin.position.offset,
-      endLsn: null,
-      endOffset: null,
-      commitTimeMs: null,
-      counts: null,
-    });
-    this.byXid.set(begin.xid, list);
+  /** Marks commit LSNs up to `lsn` as covered by a published checkpoint (only moves forward). */
+  cover(lsn: bigint | null): void {
+    if (lsn === null || lsn <= this.coveredLsn) return;
+    this.coveredLsn = lsn;
+    if (lsn > this.highestEndLsn) this.highestEndLsn = lsn;
   }
 
-  addEnd(end: TransactionEnd): void {
+  get coveredUpTo(): bigint {
+    return this.coveredLsn;
+  }
+
+  addBegin(begin: TransactionBegin): TrackOutcome {
+    if (begin.position.offset < this.position) return 'behind-position';
+    this.position = begin.position.offset + 1n;
+    const list = this.byXid.get(begin.xid) ?? [];
+    // A re-delivered BEGIN (same xid and LSN; or the transaction was first read from its END).
+    const known = list.some(
+      (t) => t.beginLsn === begin.lsn || (t.beginLsn === null && t.endLsn !== null && begin.lsn <= t.endLsn),
+    );
+    if (known) {
+      this.redeliveries++;
+      return 'duplicate';
+    }
+    list.push(entry(begin.xid, begin.lsn, begin.position.offset));
+    this.byXid.set(begin.xid, list);
+    return 'added';
+  }
+
+  /**
+   * Records an END. The first END of (xid, commit LSN) is canonical; a later one is a duplicate.
+   * An END at or below the covered LSN matching nothing is a re-delivery of a covered transaction;
+   * one above it but not above the highest commit LSN read is a rewind (TransactionRewindError).
+   */
+  addEnd(end: TransactionEnd): TrackOutcome {
+    if (end.position.offset < this.position) return 'behind-position';
     this.position = end.position.offset + 1n;
     const list = this.byXid.get(end.xid) ?? [];
-    if (list.some((t) => t.endOffset === end.position.offset)) return;
+    if (list.some((t) => t.endLsn === end.lsn)) {
+      this.redeliveries++;
+      return 'duplicate';
+    }
+    const isCovered = end.lsn <= this.coveredLsn;
+    if (!isCovered && end.lsn <= this.highestEndLsn)
+      throw new TransactionRewindError(
+        `transaction topic went back: END of xid ${end.xid} at offset ${end.position.offset} has commit LSN ` +
+          `${end.lsn}, at or below the highest read (${this.highestEndLsn}), and matches no transaction read`,
+      );
     let tx = [...list]
       .reverse()
-      .find((t) => t.endOffset === null && (t.beginLsn === null || t.beginLsn <= end.lsn));
+      .find((t) => t.endOffset === null && t.beginLsn !== null && t.beginLsn <= end.lsn);
     if (tx === undefined) {
-      tx = {
-        xid: end.xid,
-        beginLsn: null,
-        beginOffset: null,
-        endLsn: null,
-        endOffset: null,
-        commitTimeMs: null,
-        counts: null,
-      };
+      tx = entry(end.xid, null, null);
       list.push(tx);
       this.byXid.set(end.xid, list);
     }
@@ -72,11 +114,31 @@ export class TransactionTracker {
     tx.endOffset = end.position.offset;
     tx.commitTimeMs = end.tsMs;
     tx.counts = new Map(end.dataCollections.map((c) => [c.dataCollection, c.eventCount]));
+    if (isCovered) {
+      tx.covered = true;
+      this.covered.push(tx);
+      this.redeliveries++;
+      return 'covered';
+    }
+    this.highestEndLsn = end.lsn;
     this.ends.push(tx);
+    return 'added';
   }
 
-  /** The transaction of a data event (its xid and own LSN). */
-  lookup(xid: bigint, lsn: bigint): TransactionLookup {
+  /**
+   * The transaction of a data event (its xid and own LSN). `lastCommitLsn` is the first element of
+   * the event's `source.sequence`: the commit LSN of the transaction before it, so an event whose
+   * predecessor is below the covered LSN belongs to a covered transaction even when its own BEGIN
+   * and END were not re-sent (a producer retry) or were pruned.
+   */
+  lookup(xid: bigint, lsn: bigint, lastCommitLsn: bigint | null = null): TransactionLookup {
+    const found = this.find(xid, lsn);
+    if (found.status === 'ended' || found.status === 'covered') return found;
+    if (lastCommitLsn !== null && lastCommitLsn < this.coveredLsn) return { status: 'covered' };
+    return found;
+  }
+
+  private find(xid: bigint, lsn: bigint): TransactionLookup {
     const list = this.byXid.get(xid);
     if (list === undefined) return { status: 'unknown' };
     for (let i = list.length - 1; i >= 0; i--) {
@@ -85,15 +147,12 @@ export class TransactionTracker {
       if (t.endLsn === null || t.endOffset === null)
         return t.beginLsn === null ? { status: 'unknown' } : { status: 'pending' };
       if (lsn <= t.endLsn)
-        return {
-          status: 'ended',
-          transaction: t as TrackedTransaction & { endOffset: bigint; endLsn: bigint },
-        };
+        return t.covered ? { status: 'covered' } : { status: 'ended', transaction: t as EndedTransaction };
     }
     return { status: 'unknown' };
   }
 
-  /** ENDs with endOffset > `after`, in offset order, at most `limit`. */
+  /** Canonical ENDs with endOffset > `after`, in offset order, at most `limit`. */
   endsAfter(after: bigint, limit: number): TrackedTransaction[] {
     const out: TrackedTransaction[] = [];
     for (let i = this.searchEnd(after); i < this.ends.length && out.length < limit; i++)
@@ -101,7 +160,7 @@ export class TransactionTracker {
     return out;
   }
 
-  /** The END offset of the transaction just before the one whose END is at `endOffset`, or null. */
+  /** The END offset of the canonical transaction just before the one whose END is at `endOffset`, or null. */
   previousEndOffset(endOffset: bigint): bigint | null {
     const i = this.searchEnd(endOffset - 1n) - 1;
     return i >= this.endsStart ? this.ends[i]!.endOffset : null;
@@ -115,22 +174,33 @@ export class TransactionTracker {
     return this.ends.length > this.endsStart ? this.ends[this.ends.length - 1]!.endOffset : null;
   }
 
-  /** Forgets transactions that ended before `offset` (no event of theirs can still be processed). */
+  /**
+   * Forgets transactions that ended before `offset` (no event of theirs can still be processed).
+   * Their commit LSNs count as covered from then on: `offset` is at most the checkpoint's END + 1.
+   */
   prune(offset: bigint): void {
     while (this.endsStart < this.ends.length && this.ends[this.endsStart]!.endOffset! < offset) {
       const t = this.ends[this.endsStart]!;
-      const list = this.byXid.get(t.xid);
-      if (list !== undefined) {
-        const rest = list.filter((x) => x !== t);
-        if (rest.length === 0) this.byXid.delete(t.xid);
-        else this.byXid.set(t.xid, rest);
-      }
+      this.cover(t.endLsn);
+      this.forget(t);
       this.endsStart++;
     }
     if (this.endsStart > 4096 && this.endsStart * 2 > this.ends.length) {
       this.ends.splice(0, this.endsStart);
       this.endsStart = 0;
     }
+    const keep = this.covered.findIndex((t) => t.endOffset! >= offset);
+    const gone = keep === -1 ? this.covered : this.covered.slice(0, keep);
+    for (const t of gone) this.forget(t);
+    if (gone.length > 0) this.covered = this.covered.slice(gone.length);
+  }
+
+  private forget(t: TrackedTransaction): void {
+    const list = this.byXid.get(t.xid);
+    if (list === undefined) return;
+    const rest = list.filter((x) => x !== t);
+    if (rest.length === 0) this.byXid.delete(t.xid);
+    else this.byXid.set(t.xid, rest);
   }
 
   /** Index of the first END with endOffset > after. */
@@ -144,4 +214,17 @@ export class TransactionTracker {
     }
     return lo;
   }
+}
+
+function entry(xid: bigint, beginLsn: bigint | null, beginOffset: bigint | null): TrackedTransaction {
+  return {
+    xid,
+    beginLsn,
+    beginOffset,
+    endLsn: null,
+    endOffset: null,
+    commitTimeMs: null,
+    counts: null,
+    covered: false,
+  };
 }

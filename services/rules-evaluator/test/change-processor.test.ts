@@ -1,16 +1,16 @@
 // The change processor over in-memory fakes of its ports (with Redis' idempotence: ops added once
-// per op id, row states only moved forward, counts compare-and-set): the write order, and that a
+// per op id, row states only moved forward, each (transaction, total_order) counted once): the write order, and that a
 // crash at any write followed by a replay of the uncommitted batch ends in exactly the state of a
 // run without a crash.
 import type { KafkaMessage } from 'kafkajs';
 import pino from 'pino';
 import {
   MemoryBucketStore,
-  type CountOutcome,
   type LookupWrite,
   type PutRowsOutcome,
   type RowStateRecord,
   type RowStateWrite,
+  type TransactionEvents,
 } from '@syncline/bucket-store';
 import type { BucketOpRecord } from '@syncline/bucket-topic';
 import { firstGeneration, MAX_OP_ID, type BucketOp, type WriteCheckpoint } from '@syncline/protocol';
@@ -94,25 +94,29 @@ class FakeStore implements ProcessorStore {
 class FakeCoordination implements ProcessorCoordination {
   readonly progress = new Map<string, bigint>();
   readonly counts = new Map<bigint, number>();
+  private readonly seen = new Set<string>();
   readonly writeCheckpoints = new Map<bigint, WriteCheckpoint[]>();
   constructor(private readonly journal: Journal) {}
 
-  async partitionProgress(partition: string): Promise<bigint | null> {
-    return this.progress.get(partition) ?? null;
-  }
+  /** As COUNT_EVENTS: each distinct (transaction, total_order) once; progress forward only. */
   async countEvents(
     partition: string,
-    expected: bigint | null,
     next: bigint,
     _streaming: boolean,
-    counts: ReadonlyMap<bigint, number>,
-  ): Promise<CountOutcome> {
+    transactions: readonly TransactionEvents[],
+  ): Promise<number> {
     this.journal.write('count');
-    const current = this.progress.get(partition) ?? null;
-    if (current !== expected) return { applied: false, progress: current };
-    for (const [end, n] of counts) this.counts.set(end, (this.counts.get(end) ?? 0) + n);
-    this.progress.set(partition, next);
-    return { applied: true };
+    let added = 0;
+    for (const t of transactions)
+      for (const order of t.totalOrders) {
+        const key = `${t.endOffset}/${order}`;
+        if (this.seen.has(key)) continue;
+        this.seen.add(key);
+        this.counts.set(t.endOffset, (this.counts.get(t.endOffset) ?? 0) + 1);
+        added++;
+      }
+    if ((this.progress.get(partition) ?? -1n) < next) this.progress.set(partition, next);
+    return added;
   }
   async topicIndex(): Promise<number> {
     return 0;
@@ -212,6 +216,46 @@ describe('ChangeProcessor over its ports', () => {
       expect(await run(world, work)).toBe(1);
       expect(await visibleState(world)).toEqual(expected);
     }
+  });
+});
+
+describe('ChangeProcessor with at-least-once delivery', () => {
+  it('ends in the state of one delivery when Debezium re-sends transactions after newer ones', async () => {
+    const reference = newWorld();
+    await run(reference, await workload());
+    const expected = await visibleState(reference);
+
+    const work = await workload();
+    // After an unclean Connect stop: every BEGIN/END again at new transaction-topic offsets, and
+    // every change record again at new offsets of its partition, after all the newer ones.
+    const n = work.txMessages.length;
+    await work.tx.ingest(work.txMessages.map((m, i) => ({ ...m, offset: String(n + i) })));
+    const resent = work.batches.map(({ partition, messages }) => ({
+      partition,
+      messages: messages.map((m) => ({ ...m, offset: String(Number(m.offset) + 1000) })),
+    }));
+    const world = newWorld();
+    await run(world, { ...work, batches: [...work.batches, ...resent] });
+    const got = await visibleState(world);
+    expect({ ...got, progress: null }).toEqual({ ...expected, progress: null });
+    expect(work.tx.tracker.endsAfter(-1n, 1000).length).toBe(31);
+  });
+
+  it('never lets a duplicated record stand in for a missing one', async () => {
+    const work = await workload();
+    const world = newWorld();
+    const [first] = work.batches;
+    // The first transaction's 40 inserts: one record missing, another stored twice.
+    const messages = [...first!.messages.slice(1), first!.messages[2]!];
+    await processorFor(world, work.tx).processBatch(
+      'unit.s.accounts',
+      first!.partition,
+      messages.map((m, i) => ({ ...m, offset: String(i) })),
+      async () => undefined,
+      new AbortController().signal,
+    );
+    const [end] = [...world.coordination.counts.keys()];
+    expect(world.coordination.counts.get(end!)).toBe(first!.messages.length - 1);
   });
 });
 

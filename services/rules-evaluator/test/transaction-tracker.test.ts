@@ -1,5 +1,5 @@
 import type { TransactionBegin, TransactionEnd } from '@syncline/cdc';
-import { TransactionTracker } from '../src/transaction-tracker';
+import { TransactionRewindError, TransactionTracker } from '../src/transaction-tracker';
 
 const pos = (offset: number) => ({ topic: 'p.transaction', partition: 0, offset: BigInt(offset) });
 const begin = (offset: number, xid: number, lsn: number): TransactionBegin => ({
@@ -93,5 +93,103 @@ describe('TransactionTracker', () => {
     expect(t.lookup(101n, 1200n)).toEqual({ status: 'unknown' });
     const kept = t.lookup(105n, 5200n);
     expect(kept.status === 'ended' && kept.transaction.endOffset).toBe(11n);
+  });
+
+  it('ignores records below its position, so a reader restarted at offset 0 cannot unsort its ENDs', () => {
+    const t = new TransactionTracker();
+    for (let i = 0; i < 6; i++) {
+      t.addBegin(begin(2 * i, 100 + i, 1000 * i + 1));
+      t.addEnd(end(2 * i + 1, 100 + i, 1000 * i + 500));
+    }
+    t.prune(6n);
+    // A group rejoin restarts the never-committing consumer at the beginning of the topic.
+    for (let i = 0; i < 6; i++) {
+      expect(t.addBegin(begin(2 * i, 100 + i, 1000 * i + 1))).toBe('behind-position');
+      expect(t.addEnd(end(2 * i + 1, 100 + i, 1000 * i + 500))).toBe('behind-position');
+    }
+    expect(t.endsAfter(-1n, 10).map((x) => x.endOffset)).toEqual([7n, 9n, 11n]);
+    expect(t.lookup(101n, 1200n)).toEqual({ status: 'unknown' });
+  });
+});
+
+describe('TransactionTracker with at-least-once delivery (identity is xid and commit LSN)', () => {
+  it('maps a re-sent transaction (new BEGIN/END offsets) to its first END, which alone is checkpointed', () => {
+    const t = new TransactionTracker();
+    t.addBegin(begin(0, 500, 100));
+    t.addEnd(end(1, 500, 200));
+    t.addBegin(begin(2, 501, 300));
+    t.addEnd(end(3, 501, 400));
+    // Connect restarted from an older offset: both re-sent after newer records.
+    expect(t.addBegin(begin(4, 500, 100))).toBe('duplicate');
+    expect(t.addEnd(end(5, 500, 200))).toBe('duplicate');
+    expect(t.addBegin(begin(6, 501, 300))).toBe('duplicate');
+    expect(t.addEnd(end(7, 501, 400))).toBe('duplicate');
+    t.addBegin(begin(8, 502, 500));
+    t.addEnd(end(9, 502, 600));
+    const first = t.lookup(500n, 150n);
+    expect(first.status === 'ended' && first.transaction.endOffset).toBe(1n);
+    const second = t.lookup(501n, 350n);
+    expect(second.status === 'ended' && second.transaction.endOffset).toBe(3n);
+    expect(t.endsAfter(-1n, 10).map((x) => x.endOffset)).toEqual([1n, 3n, 9n]);
+    expect(t.previousEndOffset(9n)).toBe(3n);
+    expect(t.redeliveries).toBe(4);
+  });
+
+  it('does not wait on a duplicated END (a producer retry stored it twice)', () => {
+    const t = new TransactionTracker();
+    t.addBegin(begin(0, 500, 100));
+    t.addEnd(end(1, 500, 200));
+    expect(t.addEnd(end(2, 500, 200))).toBe('duplicate');
+    t.addBegin(begin(3, 501, 300));
+    t.addEnd(end(4, 501, 400));
+    expect(t.endsAfter(1n, 10).map((x) => x.endOffset)).toEqual([4n]);
+  });
+
+  it('marks a re-sent transaction the checkpoint already covers as covered, and never lists it', () => {
+    const t = new TransactionTracker();
+    t.cover(200n); // the checkpoint covers commit LSN 200; the reader starts after it
+    t.addBegin(begin(10, 501, 300));
+    t.addEnd(end(11, 501, 400));
+    // Re-delivery of xid 500 (commit 200), read for the first time by this reader.
+    t.addBegin(begin(12, 500, 100));
+    expect(t.lookup(500n, 150n)).toEqual({ status: 'pending' });
+    expect(t.addEnd(end(13, 500, 200))).toBe('covered');
+    expect(t.lookup(500n, 150n)).toEqual({ status: 'covered' });
+    expect(t.endsAfter(-1n, 10).map((x) => x.endOffset)).toEqual([11n]);
+    t.prune(14n);
+    expect(t.lookup(500n, 150n)).toEqual({ status: 'unknown' });
+  });
+
+  it('knows an event of a covered transaction from the commit LSN before it (no BEGIN/END re-sent)', () => {
+    const t = new TransactionTracker();
+    t.addBegin(begin(0, 500, 100));
+    t.addEnd(end(1, 500, 200));
+    t.addBegin(begin(2, 501, 300));
+    t.addEnd(end(3, 501, 400));
+    t.prune(4n); // both checkpointed and forgotten: commit LSN 400 is covered
+    expect(t.lookup(500n, 150n, null)).toEqual({ status: 'unknown' });
+    // source.sequence[0] is the commit LSN of the transaction before the event's own.
+    expect(t.lookup(501n, 350n, 200n)).toEqual({ status: 'covered' });
+    // The next transaction follows commit 400, the covered one: it is new, it waits for its END.
+    expect(t.lookup(502n, 450n, 400n)).toEqual({ status: 'unknown' });
+  });
+
+  it('halts on an END that goes back in commit order and matches nothing read (a rewind)', () => {
+    const t = new TransactionTracker();
+    t.cover(100n);
+    t.addBegin(begin(0, 500, 150));
+    t.addEnd(end(1, 500, 200));
+    t.addBegin(begin(2, 501, 300));
+    t.addEnd(end(3, 501, 400));
+    expect(() => t.addEnd(end(4, 777, 350))).toThrow(TransactionRewindError);
+    expect(() => t.addEnd(end(5, 777, 350))).toThrow(/went back.*commit LSN 350/);
+  });
+
+  it('keeps an END read without its BEGIN when the BEGIN is re-sent later', () => {
+    const t = new TransactionTracker();
+    t.addEnd(end(5, 42, 300));
+    expect(t.addBegin(begin(6, 42, 250))).toBe('duplicate');
+    const found = t.lookup(42n, 260n);
+    expect(found.status === 'ended' && found.transaction.endOffset).toBe(5n);
   });
 });

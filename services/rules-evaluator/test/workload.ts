@@ -9,6 +9,8 @@ import { TransactionReader } from '../src/transaction-reader';
 export interface Workload {
   readonly batches: Array<{ partition: number; messages: KafkaMessage[] }>;
   readonly tx: TransactionReader;
+  /** The transaction-topic records the reader was fed (offset = index). */
+  readonly txMessages: ReadonlyArray<{ offset: string; key: Buffer; value: Buffer }>;
 }
 
 /** 3 batches per partition of 2 partitions: inserts of 40 accounts, then transfers between them. */
@@ -39,12 +41,18 @@ export async function workload(): Promise<Workload> {
     groupId: 'unused',
     logger: pino({ level: 'silent' }),
     onMalformed: async () => undefined,
+    onFatal: (error) => {
+      throw error;
+    },
   });
-  await tx.ingest(
-    txRecords.map((r, i) => ({ offset: String(i), key: Buffer.from(r.key), value: Buffer.from(r.value) })),
-  );
+  const txMessages = txRecords.map((r, i) => ({
+    offset: String(i),
+    key: Buffer.from(r.key),
+    value: Buffer.from(r.value),
+  }));
+  await tx.ingest(txMessages);
   const batches = partitions.flatMap((messages, partition) =>
     [0, 1, 2].map((b) => ({ partition, messages: messages.slice(b * 20, b * 20 + 20) })),
   );
-  return { batches: batches.filter((b) => b.messages.length > 0), tx };
+  return { batches: batches.filter((b) => b.messages.length > 0), tx, txMessages };
 }

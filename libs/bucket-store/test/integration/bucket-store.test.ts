@@ -128,35 +128,21 @@ describe('the Redis bucket store', () => {
     expect(got.map((r) => r?.state)).toEqual(rows.map((r) => r.state));
   });
 
-  it('counts processed events once per partition offset (compare-and-set of the progress)', async () => {
-    const counts = (entries: Array<[bigint, number]>) => new Map(entries);
+  it('counts each distinct (transaction, total_order) once, however often it is delivered', async () => {
+    const tx = (endOffset: bigint, ...totalOrders: number[]) => ({
+      endOffset,
+      checkpointOpId: endOffset * 100n,
+      totalOrders,
+    });
     expect(await coordination.partitionProgress('t/0')).toBeNull();
-    expect(
-      await coordination.countEvents(
-        't/0',
-        null,
-        10n,
-        false,
-        counts([
-          [5n, 2],
-          [7n, 1],
-        ]),
-      ),
-    ).toEqual({
-      applied: true,
-    });
-    // A replay or a second writer that still expects the old progress is refused, nothing counted.
-    expect(await coordination.countEvents('t/0', null, 12n, true, counts([[5n, 2]]))).toEqual({
-      applied: false,
-      progress: 10n,
-    });
-    expect(await coordination.countEvents('t/0', 10n, 12n, true, counts([[7n, 1]]))).toEqual({
-      applied: true,
-    });
-    expect(await coordination.countEvents('t/1', null, 3n, false, counts([[7n, 1]]))).toEqual({
-      applied: true,
-    });
-    expect(await coordination.processedCounts([5n, 7n, 9n])).toEqual([2, 3, 0]);
+    expect(await coordination.countEvents('t/0', 10n, false, [tx(5n, 1, 2), tx(7n, 1)])).toBe(3);
+    // A replay, a re-delivery at new offsets, or a record stored twice: nothing counted again,
+    // so a duplicate never stands in for the missing total_order 3 of transaction 5.
+    expect(await coordination.countEvents('t/0', 12n, true, [tx(5n, 2, 1, 1), tx(7n, 1)])).toBe(0);
+    expect(await coordination.countEvents('t/1', 3n, false, [tx(7n, 2, 2), tx(5n, 1)])).toBe(1);
+    expect(await coordination.processedCounts([5n, 7n, 9n])).toEqual([2, 2, 0]);
+    // Progress only moves forward (an older batch of another writer in a rebalance overlap).
+    expect(await coordination.countEvents('t/0', 11n, false, [])).toBe(0);
     expect(await coordination.partitionProgress('t/0')).toBe(12n);
     expect(await coordination.readPositions('streaming')).toEqual(new Map([['t/0', 1n]]));
     expect(await coordination.readPositions('progress')).toEqual(
@@ -166,7 +152,30 @@ describe('the Redis bucket store', () => {
       ]),
     );
     await coordination.forgetProcessed([5n]);
-    expect(await coordination.processedCounts([5n, 7n])).toEqual([0, 3]);
+    expect(await coordination.processedCounts([5n, 7n])).toEqual([0, 2]);
+    expect(await redis.exists(new StoreKeys(prefix).seen(5n))).toBe(0);
+  });
+
+  it('does not count events of a transaction the published checkpoint covers', async () => {
+    const prefixed = new RedisCoordination(redis, `${prefix}:covered`);
+    expect(await prefixed.holdLease('a', 5000)).toBe('acquired');
+    const covered = {
+      lastOpId: '700',
+      endOffset: '7',
+      lsn: null,
+      commitTimeMs: null,
+      publishedAtMs: 1,
+      writeCheckpoints: [],
+    };
+    expect(await prefixed.publishCheckpoint('a', covered)).toBe('published');
+    const tx = (endOffset: bigint, checkpointOpId: bigint) => ({
+      endOffset,
+      checkpointOpId,
+      totalOrders: [1],
+    });
+    // A replayed event of transaction 7 after its counts were forgotten must not bring them back.
+    expect(await prefixed.countEvents('t/0', 1n, false, [tx(7n, 700n), tx(9n, 900n)])).toBe(1);
+    expect(await prefixed.processedCounts([7n, 9n])).toEqual([0, 1]);
   });
 
   it('publishes a checkpoint only from the lease holder and only forward', async () => {
