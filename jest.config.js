@@ -1,5 +1,6 @@
-// Two projects: `unit` (pure logic, milliseconds, no network) and `integration` (the real stack:
-// one per test run, started by the test kit's global setup; tests isolate themselves by prefix).
+// Three projects: `unit` (pure logic, milliseconds, no network), `integration` (the real stack:
+// one per test run, started by the test kit's global setup; tests isolate themselves by prefix)
+// and `fault` (the same stack; tests that kill real parts, e.g. their own Kafka Connect worker).
 const transform = {
   '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.base.json', diagnostics: false }],
 };
@@ -16,7 +17,7 @@ module.exports = {
       transform,
       testEnvironment: 'node',
       testMatch: ['**/test/**/*.test.ts'],
-      testPathIgnorePatterns: ['/node_modules/', '/test/integration/'],
+      testPathIgnorePatterns: ['/node_modules/', '/test/integration/', '/test/fault/'],
     },
     {
       displayName: 'integration',
@@ -28,6 +29,17 @@ module.exports = {
       globalTeardown: '<rootDir>/infra/test-kit/src/jest-global-teardown.ts',
       setupFilesAfterEnv: ['<rootDir>/infra/test-kit/src/jest-integration-setup.ts'],
       slowTestThreshold: 30,
+    },
+    {
+      displayName: 'fault',
+      roots,
+      transform,
+      testEnvironment: 'node',
+      testMatch: ['**/test/fault/**/*.test.ts'],
+      globalSetup: '<rootDir>/infra/test-kit/src/jest-global-setup.ts',
+      globalTeardown: '<rootDir>/infra/test-kit/src/jest-global-teardown.ts',
+      setupFilesAfterEnv: ['<rootDir>/infra/test-kit/src/jest-integration-setup.ts'],
+      slowTestThreshold: 120,
     },
   ],
 };

@@ -1,8 +1,16 @@
 // Public surface of @syncline/stack: configuration, lifecycle and connector helpers.
 export { loadStackConfig, endpointsOf, endpointsAsShellExports, stackEnvSchema } from './config';
 export type { StackConfig, StackEndpoints } from './config';
-export { stackUp, stackDown, stackStop, stackStatus, defaultConnectorParams, ALL_NAMES } from './stack';
-export type { UpReporter, UpResult, ComponentStatus, DownResult } from './stack';
+export {
+  stackUp,
+  stackDown,
+  stackStop,
+  stackStatus,
+  startExtraConnectWorker,
+  defaultConnectorParams,
+  ALL_NAMES,
+} from './stack';
+export type { UpReporter, UpResult, ComponentStatus, DownResult, ExtraConnectWorker } from './stack';
 export type { ComponentName } from './component';
 export {
   loadConnectorConfig,

@@ -7,7 +7,7 @@ import { logFileOf } from './component';
 import { postgres } from './components/postgres';
 import { redis } from './components/redis';
 import { kafka } from './components/kafka';
-import { connect } from './components/connect';
+import { connect, startConnectWorker } from './components/connect';
 import { registry } from './components/registry';
 import type { StackConfig } from './config';
 import { endpointsOf } from './config';
@@ -79,6 +79,34 @@ function makeContext(config: StackConfig, reporter: Pick<UpReporter, 'note'>): S
           reporter.note('kafka', 'downloaded Kafka, Debezium and Apicurio from Maven Central');
         return { downloads, java, registryJava };
       })()),
+  };
+}
+
+/** A running Connect worker outside the stack's state (see startExtraConnectWorker). */
+export interface ExtraConnectWorker {
+  readonly pid: number;
+  readonly url: string;
+  /** Stops it gracefully (SIGTERM to its process group, then SIGKILL). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts one more Connect worker next to a stack, on its Kafka: its own group and storage topics
+ * (named after `config.topicPrefix`), REST port (`config.ports.connect`) and state folder
+ * (`config.stateDir`). For fault tests that kill Connect without touching the stack's worker.
+ */
+export async function startExtraConnectWorker(
+  config: StackConfig,
+  extra: Readonly<Record<string, string | number | boolean>> = {},
+): Promise<ExtraConnectWorker> {
+  fs.mkdirSync(path.join(config.stateDir, 'logs'), { recursive: true });
+  const ctx = makeContext(config, { note: () => undefined });
+  const { pid } = await startConnectWorker(ctx, extra);
+  if (pid === undefined) throw new Error('Kafka Connect started without a process id');
+  return {
+    pid,
+    url: `http://127.0.0.1:${config.ports.connect}`,
+    stop: async () => void (await stopProcessGroup(pid, 20000)),
   };
 }
 

@@ -31,6 +31,8 @@ export interface CaptureOptions {
   readonly setupSql: string;
   readonly partitions?: number;
   readonly overrides?: Readonly<Record<string, string>>;
+  /** The Connect worker to register the connector on (default: the stack's). */
+  readonly connectUrl?: string;
 }
 
 export async function startCapture(opts: CaptureOptions): Promise<CdcCapture> {
@@ -51,12 +53,8 @@ export async function startCapture(opts: CaptureOptions): Promise<CdcCapture> {
     publicationName: `${name}_pub`,
     overrides: { 'snapshot.mode': 'no_data', ...(opts.overrides ?? {}) },
   };
-  await registerConnector(
-    stack.endpoints.connectUrl,
-    params,
-    loadConnectorConfig(repoRoot(), params),
-    120000,
-  );
+  const connectUrl = opts.connectUrl ?? stack.endpoints.connectUrl;
+  await registerConnector(connectUrl, params, loadConnectorConfig(repoRoot(), params), 120000);
   const topics = topicNamesFor(name);
   return {
     name,
@@ -68,7 +66,7 @@ export async function startCapture(opts: CaptureOptions): Promise<CdcCapture> {
     pg,
     async close() {
       try {
-        await removeConnector(stack.endpoints.connectUrl, { ...params, pgUrl: stack.endpoints.pgUrl });
+        await removeConnector(connectUrl, { ...params, pgUrl: stack.endpoints.pgUrl });
         await pg.query(`DROP SCHEMA ${name} CASCADE`);
       } finally {
         await pg.end();

@@ -5,6 +5,7 @@ export type { StackKind, StackProvider, ProvidedStack } from './provided-stack';
 export { CONTAINER_IMAGES } from './containers';
 export { testKafka, createTopic, readUntil, type ReadRecord } from './kafka';
 export { startCapture, type CdcCapture, type CaptureOptions } from './cdc';
+export { startTestConnectWorker, type TestConnectWorker } from './connect-worker';
 export { privateStackEnv, freePrivateStackEnv, PRIVATE_PORT_VARS } from './private-stack';
 export { localStackProvider } from './local-provider';
 export { DebeziumRecordGenerator, ACCOUNTS, consumedMessage } from './debezium-records';

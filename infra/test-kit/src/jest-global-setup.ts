@@ -1,4 +1,4 @@
-// Jest global setup for the integration project: one stack for the whole run. The endpoints go
+// Jest global setup for the integration and fault projects: one stack for the whole run. The endpoints go
 // to a file (and an environment variable) that test files read through getTestStack().
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -8,9 +8,13 @@ import { ENDPOINTS_ENV, endpointsFile } from './test-stack';
 
 declare global {
   var __SYNCLINE_STACK__: ProvidedStack | undefined;
+  /** Projects (integration, fault) sharing the stack: the last teardown releases it. */
+  var __SYNCLINE_STACK_USERS__: number | undefined;
 }
 
 export default async function globalSetup(): Promise<void> {
+  globalThis.__SYNCLINE_STACK_USERS__ = (globalThis.__SYNCLINE_STACK_USERS__ ?? 0) + 1;
+  if (globalThis.__SYNCLINE_STACK__) return; // another project of this run acquired it
   const provider = providerFor(process.env);
   const t0 = Date.now();
   const log = (line: string) => process.stderr.write(`[test-kit] ${line}\n`);

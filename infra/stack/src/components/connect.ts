@@ -2,7 +2,7 @@
 // plugin path. Its configs, offsets and status live in Kafka topics, so a restart resumes.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Component } from '../component';
+import type { Component, RunningComponent, StackContext } from '../component';
 import { componentDir, jvmFlags, logFileOf } from '../component';
 import type { StackConfig } from '../config';
 import { failIfExited, readyOrStopped, spawnDaemon, stopProcessGroup } from '../processes';
@@ -54,46 +54,58 @@ async function pluginsListed(port: number): Promise<boolean> {
   return plugins.status === 200 && plugins.body.includes(POSTGRES_CONNECTOR_CLASS);
 }
 
+/**
+ * Starts a Connect worker for `ctx.config` (its group, topics and REST port follow the config's
+ * topic prefix and connect port), with `extra` worker properties on top of the defaults.
+ */
+export async function startConnectWorker(
+  ctx: StackContext,
+  extra: Readonly<Record<string, string | number | boolean>> = {},
+): Promise<RunningComponent> {
+  const c = ctx.config;
+  const { downloads, java } = await ctx.jvm();
+  const dir = componentDir(c, 'connect');
+  fs.mkdirSync(path.join(dir, 'logs'), { recursive: true });
+  const propsFile = path.join(dir, 'worker.properties');
+  fs.writeFileSync(
+    propsFile,
+    renderProperties(
+      { ...workerProperties(c, downloads.connectPlugins), ...extra },
+      'Kafka Connect distributed worker',
+    ),
+  );
+  const log = logFileOf(c, 'connect');
+  const pid = await spawnDaemon({
+    command: java.executable,
+    args: [
+      ...jvmFlags(c.heaps.connect, 'throughput'),
+      `-Dlog4j2.configurationFile=${path.join(c.rootDir, 'infra', 'stack', 'config', 'log4j2.properties')}`,
+      `-Dkafka.logs.dir=${path.join(dir, 'logs')}`,
+      '-cp',
+      `${downloads.kafkaLibs}/*`,
+      'org.apache.kafka.connect.cli.ConnectDistributed',
+      propsFile,
+    ],
+    logFile: log,
+  });
+  await readyOrStopped(
+    pid,
+    waitUntil(() => pluginsListed(c.ports.connect), {
+      what: 'Kafka Connect (GET /health and the Debezium plugin)',
+      timeoutMs: c.readyTimeoutMs,
+      check: failIfExited(pid, 'Kafka Connect', log),
+    }),
+  );
+  return { pid, detail: `http://127.0.0.1:${c.ports.connect} (Debezium postgres plugin loaded)` };
+}
+
 export const connect: Component = {
   name: 'connect',
   ports: (c) => [{ port: c.ports.connect, envVar: 'SYNCLINE_CONNECT_PORT' }],
 
   preflight: async (ctx) => void (await ctx.jvm()),
 
-  async start(ctx) {
-    const c = ctx.config;
-    const { downloads, java } = await ctx.jvm();
-    const dir = componentDir(c, 'connect');
-    fs.mkdirSync(path.join(dir, 'logs'), { recursive: true });
-    const propsFile = path.join(dir, 'worker.properties');
-    fs.writeFileSync(
-      propsFile,
-      renderProperties(workerProperties(c, downloads.connectPlugins), 'Kafka Connect distributed worker'),
-    );
-    const log = logFileOf(c, 'connect');
-    const pid = await spawnDaemon({
-      command: java.executable,
-      args: [
-        ...jvmFlags(c.heaps.connect, 'throughput'),
-        `-Dlog4j2.configurationFile=${path.join(c.rootDir, 'infra', 'stack', 'config', 'log4j2.properties')}`,
-        `-Dkafka.logs.dir=${path.join(dir, 'logs')}`,
-        '-cp',
-        `${downloads.kafkaLibs}/*`,
-        'org.apache.kafka.connect.cli.ConnectDistributed',
-        propsFile,
-      ],
-      logFile: log,
-    });
-    await readyOrStopped(
-      pid,
-      waitUntil(() => pluginsListed(c.ports.connect), {
-        what: 'Kafka Connect (GET /health and the Debezium plugin)',
-        timeoutMs: c.readyTimeoutMs,
-        check: failIfExited(pid, 'Kafka Connect', log),
-      }),
-    );
-    return { pid, detail: `http://127.0.0.1:${c.ports.connect} (Debezium postgres plugin loaded)` };
-  },
+  start: (ctx) => startConnectWorker(ctx),
 
   async probe(ctx) {
     try {

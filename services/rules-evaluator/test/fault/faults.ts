@@ -1,0 +1,94 @@
+// What the fault tests share: a bank deployment (capture, evaluator processes, the checker at
+// every checkpoint) and a look at the transaction topic for re-delivered transactions.
+import {
+  evaluatorEnv,
+  getTestStack,
+  openDeploymentState,
+  readUntil,
+  startCapture,
+  startEvaluatorProcess,
+  testKafka,
+  writeRulesFile,
+  type CdcCapture,
+  type DeploymentState,
+  type EvaluatorProcess,
+} from '@syncline/test-kit';
+import { loadConfig } from '../../src/config';
+import { BankChecker, BANK_RULES, BANK_SETUP_SQL } from '../bank';
+
+export const PARTITIONS = 6;
+
+export interface BankDeployment {
+  readonly capture: CdcCapture;
+  readonly env: Record<string, string>;
+  readonly state: DeploymentState;
+  readonly checker: BankChecker;
+  readonly evaluators: EvaluatorProcess[];
+  /** The evaluators' last output, for a failure message. */
+  output(): string;
+  close(): Promise<void>;
+}
+
+export async function startBankDeployment(
+  label: string,
+  options: { connectUrl?: string; evaluators: number },
+): Promise<BankDeployment> {
+  const capture = await startCapture({
+    label,
+    setupSql: BANK_SETUP_SQL,
+    partitions: PARTITIONS,
+    ...(options.connectUrl === undefined ? {} : { connectUrl: options.connectUrl }),
+  });
+  const env = evaluatorEnv(capture, writeRulesFile(BANK_RULES), {
+    SYNCLINE_BUCKET_TOPIC: 'off',
+    SYNCLINE_SESSION_TIMEOUT_MS: '6000',
+  });
+  const state = openDeploymentState(loadConfig(env).keyPrefix);
+  const checker = new BankChecker(state);
+  await checker.start();
+  const evaluators = Array.from({ length: options.evaluators }, (_, i) =>
+    startEvaluatorProcess({ ...env, SYNCLINE_INSTANCE_ID: `${label}-${i}` }, [
+      '--rules',
+      env.SYNCLINE_RULES_FILE!,
+    ]),
+  );
+  return {
+    capture,
+    env,
+    state,
+    checker,
+    evaluators,
+    output: () => evaluators.map((e) => e.output().slice(-4000)).join('\n=====\n'),
+    async close() {
+      for (const e of evaluators) e.child.kill('SIGKILL');
+      checker.close();
+      await state.close();
+      await capture.close();
+    },
+  };
+}
+
+/** How often each transaction (its `<xid>:<commit lsn>` id) has an END in the transaction topic. */
+export async function endsPerTransaction(topic: string): Promise<Map<string, number>> {
+  const kafka = testKafka(getTestStack().endpoints.kafkaBrokers);
+  const admin = kafka.admin();
+  await admin.connect();
+  const [offsets] = await admin.fetchTopicOffsets(topic);
+  await admin.disconnect();
+  const high = Number(offsets!.high);
+  const records = await readUntil(kafka, [topic], (r) => r.length >= high, 60_000);
+  const ends = new Map<string, number>();
+  for (const r of records) {
+    type Tx = { status?: string; id?: string; payload?: Tx } | null;
+    const parsed = JSON.parse(r.value ?? 'null') as Tx;
+    const value = parsed?.payload ?? parsed; // with or without the converter's schema envelope
+    if (value?.status === 'END') ends.set(value.id!, (ends.get(value.id!) ?? 0) + 1);
+  }
+  return ends;
+}
+
+export function redelivered(ends: ReadonlyMap<string, number>): number {
+  let n = 0;
+  for (const count of ends.values()) if (count > 1) n++;
+  return n;
+}
