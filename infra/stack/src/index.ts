@@ -32,5 +32,6 @@ export {
   ConnectorFailedError,
 } from './errors';
 export { parseJavaMajor } from './java';
+export { storedBatches, parseBatchLines, type StoredBatch } from './log-segments';
 export { isPortFree, portHolder, type PortHolder } from './ports';
 export { repoRoot } from './paths';

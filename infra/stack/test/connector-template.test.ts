@@ -44,6 +44,10 @@ describe('Debezium connector template', () => {
       'time.precision.mode': 'isostring',
       'publication.autocreate.mode': 'filtered',
       'value.converter.schemas.enable': 'true',
+      // Connect's source producer is not idempotent by default: a retried produce could store a
+      // record twice (docs/consistency.md, section 2.1).
+      'producer.override.enable.idempotence': 'true',
+      'producer.override.acks': 'all',
     });
     expect(Number(config['heartbeat.interval.ms'])).toBeGreaterThan(0);
     expect(Object.keys(config).some((k) => k.startsWith('$'))).toBe(false);

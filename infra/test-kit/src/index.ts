@@ -3,7 +3,7 @@ export { getTestStack, uniqueName, type TestStack } from './test-stack';
 export { providerFor, externalEndpoints, EXTERNAL_VARS } from './providers';
 export type { StackKind, StackProvider, ProvidedStack } from './provided-stack';
 export { CONTAINER_IMAGES } from './containers';
-export { testKafka, createTopic, readUntil, type ReadRecord } from './kafka';
+export { testKafka, createTopic, readUntil, storedBatchesOf, type ReadRecord } from './kafka';
 export { startCapture, type CdcCapture, type CaptureOptions } from './cdc';
 export { startTestConnectWorker, type TestConnectWorker } from './connect-worker';
 export { privateStackEnv, freePrivateStackEnv, PRIVATE_PORT_VARS } from './private-stack';

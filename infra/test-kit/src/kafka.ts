@@ -3,6 +3,8 @@
 import { Kafka, logLevel, type IHeaders, type KafkaMessage } from 'kafkajs';
 import { randomBytes } from 'node:crypto';
 import { ensureTopics, waitForTopics } from '@syncline/kafka-topics';
+import { loadStackConfig, repoRoot, storedBatches, type StoredBatch } from '@syncline/stack';
+import { getTestStack } from './test-stack';
 
 export function testKafka(brokers: readonly string[], clientId = 'syncline-test'): Kafka {
   return new Kafka({ clientId, brokers: [...brokers], logLevel: logLevel.NOTHING });
@@ -93,4 +95,14 @@ export async function readUntil(
     await consumer.disconnect();
   }
   return records;
+}
+
+/**
+ * The record batches the run's broker stored for a topic partition (DumpLogSegments on its log
+ * files), or null when the stack's broker is not a local process of this machine (testcontainers,
+ * external endpoints): its log files are out of reach.
+ */
+export async function storedBatchesOf(topic: string, partition: number): Promise<StoredBatch[] | null> {
+  if (getTestStack().kind !== 'local') return null;
+  return storedBatches(loadStackConfig(process.env, repoRoot()), topic, partition);
 }
