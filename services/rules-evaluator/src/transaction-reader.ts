@@ -63,7 +63,7 @@ export class TransactionReader {
     // the tracker's position are ignored anyway (addBegin/addEnd), so the list stays sorted.
     consumer.on(consumer.events.GROUP_JOIN, () => {
       if (this.joined++ > 0) {
-        logger.info({ position: String(this.tracker.position) }, 'transaction reader rejoined; seeking back');
+        logger.warn({ position: String(this.tracker.position) }, 'transaction reader rejoined; seeking back');
         consumer.seek({ topic, partition: 0, offset: this.tracker.position.toString() });
       }
     });
