@@ -2,7 +2,7 @@
 // independent parts in parallel), `status` probes everything, `down` stops everything it started.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Component, ComponentName, StackContext } from './component';
+import type { Component, ComponentName, Health, StackContext } from './component';
 import { logFileOf } from './component';
 import { postgres } from './components/postgres';
 import { redis } from './components/redis';
@@ -122,12 +122,20 @@ export async function stackUp(config: StackConfig, reporter: UpReporter): Promis
   const toStart: Component[] = [];
   for (const component of COMPONENTS) {
     const rec = state.components[component.name];
-    if (rec && isAlive(rec.pid) && (await component.probe(ctx, rec.pid)).healthy) {
-      reused.push(component.name);
-      reporter.ready(component.name, 0, rec.detail, true);
-      continue;
+    if (rec && isAlive(rec.pid)) {
+      const health = await settledHealth(ctx, component, rec.pid);
+      if (health.healthy) {
+        reused.push(component.name);
+        reporter.ready(component.name, 0, rec.detail, true);
+        continue;
+      }
+      // Alive but unhealthy (Connect after its broker died, a hung process): it holds its port,
+      // so it is stopped and started again, after what it depends on.
+      reporter.note(component.name, `alive but unhealthy (${health.detail}): restarting it`);
+      await stopProcessGroup(rec.pid!, 20000);
     }
     delete state.components[component.name];
+    writeState(config, state);
     toStart.push(component);
   }
   // Tools first, then ports: both before anything starts, so a problem costs no JVM start.
@@ -173,6 +181,20 @@ export async function stackUp(config: StackConfig, reporter: UpReporter): Promis
     throw failure.reason;
   }
   return { totalMs: Date.now() - t0, started, reused };
+}
+
+/** A component's health, probed up to three times a second apart (a slow answer is not a failure). */
+async function settledHealth(
+  ctx: StackContext,
+  component: Component,
+  pid: number | undefined,
+): Promise<Health> {
+  let health = await component.probe(ctx, pid);
+  for (let i = 0; i < 2 && !health.healthy && isAlive(pid); i++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    health = await component.probe(ctx, pid);
+  }
+  return health;
 }
 
 /** Stops `components` (in reverse start order) and forgets them in the state file. */

@@ -6,6 +6,7 @@ export { CONTAINER_IMAGES } from './containers';
 export { testKafka, createTopic, readUntil, storedBatchesOf, type ReadRecord } from './kafka';
 export { startCapture, type CdcCapture, type CaptureOptions } from './cdc';
 export { startTestConnectWorker, type TestConnectWorker } from './connect-worker';
+export { startOwnStack, type OwnStack } from './own-stack';
 export { privateStackEnv, freePrivateStackEnv, PRIVATE_PORT_VARS } from './private-stack';
 export { localStackProvider } from './local-provider';
 export { DebeziumRecordGenerator, ACCOUNTS, consumedMessage } from './debezium-records';
