@@ -134,8 +134,10 @@ export async function stackUp(config: StackConfig, reporter: UpReporter): Promis
       reporter.note(component.name, `alive but unhealthy (${health.detail}): restarting it`);
       await stopProcessGroup(rec.pid!, 20000);
     }
-    delete state.components[component.name];
-    writeState(config, state);
+    if (rec) {
+      delete state.components[component.name];
+      writeState(config, state);
+    }
     toStart.push(component);
   }
   // Tools first, then ports: both before anything starts, so a problem costs no JVM start.

@@ -122,9 +122,10 @@ class Duplicator {
     });
   }
 
+  /** Stops copying: no new record is seen, then the re-sends already scheduled are written. */
   async stop(): Promise<void> {
-    await Promise.all(this.pending);
     await this.consumer.disconnect();
+    await Promise.all(this.pending);
     await this.producer.disconnect();
   }
 }
