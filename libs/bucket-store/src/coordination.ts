@@ -7,7 +7,7 @@ import type { WriteCheckpoint } from '@syncline/protocol';
 import { encodeOpIdMember, formatOpId, parseOpId } from '@syncline/protocol';
 import { StoreKeys } from './keys';
 import { execOrThrow, readCheckpoint, storePipeline, withScripts, type StoreRedis } from './redis';
-import type { Checkpoint, SnapshotHighWater, TransactionEvents } from './types';
+import type { Checkpoint, CountResult, SnapshotHighWater, TransactionEvents } from './types';
 
 const TX_WRITE_CHECKPOINTS_TTL_SECONDS = 7 * 24 * 3600;
 
@@ -16,6 +16,19 @@ export type LeaseOutcome = 'acquired' | 'renewed' | 'held-by-other';
 
 /** Per change-topic partition (`topic/partition`) positions kept in Redis. */
 export type PartitionPositions = 'progress' | 'transactionLow' | 'streaming';
+
+/**
+ * What publishCheckpoint did: published; stale (the stored one is not older); not-leader; or
+ * regressed (the stored checkpoint is older than the one the caller saw: Redis lost writes).
+ */
+export type PublishOutcome = 'published' | 'stale' | 'not-leader' | 'regressed';
+
+const PUBLISH_OUTCOMES: Record<number, PublishOutcome> = {
+  1: 'published',
+  0: 'stale',
+  [-1]: 'not-leader',
+  [-2]: 'regressed',
+};
 
 export class RedisCoordination {
   private readonly keys: StoreKeys;
@@ -37,23 +50,29 @@ export class RedisCoordination {
   /**
    * Counts processed events, each distinct (transaction, total_order) once however often it is
    * delivered or replayed, and moves the partition's progress forward to `next`. Events of a
-   * transaction the published checkpoint covers are not counted. Returns events newly counted.
+   * transaction the published checkpoint covers are not counted. Returns the events newly counted
+   * and the partition's progress before the call (null when absent). With `floor` (the progress the
+   * caller wrote last) nothing is written when the stored progress is below it (`refused`).
    */
   async countEvents(
     partition: string,
     next: bigint,
     streaming: boolean,
     transactions: readonly TransactionEvents[],
-  ): Promise<number> {
+    floor: bigint | null = null,
+  ): Promise<CountResult> {
     const k = this.keys;
     const keys = [k.progress, k.counts, k.streaming, k.checkpoint];
-    const argv = [partition, next.toString(), streaming ? '1' : '0'];
+    const argv = [partition, next.toString(), streaming ? '1' : '0', floor === null ? '' : floor.toString()];
     for (const t of transactions) {
       keys.push(k.seen(t.endOffset));
       argv.push(t.endOffset.toString(), encodeOpIdMember(t.checkpointOpId), String(t.totalOrders.length));
       for (const order of t.totalOrders) argv.push(String(order));
     }
-    return Number(await this.redis.slCountEvents(keys.length, ...keys, ...argv));
+    const [counted, before] = await this.redis.slCountEvents(keys.length, ...keys, ...argv);
+    const previousProgress = before === '' ? null : BigInt(before);
+    if (Number(counted) < 0) return { counted: 0, previousProgress, refused: true };
+    return { counted: Number(counted), previousProgress, refused: false };
   }
 
   /** Processed events of each transaction (by END offset). */
@@ -160,6 +179,11 @@ export class RedisCoordination {
     return this.redis.hgetall(this.keys.meta);
   }
 
+  /** Whether the deployment's meta (written at first start) is still there: gone means wiped. */
+  async hasMeta(): Promise<boolean> {
+    return (await this.redis.hexists(this.keys.meta, 'layout')) === 1;
+  }
+
   /** Sets meta fields that are not set yet; returns the stored meta afterwards. */
   async initMeta(fields: Record<string, string>): Promise<Record<string, string>> {
     const pipeline = this.redis.pipeline();
@@ -176,7 +200,8 @@ export class RedisCoordination {
   async publishCheckpoint(
     owner: string,
     checkpoint: Checkpoint,
-  ): Promise<'published' | 'stale' | 'not-leader'> {
+    seen: Checkpoint | null = null,
+  ): Promise<PublishOutcome> {
     const result = await this.redis.slPublishCheckpoint(
       this.keys.lease,
       this.keys.checkpoint,
@@ -184,8 +209,9 @@ export class RedisCoordination {
       encodeOpIdMember(parseOpId(checkpoint.lastOpId)),
       JSON.stringify(checkpoint),
       this.keys.checkpointChannel,
+      seen === null ? '' : encodeOpIdMember(parseOpId(seen.lastOpId)),
     );
-    return result === 1 ? 'published' : result === 0 ? 'stale' : 'not-leader';
+    return PUBLISH_OUTCOMES[result] ?? 'not-leader';
   }
 
   /**

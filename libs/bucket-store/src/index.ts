@@ -22,6 +22,7 @@ export type {
   Checkpoint,
   ClientWriteCheckpoint,
   TransactionEvents,
+  CountResult,
   LookupWrite,
   PutRowsOutcome,
   RowStateRecord,

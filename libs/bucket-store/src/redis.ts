@@ -25,7 +25,7 @@ export interface StoreCommands {
   slRaiseMarker(marker: string, member: string): Promise<number>;
   slTruncateRows(shard: string, member: string, tombstone: string, ...pks: string[]): Promise<string[]>;
   /** KEYS (progress, counts, streaming, checkpoint, seen...) then ARGV: see COUNT_EVENTS. */
-  slCountEvents(keyCount: number, ...keysAndArgv: string[]): Promise<number>;
+  slCountEvents(keyCount: number, ...keysAndArgv: string[]): Promise<[number, string]>;
   slTopicIndex(map: string, next: string, topic: string): Promise<number>;
   slLease(lease: string, owner: string, ttl: string): Promise<number>;
   slRelease(lease: string, owner: string): Promise<number>;
@@ -37,6 +37,7 @@ export interface StoreCommands {
     member: string,
     json: string,
     channel: string,
+    seen: string,
   ): Promise<number>;
 }
 

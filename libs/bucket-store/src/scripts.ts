@@ -106,14 +106,18 @@ return replaced
  * a transaction the checkpoint already covers are not counted (its counts were forgotten). Moves
  * the partition's progress (next offset processed) forward only.
  * KEYS: progress, counts, streaming, checkpoint, then one `seen` key per transaction.
- * ARGV: partition field, next progress, '1' when a streaming event was seen, then per transaction
- * (in KEYS order): END offset, its checkpoint op member (16 hex), n, then n total_orders.
- * Returns the number of events newly counted.
+ * ARGV: partition field, next progress, '1' when a streaming event was seen, the progress the
+ * caller wrote last ('' when none), then per transaction (in KEYS order): END offset, its
+ * checkpoint op member (16 hex), n, then n total_orders. Returns {events newly counted, the
+ * partition's progress before ('' when absent)}, or {-1, progress} without writing anything when
+ * the stored progress is below what the caller wrote last (Redis lost writes).
  */
 export const COUNT_EVENTS = `
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+if ARGV[4] ~= '' and ((not current) or tonumber(current) < tonumber(ARGV[4])) then return {-1, current or ''} end
 local covered = redis.call('HGET', KEYS[4], 'op') or ''
 local added = 0
-local i = 4
+local i = 5
 for t = 5, #KEYS do
   local endOffset, member, n = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
   if member > covered then
@@ -126,10 +130,9 @@ for t = 5, #KEYS do
   end
   i = i + 3 + n
 end
-local current = redis.call('HGET', KEYS[1], ARGV[1])
 if (not current) or tonumber(current) < tonumber(ARGV[2]) then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
 if ARGV[3] == '1' then redis.call('HSET', KEYS[3], ARGV[1], '1') end
-return added
+return {added, current or ''}
 `;
 
 /** Sets a hash field to max(current, value) for integer values. KEYS: hash. ARGV: field, value. */
@@ -176,12 +179,15 @@ return 0
 
 /**
  * Fenced checkpoint write: only the lease holder, only forward. KEYS: lease, checkpoint.
- * ARGV: owner, op member (16 hex) of last_op_id, checkpoint JSON, channel.
- * Returns 1 when stored and published.
+ * ARGV: owner, op member (16 hex) of last_op_id, checkpoint JSON, channel, op member of the
+ * checkpoint the caller last saw stored ('' when none). Returns 1 when stored and published, 0
+ * when the stored one is not older, -1 when the caller does not hold the lease, -2 when the stored
+ * checkpoint is older than the one the caller saw (Redis lost writes: restored or wiped).
  */
 export const PUBLISH_CHECKPOINT = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
 local current = redis.call('HGET', KEYS[2], 'op')
+if ARGV[5] ~= '' and ((not current) or current < ARGV[5]) then return -2 end
 if current and current >= ARGV[2] then return 0 end
 redis.call('HSET', KEYS[2], 'op', ARGV[2], 'json', ARGV[3])
 redis.call('PUBLISH', ARGV[4], ARGV[3])

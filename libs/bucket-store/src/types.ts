@@ -75,3 +75,12 @@ export interface TransactionEvents {
 
 /** High-water marks of the change topics when streaming was first seen: `topic/partition` -> offset. */
 export type SnapshotHighWater = Record<string, string>;
+
+/** Outcome of countEvents. */
+export interface CountResult {
+  readonly counted: number;
+  /** The partition's progress before the call: below what this instance wrote means Redis lost writes. */
+  readonly previousProgress: bigint | null;
+  /** Nothing written: the stored progress was below the caller's floor (Redis lost writes). */
+  readonly refused: boolean;
+}

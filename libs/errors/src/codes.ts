@@ -212,6 +212,23 @@ const TABLE = {
     fix: 'Reprocess into a new rules version or reset (`syncline evaluator --reset`); docs/consistency.md §2.1 explains the check.',
   },
 
+  SYNC_E405: {
+    category: 'evaluator',
+    title: 'redis-state-lost',
+    retriable: false,
+    meaning:
+      'Redis holds less of this deployment than was written to it (restored from an older state, failed over with data loss, or wiped), or holds nothing while the consumer group has committed offsets.',
+    fix: 'Restored or partly lost: restart the evaluators, they resume from what Redis holds. Wiped: stop them and rebuild (`syncline evaluator --reset`); docs/evaluator.md ("Redis").',
+  },
+  SYNC_E406: {
+    category: 'evaluator',
+    title: 'redis-evicts',
+    retriable: false,
+    meaning:
+      'Redis is configured with an evicting `maxmemory-policy`: it could delete bucket ops, row states or counts under memory pressure.',
+    fix: 'Set `maxmemory-policy noeviction` (and give Redis enough memory); docs/evaluator.md ("Redis").',
+  },
+
   SYNC_E501: {
     category: 'dependency',
     title: 'dependency-unavailable',

@@ -13,3 +13,9 @@ export {
   type RulesFileDiagnostic,
 } from './rules-file';
 export { createRedisClient, redisReady } from './redis-client';
+export {
+  judgeRedisDurability,
+  readRedisDurability,
+  type RedisDurability,
+  type DurabilityVerdict,
+} from './redis-durability';

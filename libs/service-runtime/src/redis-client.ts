@@ -6,11 +6,21 @@ import type { RetryLogger } from './retry';
 
 const ERROR_LOG_INTERVAL_MS = 5000;
 
-/** A client that retries every command until Redis answers (no per-request retry limit). */
-export function createRedisClient(url: string, logger: RetryLogger): Redis {
+/**
+ * A client that reconnects by itself with backoff. By default it queues commands while Redis is
+ * away and re-sends those in flight when it is back. `fenced` instead fails them: a writer whose
+ * Redis may have lost its last writes in a restart must look at what Redis holds before writing
+ * again (the rules-evaluator retries the failed step, which checks first).
+ */
+export function createRedisClient(
+  url: string,
+  logger: RetryLogger,
+  options: { fenced?: boolean } = {},
+): Redis {
   const redis = new Redis(url, {
     maxRetriesPerRequest: null,
     retryStrategy: (times) => Math.min(200 * 2 ** times, 10_000),
+    ...(options.fenced ? { enableOfflineQueue: false, autoResendUnfulfilledCommands: false } : {}),
   });
   let lastLogged = 0;
   redis.on('error', (error: Error) => {

@@ -75,11 +75,13 @@ export class ChangeProcessor {
     beforeWrite: (lowTransactionOffset: bigint | null) => Promise<void> = async () => undefined,
   ): Promise<BatchResult> {
     const batch: BatchContext = { topic, partition, heartbeat, signal };
+    const field = `${topic}/${partition}`;
+    // Before any write: Redis must still hold what this instance wrote of the partition.
+    await this.counter.verify(field);
     const prepared = await this.prepareAll(messages, batch);
     const { low, high } = transactionRange(prepared);
     const sawStreaming = low !== null;
     await beforeWrite(low);
-    const field = `${topic}/${partition}`;
     let ops = 0;
     let segment: PreparedEvent[] = [];
     let toCount: CountedEvent[] = [];

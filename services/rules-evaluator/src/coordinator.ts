@@ -8,6 +8,7 @@ import type { Checkpoint, SnapshotHighWater } from '@syncline/bucket-store';
 import { LOGICAL_DECODING_MESSAGE } from '@syncline/cdc';
 import {
   formatOpId,
+  parseOpId,
   transactionCheckpointOpId,
   type OpIdGeneration,
   type WriteCheckpoint,
@@ -15,6 +16,7 @@ import {
 import { sleep } from '@syncline/service-runtime';
 import type { EvaluatorMetrics } from './metrics';
 import type { CoordinatorStore } from './ports';
+import { isFatal, RedisStateLostError } from './processing-halt';
 import type { TrackedTransaction } from './transaction-tracker';
 import type { TransactionReader } from './transaction-reader';
 
@@ -48,6 +50,21 @@ export function snapshotComplete(
   return Object.entries(hwm).every(
     ([partition, high]) =>
       BigInt(high) === 0n || streaming.has(partition) || (progress.get(partition) ?? 0n) >= BigInt(high),
+  );
+}
+
+/** True when Redis' checkpoint is older than (or, wiped, absent next to) one seen stored before. */
+export function isBehind(stored: Checkpoint | null, seen: Checkpoint | null): boolean {
+  if (seen === null) return false;
+  return stored === null || parseOpId(stored.lastOpId) < parseOpId(seen.lastOpId);
+}
+
+function lostCheckpoint(stored: Checkpoint | null, seen: Checkpoint): RedisStateLostError {
+  return new RedisStateLostError(
+    `Redis lost writes of this deployment: its checkpoint is ${stored?.lastOpId ?? 'gone'}, this ` +
+      `coordinator saw ${seen.lastOpId} stored before (restored from an older state, failed over ` +
+      'with data loss, or wiped). Restart the evaluators: they resume from what Redis holds ' +
+      '(docs/consistency.md §5.4)',
   );
 }
 
@@ -94,6 +111,7 @@ export class Coordinator {
           await sleep(Math.min(1000, leaseTtlMs / 3), signal);
         }
       } catch (error) {
+        if (isFatal(error)) throw error;
         logger.error({ err: error }, 'coordinator step failed; retrying');
         await sleep(500, signal);
       }
@@ -103,18 +121,26 @@ export class Coordinator {
   }
 
   /**
-   * Acquires or renews the lease. A lease found free is a new term even when this instance
+   * Checks that Redis still holds the deployment (every step: a wipe halts every instance, not
+   * only the leader), then acquires or renews the lease. A lease found free is a new term even when this instance
    * believed it led (it may have been paused past the TTL while another instance published and
    * forgot the counts of what it covered): the checkpoint is read again, never carried over.
    */
   async holdLease(): Promise<void> {
     const { store, instanceId, leaseTtlMs, logger } = this.deps;
+    if (!(await store.hasMeta()))
+      throw new RedisStateLostError(
+        'Redis lost the state of this deployment (its meta is gone: wiped, or replaced by an empty ' +
+          'instance). Stop every evaluator and rebuild: syncline evaluator --reset (docs/evaluator.md, "Redis")',
+      );
     const outcome = await store.holdLease(instanceId, leaseTtlMs);
     this.lastRenewal = Date.now();
     const held = outcome !== 'held-by-other';
     if (outcome === 'acquired') {
       if (this.leading) logger.warn({ instanceId }, 'coordinator lease had expired; acquired it again');
-      this.checkpoint = await store.getCheckpoint();
+      const stored = await store.getCheckpoint();
+      if (isBehind(stored, this.checkpoint)) throw lostCheckpoint(stored, this.checkpoint!);
+      this.checkpoint = stored;
     }
     if (held !== this.leading) {
       logger.info({ instanceId }, held ? 'coordinator lease acquired' : 'coordinator lease lost');
@@ -165,7 +191,8 @@ export class Coordinator {
       publishedAtMs: Date.now(),
       writeCheckpoints,
     };
-    const outcome = await store.publishCheckpoint(this.deps.instanceId, checkpoint);
+    const outcome = await store.publishCheckpoint(this.deps.instanceId, checkpoint, this.checkpoint);
+    if (outcome === 'regressed') throw lostCheckpoint(await store.getCheckpoint(), this.checkpoint!);
     if (outcome === 'not-leader') {
       this.leading = false;
       this.deps.metrics.isCoordinator.set(0);

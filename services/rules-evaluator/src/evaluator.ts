@@ -13,6 +13,7 @@ import {
 import { SynclineError } from '@syncline/errors';
 import {
   createRedisClient,
+  readRedisDurability,
   redisReady,
   retry,
   sleep,
@@ -33,7 +34,8 @@ import { topicNamesFor, type TopicNames } from '@syncline/kafka-topics';
 import type { SyncRules } from '@syncline/sync-rules';
 import { ChangeProcessor } from './change-processor';
 import type { BucketOpSink } from './ports';
-import { ProcessingHaltedError } from './processing-halt';
+import { isFatal } from './processing-halt';
+import { checkDurability, refuseWipedState, ResumeGuard } from './redis-guards';
 import type { EvaluatorConfig } from './config';
 import { Coordinator } from './coordinator';
 import { KafkaDeadLetters } from './dead-letter';
@@ -89,6 +91,7 @@ export class Evaluator {
   private ready = false;
   private fatal: Error | null = null;
   private loops: Promise<void>[] = [];
+  private readonly resume = new ResumeGuard((partition) => this.store!.partitionProgress(partition));
   private readonly kafka: Kafka;
   private readonly topics: TopicNames;
 
@@ -124,9 +127,10 @@ export class Evaluator {
       ready: () => this.ready,
     });
     logger.info({ port: this.http.port, instanceId: config.instanceId }, 'evaluator http listening');
-    const redis = createRedisClient(config.redisUrl, logger);
+    const redis = createRedisClient(config.redisUrl, logger, { fenced: true });
     this.redis = redis;
     await redisReady(redis, signal);
+    checkDurability(await readRedisDurability(redis), logger);
     const store = new RedisCoordination(redis, config.keyPrefix);
     this.store = store;
     const generation = await this.checkIdentity(store);
@@ -225,13 +229,14 @@ export class Evaluator {
       metrics: this.metrics,
       logger: this.logger,
     });
-    this.loops.push(this.coordinator.run(this.lifecycle.signal));
+    this.loops.push(this.coordinator.run(this.lifecycle.signal).catch((error: unknown) => this.fail(error)));
   }
 
   /** Refuses to run against state written with other rules; records identity on first start. */
   private async checkIdentity(store: RedisCoordination): Promise<OpIdGeneration> {
     const generation = firstGeneration();
     const existing = await store.getMeta();
+    await this.refuseWiped(Object.keys(existing).length > 0);
     // State written before the layout was versioned has no `layout` field: layout 1.
     const layout = Object.keys(existing).length === 0 ? LAYOUT_VERSION : (existing.layout ?? '1');
     if (layout !== LAYOUT_VERSION)
@@ -253,6 +258,23 @@ export class Evaluator {
       );
     }
     return generation;
+  }
+
+  /** A Redis without state for a group with committed offsets was wiped: refuse (SYNC_E405). */
+  private async refuseWiped(hasState: boolean): Promise<void> {
+    if (hasState) return;
+    const { config, logger } = this;
+    const { signal, lateCloses } = this.lifecycle;
+    await retry('kafka', logger, signal, lateCloses, async () => {
+      const admin = this.kafka.admin();
+      await admin.connect();
+      try {
+        await refuseWipedState(admin, config.groupId, config.keyPrefix, hasState);
+      } finally {
+        await admin.disconnect().catch(() => undefined);
+      }
+      return { close: async () => undefined };
+    });
   }
 
   /** Oldest transaction-topic offset an unprocessed or replayed event may still need. */
@@ -329,8 +351,12 @@ export class Evaluator {
       maxBytes: 32 * 1024 * 1024,
     });
     // Row states cached for owned partitions are only valid until the next rebalance.
-    consumer.on(consumer.events.REBALANCING, () => processor.resetPartitionState());
-    consumer.on(consumer.events.GROUP_JOIN, () => processor.resetPartitionState());
+    const rebalanced = (): void => {
+      processor.resetPartitionState();
+      this.resume.clear();
+    };
+    consumer.on(consumer.events.REBALANCING, rebalanced);
+    consumer.on(consumer.events.GROUP_JOIN, rebalanced);
     processor.resetPartitionState();
     await consumer.connect();
     await consumer.subscribe({ topics, fromBeginning: true });
@@ -353,6 +379,15 @@ export class Evaluator {
     const store = this.store!;
     const field = `${batch.topic}/${batch.partition}`;
     const started = Date.now();
+    const back = await this.resume.seekFor(field, BigInt(batch.messages[0]!.offset));
+    if (back !== null) {
+      this.logger.warn(
+        { partition: field, from: batch.messages[0]!.offset, to: String(back) },
+        'Redis holds this partition up to an earlier offset than Kafka committed: replaying from there',
+      );
+      consumer.seek({ topic: batch.topic, partition: batch.partition, offset: back.toString() });
+      return;
+    }
     try {
       const result = await processor.processBatch(
         batch.topic,
@@ -389,7 +424,7 @@ export class Evaluator {
         'batch processed',
       );
     } catch (error) {
-      if (error instanceof ProcessingHaltedError) this.fail(error);
+      if (isFatal(error)) this.fail(error);
       throw error;
     }
   }

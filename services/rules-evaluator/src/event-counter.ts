@@ -4,6 +4,7 @@
 import type { TransactionEvents } from '@syncline/bucket-store';
 import { transactionCheckpointOpId, type OpIdGeneration } from '@syncline/protocol';
 import type { ProgressStore } from './ports';
+import { RedisStateLostError } from './processing-halt';
 
 export interface CountedEvent {
   /** END offset of the (canonical) transaction the event counts toward. */
@@ -12,10 +13,26 @@ export interface CountedEvent {
 }
 
 export class EventCounter {
+  /** Progress this instance wrote or saw stored, per partition: Redis holding less lost writes. */
+  private readonly written = new Map<string, bigint>();
+
   constructor(
     private readonly store: ProgressStore,
     private readonly generation: OpIdGeneration,
   ) {}
+
+  /**
+   * Throws RedisStateLostError when Redis holds the partition below what this instance wrote or saw: a
+   * batch must not write over a Redis that lost writes (newer row states would hide the lost ops
+   * from the replay). One HGET per batch.
+   */
+  async verify(partition: string): Promise<void> {
+    const floor = this.written.get(partition);
+    const stored = await this.store.partitionProgress(partition);
+    if (floor !== undefined && (stored === null || stored < floor)) throw lost(partition, floor, stored);
+    // What Redis held once it must hold from then on, whoever wrote it (a new owner's first batch).
+    if (stored !== null && (floor === undefined || stored > floor)) this.written.set(partition, stored);
+  }
 
   /** Counts the events (idempotently) and moves the partition's progress forward to `next`. */
   async count(
@@ -35,6 +52,18 @@ export class EventCounter {
       checkpointOpId: transactionCheckpointOpId(this.generation, endOffset),
       totalOrders,
     }));
-    await this.store.countEvents(partition, next, streaming, transactions);
+    const wrote = this.written.get(partition) ?? null;
+    const result = await this.store.countEvents(partition, next, streaming, transactions, wrote);
+    if (result.refused) throw lost(partition, wrote!, result.previousProgress);
+    if (wrote === null || next > wrote) this.written.set(partition, next);
   }
+}
+
+function lost(partition: string, wrote: bigint, stored: bigint | null): RedisStateLostError {
+  return new RedisStateLostError(
+    `Redis lost writes of this deployment: partition ${partition} was processed up to offset ${wrote} ` +
+      `by this instance, Redis now says ${stored ?? 'nothing'} (restored from an older state, failed ` +
+      'over with data loss, or wiped). Restart the evaluators: they resume from what Redis holds ' +
+      '(docs/consistency.md §5.4)',
+  );
 }

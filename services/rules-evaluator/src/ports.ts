@@ -4,6 +4,7 @@ import type { KafkaMessage } from 'kafkajs';
 import type {
   RedisCoordination,
   TransactionEvents,
+  CountResult,
   LookupWrite,
   PutRowsOutcome,
   RowStateRecord,
@@ -44,7 +45,9 @@ export interface ProgressStore {
     next: bigint,
     streaming: boolean,
     transactions: readonly TransactionEvents[],
-  ): Promise<number>;
+    floor?: bigint | null,
+  ): Promise<CountResult>;
+  partitionProgress(partition: string): Promise<bigint | null>;
 }
 
 /** What the processor shares with the other instances. */
@@ -57,6 +60,7 @@ export interface ProcessorCoordination extends ProgressStore {
 export type CoordinatorStore = Pick<
   RedisCoordination,
   | 'holdLease'
+  | 'hasMeta'
   | 'releaseLease'
   | 'getCheckpoint'
   | 'publishCheckpoint'

@@ -1,14 +1,31 @@
-// Limits of the op-id layout are fatal: an op id that cannot be formed must stop the evaluator
-// with the documented message (exit 1), never be retried as a batch (that loops forever) nor be
-// dead-lettered (that would publish checkpoints without the event).
+// What stops the evaluator (exit 1 with the documented message) instead of being retried. Limits
+// of the op-id layout: an op id that cannot be formed must never be retried as a batch (that loops
+// forever) nor be dead-lettered (that would publish checkpoints without the event). Redis that lost
+// writes: the in-memory state of every loop is ahead of it, and only a restart re-derives it.
 import { SynclineError } from '@syncline/errors';
 import { OpIdRangeError } from '@syncline/protocol';
 import { SnapshotNumberingError } from './snapshot-numbering';
+import { TransactionRewindError } from './transaction-tracker';
 
 /** Fatal: configuration or layout limits; the evaluator stops and reports. */
 export class ProcessingHaltedError extends SynclineError {
   override readonly name = 'ProcessingHaltedError';
   readonly code = 'SYNC_E401';
+}
+
+/** Redis holds less than this instance wrote (restored, failed over with loss, or wiped): fatal. */
+export class RedisStateLostError extends SynclineError {
+  override readonly name = 'RedisStateLostError';
+  readonly code = 'SYNC_E405';
+}
+
+/** Errors that stop the evaluator (exit 1) instead of being retried. */
+export function isFatal(error: unknown): error is SynclineError {
+  return (
+    error instanceof ProcessingHaltedError ||
+    error instanceof RedisStateLostError ||
+    error instanceof TransactionRewindError
+  );
 }
 
 /** True for the errors of op-id assignment past its limits. */

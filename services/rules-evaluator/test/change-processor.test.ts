@@ -10,6 +10,7 @@ import {
   type PutRowsOutcome,
   type RowStateRecord,
   type RowStateWrite,
+  type CountResult,
   type TransactionEvents,
 } from '@syncline/bucket-store';
 import type { BucketOpRecord } from '@syncline/bucket-topic';
@@ -17,7 +18,7 @@ import { firstGeneration, MAX_OP_ID, type BucketOp, type WriteCheckpoint } from 
 import { compileSyncRulesOrThrow } from '@syncline/sync-rules';
 import { OpIdRangeError } from '@syncline/protocol';
 import { ChangeProcessor } from '../src/change-processor';
-import { ProcessingHaltedError } from '../src/processing-halt';
+import { ProcessingHaltedError, RedisStateLostError } from '../src/processing-halt';
 import { SnapshotNumberingError } from '../src/snapshot-numbering';
 import { rowEvaluator } from '../src/evaluator';
 import { createMetrics } from '../src/metrics';
@@ -98,13 +99,20 @@ class FakeCoordination implements ProcessorCoordination {
   readonly writeCheckpoints = new Map<bigint, WriteCheckpoint[]>();
   constructor(private readonly journal: Journal) {}
 
+  async partitionProgress(partition: string): Promise<bigint | null> {
+    return this.progress.get(partition) ?? null;
+  }
   /** As COUNT_EVENTS: each distinct (transaction, total_order) once; progress forward only. */
   async countEvents(
     partition: string,
     next: bigint,
     _streaming: boolean,
     transactions: readonly TransactionEvents[],
-  ): Promise<number> {
+    floor: bigint | null = null,
+  ): Promise<CountResult> {
+    const previousProgress = this.progress.get(partition) ?? null;
+    if (floor !== null && (previousProgress === null || previousProgress < floor))
+      return { counted: 0, previousProgress, refused: true };
     this.journal.write('count');
     let added = 0;
     for (const t of transactions)
@@ -115,8 +123,8 @@ class FakeCoordination implements ProcessorCoordination {
         this.counts.set(t.endOffset, (this.counts.get(t.endOffset) ?? 0) + 1);
         added++;
       }
-    if ((this.progress.get(partition) ?? -1n) < next) this.progress.set(partition, next);
-    return added;
+    if ((previousProgress ?? -1n) < next) this.progress.set(partition, next);
+    return { counted: added, previousProgress, refused: false };
   }
   async topicIndex(): Promise<number> {
     return 0;
@@ -256,6 +264,36 @@ describe('ChangeProcessor with at-least-once delivery', () => {
     );
     const [end] = [...world.coordination.counts.keys()];
     expect(world.coordination.counts.get(end!)).toBe(first!.messages.length - 1);
+  });
+});
+
+describe('ChangeProcessor over a Redis that lost writes', () => {
+  it("halts when a partition's progress in Redis went back below what it wrote", async () => {
+    const work = await workload();
+    const world = newWorld();
+    const processor = processorFor(world, work.tx);
+    const [first, second] = work.batches.filter((b) => b.partition === work.batches[0]!.partition);
+    const signal = new AbortController().signal;
+    await processor.processBatch(
+      'unit.s.accounts',
+      first!.partition,
+      first!.messages,
+      async () => undefined,
+      signal,
+    );
+    // Redis restored from a state before that batch: the next batch halts before writing anything.
+    world.coordination.progress.clear();
+    const writes = world.journal.log.length;
+    await expect(
+      processor.processBatch(
+        'unit.s.accounts',
+        second!.partition,
+        second!.messages,
+        async () => undefined,
+        signal,
+      ),
+    ).rejects.toThrow(RedisStateLostError);
+    expect(world.journal.log.length).toBe(writes);
   });
 });
 

@@ -7,6 +7,7 @@ import pino from 'pino';
 import type { Checkpoint, LeaseOutcome } from '@syncline/bucket-store';
 import { firstGeneration, formatOpId, transactionCheckpointOpId } from '@syncline/protocol';
 import { Coordinator } from '../src/coordinator';
+import { RedisStateLostError } from '../src/processing-halt';
 import { createMetrics } from '../src/metrics';
 import type { CoordinatorStore } from '../src/ports';
 import type { TransactionReader } from '../src/transaction-reader';
@@ -30,6 +31,10 @@ class SharedState implements CoordinatorStore {
   readonly counts = new Map<bigint, number>();
   readonly published: Checkpoint[] = [];
 
+  meta = true;
+  async hasMeta(): Promise<boolean> {
+    return this.meta;
+  }
   async holdLease(): Promise<LeaseOutcome> {
     return this.lease;
   }
@@ -40,8 +45,14 @@ class SharedState implements CoordinatorStore {
   async publishCheckpoint(
     _owner: string,
     checkpoint: Checkpoint,
-  ): Promise<'published' | 'stale' | 'not-leader'> {
+    seen: Checkpoint | null = null,
+  ): Promise<'published' | 'stale' | 'not-leader' | 'regressed'> {
     if (this.lease === 'held-by-other') return 'not-leader';
+    if (
+      seen !== null &&
+      (this.checkpoint === null || BigInt(this.checkpoint.lastOpId) < BigInt(seen.lastOpId))
+    )
+      return 'regressed';
     if (this.checkpoint !== null && BigInt(checkpoint.lastOpId) <= BigInt(this.checkpoint.lastOpId))
       return 'stale';
     this.checkpoint = checkpoint;
@@ -119,5 +130,54 @@ describe('the coordinator lease', () => {
     await coordinator.holdLease();
     expect(await coordinator.advance()).toBe(true);
     expect(state.published.map((c) => c.endOffset)).toEqual([second.toString()]);
+  });
+});
+
+describe('the coordinator over a Redis that lost writes', () => {
+  it('halts when the checkpoint it finds on a new lease is older than one it saw', async () => {
+    const { tx } = await workload();
+    const [first, , third] = tx.tracker.endsAfter(-1n, 100).map((t) => t.endOffset!) as [
+      bigint,
+      bigint,
+      bigint,
+    ];
+    const state = new SharedState();
+    state.checkpoint = checkpointAt(third);
+    const coordinator = coordinatorOver(state, tx);
+    await coordinator.holdLease();
+    // Redis restored from an older state: the lease is gone and the checkpoint went back.
+    state.checkpoint = checkpointAt(first);
+    state.lease = 'acquired';
+    await expect(coordinator.holdLease()).rejects.toThrow(RedisStateLostError);
+    state.checkpoint = null; // or wiped
+    await expect(coordinator.holdLease()).rejects.toThrow(/checkpoint is gone/);
+  });
+
+  it('halts, leader or not, when the deployment meta is gone (Redis wiped)', async () => {
+    const { tx } = await workload();
+    const state = new SharedState();
+    state.lease = 'held-by-other';
+    const coordinator = coordinatorOver(state, tx);
+    await coordinator.holdLease();
+    state.meta = false;
+    await expect(coordinator.holdLease()).rejects.toThrow(/meta is gone.*--reset/);
+  });
+
+  it('halts when publishing finds the stored checkpoint older than the one it saw', async () => {
+    const { tx } = await workload();
+    const [first, second, third] = tx.tracker.endsAfter(-1n, 100).map((t) => t.endOffset!) as [
+      bigint,
+      bigint,
+      bigint,
+    ];
+    const state = new SharedState();
+    state.checkpoint = checkpointAt(second);
+    const coordinator = coordinatorOver(state, tx);
+    await coordinator.holdLease();
+    state.lease = 'renewed';
+    state.checkpoint = checkpointAt(first); // lost under a renewed lease (no reconnect noticed)
+    state.counts.set(third, 2);
+    await expect(coordinator.advance()).rejects.toThrow(RedisStateLostError);
+    expect(state.published).toEqual([]);
   });
 });

@@ -42,6 +42,7 @@ export async function startBankDeployment(
   const env = evaluatorEnv(capture, writeRulesFile(BANK_RULES), {
     SYNCLINE_BUCKET_TOPIC: 'off',
     SYNCLINE_SESSION_TIMEOUT_MS: '6000',
+    SYNCLINE_LOG_LEVEL: process.env.FAULT_LOG_LEVEL ?? 'warn',
   });
   const state = openDeploymentState(loadConfig(env).keyPrefix);
   const checker = new BankChecker(state);

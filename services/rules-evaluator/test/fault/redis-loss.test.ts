@@ -1,0 +1,165 @@
+// Fault: Redis loses writes under running evaluators. (1) Restored from an older state (a backup,
+// a failover that lost its last writes): the evaluators must notice (SYNC_E405, exit 1) instead of
+// publishing past the lost work, and once restarted replay it from the positions Redis holds.
+// (2) Wiped: they halt, refuse to start on the empty Redis while Kafka has committed offsets, and
+// `--reset` rebuilds the state by reprocessing. The bank invariant must hold at EVERY checkpoint
+// and the end state must equal Postgres after each.
+import type { Redis } from 'ioredis';
+import { startEvaluatorProcess, syncTo, waitFor, type EvaluatorProcess } from '@syncline/test-kit';
+import { insertAccounts, transfers } from '../bank';
+import { PARTITIONS, startBankDeployment, type BankDeployment } from './faults';
+
+jest.setTimeout(420_000);
+
+const LABEL = 'fault_redis';
+
+/** Every key of `prefix` as DUMP payloads with their expiry (taken while the writers are stopped). */
+async function dumpPrefix(
+  redis: Redis,
+  prefix: string,
+): Promise<Map<string, { payload: Buffer; expiresAt: number }>> {
+  const out = new Map<string, { payload: Buffer; expiresAt: number }>();
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    for (const key of keys) {
+      const [payload, ttl] = await Promise.all([redis.dumpBuffer(key), redis.pttl(key)]);
+      // An RDB or AOF restore keeps absolute expiry times (the coordinator lease has one).
+      if (payload !== null) out.set(key, { payload, expiresAt: ttl > 0 ? Date.now() + ttl : 0 });
+    }
+  } while (cursor !== '0');
+  return out;
+}
+
+async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) await redis.del(...keys);
+  } while (cursor !== '0');
+}
+
+describe('Redis losing writes under running evaluators', () => {
+  let bank: BankDeployment;
+  const later: EvaluatorProcess[] = [];
+
+  beforeAll(async () => {
+    bank = await startBankDeployment(LABEL, { evaluators: 2 });
+  });
+
+  afterAll(async () => {
+    for (const e of later) e.child.kill('SIGKILL');
+    await bank?.close();
+  });
+
+  const start = (i: number, args: string[] = []): EvaluatorProcess => {
+    const e = startEvaluatorProcess({ ...bank.env, SYNCLINE_INSTANCE_ID: `${LABEL}-r${i}` }, [
+      ...args,
+      '--rules',
+      bank.env.SYNCLINE_RULES_FILE!,
+    ]);
+    later.push(e);
+    return e;
+  };
+
+  const signalAll = (signal: NodeJS.Signals): void => {
+    for (const e of [...bank.evaluators, ...later]) if (e.child.exitCode === null) e.child.kill(signal);
+  };
+
+  const exited = async (processes: EvaluatorProcess[]): Promise<void> => {
+    const codes = await Promise.race([
+      Promise.all(processes.map((e) => e.exited)),
+      new Promise<null>((r) => setTimeout(() => r(null), 60_000)),
+    ]);
+    if (codes === null) {
+      process.stderr.write(processes.map((e) => e.output().slice(-3000)).join('\n=====\n'));
+      throw new Error('the evaluators did not halt within 60 s of losing Redis state');
+    }
+    expect(codes).toEqual(processes.map(() => 1));
+    for (const e of processes) expect(e.output()).toMatch(/SYNC_E405/);
+  };
+
+  it('halts when Redis is restored from an older state, and replays what was lost once restarted', async () => {
+    const { capture, state, checker } = bank;
+    const prefix = state.keyPrefix;
+    await insertAccounts(capture);
+    await syncTo(capture, state, 120_000);
+    const stop = new AbortController();
+    const run = transfers(capture, {
+      workers: 4,
+      each: 100_000,
+      partitions: PARTITIONS,
+      pauseMs: 20,
+      signal: stop.signal,
+    });
+    try {
+      let before = checker.seen.length;
+      await waitFor(
+        'checkpoints during the transfers',
+        async () => checker.seen.length >= before + 5,
+        90_000,
+      );
+      signalAll('SIGSTOP');
+      const backup = await dumpPrefix(state.redis, prefix);
+      signalAll('SIGCONT');
+      before = checker.seen.length;
+      await waitFor('checkpoints after the backup', async () => checker.seen.length >= before + 10, 90_000);
+      signalAll('SIGSTOP');
+      await deletePrefix(state.redis, prefix);
+      for (const [key, { payload, expiresAt }] of backup)
+        if (expiresAt === 0) await state.redis.restore(key, 0, payload);
+        else if (expiresAt > Date.now()) await state.redis.restore(key, expiresAt, payload, 'ABSTTL');
+      signalAll('SIGCONT');
+      await exited(bank.evaluators);
+      start(0);
+      start(1);
+      const restarted = checker.seen.length;
+      await waitFor(
+        'checkpoints after the restart',
+        async () => checker.seen.length >= restarted + 10,
+        120_000,
+      );
+    } catch (error) {
+      process.stderr.write(later.map((e) => e.output()).join('\n=====\n'));
+      const k = state.keys;
+      process.stderr.write(
+        `\nRedis state: progress ${JSON.stringify(await state.redis.hgetall(k.progress))} cp ${await state.redis.hget(k.checkpoint, 'json')} counts ${await state.redis.hlen(k.counts)} txlow ${JSON.stringify(await state.redis.hgetall(state.keyPrefix + ':txlow'))} lease ${await state.redis.get(k.lease)}\n`,
+      );
+      throw error;
+    } finally {
+      stop.abort();
+      await run;
+    }
+    const final = await syncTo(capture, state, 180_000);
+    await checker.settled();
+    expect(checker.violations).toEqual([]);
+    const { bucket, postgres } = await checker.bucketAndPostgres(capture, final);
+    expect(bucket).toEqual(postgres);
+    expect(later.map((e) => e.output()).join('\n')).toMatch(/replaying from there/);
+  });
+
+  it('halts when Redis is wiped, refuses to start on the empty Redis, and --reset rebuilds it', async () => {
+    const { capture, state, checker } = bank;
+    const running = later.splice(0);
+    await capture.pg.query('UPDATE accounts SET balance = balance + 1 WHERE id = 1');
+    await capture.pg.query('UPDATE accounts SET balance = balance - 1 WHERE id = 1');
+    await deletePrefix(state.redis, state.keyPrefix);
+    await capture.pg.query('UPDATE accounts SET balance = balance WHERE id = 2');
+    await exited(running);
+    const refused = start(2);
+    expect(await refused.exited).toBe(1);
+    expect(refused.output()).toMatch(/Redis holds no state.*committed offsets.*--reset/s);
+    const reset = start(3, ['--reset']);
+    expect(await reset.exited).toBe(0);
+    const violationsBefore = checker.violations.length;
+    start(4);
+    start(5);
+    const final = await syncTo(capture, state, 180_000);
+    await checker.settled();
+    expect(checker.violations.slice(violationsBefore)).toEqual([]);
+    const { bucket, postgres } = await checker.bucketAndPostgres(capture, final);
+    expect(bucket).toEqual(postgres);
+  });
+});
