@@ -3,9 +3,14 @@
 // Connect worker that stayed alive but unhealthy. The evaluators must ride the outage out (no
 // exit), the bank invariant must hold at EVERY checkpoint, checkpoints must resume and the end
 // state must equal Postgres. A whole stack of the test's own: the run's broker is shared.
-import { getTestStack, startOwnStack, syncTo, waitFor, type OwnStack } from '@syncline/test-kit';
-import { insertAccounts, transfers } from '../bank';
-import { PARTITIONS, startBankDeployment, type BankDeployment } from './faults';
+import { getTestStack, startOwnStack, type OwnStack } from '@syncline/test-kit';
+import {
+  expectConsistent,
+  moreCheckpoints,
+  startBankDeployment,
+  underTransfers,
+  type BankDeployment,
+} from './faults';
 
 jest.setTimeout(420_000);
 
@@ -37,55 +42,26 @@ describe('the Kafka broker killed with SIGKILL during transfers', () => {
   localIt(
     'rides out the outage: the invariant holds at every checkpoint and the end equals Postgres',
     async () => {
-      const { capture, state, checker, evaluators } = bank!;
-      await insertAccounts(capture);
-      await syncTo(capture, state, 120_000);
-      const stop = new AbortController();
-      const run = transfers(capture, {
-        workers: 4,
-        each: 100_000,
-        partitions: PARTITIONS,
-        pauseMs: 20,
-        signal: stop.signal,
-      });
       let notes: string[] = [];
-      try {
-        const before = checker.seen.length;
-        await waitFor(
-          'checkpoints during the transfers',
-          async () => checker.seen.length >= before + 10,
-          90_000,
-        );
-        const broker = (await own!.pidOf('kafka'))!;
-        process.kill(-broker, 'SIGKILL');
-        await new Promise((r) => setTimeout(r, 25_000));
-        ({ notes } = await own!.up());
-        const restarted = checker.seen.length;
-        await waitFor(
-          'checkpoints after the broker came back',
-          async () => checker.seen.length >= restarted + 10,
-          180_000,
-        );
-      } catch (error) {
-        process.stderr.write(bank!.output());
-        throw error;
-      } finally {
-        stop.abort();
-        await run;
-      }
-      const final = await syncTo(capture, state, 180_000);
-      await checker.settled();
+      const final = await underTransfers(
+        bank!,
+        async () => {
+          await moreCheckpoints(bank!, 10, 'checkpoints during the transfers');
+          process.kill(-(await own!.pidOf('kafka'))!, 'SIGKILL');
+          await new Promise((r) => setTimeout(r, 25_000));
+          ({ notes } = await own!.up());
+          await moreCheckpoints(bank!, 10, 'checkpoints after the broker came back', 180_000);
+        },
+        { workers: 4 },
+      );
       process.stderr.write(
-        `broker-restart: stack up notes: ${JSON.stringify(notes)}; ${checker.verified} checkpoints verified\n`,
+        `broker-restart: stack up notes: ${JSON.stringify(notes)}; ${bank!.checker.verified} checkpoints verified\n`,
       );
       // Connect outlived its broker, alive but unhealthy: `stack up` restarted it instead of failing.
       expect(notes.some((n) => n.startsWith('connect: alive but unhealthy'))).toBe(true);
       // No evaluator exited.
-      expect(evaluators.map((e) => e.child.exitCode)).toEqual(evaluators.map(() => null));
-      expect(checker.violations).toEqual([]);
-      expect(checker.notIncreasing()).toEqual([]);
-      const { bucket, postgres } = await checker.bucketAndPostgres(capture, final);
-      expect(bucket).toEqual(postgres);
+      expect(bank!.evaluators.map((e) => e.child.exitCode)).toEqual(bank!.evaluators.map(() => null));
+      await expectConsistent(bank!, final);
     },
   );
 });

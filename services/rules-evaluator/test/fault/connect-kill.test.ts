@@ -3,19 +3,15 @@
 // (new BEGIN/END records, change records at new offsets): the test sees them in the transaction
 // topic. The bank invariant must hold at EVERY published checkpoint, checkpoints must keep coming,
 // and the end state must equal Postgres. The worker is the test's own (the stack's is shared).
-import {
-  startTestConnectWorker,
-  storedBatchesOf,
-  syncTo,
-  waitFor,
-  type TestConnectWorker,
-} from '@syncline/test-kit';
-import { insertAccounts, transfers } from '../bank';
+import { startTestConnectWorker, storedBatchesOf, type TestConnectWorker } from '@syncline/test-kit';
 import {
   endsPerTransaction,
+  expectConsistent,
+  moreCheckpoints,
   PARTITIONS,
   redelivered,
   startBankDeployment,
+  underTransfers,
   type BankDeployment,
 } from './faults';
 
@@ -38,46 +34,15 @@ describe('Kafka Connect killed with SIGKILL during transfers', () => {
   });
 
   it('holds the bank invariant at every checkpoint and ends equal to Postgres', async () => {
-    const { capture, state, checker } = bank;
-    await insertAccounts(capture);
-    await syncTo(capture, state, 120_000);
-    const stop = new AbortController();
-    const run = transfers(capture, {
-      workers: 6,
-      each: 100_000,
-      partitions: PARTITIONS,
-      pauseMs: 20,
-      signal: stop.signal,
-    });
-    try {
+    const final = await underTransfers(bank, async () => {
       for (let kill = 0; kill < 2; kill++) {
-        const before = checker.seen.length;
-        await waitFor(
-          'checkpoints during the transfers',
-          async () => checker.seen.length >= before + 10,
-          90_000,
-        );
+        await moreCheckpoints(bank, 10, 'checkpoints during the transfers');
         await worker.kill();
         await worker.restart();
-        const restarted = checker.seen.length;
-        await waitFor(
-          'checkpoints after Connect restarted',
-          async () => checker.seen.length >= restarted + 10,
-          120_000,
-        );
+        await moreCheckpoints(bank, 10, 'checkpoints after Connect restarted', 120_000);
       }
-    } catch (error) {
-      process.stderr.write(bank.output());
-      throw error;
-    } finally {
-      stop.abort();
-      await run;
-    }
-    const final = await syncTo(capture, state, 180_000).catch((error: unknown) => {
-      process.stderr.write(bank.output());
-      throw error;
     });
-    await checker.settled();
+    const { capture, checker } = bank;
     const ends = await endsPerTransaction(capture.transactionTopic);
     const resent = redelivered(ends);
     process.stderr.write(
@@ -86,10 +51,7 @@ describe('Kafka Connect killed with SIGKILL during transfers', () => {
     );
     // The fault really happened: without re-delivery this test would prove nothing.
     expect(resent).toBeGreaterThan(0);
-    expect(checker.violations).toEqual([]);
-    expect(checker.notIncreasing()).toEqual([]);
-    const { bucket, postgres } = await checker.bucketAndPostgres(capture, final);
-    expect(bucket).toEqual(postgres);
+    await expectConsistent(bank, final);
   });
 
   it("stores Connect's records with an idempotent producer (a retried produce is not stored twice)", async () => {

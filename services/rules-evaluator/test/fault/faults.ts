@@ -2,6 +2,8 @@
 // every checkpoint) and a look at the transaction topic for re-delivered transactions.
 import {
   evaluatorEnv,
+  syncTo,
+  waitFor,
   getTestStack,
   openDeploymentState,
   readUntil,
@@ -14,7 +16,8 @@ import {
   type EvaluatorProcess,
 } from '@syncline/test-kit';
 import { loadConfig } from '../../src/config';
-import { BankChecker, BANK_RULES, BANK_SETUP_SQL } from '../bank';
+import type { Checkpoint } from '@syncline/bucket-store';
+import { BankChecker, BANK_RULES, BANK_SETUP_SQL, insertAccounts, transfers } from '../bank';
 
 export const PARTITIONS = 6;
 
@@ -92,4 +95,67 @@ export function redelivered(ends: ReadonlyMap<string, number>): number {
   let n = 0;
   for (const count of ends.values()) if (count > 1) n++;
   return n;
+}
+
+/** Waits until `n` more checkpoints than now are published. */
+export async function moreCheckpoints(
+  bank: BankDeployment,
+  n: number,
+  what: string,
+  timeoutMs = 90_000,
+): Promise<void> {
+  const before = bank.checker.seen.length;
+  await waitFor(what, async () => bank.checker.seen.length >= before + n, timeoutMs);
+}
+
+/**
+ * The accounts, then transfers (until `fault` is done) while `fault` breaks something, then a
+ * checkpoint covering everything, with every checkpoint verified. On a failure the evaluators'
+ * output (and `diagnose`) goes to stderr.
+ */
+export async function underTransfers(
+  bank: BankDeployment,
+  fault: () => Promise<void>,
+  options: { workers?: number; diagnose?: () => Promise<string> } = {},
+): Promise<Checkpoint> {
+  const { capture, state, checker } = bank;
+  const report = async (error: unknown): Promise<never> => {
+    process.stderr.write(bank.output());
+    if (options.diagnose) process.stderr.write(`\n${await options.diagnose()}\n`);
+    throw error;
+  };
+  await insertAccounts(capture);
+  await syncTo(capture, state, 120_000);
+  const stop = new AbortController();
+  const workers = options.workers ?? 6;
+  const run = transfers(capture, {
+    workers,
+    each: 100_000,
+    partitions: PARTITIONS,
+    pauseMs: 20,
+    signal: stop.signal,
+  });
+  try {
+    await fault();
+  } catch (error) {
+    await report(error);
+  } finally {
+    stop.abort();
+    await run;
+  }
+  const final = await syncTo(capture, state, 180_000).catch(report);
+  await checker.settled();
+  return final;
+}
+
+/** No checkpoint broke the invariant, and the bucket at `final` equals Postgres. */
+export async function expectConsistent(
+  bank: BankDeployment,
+  final: Checkpoint,
+  options: { increasing?: boolean } = {},
+): Promise<void> {
+  expect(bank.checker.violations).toEqual([]);
+  if (options.increasing ?? true) expect(bank.checker.notIncreasing()).toEqual([]);
+  const { bucket, postgres } = await bank.checker.bucketAndPostgres(bank.capture, final);
+  expect(bucket).toEqual(postgres);
 }

@@ -4,10 +4,15 @@
 // position and never re-add what it pruned. An intruding member joins each evaluator's reader group,
 // takes the one partition for a while and leaves, three times, during bank transfers; the bank
 // invariant must hold at EVERY checkpoint and the end state must equal Postgres.
-import { getTestStack, syncTo, testKafka, waitFor } from '@syncline/test-kit';
+import { getTestStack, testKafka } from '@syncline/test-kit';
 import { loadConfig } from '../../src/config';
-import { insertAccounts, transfers } from '../bank';
-import { PARTITIONS, startBankDeployment, type BankDeployment } from './faults';
+import {
+  expectConsistent,
+  moreCheckpoints,
+  startBankDeployment,
+  underTransfers,
+  type BankDeployment,
+} from './faults';
 
 jest.setTimeout(300_000);
 
@@ -41,49 +46,21 @@ describe("the transaction reader's group rebalanced with transactions pending", 
   });
 
   it('holds the bank invariant at every checkpoint and ends equal to Postgres', async () => {
-    const { capture, state, checker, env } = bank;
-    await insertAccounts(capture);
-    await syncTo(capture, state, 120_000);
-    const stop = new AbortController();
-    const run = transfers(capture, {
-      workers: 6,
-      each: 100_000,
-      partitions: PARTITIONS,
-      pauseMs: 20,
-      signal: stop.signal,
-    });
-    const { groupId } = loadConfig(env);
-    try {
+    const { groupId } = loadConfig(bank.env);
+    const final = await underTransfers(bank, async () => {
       for (let round = 0; round < 3; round++) {
-        const before = checker.seen.length;
+        await moreCheckpoints(bank, 10, 'checkpoints during the transfers');
         // Long enough for the readers to prune (every 5 s) what the checkpoint passed.
-        await waitFor(
-          'checkpoints during the transfers',
-          async () => checker.seen.length >= before + 10,
-          90_000,
-        );
         await new Promise((r) => setTimeout(r, 6000));
         await Promise.all(
           Array.from({ length: EVALUATORS }, (_, i) =>
-            intrude(`${groupId}.tx.${LABEL}-${i}`, capture.transactionTopic, 3000),
+            intrude(`${groupId}.tx.${LABEL}-${i}`, bank.capture.transactionTopic, 3000),
           ),
         );
       }
-      const after = checker.seen.length;
-      await waitFor('checkpoints after the rejoins', async () => checker.seen.length >= after + 10, 90_000);
-    } catch (error) {
-      process.stderr.write(bank.output());
-      throw error;
-    } finally {
-      stop.abort();
-      await run;
-    }
-    const final = await syncTo(capture, state, 120_000);
-    await checker.settled();
-    expect(checker.violations).toEqual([]);
-    expect(checker.notIncreasing()).toEqual([]);
-    const { bucket, postgres } = await checker.bucketAndPostgres(capture, final);
-    expect(bucket).toEqual(postgres);
+      await moreCheckpoints(bank, 10, 'checkpoints after the rejoins');
+    });
+    await expectConsistent(bank, final);
     // The fault happened: the readers rejoined (a second GROUP_JOIN) and sought back. Without the
     // seek they re-read the topic from offset 0 (observed); the violation that caused needs ENDs
     // pending at that moment, which this workload rarely has, so the tracker's unit test
