@@ -229,6 +229,15 @@ const TABLE = {
     fix: 'Set `maxmemory-policy noeviction` (and give Redis enough memory); docs/evaluator.md ("Redis").',
   },
 
+  SYNC_E407: {
+    category: 'evaluator',
+    title: 'transaction-outside-window',
+    retriable: false,
+    meaning:
+      "A change event belongs to a transaction whose END lies before the transaction reader's start offset: it would wait for ever.",
+    fix: 'After rewinding the consumer group past committed offsets, lower `P:txlow` of the rewound partitions (docs/consistency.md §5.3), then restart.',
+  },
+
   SYNC_E501: {
     category: 'dependency',
     title: 'dependency-unavailable',

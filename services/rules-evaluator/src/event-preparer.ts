@@ -22,6 +22,7 @@ import type { DeadLetterSink, ProcessorCoordination } from './ports';
 import { SKIP, type EventRef, type PreparedEvent } from './prepared-event';
 import { snapshotEventOpId } from './snapshot-numbering';
 import type { TransactionReader } from './transaction-reader';
+import { TransactionOutsideWindowError } from './transaction-tracker';
 
 export interface PreparerDeps {
   readonly transactions: TransactionReader;
@@ -182,6 +183,13 @@ export class EventPreparer {
       const found = transactions.tracker.lookup(xid, lsn, at.lastCommitLsn);
       if (found.status === 'ended') return found.transaction;
       if (found.status === 'covered') return 'covered';
+      if (transactions.caughtUp && transactions.tracker.endsBeforeWindow(at.lastCommitLsn))
+        throw new TransactionOutsideWindowError(
+          `the event at ${batch.topic}/${batch.partition}@${offset} (xid ${xid}) belongs to a transaction ` +
+            `that ended before the transaction reader's start (offset ${transactions.startOffset}), so its END ` +
+            'will never be read. A rewind of the consumer group past committed offsets must lower P:txlow ' +
+            'for the rewound partitions (docs/consistency.md §5.3)',
+        );
       if (batch.signal.aborted) return null;
       await transactions.waitForAdvance(500, batch.signal);
       await batch.heartbeat();

@@ -5,7 +5,7 @@
 import { SynclineError } from '@syncline/errors';
 import { OpIdRangeError } from '@syncline/protocol';
 import { SnapshotNumberingError } from './snapshot-numbering';
-import { TransactionRewindError } from './transaction-tracker';
+import { TransactionOutsideWindowError, TransactionRewindError } from './transaction-tracker';
 
 /** Fatal: configuration or layout limits; the evaluator stops and reports. */
 export class ProcessingHaltedError extends SynclineError {
@@ -24,7 +24,8 @@ export function isFatal(error: unknown): error is SynclineError {
   return (
     error instanceof ProcessingHaltedError ||
     error instanceof RedisStateLostError ||
-    error instanceof TransactionRewindError
+    error instanceof TransactionRewindError ||
+    error instanceof TransactionOutsideWindowError
   );
 }
 

@@ -27,6 +27,8 @@ export class TransactionReader {
   private consumer: Consumer | null = null;
   private stopped = false;
   private joined = 0;
+  /** Where this reader started (the transaction topic offset). */
+  startOffset = 0n;
   /** High-water mark of the transaction topic when last seen (for lag). */
   highWater = 0n;
 
@@ -38,6 +40,7 @@ export class TransactionReader {
   async start(startOffset: bigint, signal: AbortSignal): Promise<void> {
     const { kafka, topic, logger } = this.options;
     this.tracker.position = startOffset;
+    this.startOffset = startOffset;
     const admin = kafka.admin();
     await admin.connect();
     try {
@@ -145,6 +148,11 @@ export class TransactionReader {
     this.stopped = true;
     this.events.emit('advance');
     await this.consumer?.disconnect();
+  }
+
+  /** The tracker has read everything the topic held when last fetched. */
+  get caughtUp(): boolean {
+    return this.highWater > 0n && this.tracker.position >= this.highWater;
   }
 
   get isStopped(): boolean {

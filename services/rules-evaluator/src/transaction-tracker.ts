@@ -33,6 +33,12 @@ export type TransactionLookup =
 /** What a transaction-topic record did to the tracker. */
 export type TrackOutcome = 'added' | 'duplicate' | 'covered' | 'behind-position';
 
+/** An event's transaction ended before the reader's window: its END will never be read (fatal; SYNC_E407). */
+export class TransactionOutsideWindowError extends SynclineError {
+  override readonly name = 'TransactionOutsideWindowError';
+  readonly code = 'SYNC_E407';
+}
+
 /** The transaction topic went back in commit order (fatal; SYNC_E404). */
 export class TransactionRewindError extends SynclineError {
   override readonly name = 'TransactionRewindError';
@@ -52,6 +58,8 @@ export class TransactionTracker {
   private highestEndLsn = -1n;
   /** Every transaction with a commit LSN at or below this is covered by a published checkpoint. */
   private coveredLsn = -1n;
+  /** Commit LSN of the first END read (the reader's window starts there). */
+  private firstEndLsn: bigint | null = null;
   /** Re-delivered BEGIN/END records seen (for metrics and logs). */
   redeliveries = 0;
 
@@ -121,6 +129,7 @@ export class TransactionTracker {
       return 'covered';
     }
     this.highestEndLsn = end.lsn;
+    this.firstEndLsn ??= end.lsn;
     this.ends.push(tx);
     return 'added';
   }
@@ -136,6 +145,21 @@ export class TransactionTracker {
     if (found.status === 'ended' || found.status === 'covered') return found;
     if (lastCommitLsn !== null && lastCommitLsn < this.coveredLsn) return { status: 'covered' };
     return found;
+  }
+
+  /**
+   * True when a not-covered event whose transaction follows commit `lastCommitLsn` cannot be in
+   * the window: the first END read commits after that commit, and the event's own transaction is
+   * the next commit after it, so its END lies before the reader's start and will never be read.
+   * Ask only after the event's lookup failed with the reader caught up.
+   */
+  endsBeforeWindow(lastCommitLsn: bigint | null): boolean {
+    return (
+      lastCommitLsn !== null &&
+      lastCommitLsn >= this.coveredLsn &&
+      this.firstEndLsn !== null &&
+      lastCommitLsn < this.firstEndLsn
+    );
   }
 
   private find(xid: bigint, lsn: bigint): TransactionLookup {

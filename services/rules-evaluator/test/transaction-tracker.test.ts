@@ -192,4 +192,20 @@ describe('TransactionTracker with at-least-once delivery (identity is xid and co
     const found = t.lookup(42n, 260n);
     expect(found.status === 'ended' && found.transaction.endOffset).toBe(5n);
   });
+
+  it("says when an event's transaction ended before the window (its END will never be read)", () => {
+    const t = new TransactionTracker();
+    t.cover(100n); // the checkpoint covers commit 100
+    // A rewind without txlow: the reader starts at an END committing at 400.
+    t.addBegin(begin(20, 510, 350));
+    t.addEnd(end(21, 510, 400));
+    // An event of the transaction after commit 200 (not covered): it committed before 400.
+    expect(t.lookup(505n, 250n, 200n)).toEqual({ status: 'unknown' });
+    expect(t.endsBeforeWindow(200n)).toBe(true);
+    // The transaction after commit 400 is in the window (its END is still to come).
+    expect(t.endsBeforeWindow(400n)).toBe(false);
+    // Covered transactions are skipped instead; an unknown predecessor decides nothing.
+    expect(t.endsBeforeWindow(50n)).toBe(false);
+    expect(t.endsBeforeWindow(null)).toBe(false);
+  });
 });
