@@ -42,6 +42,12 @@ export interface BatchResult {
   readonly lowTransactionOffset: bigint | null;
   readonly highTransactionOffset: bigint | null;
   readonly sawStreaming: boolean;
+  /**
+   * Null when the whole batch was processed. Otherwise the offset of a truncate whose barrier was
+   * not met in time: everything before it is processed and counted, nothing from it on; the caller
+   * commits up to it and fetches the partition again from there.
+   */
+  readonly resumeAt: bigint | null;
 }
 
 const SUBKEY_CACHE = 200_000;
@@ -92,7 +98,9 @@ export class ChangeProcessor {
         // Everything before the truncate must be countable: it waits for the checkpoint.
         await this.counter.count(field, event.offset, sawStreaming, toCount);
         toCount = [];
-        ops += await this.truncate(event, batch);
+        const written = await this.truncate(event, batch);
+        if (written === 'not-ready') return this.result(messages, ops, low, high, event.offset);
+        ops += written;
       } else segment.push(event);
       const ref = countedRef(event);
       if (ref !== null && event.kind !== 'skip') toCount.push(ref);
@@ -100,13 +108,26 @@ export class ChangeProcessor {
     ops += await this.writeSegment(segment, batch);
     const last = messages[messages.length - 1];
     if (last !== undefined) await this.counter.count(field, BigInt(last.offset) + 1n, sawStreaming, toCount);
+    return this.result(messages, ops, low, high, null);
+  }
+
+  private result(
+    messages: readonly KafkaMessage[],
+    ops: number,
+    low: bigint | null,
+    high: bigint | null,
+    resumeAt: bigint | null,
+  ): BatchResult {
     this.deps.metrics.opsWritten.inc(ops);
+    const events =
+      resumeAt === null ? messages.length : messages.filter((m) => BigInt(m.offset) < resumeAt).length;
     return {
-      events: messages.length,
+      events,
       ops,
       lowTransactionOffset: low,
       highTransactionOffset: high,
-      sawStreaming,
+      sawStreaming: low !== null,
+      resumeAt,
     };
   }
 
@@ -172,7 +193,7 @@ export class ChangeProcessor {
   private truncate(
     event: Extract<PreparedEvent, { kind: 'truncate' }>,
     batch: BatchContext,
-  ): Promise<number> {
+  ): Promise<number | 'not-ready'> {
     const deps = { ...this.deps, onRowsChanged: () => this.rowCache.clear() };
     return runTruncate(event, deps, this.planner, batch.heartbeat, batch.signal);
   }

@@ -400,6 +400,13 @@ export class Evaluator {
           if (low !== null) await store.keepTransactionLow(field, low);
         },
       );
+      if (result.resumeAt !== null) {
+        // A truncate waits for other partitions' events: give the batch back from the truncate on,
+        // so kafkajs fetches them (the transaction low stays as recorded: still a lower bound).
+        await this.giveBack(consumer, payload, result.resumeAt);
+        this.metrics.events.inc(result.events);
+        return;
+      }
       const last = batch.messages[batch.messages.length - 1]!;
       const next = BigInt(last.offset) + 1n;
       resolveOffset(last.offset);
@@ -427,6 +434,20 @@ export class Evaluator {
       if (isFatal(error)) this.fail(error);
       throw error;
     }
+  }
+
+  /** Commits the batch up to `resumeAt` and fetches the partition again from there. */
+  private async giveBack(consumer: Consumer, payload: EachBatchPayload, resumeAt: bigint): Promise<void> {
+    const { batch, resolveOffset } = payload;
+    const before = batch.messages.filter((m) => BigInt(m.offset) < resumeAt);
+    if (before.length > 0) resolveOffset(before[before.length - 1]!.offset);
+    const at = { topic: batch.topic, partition: batch.partition, offset: resumeAt.toString() };
+    await consumer.commitOffsets([at]);
+    consumer.seek(at);
+    this.logger.info(
+      { topic: batch.topic, partition: batch.partition, offset: String(resumeAt) },
+      "a truncate waits for other partitions' events: fetching its partition again from the truncate",
+    );
   }
 
   /**

@@ -1,6 +1,6 @@
 // A TRUNCATE removes every row of its table that a transaction before it wrote. It waits until the
 // checkpoint covers the previous transaction (so rows of earlier transactions in other partitions
-// are stored), raises the table's truncate marker (later-stored older rows are then refused and
+// are stored; at most BARRIER_WAIT_MS per batch, then the batch is given back and fetched again), raises the table's truncate marker (later-stored older rows are then refused and
 // removed by their writer), and scans the table: REMOVE ops first, tombstones last, per chunk.
 import type { Checkpoint, LookupWrite } from '@syncline/bucket-store';
 import type { BucketOp } from '@syncline/protocol';
@@ -19,19 +19,29 @@ export interface TruncateDeps extends Pick<WriterPorts, 'sink'> {
   readonly onRowsChanged: () => void;
 }
 
-/** Runs one truncate; returns the ops written. */
+/**
+ * How long a truncate waits for its barrier inside a batch before it gives the batch back: the
+ * events its barrier needs may be in other partitions' next fetch, which kafkajs does not issue
+ * while this batch runs (a wait without a bound deadlocks under a backlog).
+ */
+export const BARRIER_WAIT_MS = 2000;
+
+/** Runs one truncate; returns the ops written, or 'not-ready' when its barrier was not met in time. */
 export async function runTruncate(
   event: TruncateEvent,
   deps: TruncateDeps,
   planner: RowPlanner,
   heartbeat: () => Promise<void>,
   signal: AbortSignal,
-): Promise<number> {
+  maxWaitMs = BARRIER_WAIT_MS,
+): Promise<number | 'not-ready'> {
   const { store } = deps;
+  const deadline = Date.now() + maxWaitMs;
   for (;;) {
     const cp = await deps.latestCheckpoint();
     if (BigInt(cp?.endOffset ?? '-1') >= event.barrier) break;
     if (signal.aborted) throw new Error('stopped while a truncate waited for the checkpoint');
+    if (Date.now() >= deadline) return 'not-ready';
     await heartbeat();
     await new Promise((r) => setTimeout(r, 100));
   }

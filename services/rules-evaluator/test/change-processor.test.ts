@@ -297,6 +297,33 @@ describe('ChangeProcessor over a Redis that lost writes', () => {
   });
 });
 
+describe('ChangeProcessor with a truncate whose barrier is not met', () => {
+  it('processes and counts what comes before it, then gives the rest of the batch back', async () => {
+    const work = await workload();
+    const world = newWorld();
+    // A batch of transfers (not the first transaction: its barrier is a transaction before it).
+    const batch = work.batches.find((b) => b.partition === 0 && Number(b.messages[0]!.offset) >= 20)!;
+    const [first, second, third] = batch.messages as [KafkaMessage, KafkaMessage, KafkaMessage];
+    const truncate = edited(second, (p) => {
+      p.op = 't';
+      p.before = null;
+      p.after = null;
+    });
+    const result = await processorFor(world, work.tx).processBatch(
+      'unit.s.accounts',
+      0,
+      [first, truncate, third],
+      async () => undefined,
+      new AbortController().signal,
+    );
+    // No checkpoint covers the transaction before the truncate: it never scanned (the fake would throw).
+    expect(result.resumeAt).toBe(BigInt(truncate.offset));
+    expect(result.events).toBe(1);
+    expect(world.coordination.progress.get('unit.s.accounts/0')).toBe(BigInt(truncate.offset));
+    expect([...world.coordination.counts.values()].reduce((a, b) => a + b, 0)).toBe(1);
+  });
+});
+
 /** A generated change record with its payload edited. */
 function edited(message: KafkaMessage, edit: (payload: Record<string, unknown>) => void): KafkaMessage {
   const value = JSON.parse(message.value!.toString()) as { payload: Record<string, unknown> };
