@@ -236,7 +236,7 @@ export class Evaluator {
   private async checkIdentity(store: RedisCoordination): Promise<OpIdGeneration> {
     const generation = firstGeneration();
     const existing = await store.getMeta();
-    await this.refuseWiped(Object.keys(existing).length > 0);
+    if (Object.keys(existing).length === 0) await this.refuseWiped(() => store.hasMeta());
     // State written before the layout was versioned has no `layout` field: layout 1.
     const layout = Object.keys(existing).length === 0 ? LAYOUT_VERSION : (existing.layout ?? '1');
     if (layout !== LAYOUT_VERSION)
@@ -261,8 +261,7 @@ export class Evaluator {
   }
 
   /** A Redis without state for a group with committed offsets was wiped: refuse (SYNC_E405). */
-  private async refuseWiped(hasState: boolean): Promise<void> {
-    if (hasState) return;
+  private async refuseWiped(hasState: () => Promise<boolean>): Promise<void> {
     const { config, logger } = this;
     const { signal, lateCloses } = this.lifecycle;
     await retry('kafka', logger, signal, lateCloses, async () => {

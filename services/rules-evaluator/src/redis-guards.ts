@@ -21,18 +21,21 @@ export function checkDurability(durability: RedisDurability, logger: Logger): vo
   if (verdict.refuse !== null) throw new RedisEvictsError(verdict.refuse);
 }
 
-/** Throws RedisStateLostError when Redis holds no state but the group committed offsets. */
+/**
+ * Throws RedisStateLostError when Redis holds no state but the group committed offsets. `hasState`
+ * is asked after the offsets are read: an instance starting at the same moment writes its meta
+ * before it commits anything, so state seen then is never a wipe.
+ */
 export async function refuseWipedState(
   admin: Admin,
   groupId: string,
   keyPrefix: string,
-  hasState: boolean,
+  hasState: () => Promise<boolean>,
 ): Promise<void> {
-  if (hasState) return;
   const committed = (await admin.fetchOffsets({ groupId })).flatMap((t) =>
     t.partitions.filter((p) => Number(p.offset) >= 0).map((p) => `${t.topic}/${p.partition}@${p.offset}`),
   );
-  if (committed.length === 0) return;
+  if (committed.length === 0 || (await hasState())) return;
   throw new RedisStateLostError(
     `Redis holds no state under ${keyPrefix}, but consumer group ${groupId} has committed offsets ` +
       `(${committed.slice(0, 3).join(', ')}${committed.length > 3 ? ', …' : ''}): Redis lost its data. ` +

@@ -34,7 +34,7 @@ export interface BankDeployment {
 
 export async function startBankDeployment(
   label: string,
-  options: { connectUrl?: string; evaluators: number },
+  options: { connectUrl?: string; evaluators: number; logLevel?: string },
 ): Promise<BankDeployment> {
   const capture = await startCapture({
     label,
@@ -45,7 +45,7 @@ export async function startBankDeployment(
   const env = evaluatorEnv(capture, writeRulesFile(BANK_RULES), {
     SYNCLINE_BUCKET_TOPIC: 'off',
     SYNCLINE_SESSION_TIMEOUT_MS: '6000',
-    SYNCLINE_LOG_LEVEL: process.env.FAULT_LOG_LEVEL ?? 'warn',
+    SYNCLINE_LOG_LEVEL: process.env.FAULT_LOG_LEVEL ?? options.logLevel ?? 'warn',
   });
   const state = openDeploymentState(loadConfig(env).keyPrefix);
   const checker = new BankChecker(state);
@@ -62,7 +62,7 @@ export async function startBankDeployment(
     state,
     checker,
     evaluators,
-    output: () => evaluators.map((e) => e.output().slice(-4000)).join('\n=====\n'),
+    output: () => evaluators.map((e) => e.output().slice(-12000)).join('\n=====\n'),
     async close() {
       for (const e of evaluators) e.child.kill('SIGKILL');
       checker.close();
