@@ -22,6 +22,7 @@ export function createRedisClient(
     retryStrategy: (times) => Math.min(200 * 2 ** times, 10_000),
     ...(options.fenced ? { enableOfflineQueue: false, autoResendUnfulfilledCommands: false } : {}),
   });
+  if (options.fenced) redis.on('close', () => failInFlight(redis));
   let lastLogged = 0;
   redis.on('error', (error: Error) => {
     if (Date.now() - lastLogged < ERROR_LOG_INTERVAL_MS) return;
@@ -38,4 +39,21 @@ export function createRedisClient(
 export async function redisReady(redis: Redis, signal: AbortSignal): Promise<void> {
   if (redis.status === 'ready') return;
   await abortable(new Promise<void>((resolve) => redis.once('ready', () => resolve())), signal, 'redis');
+}
+
+interface InFlight {
+  readonly command: { reject(error: Error): void };
+}
+
+/**
+ * Rejects the commands in flight when the connection closes. Without re-sending, ioredis (5.x)
+ * drops them on reconnect and never settles their promises, so whoever awaits one would hang for
+ * ever. Reads ioredis' command queue, which it still holds when it emits 'close'.
+ */
+function failInFlight(redis: Redis): void {
+  const queue = (redis as unknown as { commandQueue?: { toArray(): InFlight[] } }).commandQueue;
+  const error = new Error(
+    'Redis connection closed with the command in flight (fenced client: not sent again)',
+  );
+  for (const item of queue?.toArray() ?? []) item.command.reject(error);
 }

@@ -3,65 +3,39 @@
 // Connect worker that stayed alive but unhealthy. The evaluators must ride the outage out (no
 // exit), the bank invariant must hold at EVERY checkpoint, checkpoints must resume and the end
 // state must equal Postgres. A whole stack of the test's own: the run's broker is shared.
-import { getTestStack, startOwnStack, type OwnStack } from '@syncline/test-kit';
-import {
-  expectConsistent,
-  moreCheckpoints,
-  startBankDeployment,
-  underTransfers,
-  type BankDeployment,
-} from './faults';
+import type { OwnStack } from '@syncline/test-kit';
+import { expectConsistent, onOwnStack, moreCheckpoints, underTransfers, type BankDeployment } from './faults';
 
 jest.setTimeout(420_000);
 
-const local = getTestStack().kind === 'local';
-if (!local)
-  process.stderr.write(
-    `SKIPPING the broker-restart fault test: it runs a stack of its own from local processes, and the test stack is '${getTestStack().kind}'\n`,
-  );
-const localIt = local ? it : it.skip;
-
 describe('the Kafka broker killed with SIGKILL during transfers', () => {
-  let own: OwnStack | undefined;
-  let restore: (() => void) | undefined;
-  let bank: BankDeployment | undefined;
+  const stack = onOwnStack('fault_broker', 'the broker-restart fault test');
+  const bank = (): BankDeployment => stack.bank();
+  const own = (): OwnStack => stack.own();
 
-  beforeAll(async () => {
-    if (!local) return;
-    own = await startOwnStack('fault_broker');
-    restore = own.use();
-    bank = await startBankDeployment('fault_broker', { evaluators: 2 });
-  });
-
-  afterAll(async () => {
-    await bank?.close().catch(() => undefined);
-    restore?.();
-    await own?.down();
-  });
-
-  localIt(
+  stack.it(
     'rides out the outage: the invariant holds at every checkpoint and the end equals Postgres',
     async () => {
       let notes: string[] = [];
       const final = await underTransfers(
-        bank!,
+        bank(),
         async () => {
-          await moreCheckpoints(bank!, 10, 'checkpoints during the transfers');
-          process.kill(-(await own!.pidOf('kafka'))!, 'SIGKILL');
+          await moreCheckpoints(bank(), 10, 'checkpoints during the transfers');
+          process.kill(-(await own().pidOf('kafka'))!, 'SIGKILL');
           await new Promise((r) => setTimeout(r, 25_000));
-          ({ notes } = await own!.up());
-          await moreCheckpoints(bank!, 10, 'checkpoints after the broker came back', 180_000);
+          ({ notes } = await own().up());
+          await moreCheckpoints(bank(), 10, 'checkpoints after the broker came back', 180_000);
         },
         { workers: 4 },
       );
       process.stderr.write(
-        `broker-restart: stack up notes: ${JSON.stringify(notes)}; ${bank!.checker.verified} checkpoints verified\n`,
+        `broker-restart: stack up notes: ${JSON.stringify(notes)}; ${bank().checker.verified} checkpoints verified\n`,
       );
       // Connect outlived its broker, alive but unhealthy: `stack up` restarted it instead of failing.
       expect(notes.some((n) => n.startsWith('connect: alive but unhealthy'))).toBe(true);
       // No evaluator exited.
-      expect(bank!.evaluators.map((e) => e.child.exitCode)).toEqual(bank!.evaluators.map(() => null));
-      await expectConsistent(bank!, final);
+      expect(bank().evaluators.map((e) => e.child.exitCode)).toEqual(bank().evaluators.map(() => null));
+      await expectConsistent(bank(), final);
     },
   );
 });

@@ -2,6 +2,8 @@
 // every checkpoint) and a look at the transaction topic for re-delivered transactions.
 import {
   evaluatorEnv,
+  startOwnStack,
+  type OwnStack,
   syncTo,
   waitFor,
   getTestStack,
@@ -158,4 +160,35 @@ export async function expectConsistent(
   if (options.increasing ?? true) expect(bank.checker.notIncreasing()).toEqual([]);
   const { bucket, postgres } = await bank.checker.bucketAndPostgres(bank.capture, final);
   expect(bucket).toEqual(postgres);
+}
+
+/**
+ * A bank deployment on a whole stack of the test's own (for faults that kill a part the run's
+ * stack shares), set up and torn down around the calling describe block. Skipped, loudly, when the
+ * run's stack is not local processes.
+ */
+export function onOwnStack(
+  label: string,
+  what: string,
+): { readonly it: jest.It; own(): OwnStack; bank(): BankDeployment } {
+  const kind = getTestStack().kind;
+  if (kind !== 'local')
+    process.stderr.write(
+      `SKIPPING ${what}: it runs a stack of its own from local processes, and the test stack is '${kind}'\n`,
+    );
+  let own: OwnStack | undefined;
+  let restore: (() => void) | undefined;
+  let bank: BankDeployment | undefined;
+  beforeAll(async () => {
+    if (kind !== 'local') return;
+    own = await startOwnStack(label);
+    restore = own.use();
+    bank = await startBankDeployment(label, { evaluators: 2 });
+  });
+  afterAll(async () => {
+    await bank?.close().catch(() => undefined);
+    restore?.();
+    await own?.down();
+  });
+  return { it: kind === 'local' ? it : it.skip, own: () => own!, bank: () => bank! };
 }

@@ -4,56 +4,31 @@
 // (it lost some), in which case the test restarts it as a supervisor would. Either way the bank
 // invariant must hold at EVERY checkpoint, checkpoints must resume and the end state must equal
 // Postgres. A whole stack of the test's own: the run's Redis is shared.
-import { getTestStack, startEvaluatorProcess, startOwnStack, type OwnStack } from '@syncline/test-kit';
-import {
-  expectConsistent,
-  moreCheckpoints,
-  startBankDeployment,
-  underTransfers,
-  type BankDeployment,
-} from './faults';
+import { startEvaluatorProcess, type OwnStack } from '@syncline/test-kit';
+import { expectConsistent, onOwnStack, moreCheckpoints, underTransfers, type BankDeployment } from './faults';
 
 jest.setTimeout(420_000);
 
 const LABEL = 'fault_redis_kill';
-const local = getTestStack().kind === 'local';
-if (!local)
-  process.stderr.write(
-    `SKIPPING the redis-restart fault test: it runs a stack of its own from local processes, and the test stack is '${getTestStack().kind}'\n`,
-  );
-const localIt = local ? it : it.skip;
 
 describe('the Redis process killed with SIGKILL during transfers', () => {
-  let own: OwnStack | undefined;
-  let restore: (() => void) | undefined;
-  let bank: BankDeployment | undefined;
-
-  beforeAll(async () => {
-    if (!local) return;
-    own = await startOwnStack(LABEL);
-    restore = own.use();
-    bank = await startBankDeployment(LABEL, { evaluators: 2 });
-  });
-
-  afterAll(async () => {
-    await bank?.close().catch(() => undefined);
-    restore?.();
-    await own?.down();
-  });
+  const stack = onOwnStack(LABEL, 'the redis-restart fault test');
+  const bank = (): BankDeployment => stack.bank();
+  const own = (): OwnStack => stack.own();
 
   /** Restarts every evaluator that halted because Redis lost writes; returns how many. */
   async function superviseFor(ms: number): Promise<number> {
     let restarted = 0;
     const deadline = Date.now() + ms;
     while (Date.now() < deadline) {
-      const evaluators = bank!.evaluators;
+      const evaluators = bank().evaluators;
       for (let i = 0; i < evaluators.length; i++) {
         const e = evaluators[i]!;
         if (e.child.exitCode === null) continue;
         expect(e.output()).toMatch(/SYNC_E405/);
         evaluators[i] = startEvaluatorProcess(
-          { ...bank!.env, SYNCLINE_INSTANCE_ID: `${LABEL}-s${restarted}` },
-          ['--rules', bank!.env.SYNCLINE_RULES_FILE!],
+          { ...bank().env, SYNCLINE_INSTANCE_ID: `${LABEL}-s${restarted}` },
+          ['--rules', bank().env.SYNCLINE_RULES_FILE!],
         );
         restarted++;
       }
@@ -62,19 +37,19 @@ describe('the Redis process killed with SIGKILL during transfers', () => {
     return restarted;
   }
 
-  localIt('rides it out or halts and resumes: the invariant holds at every checkpoint', async () => {
+  stack.it('rides it out or halts and resumes: the invariant holds at every checkpoint', async () => {
     let restarted = 0;
     const final = await underTransfers(
-      bank!,
+      bank(),
       async () => {
-        await moreCheckpoints(bank!, 10, 'checkpoints during the transfers');
-        process.kill(-(await own!.pidOf('redis'))!, 'SIGKILL');
+        await moreCheckpoints(bank(), 10, 'checkpoints during the transfers');
+        process.kill(-(await own().pidOf('redis'))!, 'SIGKILL');
         await new Promise((r) => setTimeout(r, 10_000));
-        await own!.up();
+        await own().up();
         // Supervise (restart what halted) until 10 more checkpoints are published.
-        const target = bank!.checker.seen.length + 10;
+        const target = bank().checker.seen.length + 10;
         const deadline = Date.now() + 150_000;
-        while (bank!.checker.seen.length < target) {
+        while (bank().checker.seen.length < target) {
           if (Date.now() > deadline)
             throw new Error('fewer than 10 checkpoints within 150 s of Redis coming back');
           restarted += await superviseFor(1000);
@@ -84,9 +59,9 @@ describe('the Redis process killed with SIGKILL during transfers', () => {
     );
     process.stderr.write(
       `redis-restart: ${restarted} evaluator(s) halted on lost writes and were restarted; ` +
-        `${bank!.checker.verified} checkpoints verified\n`,
+        `${bank().checker.verified} checkpoints verified\n`,
     );
     // Checkpoints lost with Redis' last second are published again: not increasing here.
-    await expectConsistent(bank!, final, { increasing: false });
+    await expectConsistent(bank(), final, { increasing: false });
   });
 });
