@@ -70,10 +70,6 @@ export class TransactionTracker {
     if (lsn > this.highestEndLsn) this.highestEndLsn = lsn;
   }
 
-  get coveredUpTo(): bigint {
-    return this.coveredLsn;
-  }
-
   addBegin(begin: TransactionBegin): TrackOutcome {
     if (begin.position.offset < this.position) return 'behind-position';
     this.position = begin.position.offset + 1n;
