@@ -33,6 +33,11 @@ export interface CaptureOptions {
   readonly overrides?: Readonly<Record<string, string>>;
   /** The Connect worker to register the connector on (default: the stack's). */
   readonly connectUrl?: string;
+  /**
+   * A table of the capture's schema (created by `setupSql`) to make the connector's signal table
+   * (`signal.data.collection`), so the test can start incremental snapshots by inserting into it.
+   */
+  readonly signalTable?: string;
 }
 
 export async function startCapture(opts: CaptureOptions): Promise<CdcCapture> {
@@ -51,7 +56,13 @@ export async function startCapture(opts: CaptureOptions): Promise<CdcCapture> {
     tablePartitions: opts.partitions ?? 4,
     slotName: `${name}_slot`,
     publicationName: `${name}_pub`,
-    overrides: { 'snapshot.mode': 'no_data', ...(opts.overrides ?? {}) },
+    overrides: {
+      'snapshot.mode': 'no_data',
+      ...(opts.signalTable === undefined
+        ? {}
+        : { 'signal.enabled.channels': 'source', 'signal.data.collection': `${name}.${opts.signalTable}` }),
+      ...(opts.overrides ?? {}),
+    },
   };
   const connectUrl = opts.connectUrl ?? stack.endpoints.connectUrl;
   await registerConnector(connectUrl, params, loadConnectorConfig(repoRoot(), params), 120000);

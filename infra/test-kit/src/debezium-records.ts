@@ -91,8 +91,14 @@ export class DebeziumRecordGenerator {
   private lsn = 1_000_000;
   readonly schema: string;
   readonly balances = new Array<number>(ACCOUNTS + 1).fill(1000);
-  constructor(readonly prefix: string) {
+  /** `start`: the first xid and LSN, to continue after another generator's transactions. */
+  constructor(
+    readonly prefix: string,
+    start: { readonly xid?: number; readonly lsn?: number } = {},
+  ) {
     this.schema = envelopeSchema(prefix);
+    this.xid = start.xid ?? this.xid;
+    this.lsn = start.lsn ?? this.lsn;
   }
   get dataTopic(): string {
     return `${this.prefix}.s.accounts`;
@@ -100,10 +106,35 @@ export class DebeziumRecordGenerator {
   get txTopic(): string {
     return `${this.prefix}.transaction`;
   }
-  /** One transaction: BEGIN, `rows` data events, END. */
-  transaction(ids: number[], op: 'c' | 'u', commitMs: number): { data: Message[]; tx: Message[] } {
+  /**
+   * A row read by a snapshot (no transaction block): the initial one (`true`, read at `lsn`) or an
+   * incremental one (`incremental`, no lsn, `source.sequence` the close watermark's LSN).
+   */
+  read(id: number, snapshot: 'true' | 'incremental', lsn: number, readMs: number): Message {
+    const incremental = snapshot === 'incremental';
+    const payload = {
+      before: null,
+      after: { id, balance: this.balances[id], branch: `b${id % 20}` },
+      source: {
+        ...this.source(readMs, null, incremental ? null : lsn),
+        snapshot,
+        sequence: incremental ? `["${lsn}","${lsn}"]` : null,
+      },
+      transaction: null,
+      op: 'r',
+      ts_ms: readMs,
+    };
+    return { key: `{"id":${id}}`, value: `{"schema":${this.schema},"payload":${JSON.stringify(payload)}}` };
+  }
+
+  /** One transaction: BEGIN, `rows` data events, END. BEGIN's LSN is its first event's, as Debezium's. */
+  transaction(
+    ids: number[],
+    op: 'c' | 'u',
+    commitMs: number,
+  ): { data: Message[]; tx: Message[]; beginLsn: number } {
     const xid = this.xid++;
-    const begin = this.lsn;
+    const begin = this.lsn + 100;
     const data = ids.map((id, i) => {
       const lsn = (this.lsn += 100);
       if (op === 'u') this.balances[id]! += i % 2 === 0 ? -1 : 1;
@@ -111,24 +142,7 @@ export class DebeziumRecordGenerator {
       const payload = {
         before: null,
         after,
-        source: {
-          version: '3.6.1.Final',
-          connector: 'postgresql',
-          name: this.prefix,
-          ts_ms: commitMs,
-          snapshot: null,
-          db: 'bench',
-          sequence: `[null,"${lsn}"]`,
-          ts_us: null,
-          ts_ns: null,
-          schema: 's',
-          table: 'accounts',
-          txId: xid,
-          lsn,
-          xmin: null,
-          origin: null,
-          origin_lsn: null,
-        },
+        source: { ...this.source(commitMs, xid, lsn), sequence: `[null,"${lsn}"]` },
         transaction: { id: `${xid}:${lsn}`, total_order: i + 1, data_collection_order: i + 1 },
         op,
         ts_ms: commitMs,
@@ -147,7 +161,28 @@ export class DebeziumRecordGenerator {
       })}}`,
       partition: 0,
     });
-    return { data, tx: [record('BEGIN', begin, null), record('END', end, ids.length)] };
+    return { data, tx: [record('BEGIN', begin, null), record('END', end, ids.length)], beginLsn: begin };
+  }
+
+  private source(tsMs: number, xid: number | null, lsn: number | null) {
+    return {
+      version: '3.6.1.Final',
+      connector: 'postgresql',
+      name: this.prefix,
+      ts_ms: tsMs,
+      snapshot: null as string | null,
+      db: 'bench',
+      sequence: null as string | null,
+      ts_us: null,
+      ts_ns: null,
+      schema: 's',
+      table: 'accounts',
+      txId: xid,
+      lsn,
+      xmin: null,
+      origin: null,
+      origin_lsn: null,
+    };
   }
 }
 

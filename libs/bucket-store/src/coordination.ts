@@ -57,13 +57,18 @@ export class RedisCoordination {
   async countEvents(
     partition: string,
     next: bigint,
-    streaming: boolean,
+    reached: bigint | null,
     transactions: readonly TransactionEvents[],
     floor: bigint | null = null,
   ): Promise<CountResult> {
     const k = this.keys;
     const keys = [k.progress, k.counts, k.streaming, k.checkpoint];
-    const argv = [partition, next.toString(), streaming ? '1' : '0', floor === null ? '' : floor.toString()];
+    const argv = [
+      partition,
+      next.toString(),
+      reached === null ? '' : reached.toString(),
+      floor === null ? '' : floor.toString(),
+    ];
     for (const t of transactions) {
       keys.push(k.seen(t.endOffset));
       argv.push(t.endOffset.toString(), encodeOpIdMember(t.checkpointOpId), String(t.totalOrders.length));

@@ -123,8 +123,9 @@ export class StoreKeys {
   }
 
   /**
-   * Per change-topic partition: next offset counted (compare-and-set with `counts`); streaming
-   * seen; oldest transaction still needed.
+   * Per change-topic partition: next offset counted (compare-and-set with `counts`); `streaming`:
+   * END offset of the latest transaction reached (set once streaming began); oldest transaction
+   * still needed.
    */
   get progress(): string {
     return `${this.prefix}:{cp}:progress`;

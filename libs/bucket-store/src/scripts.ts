@@ -106,7 +106,9 @@ return replaced
  * a transaction the checkpoint already covers are not counted (its counts were forgotten). Moves
  * the partition's progress (next offset processed) forward only.
  * KEYS: progress, counts, streaming, checkpoint, then one `seen` key per transaction.
- * ARGV: partition field, next progress, '1' when a streaming event was seen, the progress the
+ * ARGV: partition field, next progress, the END offset of the latest transaction an event of
+ * which the partition has now processed with everything before it ('' when none: `streaming` keeps
+ * the highest), the progress the
  * caller wrote last ('' when none), then per transaction (in KEYS order): END offset, its
  * checkpoint op member (16 hex), n, then n total_orders. Returns {events newly counted, the
  * partition's progress before ('' when absent)}, or {-1, progress} without writing anything when
@@ -131,7 +133,10 @@ for t = 5, #KEYS do
   i = i + 3 + n
 end
 if (not current) or tonumber(current) < tonumber(ARGV[2]) then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
-if ARGV[3] == '1' then redis.call('HSET', KEYS[3], ARGV[1], '1') end
+if ARGV[3] ~= '' then
+  local reached = redis.call('HGET', KEYS[3], ARGV[1])
+  if (not reached) or tonumber(reached) < tonumber(ARGV[3]) then redis.call('HSET', KEYS[3], ARGV[1], ARGV[3]) end
+end
 return {added, current or ''}
 `;
 

@@ -238,6 +238,24 @@ const TABLE = {
     fix: 'After rewinding the consumer group past committed offsets, lower `P:txlow` of the rewound partitions (docs/consistency.md §5.3), then restart.',
   },
 
+  SYNC_E408: {
+    category: 'evaluator',
+    title: 'snapshot-window-unknown',
+    retriable: false,
+    meaning:
+      "A row of a Debezium incremental snapshot arrived but the evaluator cannot place it: `SYNCLINE_SIGNAL_TABLE` is not set (checkpoints would not wait for the snapshot's windows), or the row carries no `source.sequence`.",
+    fix: "Set `SYNCLINE_SIGNAL_TABLE` to the connector's `signal.data.collection` on every evaluator, then restart (docs/consistency.md §3.1).",
+  },
+
+  SYNC_E409: {
+    category: 'evaluator',
+    title: 'snapshot-after-streaming',
+    retriable: false,
+    meaning:
+      'A full (not incremental) snapshot row was taken after transactions a published checkpoint covers: the connector snapshotted again (a lost replication slot, a new connector, `snapshot.mode=always`). Its op ids would lie below the checkpoint, so clients would never receive it.',
+    fix: 'Reprocess into a new deployment (docs/consistency.md §3.2); for tables added later, or to repair data, use incremental snapshots instead.',
+  },
+
   SYNC_E501: {
     category: 'dependency',
     title: 'dependency-unavailable',

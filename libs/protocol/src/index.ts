@@ -35,6 +35,7 @@ export {
   snapshotOpId,
   streamBase,
   streamOpId,
+  windowOpId,
   transactionCheckpointOpId,
   validateGeneration,
   type GenerationOptions,

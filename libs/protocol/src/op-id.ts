@@ -139,6 +139,15 @@ export function streamOpId(g: OpIdGeneration, endOffset: bigint, totalOrder: big
   return transactionFloor(g, endOffset) + order;
 }
 
+/**
+ * The op id just below a transaction's first event (its total_order 0, which no event has): above
+ * every op of earlier transactions, below every op of this one. Rows an incremental snapshot reads
+ * are placed here, in the transaction that closes their snapshot window (docs/consistency.md §3.1).
+ */
+export function windowOpId(g: OpIdGeneration, endOffset: bigint): bigint {
+  return transactionFloor(g, endOffset);
+}
+
 /** Highest op id a transaction can have: the checkpoint op id once it is complete. */
 export function transactionCheckpointOpId(g: OpIdGeneration, endOffset: bigint): bigint {
   return transactionFloor(g, endOffset) + maxTotalOrder(g);
@@ -179,9 +188,10 @@ export function snapshotCheckpointOpId(g: OpIdGeneration): bigint {
 
 export type OpIdOrigin =
   | { readonly kind: 'snapshot'; readonly sequence: bigint }
-  | { readonly kind: 'stream'; readonly endOffset: bigint; readonly totalOrder: bigint };
+  | { readonly kind: 'stream'; readonly endOffset: bigint; readonly totalOrder: bigint }
+  | { readonly kind: 'window'; readonly endOffset: bigint };
 
-/** Inverse of snapshotOpId / streamOpId, for logs and checks. */
+/** Inverse of snapshotOpId / streamOpId / windowOpId, for logs and checks. */
 export function describeOpId(g: OpIdGeneration, opId: bigint): OpIdOrigin {
   if (opId <= g.start || opId >= g.ceiling) {
     throw new OpIdRangeError('not-in-generation', `op id ${opId} is outside generation ${g.generation}`);
@@ -190,8 +200,8 @@ export function describeOpId(g: OpIdGeneration, opId: bigint): OpIdOrigin {
   if (opId < base) return { kind: 'snapshot', sequence: opId - g.start - 1n };
   const relative = opId - base;
   const totalOrder = relative & maxTotalOrder(g);
-  if (totalOrder === 0n) throw new OpIdRangeError('not-in-generation', `op id ${opId} is no event's id`);
-  return { kind: 'stream', endOffset: (relative >> BigInt(g.totalOrderBits)) + g.offsetOrigin, totalOrder };
+  const endOffset = (relative >> BigInt(g.totalOrderBits)) + g.offsetOrigin;
+  return totalOrder === 0n ? { kind: 'window', endOffset } : { kind: 'stream', endOffset, totalOrder };
 }
 
 const DECIMAL = /^(0|[1-9][0-9]*)$/;

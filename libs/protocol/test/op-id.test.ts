@@ -16,6 +16,7 @@ import {
   streamBase,
   streamOpId,
   transactionCheckpointOpId,
+  windowOpId,
   type OpIdErrorCode,
 } from '../src';
 
@@ -53,6 +54,13 @@ describe('op-id layout', () => {
     const checkpoint = transactionCheckpointOpId(gen0, 7n);
     expect(checkpoint).toBe(streamOpId(gen0, 7n, maxOrder));
     expect(checkpoint < streamOpId(gen0, 8n, 1)).toBe(true);
+  });
+
+  test("places a transaction's snapshot-window rows above the transaction before it and below its first event", () => {
+    expect(windowOpId(gen0, 8n)).toBe(2n ** 40n + 8n * 2n ** 22n);
+    expect(windowOpId(gen0, 8n) > transactionCheckpointOpId(gen0, 7n)).toBe(true);
+    expect(windowOpId(gen0, 8n) < streamOpId(gen0, 8n, 1)).toBe(true);
+    expect(describeOpId(gen0, windowOpId(gen0, 8n))).toEqual({ kind: 'window', endOffset: 8n });
   });
 
   test('fits the last END offset of the layout below 2^63 and rejects the next', () => {

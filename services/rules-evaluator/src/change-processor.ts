@@ -33,6 +33,8 @@ export interface ProcessorDeps {
   readonly metrics: EvaluatorMetrics;
   readonly logger: Logger;
   readonly latestCheckpoint: () => Promise<Checkpoint | null>;
+  /** Incremental snapshot rows can be placed (a signal table is configured). */
+  readonly snapshotWindows: boolean;
 }
 
 export interface BatchResult {
@@ -86,7 +88,6 @@ export class ChangeProcessor {
     await this.counter.verify(field);
     const prepared = await this.prepareAll(messages, batch);
     const { low, high } = transactionRange(prepared);
-    const sawStreaming = low !== null;
     await beforeWrite(low);
     let ops = 0;
     let segment: PreparedEvent[] = [];
@@ -96,7 +97,8 @@ export class ChangeProcessor {
         ops += await this.writeSegment(segment, batch);
         segment = [];
         // Everything before the truncate must be countable: it waits for the checkpoint.
-        await this.counter.count(field, event.offset, sawStreaming, toCount);
+        // The partition has reached the truncate's transaction: a snapshot window before it passes.
+        await this.counter.count(field, event.offset, event.ref.endOffset, toCount);
         toCount = [];
         const written = await this.truncate(event, batch);
         if (written === 'not-ready') return this.result(messages, ops, low, high, event.offset);
@@ -107,7 +109,7 @@ export class ChangeProcessor {
     }
     ops += await this.writeSegment(segment, batch);
     const last = messages[messages.length - 1];
-    if (last !== undefined) await this.counter.count(field, BigInt(last.offset) + 1n, sawStreaming, toCount);
+    if (last !== undefined) await this.counter.count(field, BigInt(last.offset) + 1n, high, toCount);
     return this.result(messages, ops, low, high, null);
   }
 

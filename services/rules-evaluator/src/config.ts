@@ -46,6 +46,10 @@ export const CONFIG_SCHEMA = z.object({
   SYNCLINE_LEASE_TTL_MS: int(1000, 60000).default(5000),
   SYNCLINE_TOPIC_REFRESH_MS: int(200, 600000).default(5000),
   SYNCLINE_INSTANCE_ID: name.optional(),
+  SYNCLINE_SIGNAL_TABLE: z
+    .string()
+    .regex(/^[A-Za-z0-9_$]+\.[A-Za-z0-9_$]+$/, "schema.table, as in the connector's signal.data.collection")
+    .optional(),
 });
 
 export interface EvaluatorConfig {
@@ -66,6 +70,8 @@ export interface EvaluatorConfig {
   readonly leaseTtlMs: number;
   readonly topicRefreshMs: number;
   readonly instanceId: string;
+  /** The connector's signal table (`schema.table`), or null: incremental snapshots then halt (SYNC_E408). */
+  readonly signalTable: string | null;
   /** Redis key prefix: one per deployment and rules version. */
   readonly keyPrefix: string;
 }
@@ -101,6 +107,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): EvaluatorConfig {
     leaseTtlMs: e.SYNCLINE_LEASE_TTL_MS,
     topicRefreshMs: e.SYNCLINE_TOPIC_REFRESH_MS,
     instanceId: e.SYNCLINE_INSTANCE_ID ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
+    signalTable: e.SYNCLINE_SIGNAL_TABLE ?? null,
     keyPrefix: keyPrefixFor(e.SYNCLINE_DEPLOYMENT, e.SYNCLINE_RULES_VERSION),
   };
 }

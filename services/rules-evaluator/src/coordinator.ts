@@ -53,6 +53,25 @@ export function snapshotComplete(
   );
 }
 
+/**
+ * An incremental snapshot window's rows are all processed when every change partition has been
+ * processed up to its high-water mark read after the window's END (the rows were produced before
+ * that END), or has processed an event of a later transaction (`reached`: rows precede it there).
+ */
+export function windowPassed(
+  endOffset: bigint,
+  marks: ReadonlyMap<string, bigint>,
+  progress: ReadonlyMap<string, bigint>,
+  reached: ReadonlyMap<string, bigint>,
+): boolean {
+  for (const [partition, high] of marks) {
+    if ((progress.get(partition) ?? 0n) >= high) continue;
+    if ((reached.get(partition) ?? -1n) > endOffset) continue;
+    return false;
+  }
+  return true;
+}
+
 /** True when Redis' checkpoint is older than (or, wiped, absent next to) one seen stored before. */
 export function isBehind(stored: Checkpoint | null, seen: Checkpoint | null): boolean {
   if (seen === null) return false;
@@ -84,6 +103,8 @@ export interface CoordinatorDeps {
   readonly admin: Admin;
   readonly metrics: EvaluatorMetrics;
   readonly logger: Logger;
+  /** The connector's signal table: its transactions close incremental snapshot windows (§3.1). */
+  readonly signalTable: string | null;
 }
 
 const WINDOW = 2000;
@@ -92,6 +113,8 @@ export class Coordinator {
   private leading = false;
   private checkpoint: Checkpoint | null = null;
   private lastRenewal = 0;
+  /** High-water marks read after each snapshot-window END not yet passed (leader only). */
+  private readonly windowMarks = new Map<bigint, Map<string, bigint>>();
 
   constructor(private readonly deps: CoordinatorDeps) {}
 
@@ -143,6 +166,7 @@ export class Coordinator {
       this.checkpoint = stored;
     }
     if (held !== this.leading) {
+      this.windowMarks.clear();
       logger.info({ instanceId }, held ? 'coordinator lease acquired' : 'coordinator lease lost');
       this.leading = held;
       this.deps.metrics.isCoordinator.set(held ? 1 : 0);
@@ -177,6 +201,7 @@ export class Coordinator {
       n += complete;
       if (complete < slice.length) break;
     }
+    n = await this.windowsPassed(pending.slice(0, n));
     if (n === 0) return false;
     const covered = pending.slice(0, n);
     const last = covered[n - 1]!;
@@ -218,14 +243,48 @@ export class Coordinator {
     return out;
   }
 
+  /**
+   * How many of the complete transactions the checkpoint may cover: it stops before a snapshot
+   * window (a signal-table transaction) whose rows some partition has not processed yet.
+   */
+  private async windowsPassed(complete: readonly TrackedTransaction[]): Promise<number> {
+    const { signalTable } = this.deps;
+    if (signalTable === null) return complete.length;
+    let positions: [Map<string, bigint>, Map<string, bigint>] | null = null;
+    for (let i = 0; i < complete.length; i++) {
+      const t = complete[i]!;
+      if (!t.counts?.has(signalTable)) continue;
+      const endOffset = t.endOffset!;
+      let marks = this.windowMarks.get(endOffset);
+      if (marks === undefined) {
+        marks = await this.highWaterMarks();
+        this.windowMarks.set(endOffset, marks);
+      }
+      positions ??= await Promise.all([
+        this.deps.store.readPositions('progress'),
+        this.deps.store.readPositions('streaming'),
+      ]);
+      if (!windowPassed(endOffset, marks, positions[0], positions[1])) return i;
+      this.windowMarks.delete(endOffset);
+    }
+    return complete.length;
+  }
+
+  /** Every consumed change partition's high-water mark now (`topic/partition`). */
+  private async highWaterMarks(): Promise<Map<string, bigint>> {
+    const marks = new Map<string, bigint>();
+    for (const topic of await this.deps.changeTopics())
+      for (const p of await this.deps.admin.fetchTopicOffsets(topic))
+        marks.set(`${topic}/${p.partition}`, BigInt(p.high));
+    return marks;
+  }
+
   private async snapshotDone(): Promise<boolean> {
-    const { store, admin } = this.deps;
+    const { store } = this.deps;
     let hwm = await store.snapshotHighWater();
     if (hwm === null) {
       const captured: SnapshotHighWater = {};
-      for (const topic of await this.deps.changeTopics()) {
-        for (const p of await admin.fetchTopicOffsets(topic)) captured[`${topic}/${p.partition}`] = p.high;
-      }
+      for (const [partition, high] of await this.highWaterMarks()) captured[partition] = high.toString();
       hwm = await store.recordSnapshotHighWater(captured);
       this.deps.logger.info({ partitions: Object.keys(hwm).length }, 'captured snapshot high-water marks');
     }

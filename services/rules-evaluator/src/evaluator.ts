@@ -150,6 +150,7 @@ export class Evaluator {
       metrics: this.metrics,
       logger,
       latestCheckpoint: () => store.getCheckpoint(),
+      snapshotWindows: config.signalTable !== null,
     });
     this.loops.push(this.pruneLoop(store, transactions));
     await this.subscriptionLoop(admin, processor);
@@ -228,6 +229,7 @@ export class Evaluator {
       admin,
       metrics: this.metrics,
       logger: this.logger,
+      signalTable: config.signalTable,
     });
     this.loops.push(this.coordinator.run(this.lifecycle.signal).catch((error: unknown) => this.fail(error)));
   }

@@ -38,7 +38,7 @@ export class EventCounter {
   async count(
     partition: string,
     next: bigint,
-    streaming: boolean,
+    reached: bigint | null,
     events: readonly CountedEvent[],
   ): Promise<void> {
     const byTransaction = new Map<bigint, number[]>();
@@ -53,7 +53,7 @@ export class EventCounter {
       totalOrders,
     }));
     const wrote = this.written.get(partition) ?? null;
-    const result = await this.store.countEvents(partition, next, streaming, transactions, wrote);
+    const result = await this.store.countEvents(partition, next, reached, transactions, wrote);
     if (result.refused) throw lost(partition, wrote!, result.previousProgress);
     if (wrote === null || next > wrote) this.written.set(partition, next);
   }

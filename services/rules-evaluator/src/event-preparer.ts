@@ -15,14 +15,15 @@ import { stringifyJson } from '@syncline/lossless-json';
 import {
   parseWriteCheckpoint,
   streamOpId,
+  windowOpId,
   WRITE_CHECKPOINT_PREFIX,
   type OpIdGeneration,
 } from '@syncline/protocol';
 import type { DeadLetterSink, ProcessorCoordination } from './ports';
 import { SKIP, type EventRef, type PreparedEvent } from './prepared-event';
-import { snapshotEventOpId } from './snapshot-numbering';
+import { SnapshotAfterStreamingError, SnapshotWindowError, snapshotEventOpId } from './snapshot-numbering';
 import type { TransactionReader } from './transaction-reader';
-import { TransactionOutsideWindowError } from './transaction-tracker';
+import { TransactionOutsideWindowError, type TransactionLookup } from './transaction-tracker';
 
 export interface PreparerDeps {
   readonly transactions: TransactionReader;
@@ -30,6 +31,11 @@ export interface PreparerDeps {
   readonly coordination: Pick<ProcessorCoordination, 'topicIndex'>;
   readonly deadLetters: DeadLetterSink;
   readonly logger: Logger;
+  /**
+   * The connector's signal table is configured (`SYNCLINE_SIGNAL_TABLE`), so the coordinator holds
+   * checkpoints for snapshot windows and incremental snapshot rows can be placed.
+   */
+  readonly snapshotWindows: boolean;
 }
 
 /** What the preparer needs of the batch it works for. */
@@ -44,6 +50,13 @@ interface EndedTransaction {
   readonly endOffset: bigint;
   readonly beginOffset: bigint | null;
 }
+
+/**
+ * How long a snapshot row whose window transaction is not known waits, with the reader caught up
+ * and the checkpoint past the row's LSN, before it is taken for a re-delivery of a window the
+ * checkpoint covers (the reader's "caught up" is as of its last fetch).
+ */
+const UNKNOWN_WINDOW_GRACE_MS = 5000;
 
 /** Where a data event says it belongs: its xid, its own LSN and the commit LSN before it. */
 interface EventTransaction {
@@ -74,6 +87,8 @@ export class EventPreparer {
     const event = decoded;
     const offset = BigInt(message.offset);
     if (event.kind === 'read') {
+      if (event.source.snapshot === 'incremental') return this.windowRow(event, message, offset, batch);
+      this.refuseLateSnapshot(event, offset, batch);
       const opIdOf = (i: number) => snapshotEventOpId(this.deps.generation, i, partition, offset);
       const index = this.topicIndexes.get(topic);
       if (index !== undefined) return rowEvent(event, null, opIdOf(index), message, offset);
@@ -170,33 +185,114 @@ export class EventPreparer {
   }
 
   /** The event's transaction once its END is read; 'covered' for a re-delivery; null when stopped. */
-  private async waitForEnd(
+  private waitForEnd(
     at: EventTransaction,
     offset: bigint,
     batch: BatchContext,
   ): Promise<EndedTransaction | 'covered' | null> {
-    const { transactions, logger } = this.deps;
+    const { transactions } = this.deps;
     const { xid, lsn } = at;
+    return this.waitUntilEnded(
+      () => {
+        const found = transactions.tracker.lookup(xid, lsn, at.lastCommitLsn);
+        if (found.status !== 'pending' && found.status !== 'unknown') return found;
+        if (transactions.caughtUp && transactions.tracker.endsBeforeWindow(at.lastCommitLsn))
+          throw new TransactionOutsideWindowError(
+            `the event at ${batch.topic}/${batch.partition}@${offset} (xid ${xid}) belongs to a transaction ` +
+              `that ended before the transaction reader's start (offset ${transactions.startOffset}), so its END ` +
+              'will never be read. A rewind of the consumer group past committed offsets must lower P:txlow ' +
+              'for the rewound partitions (docs/consistency.md §5.3)',
+          );
+        return found;
+      },
+      { xid: String(xid), lsn: String(lsn) },
+      offset,
+      batch,
+    );
+  }
+
+  /**
+   * A row read by an incremental snapshot: placed in the transaction that closed its window
+   * (`windowOpId`, above every earlier transaction), not counted toward it; the coordinator holds
+   * that transaction's checkpoint until every partition is past the window's rows (§3.1).
+   */
+  private windowRow(
+    event: ChangeEvent,
+    message: KafkaMessage,
+    offset: bigint,
+    batch: BatchContext,
+  ): PreparedEvent | Promise<PreparedEvent | null> {
+    const at = event.source.sequence?.[1] ?? event.source.sequence?.[0] ?? null;
+    const where = `${batch.topic}/${batch.partition}@${offset}`;
+    if (!this.deps.snapshotWindows)
+      throw new SnapshotWindowError(
+        `an incremental snapshot row arrived (${where}) but SYNCLINE_SIGNAL_TABLE is not set, so ` +
+          "checkpoints would not wait for the snapshot's windows: set it to the connector's " +
+          'signal.data.collection on every evaluator (docs/consistency.md §3.1)',
+      );
+    if (at === null)
+      throw new SnapshotWindowError(
+        `the incremental snapshot row at ${where} has no source.sequence to place it by`,
+      );
+    const place = (tx: EndedTransaction): PreparedEvent =>
+      rowEvent(event, null, windowOpId(this.deps.generation, tx.endOffset), message, offset);
+    const { tracker } = this.deps.transactions;
+    const found = tracker.lookupWindow(at);
+    if (found.status === 'ended') return place(found.transaction);
+    if (found.status === 'covered') return SKIP;
+    let unknownSince: number | null = null;
+    return this.waitUntilEnded(
+      () => {
+        const now = tracker.lookupWindow(at);
+        const maybeCovered =
+          now.status === 'unknown' && this.deps.transactions.caughtUp && at <= tracker.coveredCommitLsn;
+        if (!maybeCovered) unknownSince = null;
+        else if (unknownSince === null) unknownSince = Date.now();
+        else if (Date.now() - unknownSince >= UNKNOWN_WINDOW_GRACE_MS) return { status: 'covered' };
+        return now;
+      },
+      { windowLsn: String(at) },
+      offset,
+      batch,
+    ).then((tx) => (tx === null ? null : tx === 'covered' ? SKIP : place(tx)));
+  }
+
+  /**
+   * A full snapshot (not incremental) taken after a commit the checkpoint covers is a second
+   * snapshot (a lost slot, a new connector): its op ids would lie below that checkpoint (§3.2).
+   */
+  private refuseLateSnapshot(event: ChangeEvent, offset: bigint, batch: BatchContext): void {
+    const covered = this.deps.transactions.tracker.coveredCommitLsn;
+    const taken = event.source.lsn;
+    if (taken === null || covered < 0n || taken <= covered) return;
+    throw new SnapshotAfterStreamingError(
+      `the snapshot row at ${batch.topic}/${batch.partition}@${offset} was read at LSN ${taken}, after commit ` +
+        `${covered} that a published checkpoint covers: the connector snapshotted again (a lost replication ` +
+        'slot, a new connector, snapshot.mode=always). Reprocess into a new deployment (docs/consistency.md §3.2)',
+    );
+  }
+
+  /** Waits until `find` says the transaction ended or is covered; null when stopped. */
+  private async waitUntilEnded(
+    find: () => TransactionLookup,
+    describe: Record<string, string>,
+    offset: bigint,
+    batch: BatchContext,
+  ): Promise<EndedTransaction | 'covered' | null> {
+    const { transactions, logger } = this.deps;
     const started = Date.now();
     let warned = false;
     for (;;) {
-      const found = transactions.tracker.lookup(xid, lsn, at.lastCommitLsn);
+      const found = find();
       if (found.status === 'ended') return found.transaction;
       if (found.status === 'covered') return 'covered';
-      if (transactions.caughtUp && transactions.tracker.endsBeforeWindow(at.lastCommitLsn))
-        throw new TransactionOutsideWindowError(
-          `the event at ${batch.topic}/${batch.partition}@${offset} (xid ${xid}) belongs to a transaction ` +
-            `that ended before the transaction reader's start (offset ${transactions.startOffset}), so its END ` +
-            'will never be read. A rewind of the consumer group past committed offsets must lower P:txlow ' +
-            'for the rewound partitions (docs/consistency.md §5.3)',
-        );
       if (batch.signal.aborted) return null;
       await transactions.waitForAdvance(500, batch.signal);
       await batch.heartbeat();
       if (!warned && Date.now() - started > 30_000) {
         warned = true;
         logger.warn(
-          { xid: String(xid), lsn: String(lsn), position: String(offset), topic: batch.topic },
+          { ...describe, position: String(offset), topic: batch.topic },
           'event waits for its transaction END for more than 30 s',
         );
       }

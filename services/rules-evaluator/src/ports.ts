@@ -43,7 +43,8 @@ export interface ProgressStore {
   countEvents(
     partition: string,
     next: bigint,
-    streaming: boolean,
+    /** END offset of the latest transaction reached (every record before its event processed), or null. */
+    reached: bigint | null,
     transactions: readonly TransactionEvents[],
     floor?: bigint | null,
   ): Promise<CountResult>;

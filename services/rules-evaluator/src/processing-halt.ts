@@ -4,7 +4,11 @@
 // writes: the in-memory state of every loop is ahead of it, and only a restart re-derives it.
 import { SynclineError } from '@syncline/errors';
 import { OpIdRangeError } from '@syncline/protocol';
-import { SnapshotNumberingError } from './snapshot-numbering';
+import {
+  SnapshotAfterStreamingError,
+  SnapshotNumberingError,
+  SnapshotWindowError,
+} from './snapshot-numbering';
 import { TransactionOutsideWindowError, TransactionRewindError } from './transaction-tracker';
 
 /** Fatal: configuration or layout limits; the evaluator stops and reports. */
@@ -25,7 +29,9 @@ export function isFatal(error: unknown): error is SynclineError {
     error instanceof ProcessingHaltedError ||
     error instanceof RedisStateLostError ||
     error instanceof TransactionRewindError ||
-    error instanceof TransactionOutsideWindowError
+    error instanceof TransactionOutsideWindowError ||
+    error instanceof SnapshotWindowError ||
+    error instanceof SnapshotAfterStreamingError
   );
 }
 

@@ -13,6 +13,18 @@ export class SnapshotNumberingError extends SynclineError {
   readonly code = 'SYNC_E402';
 }
 
+/** An incremental snapshot row cannot be placed (no signal table configured, no sequence): fatal. */
+export class SnapshotWindowError extends SynclineError {
+  override readonly name = 'SnapshotWindowError';
+  readonly code = 'SYNC_E408';
+}
+
+/** A full snapshot taken after a checkpointed commit (a second snapshot): fatal. */
+export class SnapshotAfterStreamingError extends SynclineError {
+  override readonly name = 'SnapshotAfterStreamingError';
+  readonly code = 'SYNC_E409';
+}
+
 export function snapshotSequence(topicIndex: number, partition: number, offset: bigint): bigint {
   const t = BigInt(topicIndex);
   const p = BigInt(partition);

@@ -47,6 +47,8 @@ export class TransactionRewindError extends SynclineError {
 
 export class TransactionTracker {
   private readonly byXid = new Map<bigint, TrackedTransaction[]>();
+  /** Transactions by the LSN of their BEGIN (their first event's LSN): snapshot windows close there. */
+  private readonly byBeginLsn = new Map<bigint, TrackedTransaction>();
   /** Canonical ENDs in offset order (the transaction topic has one partition). */
   private readonly ends: TrackedTransaction[] = [];
   private endsStart = 0;
@@ -82,8 +84,10 @@ export class TransactionTracker {
       this.redeliveries++;
       return 'duplicate';
     }
-    list.push(entry(begin.xid, begin.lsn, begin.position.offset));
+    const tx = entry(begin.xid, begin.lsn, begin.position.offset);
+    list.push(tx);
     this.byXid.set(begin.xid, list);
+    this.byBeginLsn.set(begin.lsn, tx);
     return 'added';
   }
 
@@ -158,6 +162,25 @@ export class TransactionTracker {
     );
   }
 
+  /**
+   * The transaction that closed an incremental snapshot window: Debezium emits a chunk's rows when
+   * it decodes the close-watermark insert into its signal table, and gives them that insert's LSN
+   * as `source.sequence`; the insert is the first (only) event of its transaction, whose BEGIN has
+   * the same LSN. 'unknown' until that BEGIN is read, and after the transaction was pruned: compare with
+   * `coveredCommitLsn` once the reader has caught up.
+   */
+  lookupWindow(lsn: bigint): TransactionLookup {
+    const t = this.byBeginLsn.get(lsn);
+    if (t === undefined) return { status: 'unknown' };
+    if (t.endLsn === null || t.endOffset === null) return { status: 'pending' };
+    return t.covered ? { status: 'covered' } : { status: 'ended', transaction: t as EndedTransaction };
+  }
+
+  /** Highest commit LSN a published checkpoint covers (-1 before the first). */
+  get coveredCommitLsn(): bigint {
+    return this.coveredLsn;
+  }
+
   private find(xid: bigint, lsn: bigint): TransactionLookup {
     const list = this.byXid.get(xid);
     if (list === undefined) return { status: 'unknown' };
@@ -216,6 +239,7 @@ export class TransactionTracker {
   }
 
   private forget(t: TrackedTransaction): void {
+    if (t.beginLsn !== null && this.byBeginLsn.get(t.beginLsn) === t) this.byBeginLsn.delete(t.beginLsn);
     const list = this.byXid.get(t.xid);
     if (list === undefined) return;
     const rest = list.filter((x) => x !== t);

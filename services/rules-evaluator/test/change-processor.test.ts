@@ -14,12 +14,24 @@ import {
   type TransactionEvents,
 } from '@syncline/bucket-store';
 import type { BucketOpRecord } from '@syncline/bucket-topic';
-import { firstGeneration, MAX_OP_ID, type BucketOp, type WriteCheckpoint } from '@syncline/protocol';
+import {
+  firstGeneration,
+  MAX_OP_ID,
+  transactionCheckpointOpId,
+  windowOpId,
+  type BucketOp,
+  type WriteCheckpoint,
+} from '@syncline/protocol';
+import { consumedMessage, DebeziumRecordGenerator } from '@syncline/test-kit';
 import { compileSyncRulesOrThrow } from '@syncline/sync-rules';
 import { OpIdRangeError } from '@syncline/protocol';
-import { ChangeProcessor } from '../src/change-processor';
-import { ProcessingHaltedError, RedisStateLostError } from '../src/processing-halt';
-import { SnapshotNumberingError } from '../src/snapshot-numbering';
+import { ChangeProcessor, type ProcessorDeps } from '../src/change-processor';
+import { isFatal, ProcessingHaltedError, RedisStateLostError } from '../src/processing-halt';
+import {
+  SnapshotAfterStreamingError,
+  SnapshotNumberingError,
+  SnapshotWindowError,
+} from '../src/snapshot-numbering';
 import { rowEvaluator } from '../src/evaluator';
 import { createMetrics } from '../src/metrics';
 import type { ProcessorCoordination, ProcessorStore } from '../src/ports';
@@ -106,7 +118,7 @@ class FakeCoordination implements ProcessorCoordination {
   async countEvents(
     partition: string,
     next: bigint,
-    _streaming: boolean,
+    _reached: bigint | null,
     transactions: readonly TransactionEvents[],
     floor: bigint | null = null,
   ): Promise<CountResult> {
@@ -148,7 +160,11 @@ function newWorld(): World {
 }
 
 function processorFor(world: World, tx: TransactionReader): ChangeProcessor {
-  return new ChangeProcessor({
+  return new ChangeProcessor(processorDeps(world, tx));
+}
+
+function processorDeps(world: World, tx: TransactionReader): ProcessorDeps {
+  return {
     store: world.store,
     coordination: world.coordination,
     transactions: tx,
@@ -159,7 +175,8 @@ function processorFor(world: World, tx: TransactionReader): ChangeProcessor {
     metrics: createMetrics(),
     logger: pino({ level: 'silent' }),
     latestCheckpoint: async () => null,
-  });
+    snapshotWindows: true,
+  };
 }
 
 /** Runs every batch; a batch that crashes is replayed by a new processor (a restart), as Kafka redelivers it. */
@@ -368,5 +385,118 @@ describe('ChangeProcessor at the limits of the op-id layout', () => {
     const error = await halted(work.batches[0]!.partition, tooFar);
     expect(error).toBeInstanceOf(ProcessingHaltedError);
     expect((error as Error).cause).toBeInstanceOf(OpIdRangeError);
+  });
+});
+
+describe('ChangeProcessor with snapshot rows after streaming began', () => {
+  const generation = firstGeneration();
+  const signal = new AbortController().signal;
+
+  /** The workload, then a window-closing transaction (no consumed events) read by the reader. */
+  async function withWindow(ingest = true) {
+    const work = await workload();
+    const g = new DebeziumRecordGenerator('unit', { xid: 5000, lsn: 9_000_000 });
+    const window = g.transaction([], 'c', 3);
+    const n = work.txMessages.length;
+    const windowTx = window.tx.map((m, i) => ({
+      offset: String(n + i),
+      key: Buffer.from(m.key as string),
+      value: Buffer.from(m.value as string),
+    }));
+    if (ingest) await work.tx.ingest(windowTx);
+    const reads = [41, 43, 45].map((id, i) => {
+      const m = g.read(id, 'incremental', window.beginLsn, 4);
+      return consumedMessage(m.key as string, m.value as string, 100 + i, 4);
+    });
+    return { work, reads, windowTx, windowEnd: BigInt(n + 1) };
+  }
+
+  it('places incremental snapshot rows in the transaction that closed their window, uncounted', async () => {
+    const { work, reads, windowEnd } = await withWindow();
+    const world = newWorld();
+    await run(world, work);
+    const counts = new Map(world.coordination.counts);
+    await processorFor(world, work.tx).processBatch(
+      'unit.s.accounts',
+      1,
+      reads,
+      async () => undefined,
+      signal,
+    );
+    const opId = windowOpId(generation, windowEnd);
+    for (const id of [41, 43, 45]) expect(world.store.rows.get(`s.accounts/{"id":${id}}`)?.opId).toBe(opId);
+    // Above every op of the transactions before the window, so a client past them receives the rows.
+    expect(opId > transactionCheckpointOpId(generation, windowEnd - 1n)).toBe(true);
+    const ops = await world.store.buckets.opsBetween('by_branch["b1"]', -1n, MAX_OP_ID, 100);
+    expect(ops.filter((o) => o.opId === opId).map((o) => o.objectId)).toEqual(['41']);
+    expect(world.coordination.counts).toEqual(counts);
+    expect(world.coordination.progress.get('unit.s.accounts/1')).toBe(103n);
+  });
+
+  it('waits for the window transaction when its BEGIN and END are not read yet', async () => {
+    const { work, reads, windowTx, windowEnd } = await withWindow(false);
+    const world = newWorld();
+    const done = processorFor(world, work.tx).processBatch(
+      'unit.s.accounts',
+      1,
+      reads,
+      async () => undefined,
+      signal,
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    expect(world.store.rows.size).toBe(0);
+    await work.tx.ingest(windowTx);
+    await done;
+    expect(world.store.rows.get('s.accounts/{"id":41}')?.opId).toBe(windowOpId(generation, windowEnd));
+  });
+
+  it('halts on an incremental snapshot row when no signal table is configured', async () => {
+    const { work, reads } = await withWindow();
+    const processor = new ChangeProcessor({
+      ...processorDeps(newWorld(), work.tx),
+      snapshotWindows: false,
+    });
+    const error = await processor
+      .processBatch('unit.s.accounts', 1, reads, async () => undefined, signal)
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
+    expect(error).toBeInstanceOf(SnapshotWindowError);
+    expect(isFatal(error)).toBe(true);
+  });
+
+  it('halts on a full snapshot row read after a commit a published checkpoint covers', async () => {
+    const work = await workload();
+    const g = new DebeziumRecordGenerator('unit');
+    const covered = 1_000_500;
+    work.tx.tracker.cover(BigInt(covered));
+    const late = g.read(46, 'true', covered + 1, 5);
+    const initial = g.read(47, 'true', covered - 400, 5);
+    const world = newWorld();
+    const processor = processorFor(world, work.tx);
+    // A replay of the initial snapshot (read before that commit) is processed as before.
+    await processor.processBatch(
+      'unit.s.accounts',
+      1,
+      [consumedMessage(initial.key as string, initial.value as string, 0, 5)],
+      async () => undefined,
+      signal,
+    );
+    expect(world.store.rows.has('s.accounts/{"id":47}')).toBe(true);
+    const error = await processor
+      .processBatch(
+        'unit.s.accounts',
+        0,
+        [consumedMessage(late.key as string, late.value as string, 0, 5)],
+        async () => undefined,
+        signal,
+      )
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
+    expect(error).toBeInstanceOf(SnapshotAfterStreamingError);
+    expect(isFatal(error)).toBe(true);
   });
 });

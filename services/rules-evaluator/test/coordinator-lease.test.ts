@@ -93,6 +93,7 @@ function coordinatorOver(state: SharedState, tx: TransactionReader): Coordinator
     admin: {} as Admin,
     metrics: createMetrics(),
     logger: pino({ level: 'silent' }),
+    signalTable: null,
   });
 }
 

@@ -1,4 +1,4 @@
-import { completePrefix, expectedEvents, snapshotComplete } from '../src/coordinator';
+import { completePrefix, expectedEvents, snapshotComplete, windowPassed } from '../src/coordinator';
 
 describe('checkpoint advancement', () => {
   const consumed = (c: string) => c === 's.accounts' || c === 'LOGICAL_DECODING_MESSAGE';
@@ -75,5 +75,49 @@ describe('checkpoint advancement', () => {
       ),
     ).toBe(true);
     expect(snapshotComplete({}, new Map(), new Map())).toBe(true);
+  });
+
+  it('holds a snapshot window until every partition is past its rows', () => {
+    const marks = new Map([
+      ['t/0', 50n],
+      ['t/1', 20n],
+    ]);
+    // t/1 has not reached its mark and has processed nothing of a later transaction.
+    expect(
+      windowPassed(
+        9n,
+        marks,
+        new Map([
+          ['t/0', 50n],
+          ['t/1', 19n],
+        ]),
+        new Map([['t/1', 9n]]),
+      ),
+    ).toBe(false);
+    // Its mark reached, or an event of a transaction after the window's END processed.
+    expect(
+      windowPassed(
+        9n,
+        marks,
+        new Map([
+          ['t/0', 50n],
+          ['t/1', 20n],
+        ]),
+        new Map(),
+      ),
+    ).toBe(true);
+    expect(
+      windowPassed(
+        9n,
+        marks,
+        new Map([
+          ['t/0', 51n],
+          ['t/1', 3n],
+        ]),
+        new Map([['t/1', 11n]]),
+      ),
+    ).toBe(true);
+    // A partition not consumed yet (a new table's topic) holds it.
+    expect(windowPassed(9n, marks, new Map([['t/0', 50n]]), new Map())).toBe(false);
   });
 });

@@ -208,4 +208,24 @@ describe('TransactionTracker with at-least-once delivery (identity is xid and co
     expect(t.endsBeforeWindow(50n)).toBe(false);
     expect(t.endsBeforeWindow(null)).toBe(false);
   });
+
+  it('finds the transaction that closed a snapshot window by its BEGIN LSN, until pruned', () => {
+    const t = new TransactionTracker();
+    t.addBegin(begin(0, 500, 100));
+    t.addEnd(end(1, 500, 150));
+    t.addBegin(begin(2, 501, 180));
+    expect(t.lookupWindow(180n)).toEqual({ status: 'pending' });
+    expect(t.lookupWindow(181n)).toEqual({ status: 'unknown' });
+    t.addEnd(end(3, 501, 220, { 's.debezium_signal': 1 }));
+    const found = t.lookupWindow(180n);
+    expect(found.status === 'ended' && found.transaction.endOffset).toBe(3n);
+    // Re-delivered after a checkpoint covered it (a Connect restart): its rows are covered too.
+    t.cover(220n);
+    t.prune(4n);
+    expect(t.lookupWindow(180n)).toEqual({ status: 'unknown' });
+    expect(t.coveredCommitLsn).toBe(220n);
+    t.addBegin(begin(4, 501, 180));
+    t.addEnd(end(5, 501, 220, { 's.debezium_signal': 1 }));
+    expect(t.lookupWindow(180n)).toEqual({ status: 'covered' });
+  });
 });

@@ -135,35 +135,36 @@ describe('the Redis bucket store', () => {
       totalOrders,
     });
     expect(await coordination.partitionProgress('t/0')).toBeNull();
-    expect(await coordination.countEvents('t/0', 10n, false, [tx(5n, 1, 2), tx(7n, 1)])).toEqual({
+    expect(await coordination.countEvents('t/0', 10n, null, [tx(5n, 1, 2), tx(7n, 1)])).toEqual({
       counted: 3,
       previousProgress: null,
       refused: false,
     });
     // A replay, a re-delivery at new offsets, or a record stored twice: nothing counted again,
     // so a duplicate never stands in for the missing total_order 3 of transaction 5.
-    expect(await coordination.countEvents('t/0', 12n, true, [tx(5n, 2, 1, 1), tx(7n, 1)])).toEqual({
+    expect(await coordination.countEvents('t/0', 12n, 7n, [tx(5n, 2, 1, 1), tx(7n, 1)])).toEqual({
       counted: 0,
       previousProgress: 10n,
       refused: false,
     });
-    expect((await coordination.countEvents('t/1', 3n, false, [tx(7n, 2, 2), tx(5n, 1)])).counted).toBe(1);
+    expect((await coordination.countEvents('t/1', 3n, null, [tx(7n, 2, 2), tx(5n, 1)])).counted).toBe(1);
     expect(await coordination.processedCounts([5n, 7n, 9n])).toEqual([2, 2, 0]);
-    // Progress only moves forward (an older batch of another writer in a rebalance overlap).
-    expect(await coordination.countEvents('t/0', 11n, false, [])).toEqual({
+    // Progress and the transaction reached only move forward (an older batch of another writer in
+    // a rebalance overlap).
+    expect(await coordination.countEvents('t/0', 11n, 5n, [])).toEqual({
       counted: 0,
       previousProgress: 12n,
       refused: false,
     });
     // A writer that wrote progress 14 finds 12 (Redis lost writes): nothing is written.
-    expect(await coordination.countEvents('t/0', 20n, false, [tx(9n, 1)], 14n)).toEqual({
+    expect(await coordination.countEvents('t/0', 20n, null, [tx(9n, 1)], 14n)).toEqual({
       counted: 0,
       previousProgress: 12n,
       refused: true,
     });
     expect(await coordination.processedCounts([9n])).toEqual([0]);
     expect(await coordination.partitionProgress('t/0')).toBe(12n);
-    expect(await coordination.readPositions('streaming')).toEqual(new Map([['t/0', 1n]]));
+    expect(await coordination.readPositions('streaming')).toEqual(new Map([['t/0', 7n]]));
     expect(await coordination.readPositions('progress')).toEqual(
       new Map([
         ['t/0', 12n],
@@ -193,7 +194,7 @@ describe('the Redis bucket store', () => {
       totalOrders: [1],
     });
     // A replayed event of transaction 7 after its counts were forgotten must not bring them back.
-    expect((await prefixed.countEvents('t/0', 1n, false, [tx(7n, 700n), tx(9n, 900n)])).counted).toBe(1);
+    expect((await prefixed.countEvents('t/0', 1n, null, [tx(7n, 700n), tx(9n, 900n)])).counted).toBe(1);
     expect(await prefixed.processedCounts([7n, 9n])).toEqual([0, 1]);
   });
 

@@ -36,15 +36,29 @@ export interface BankDeployment {
 
 export async function startBankDeployment(
   label: string,
-  options: { connectUrl?: string; evaluators: number; logLevel?: string },
+  options: {
+    connectUrl?: string;
+    evaluators: number;
+    logLevel?: string;
+    /** More tables (SQL run after the bank's), more bucket definitions, and the connector's signal table. */
+    extraSql?: string;
+    extraRules?: string;
+    signalTable?: string;
+    overrides?: Record<string, string>;
+  },
 ): Promise<BankDeployment> {
   const capture = await startCapture({
     label,
-    setupSql: BANK_SETUP_SQL,
+    setupSql: BANK_SETUP_SQL + (options.extraSql ?? ''),
     partitions: PARTITIONS,
     ...(options.connectUrl === undefined ? {} : { connectUrl: options.connectUrl }),
+    ...(options.signalTable === undefined ? {} : { signalTable: options.signalTable }),
+    ...(options.overrides === undefined ? {} : { overrides: options.overrides }),
   });
-  const env = evaluatorEnv(capture, writeRulesFile(BANK_RULES), {
+  const env = evaluatorEnv(capture, writeRulesFile(BANK_RULES + (options.extraRules ?? '')), {
+    ...(options.signalTable === undefined
+      ? {}
+      : { SYNCLINE_SIGNAL_TABLE: `${capture.schema}.${options.signalTable}` }),
     SYNCLINE_BUCKET_TOPIC: 'off',
     SYNCLINE_SESSION_TIMEOUT_MS: '6000',
     SYNCLINE_LOG_LEVEL: process.env.FAULT_LOG_LEVEL ?? options.logLevel ?? 'warn',
