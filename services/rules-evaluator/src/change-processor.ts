@@ -13,7 +13,8 @@ import { EventPreparer, type BatchContext } from './event-preparer';
 import type { EvaluatorMetrics } from './metrics';
 import type { RowEvaluator, RowState } from './op-planner';
 import type { BucketOpSink, DeadLetterSink, ProcessorCoordination, ProcessorStore } from './ports';
-import { countedRef, type PreparedEvent } from './prepared-event';
+import { MovedRowWait } from './moved-row-wait';
+import { countedRef, type PreparedEvent, type RowEvent } from './prepared-event';
 import { RowStateCache, rowKey, type StoredRow } from './row-state-cache';
 import { haltOnLayoutLimit } from './processing-halt';
 import { planSegment, RowPlanner } from './segment-planner';
@@ -62,11 +63,13 @@ export class ChangeProcessor {
   readonly rowCache = new RowStateCache();
   /** Subkeys (a SHA-1 per row) computed before; a pure function, so never stale. */
   private readonly subkeys = new Map<string, string>();
+  private readonly movedRows: MovedRowWait;
 
   constructor(private readonly deps: ProcessorDeps) {
     this.preparer = new EventPreparer(deps);
     this.counter = new EventCounter(deps.coordination, deps.generation);
     this.planner = new RowPlanner(deps.evaluator, (table, pk) => this.subkeyOf(table, pk));
+    this.movedRows = new MovedRowWait(deps.store, deps.logger);
   }
 
   /** Forgets what this instance knew about partitions it owned (call on every rebalance). */
@@ -92,8 +95,18 @@ export class ChangeProcessor {
     let ops = 0;
     let segment: PreparedEvent[] = [];
     let toCount: CountedEvent[] = [];
-    for (const event of prepared) {
-      if (event.kind === 'truncate') {
+    for (const [i, event] of prepared.entries()) {
+      if (event.kind === 'row' && awaitsMovedRow(event, prepared, i)) {
+        // A primary-key change whose old key's delete another partition holds: write and count
+        // what comes before, then wait for that delete (it keeps the image to fill from).
+        ops += await this.writeSegment(segment, batch);
+        segment = [];
+        await this.counter.count(field, event.offset, event.ref?.endOffset ?? null, toCount);
+        toCount = [];
+        if (!(await this.movedRows.wait(event, batch)))
+          return this.result(messages, ops, low, high, event.offset);
+        segment.push(event);
+      } else if (event.kind === 'truncate') {
         ops += await this.writeSegment(segment, batch);
         segment = [];
         // Everything before the truncate must be countable: it waits for the checkpoint.
@@ -174,15 +187,21 @@ export class ChangeProcessor {
   private async storedStates(segment: readonly PreparedEvent[]): Promise<Map<string, StoredRow | null>> {
     const current = new Map<string, StoredRow | null>();
     const missing: { table: string; pk: string; key: string }[] = [];
-    for (const event of segment) {
-      if (event.kind !== 'row') continue;
-      const key = rowKey(event.table, event.pk);
-      if (current.has(key)) continue;
+    const want = (table: string, pk: string): void => {
+      const key = rowKey(table, pk);
+      if (current.has(key)) return;
       const cached = this.rowCache.get(key);
       if (cached === undefined) {
         current.set(key, null);
-        missing.push({ table: event.table, pk: event.pk, key });
+        missing.push({ table, pk, key });
       } else current.set(key, cached);
+    };
+    for (const event of segment) {
+      if (event.kind !== 'row') continue;
+      // The old key of a primary-key change first: its stored tombstone holds the image to fill from.
+      if (typeof event.keyChange === 'object' && event.keyChange !== null && event.unavailable.length > 0)
+        want(event.table, event.keyChange.from);
+      want(event.table, event.pk);
     }
     const fetched = await this.deps.store.getRows(missing);
     missing.forEach((m, i) => {
@@ -209,6 +228,21 @@ export class ChangeProcessor {
     }
     return subkey;
   }
+}
+
+/**
+ * True for a primary-key change's insert with unchanged TOAST columns whose old key's delete is not
+ * earlier in this batch: another partition holds it, and its tombstone must be stored first.
+ */
+function awaitsMovedRow(event: RowEvent, prepared: readonly PreparedEvent[], index: number): boolean {
+  const change = event.keyChange;
+  if (change === null || change === 'delete' || event.unavailable.length === 0) return false;
+  for (let i = 0; i < index; i++) {
+    const e = prepared[i]!;
+    if (e.kind === 'row' && e.keyChange === 'delete' && e.table === event.table && e.pk === change.from)
+      if (e.opId >= change.since && e.opId < event.opId) return false;
+  }
+  return true;
 }
 
 /** END offsets of the oldest and newest transactions the events count toward (null: none). */

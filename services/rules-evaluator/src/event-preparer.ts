@@ -11,7 +11,7 @@ import {
   type ChangeEvent,
   type MalformedRecord,
 } from '@syncline/cdc';
-import { stringifyJson } from '@syncline/lossless-json';
+import { parseJson, stringifyJson } from '@syncline/lossless-json';
 import {
   parseWriteCheckpoint,
   streamOpId,
@@ -20,7 +20,7 @@ import {
   type OpIdGeneration,
 } from '@syncline/protocol';
 import type { DeadLetterSink, ProcessorCoordination } from './ports';
-import { SKIP, type EventRef, type PreparedEvent } from './prepared-event';
+import { SKIP, type EventRef, type PreparedEvent, type RowEvent } from './prepared-event';
 import { SnapshotAfterStreamingError, SnapshotWindowError, snapshotEventOpId } from './snapshot-numbering';
 import type { TransactionReader } from './transaction-reader';
 import { TransactionOutsideWindowError, type TransactionLookup } from './transaction-tracker';
@@ -156,7 +156,7 @@ export class EventPreparer {
         return { kind: 'truncate', offset, ref, table, opId, barrier, lsn: event.source.lsn };
       }
       default:
-        return rowEvent(event, ref, opId, message, offset);
+        return rowEvent(event, ref, opId, message, offset, windowOpId(this.deps.generation, tx.endOffset));
     }
   }
 
@@ -309,15 +309,29 @@ export class EventPreparer {
   }
 }
 
+/** Debezium's headers on the two events of a primary-key change: the insert's and the delete's. */
+const OLD_KEY_HEADER = '__debezium.oldkey';
+const NEW_KEY_HEADER = '__debezium.newkey';
+
+/**
+ * `transactionFloor`: the op id below every event of the event's transaction (null for snapshot
+ * rows, which are never part of a key change).
+ */
 function rowEvent(
   event: ChangeEvent,
   ref: EventRef | null,
   opId: bigint,
   message: KafkaMessage,
   offset: bigint,
+  transactionFloor: bigint | null = null,
 ): PreparedEvent {
   const image =
     event.kind === 'create' || event.kind === 'update' || event.kind === 'read' ? event.after : null;
+  let keyChange: RowEvent['keyChange'] = null;
+  if (transactionFloor !== null && event.kind === 'create') {
+    const from = keyOf(message.headers?.[OLD_KEY_HEADER]);
+    if (from !== null) keyChange = { from, since: transactionFloor };
+  } else if (event.kind === 'delete' && message.headers?.[NEW_KEY_HEADER] !== undefined) keyChange = 'delete';
   return {
     kind: 'row',
     offset,
@@ -330,5 +344,17 @@ function rowEvent(
     unavailable: image?.unavailableColumns ?? [],
     columns: event.rowSchema === null ? [] : event.rowSchema.columns,
     message,
+    keyChange,
   };
+}
+
+/** A key header's JSON in the form row keys are stored in; null when absent or not JSON. */
+function keyOf(header: Buffer | string | (Buffer | string)[] | undefined): string | null {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value === undefined) return null;
+  try {
+    return stringifyJson(parseJson(value.toString()));
+  } catch {
+    return null;
+  }
 }

@@ -25,6 +25,11 @@ export interface RowState {
   readonly raw: string | null;
   readonly memberships: readonly Membership[];
   readonly lookups: readonly LookupMembership[];
+  /**
+   * On the tombstone of a primary-key change's delete: the row's last image, from which the new
+   * key's insert (later in the same transaction) fills its unchanged TOAST columns.
+   */
+  readonly moved?: string;
 }
 
 export const DELETED_ROW: RowState = { raw: null, memberships: [], lookups: [] };
@@ -52,6 +57,10 @@ export interface RowChange {
   readonly unavailableColumns: readonly string[];
   /** The image's columns (Connect schema), for type mapping. */
   readonly columns: readonly ConnectField[];
+  /** The old key's image when this insert is a primary-key change: fills unavailable columns. */
+  readonly fillFrom?: string | null;
+  /** This delete is a primary-key change: the tombstone keeps the image (`moved`). */
+  readonly keepImage?: boolean;
 }
 
 export interface RowPlan {
@@ -71,7 +80,8 @@ export function planRowChange(change: RowChange, evaluator: RowEvaluator): RowPl
   if (change.image !== null) {
     raw = change.image;
     if (change.unavailableColumns.length > 0) {
-      const stored = previous.raw === null ? null : (parseJson(previous.raw) as JsonObject);
+      const source = previous.raw ?? change.fillFrom ?? null;
+      const stored = source === null ? null : (parseJson(source) as JsonObject);
       raw = { ...change.image };
       for (const column of change.unavailableColumns) {
         const value = stored?.[column];
@@ -133,7 +143,9 @@ export function planRowChange(change: RowChange, evaluator: RowEvaluator): RowPl
 
   const state: RowState =
     raw === null
-      ? DELETED_ROW
+      ? change.keepImage && previous.raw !== null
+        ? { ...DELETED_ROW, moved: previous.raw }
+        : DELETED_ROW
       : {
           raw: stringifyJson(raw),
           memberships: [...puts.values()].map((p) => p.membership),

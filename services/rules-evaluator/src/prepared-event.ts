@@ -26,6 +26,11 @@ export interface RowEvent {
   readonly unavailable: readonly string[];
   readonly columns: readonly ConnectField[];
   readonly message: KafkaMessage;
+  /**
+   * A primary-key change. On the insert of the new key: the old key and the lowest op id of the
+   * transaction (the old key's delete lies in [since, opId)). On the delete of the old key: 'delete'.
+   */
+  readonly keyChange: { readonly from: string; readonly since: bigint } | 'delete' | null;
 }
 
 export interface TruncateEvent {

@@ -31,7 +31,7 @@ export class RowPlanner {
     readonly subkeyOf: (table: string, pk: string) => string,
   ) {}
 
-  change(event: RowEvent, previous: RowState | null): RowPlan {
+  change(event: RowEvent, previous: RowState | null, fillFrom: string | null = null): RowPlan {
     return planRowChange(
       {
         table: event.table,
@@ -42,6 +42,8 @@ export class RowPlanner {
         image: event.image,
         unavailableColumns: event.unavailable,
         columns: event.columns,
+        fillFrom,
+        keepImage: event.keyChange === 'delete',
       },
       this.evaluator,
     );
@@ -102,6 +104,19 @@ export function planSegment(
   return { ...plan, unfilledToast };
 }
 
+/**
+ * The old key's image for a primary-key change's insert with unchanged TOAST columns: kept on the
+ * tombstone its delete left earlier in the same transaction (same partition: planned just before;
+ * another: stored, once the caller waited for it). Null when it is not there.
+ */
+export function movedImage(states: ReadonlyMap<string, StoredRow | null>, event: RowEvent): string | null {
+  const change = event.keyChange;
+  if (change === null || change === 'delete' || event.unavailable.length === 0) return null;
+  const old = states.get(rowKey(event.table, change.from));
+  if (old === undefined || old === null || old.opId < change.since || old.opId >= event.opId) return null;
+  return old.state.moved ?? null;
+}
+
 function addWriteCheckpoint(plan: SegmentPlan, endOffset: bigint, wc: WriteCheckpoint): void {
   const list = plan.writeCheckpoints.get(endOffset) ?? [];
   list.push(wc);
@@ -116,7 +131,7 @@ function planRow(plan: SegmentPlan, event: RowEvent, planner: RowPlanner): numbe
   if (stored !== null && stored.opId >= event.opId) return 0;
   let change: RowPlan;
   try {
-    change = planner.change(event, stored?.state ?? null);
+    change = planner.change(event, stored?.state ?? null, movedImage(plan.states, event));
   } catch (error) {
     if (isLayoutLimit(error)) throw haltOnLayoutLimit(error);
     plan.failed.push({ event, detail: error instanceof Error ? error.message : String(error) });

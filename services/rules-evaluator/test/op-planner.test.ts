@@ -110,6 +110,44 @@ describe('planRowChange', () => {
     expect(orphan.unfilledToast).toBe(1);
   });
 
+  it("keeps the image on a key change's tombstone, and fills the new key's TOAST columns from it", () => {
+    const first = change(100n, null, { id: 1, owner: 'a', body: 'long text' });
+    const moved = planRowChange(
+      {
+        table: 's.items',
+        subkey: 'sk1',
+        rowKey: 's.items/{"id":1}',
+        opId: 201n,
+        previous: first.state,
+        image: null,
+        unavailableColumns: [],
+        columns,
+        keepImage: true,
+      },
+      evaluator,
+    );
+    expect(moved.ops.map((o) => o.op)).toEqual(['REMOVE']);
+    expect(moved.state).toEqual({ ...DELETED_ROW, moved: first.state.raw });
+    // A plain delete keeps nothing.
+    expect(change(201n, first.state, null).state).toEqual(DELETED_ROW);
+    const inserted = planRowChange(
+      {
+        table: 's.items',
+        subkey: 'sk2',
+        rowKey: 's.items/{"id":2}',
+        opId: 202n,
+        previous: null,
+        image: { id: 2, owner: 'a', body: '__debezium_unavailable_value' } as never,
+        unavailableColumns: ['body'],
+        columns,
+        fillFrom: moved.state.moved ?? null,
+      },
+      evaluator,
+    );
+    expect(JSON.parse(inserted.ops[0]!.data!)).toEqual({ id: '2', owner: 'a', body: 'long text' });
+    expect(inserted.unfilledToast).toBe(0);
+  });
+
   it('keeps int8 values beyond 2^53 exact in the data string', () => {
     const plan = planRowChange(
       {
