@@ -95,6 +95,7 @@ async function main(): Promise<void> {
     metrics: createMetrics(),
     logger,
     latestCheckpoint: () => coordination.getCheckpoint(),
+    snapshotWindows: false,
   });
   const signal = new AbortController().signal;
   const heartbeat = async (): Promise<void> => undefined;
