@@ -35,3 +35,4 @@ export { parseJavaMajor } from './java';
 export { storedBatches, parseBatchLines, type StoredBatch } from './log-segments';
 export { isPortFree, portHolder, type PortHolder } from './ports';
 export { repoRoot } from './paths';
+export { devJwtSecret } from './dev-secret';

@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util';
 import { codedMessage, exitCodeOf } from '@syncline/errors';
 import {
+  devJwtSecret,
   endpointsAsShellExports,
   endpointsOf,
   loadStackConfig,
@@ -78,8 +79,16 @@ async function up(rest: string[], io: CliIo, config: StackConfig): Promise<numbe
   const what =
     result.started.length === 0 ? 'already running, nothing started' : `started ${result.started.join(', ')}`;
   io.out(`stack ready in ${seconds(result.totalMs)} (${what})`);
-  for (const line of endpointsAsShellExports(endpointsOf(config))) io.out(line);
+  for (const line of envLines(config)) io.out(line);
   return 0;
+}
+
+/** The endpoints' export lines, then the stack's development JWT secret (for the gateway and `syncline token`). */
+function envLines(config: StackConfig): string[] {
+  return [
+    ...endpointsAsShellExports(endpointsOf(config)),
+    `export SYNCLINE_JWT_SECRET=${devJwtSecret(config)}`,
+  ];
 }
 
 async function status(rest: string[], io: CliIo, config: StackConfig): Promise<number> {
@@ -105,9 +114,8 @@ async function status(rest: string[], io: CliIo, config: StackConfig): Promise<n
 
 async function env(rest: string[], io: CliIo, config: StackConfig): Promise<number> {
   const f = flags(rest, { json: { type: 'boolean' } });
-  const e = endpointsOf(config);
-  if (f.json) io.out(JSON.stringify(e));
-  else for (const line of endpointsAsShellExports(e)) io.out(line);
+  if (f.json) io.out(JSON.stringify({ ...endpointsOf(config), devJwtSecret: devJwtSecret(config) }));
+  else for (const line of envLines(config)) io.out(line);
   return 0;
 }
 

@@ -76,7 +76,10 @@ describe('syncline stack (real binary)', () => {
       CONNECT_URL: stack.endpoints.connectUrl,
       SCHEMA_REGISTRY_URL: stack.endpoints.schemaRegistryUrl,
       TOPIC_PREFIX: stack.endpoints.topicPrefix,
+      SYNCLINE_JWT_SECRET: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
     });
+    // The same secret every time: tokens signed with it stay valid.
+    expect((await syncline(['stack', 'env'])).stdout).toBe(r.stdout);
   });
 
   localIt('a second up reuses the running stack', async () => {
