@@ -2,6 +2,7 @@
 // reused; docs/errors.md is generated from this table (npm run docs:errors) and a test fails when
 // the two differ. Add a code here first, then give the error class that carries it `code`.
 import type { ErrorCategory } from './categories';
+import { GATEWAY_ERRORS } from './gateway-codes';
 
 export interface ErrorSpec {
   readonly category: ErrorCategory;
@@ -338,101 +339,7 @@ const TABLE = {
     fix: 'Run `syncline <command> --help` for its usage.',
   },
 
-  SYNC_E801: {
-    category: 'gateway',
-    title: 'authorization-missing',
-    retriable: false,
-    httpStatus: 401,
-    meaning: 'The request has no `Authorization` header, or it is not `Token <JWT>` or `Bearer <JWT>`.',
-    fix: "Return the token from the client's `fetchCredentials`; the PowerSync SDK sends the header.",
-  },
-  SYNC_E802: {
-    category: 'gateway',
-    title: 'token-signature-invalid',
-    retriable: false,
-    httpStatus: 401,
-    meaning: "The JWT is malformed or its signature does not verify with the gateway's keys.",
-    fix: 'Sign tokens with a key the gateway is configured with (JWKS URL or static keys).',
-  },
-  SYNC_E803: {
-    category: 'gateway',
-    title: 'token-expired',
-    retriable: false,
-    httpStatus: 401,
-    meaning: "The JWT's `exp` is in the past.",
-    fix: 'Issue a fresh token from the token endpoint; the SDK fetches one when told the old one expired.',
-  },
-  SYNC_E804: {
-    category: 'gateway',
-    title: 'token-audience-invalid',
-    retriable: false,
-    httpStatus: 401,
-    meaning: "The JWT's `aud` does not include an audience the gateway accepts.",
-    fix: "Issue tokens with the gateway's configured audience.",
-  },
-  SYNC_E805: {
-    category: 'gateway',
-    title: 'token-key-unknown',
-    retriable: false,
-    httpStatus: 401,
-    meaning: "The JWT's `kid` matches no key of the gateway, also after refreshing the JWKS.",
-    fix: 'Publish the signing key in the JWKS (or the static keys) before issuing tokens with it.',
-  },
-  SYNC_E806: {
-    category: 'gateway',
-    title: 'jwks-unavailable',
-    retriable: true,
-    httpStatus: 503,
-    meaning: 'The JWKS URL does not answer, so tokens cannot be verified.',
-    fix: 'Check the JWKS URL and that the gateway can reach it; clients retry meanwhile.',
-  },
-  SYNC_E807: {
-    category: 'gateway',
-    title: 'request-too-large',
-    retriable: false,
-    httpStatus: 413,
-    meaning: "The request body exceeds the gateway's size limit.",
-    fix: 'Send fewer or smaller client parameters.',
-  },
-  SYNC_E808: {
-    category: 'gateway',
-    title: 'sync-request-invalid',
-    retriable: false,
-    httpStatus: 400,
-    meaning: 'The sync request body is not JSON of the PowerSync sync request shape.',
-    fix: 'Use a PowerSync client SDK, or send the request body the PowerSync protocol defines.',
-  },
-  SYNC_E809: {
-    category: 'gateway',
-    title: 'client-parameters-refused',
-    retriable: false,
-    httpStatus: 400,
-    meaning: 'The request sends client parameters, but the sync rules do not accept any.',
-    fix: "Remove the parameters from the client's connect options, or use them in the sync rules.",
-  },
-  SYNC_E810: {
-    category: 'gateway',
-    title: 'no-checkpoint-yet',
-    retriable: true,
-    httpStatus: 503,
-    meaning: 'There is no checkpoint yet: the evaluator has not finished the initial snapshot.',
-    fix: 'Wait; clients retry. Check that an evaluator runs (`/readyz`, `syncline_evaluator_checkpoint_age_seconds`).',
-  },
-  SYNC_E811: {
-    category: 'gateway',
-    title: 'slow-client-disconnected',
-    retriable: true,
-    meaning: 'The client read its stream too slowly; the gateway closed it to bound its memory.',
-    fix: 'Nothing: the client reconnects and resumes. Often: look at the network or device of those clients.',
-  },
-  SYNC_E812: {
-    category: 'gateway',
-    title: 'internal-server-error',
-    retriable: true,
-    httpStatus: 500,
-    meaning: 'An unexpected gateway failure; its log has the stack trace.',
-    fix: 'Report it with the gateway log of that moment; clients retry.',
-  },
+  ...GATEWAY_ERRORS,
 
   SYNC_E901: {
     category: 'bucket-topic',

@@ -5,6 +5,8 @@ import { processIo, type CliIo } from './io';
 import { runStackCommand } from './commands/stack';
 import { runRulesCommand } from './commands/rules';
 import { runEvaluatorCommand } from './commands/evaluator';
+import { runGatewayCommand } from './commands/gateway';
+import { runTokenCommand } from './commands/token';
 
 type Command = (args: string[], io: CliIo) => Promise<number>;
 
@@ -17,6 +19,11 @@ const commands: Record<string, { run: Command; summary: string }> = {
   evaluator: {
     run: runEvaluatorCommand,
     summary: 'evaluator --rules FILE [--reset]  run the rules evaluator',
+  },
+  gateway: { run: runGatewayCommand, summary: 'gateway --rules FILE  run the sync gateway' },
+  token: {
+    run: runTokenCommand,
+    summary: 'token --sub USER [--ttl 1h] [--claims JSON]  print a development JWT',
   },
 };
 

@@ -1,0 +1,68 @@
+// What one connection has told its client, and what the next checkpoint line must be: a full
+// `checkpoint` first, then a `checkpoint_diff` only when a bucket's checksum, count or priority
+// changed, a bucket came or went, or the write checkpoint changed. Pure.
+import type { BucketChecksumEntry, CheckpointDiffLine, CheckpointLine } from '@syncline/protocol';
+
+export interface CheckpointTarget {
+  readonly lastOpId: bigint;
+  readonly buckets: readonly BucketChecksumEntry[];
+  readonly writeCheckpoint: bigint | null;
+}
+
+export interface NextLine {
+  readonly line: CheckpointLine | CheckpointDiffLine;
+  /** Buckets whose data may have changed: download their ops after what the client holds. */
+  readonly changed: readonly BucketChecksumEntry[];
+}
+
+export class CheckpointState {
+  private sent: Map<string, BucketChecksumEntry> | null = null;
+  private writeCheckpoint: bigint | null = null;
+
+  /** The line for `target`, or null when nothing the client sees changed. */
+  next(target: CheckpointTarget): NextLine | null {
+    const writeCheckpoint = maxOf(this.writeCheckpoint, target.writeCheckpoint);
+    if (this.sent === null) {
+      return {
+        line: {
+          kind: 'checkpoint',
+          lastOpId: target.lastOpId,
+          writeCheckpoint,
+          buckets: target.buckets,
+        },
+        changed: target.buckets,
+      };
+    }
+    const sent = this.sent;
+    const updated = target.buckets.filter((b) => !sameEntry(sent.get(b.bucket), b));
+    const present = new Set(target.buckets.map((b) => b.bucket));
+    const removed = [...sent.keys()].filter((b) => !present.has(b));
+    if (updated.length === 0 && removed.length === 0 && writeCheckpoint === this.writeCheckpoint) return null;
+    return {
+      line: {
+        kind: 'checkpoint_diff',
+        lastOpId: target.lastOpId,
+        writeCheckpoint,
+        updatedBuckets: updated,
+        removedBuckets: removed,
+      },
+      changed: updated,
+    };
+  }
+
+  /** Records that `target`'s line went out (its data follows). */
+  sentLine(target: CheckpointTarget): void {
+    this.sent = new Map(target.buckets.map((b) => [b.bucket, b]));
+    this.writeCheckpoint = maxOf(this.writeCheckpoint, target.writeCheckpoint);
+  }
+}
+
+function sameEntry(a: BucketChecksumEntry | undefined, b: BucketChecksumEntry): boolean {
+  return a !== undefined && a.checksum === b.checksum && a.count === b.count && a.priority === b.priority;
+}
+
+function maxOf(a: bigint | null, b: bigint | null): bigint | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return a > b ? a : b;
+}

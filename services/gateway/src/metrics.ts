@@ -1,0 +1,42 @@
+// The gateway's Prometheus metrics, on its own registry (served at /metrics).
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface GatewayMetrics {
+  readonly registry: Registry;
+  readonly connections: Gauge;
+  readonly linesSent: Counter;
+  readonly bytesSent: Counter;
+  readonly opsSent: Counter;
+  readonly checkpointsSent: Counter;
+  readonly authFailures: Counter<'code'>;
+  readonly slowClientDisconnects: Counter;
+  readonly checkpointAge: Gauge;
+}
+
+export function createGatewayMetrics(): GatewayMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'syncline_gateway_' });
+  const m = (name: string, help: string) => ({
+    name: `syncline_gateway_${name}`,
+    help,
+    registers: [registry],
+  });
+  return {
+    registry,
+    connections: new Gauge(m('connections', 'Open sync streams.')),
+    linesSent: new Counter(m('lines_sent_total', 'Sync lines written to clients.')),
+    bytesSent: new Counter(m('bytes_sent_total', 'Bytes of sync lines written to clients.')),
+    opsSent: new Counter(m('ops_sent_total', 'Bucket ops sent in data lines.')),
+    checkpointsSent: new Counter(m('checkpoints_sent_total', 'checkpoint_complete lines sent.')),
+    authFailures: new Counter({
+      ...m('auth_failures_total', 'Rejected requests by error code.'),
+      labelNames: ['code'],
+    }),
+    slowClientDisconnects: new Counter(
+      m('slow_client_disconnects_total', 'Streams closed because the client read too slowly.'),
+    ),
+    checkpointAge: new Gauge(
+      m('checkpoint_age_seconds', 'Age of the newest checkpoint seen (now - its commit time).'),
+    ),
+  };
+}

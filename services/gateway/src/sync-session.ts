@@ -1,0 +1,185 @@
+// One client's sync stream: for the current checkpoint and then each newer one, resolve the user's
+// buckets as of it, send the checkpoint line (full first, then diffs), the ops each changed
+// bucket lacks (most urgent priority first, paged at op-id boundaries), a
+// partial_checkpoint_complete per priority level but the last, and checkpoint_complete. Besides,
+// token_expires_in every keepalive interval, and 0 then the end of the stream at token expiry.
+import type { Logger } from 'pino';
+import type { Checkpoint } from '@syncline/bucket-store';
+import { parseOpId, type BucketChecksumEntry } from '@syncline/protocol';
+import { createRequestContext, type RequestContext, type SyncRules } from '@syncline/sync-rules';
+import type { VerifiedToken } from './auth';
+import { readPage } from './bucket-pages';
+import { resolveBuckets } from './bucket-resolver';
+import { CheckpointState, type CheckpointTarget } from './checkpoint-state';
+import type { GatewayMetrics } from './metrics';
+import type { NdjsonWriter } from './ndjson-writer';
+import type { SharedReads } from './shared-reads';
+import type { SyncRequest } from './sync-request';
+
+export interface SessionLimits {
+  readonly maxBuckets: number;
+  readonly pageOps: number;
+  readonly pageBytes: number;
+  readonly keepaliveMs: number;
+}
+
+export interface SessionDeps {
+  readonly rules: SyncRules;
+  readonly reads: SharedReads;
+  readonly limits: SessionLimits;
+  readonly metrics: GatewayMetrics;
+  readonly logger: Logger;
+  /** The client's write checkpoint a checkpoint covers (null: none yet). */
+  readonly writeCheckpointAt: (
+    userId: string,
+    clientId: string,
+    checkpoint: bigint,
+  ) => Promise<bigint | null>;
+  readonly now?: () => number;
+}
+
+export class SyncSession {
+  private readonly state = new CheckpointState();
+  private readonly request: RequestContext;
+  /** Per bucket, the op id after which the client still lacks ops. */
+  private readonly after: Map<string, bigint>;
+
+  constructor(
+    private readonly deps: SessionDeps,
+    private readonly token: VerifiedToken,
+    private readonly sync: SyncRequest,
+  ) {
+    this.request = createRequestContext(token.payload, sync.parameters);
+    this.after = new Map(sync.after);
+  }
+
+  /** The target for a checkpoint: the user's buckets, their checksums and the write checkpoint. */
+  async target(checkpoint: Checkpoint): Promise<CheckpointTarget> {
+    const { rules, reads, limits } = this.deps;
+    const lastOpId = parseOpId(checkpoint.lastOpId);
+    const buckets = await resolveBuckets(rules, this.request, reads, lastOpId, limits.maxBuckets);
+    const sums = await reads.checksumsAt(
+      buckets.map((b) => b.bucket),
+      lastOpId,
+    );
+    const entries: BucketChecksumEntry[] = buckets.map((b, i) => ({
+      bucket: b.bucket,
+      checksum: sums[i]!.checksum | 0,
+      count: sums[i]!.count,
+      priority: b.priority,
+    }));
+    const clientId = this.sync.clientId;
+    const writeCheckpoint =
+      clientId === null ? null : await this.deps.writeCheckpointAt(this.token.userId, clientId, lastOpId);
+    return { lastOpId, buckets: entries, writeCheckpoint };
+  }
+
+  /**
+   * Streams `first` (prepared before the response started), then every newer checkpoint
+   * `subscribe` yields, until `signal` aborts, the token expires or the client goes away.
+   */
+  async run(
+    writer: NdjsonWriter,
+    first: CheckpointTarget,
+    subscribe: (signal: AbortSignal) => AsyncIterable<Checkpoint>,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const stop = new AbortController();
+    const onAbort = (): void => stop.abort();
+    signal.addEventListener('abort', onAbort);
+    if (signal.aborted) stop.abort();
+    const keepalive = this.keepalive(writer, stop);
+    try {
+      await this.send(writer, first);
+      for await (const checkpoint of subscribe(stop.signal)) {
+        if (stop.signal.aborted) break;
+        if (parseOpId(checkpoint.lastOpId) <= first.lastOpId) continue;
+        await this.send(writer, await this.target(checkpoint));
+      }
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      stop.abort();
+      await keepalive;
+    }
+  }
+
+  private async send(writer: NdjsonWriter, target: CheckpointTarget): Promise<void> {
+    const next = this.state.next(target);
+    if (next === null) return;
+    await writer.write(next.line);
+    this.state.sentLine(target);
+    const levels = [...new Set(target.buckets.map((b) => b.priority ?? 3))].sort((a, b) => a - b);
+    for (const [i, level] of levels.entries()) {
+      for (const bucket of next.changed)
+        if ((bucket.priority ?? 3) === level) await this.download(writer, bucket.bucket, target.lastOpId);
+      if (i < levels.length - 1)
+        await writer.write({
+          kind: 'partial_checkpoint_complete',
+          lastOpId: target.lastOpId,
+          priority: level,
+        });
+    }
+    await writer.write({ kind: 'checkpoint_complete', lastOpId: target.lastOpId });
+    for (const b of target.buckets) this.after.set(b.bucket, target.lastOpId);
+    for (const b of [...this.after.keys()])
+      if (!target.buckets.some((t) => t.bucket === b)) this.after.delete(b);
+    this.deps.metrics.checkpointsSent.inc();
+  }
+
+  private async download(writer: NdjsonWriter, bucket: string, upTo: bigint): Promise<void> {
+    const { reads, limits } = this.deps;
+    let after = this.after.get(bucket) ?? 0n;
+    while (after < upTo) {
+      const page = await readPage(reads, bucket, after, upTo, limits.pageOps, limits.pageBytes);
+      if (page.ops.length === 0) break;
+      const last = page.ops[page.ops.length - 1]!.opId;
+      await writer.write({
+        kind: 'data',
+        bucket,
+        after,
+        nextAfter: last,
+        hasMore: page.next !== null,
+        ops: page.ops,
+      });
+      this.deps.metrics.opsSent.inc(page.ops.length);
+      after = last;
+      this.after.set(bucket, after);
+      if (page.next === null) break;
+    }
+  }
+
+  /** token_expires_in every interval; at expiry 0, then the stream ends. */
+  private async keepalive(writer: NdjsonWriter, stop: AbortController): Promise<void> {
+    const now = this.deps.now ?? (() => Date.now());
+    const { keepaliveMs } = this.deps.limits;
+    while (!stop.signal.aborted) {
+      const left = this.token.expiresAt * 1000 - now();
+      await sleepUnless(Math.max(0, Math.min(keepaliveMs, left)), stop.signal);
+      if (stop.signal.aborted) return;
+      const seconds = Math.max(0, Math.floor((this.token.expiresAt * 1000 - now()) / 1000));
+      try {
+        await writer.write({ kind: 'token_expires_in', seconds });
+      } catch {
+        stop.abort();
+        return;
+      }
+      if (seconds === 0) {
+        stop.abort();
+        writer.end();
+        return;
+      }
+    }
+  }
+}
+
+function sleepUnless(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done);
+  });
+}
