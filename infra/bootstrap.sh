@@ -22,6 +22,11 @@ command -v mvn >/dev/null 2>&1 || missing+=(maven)
 command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jdk-headless)
 command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
 command -v runuser >/dev/null 2>&1 || missing+=(util-linux)
+# better-sqlite3 (for the official PowerSync client in the gateway's tests) builds from source:
+# prebuilt binaries come from GitHub, which these machines cannot reach.
+command -v g++ >/dev/null 2>&1 || missing+=(g++)
+command -v make >/dev/null 2>&1 || missing+=(make)
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
 
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing Debian packages: ${missing[*]}"
@@ -46,6 +51,10 @@ fi
 
 # npm dependencies: install when node_modules is missing or older than the lock file.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  say "installing npm dependencies (npm ci)"
+  say "installing npm dependencies (npm ci; building better-sqlite3 takes a few minutes)"
+  # node-gyp takes the headers of the running Node (the Debian package has them in /usr/include)
+  # instead of downloading them.
+  node_prefix=$(dirname "$(dirname "$(command -v node)")")
+  if [ -f "$node_prefix/include/node/node.h" ]; then export npm_config_nodedir="$node_prefix"; fi
   npm ci --no-audit --no-fund --loglevel=error
 fi

@@ -1,0 +1,58 @@
+// Drives the official PowerSync Node client (@powersync/node, an ES module) for the gateway's
+// tests, which run as CommonJS under jest: one JSON command per stdin line, one JSON answer per
+// stdout line. Its connector fetches credentials from the environment and uploads through the
+// example backend, as an app's connector would.
+import readline from 'node:readline';
+import { PowerSyncDatabase, Schema, Table, column } from '@powersync/node';
+
+const { SYNC_ENDPOINT, SYNC_TOKEN, UPLOAD_URL, DB_DIR } = process.env;
+
+const schema = new Schema({
+  lists: new Table({ owner: column.text, name: column.text }),
+  todos: new Table({ list_id: column.integer, title: column.text, big: column.integer }),
+});
+
+const db = new PowerSyncDatabase({ schema, database: { dbFilename: 'client.db', dbLocation: DB_DIR } });
+
+const connector = {
+  async fetchCredentials() {
+    return { endpoint: SYNC_ENDPOINT, token: SYNC_TOKEN };
+  },
+  async uploadData(database) {
+    const tx = await database.getNextCrudTransaction();
+    if (!tx) return;
+    const res = await fetch(UPLOAD_URL, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${SYNC_TOKEN}` },
+      body: JSON.stringify({ batch: tx.crud.map((c) => c.toJSON()) }),
+    });
+    if (!res.ok) throw new Error(`upload answered ${res.status}: ${await res.text()}`);
+    await tx.complete();
+  },
+};
+
+const answer = (message) => process.stdout.write(`${JSON.stringify(message)}\n`);
+
+const commands = {
+  connect: (args) => db.connect(connector, args ?? {}),
+  waitForFirstSync: () => db.waitForFirstSync(),
+  getAll: (args) => db.getAll(args.sql, args.params ?? []),
+  execute: (args) => db.execute(args.sql, args.params ?? []).then(() => null),
+  status: () => {
+    const s = db.currentStatus;
+    return { connected: s.connected, hasSynced: s.hasSynced ?? false, lastSyncedAt: s.lastSyncedAt ?? null };
+  },
+  disconnect: () => db.disconnect(),
+  close: () => db.close(),
+};
+
+for await (const line of readline.createInterface({ input: process.stdin })) {
+  const { id, cmd, args } = JSON.parse(line);
+  try {
+    const result = await commands[cmd](args);
+    answer({ id, ok: true, result: result ?? null });
+    if (cmd === 'close') process.exit(0);
+  } catch (error) {
+    answer({ id, ok: false, error: String(error?.stack ?? error) });
+  }
+}
