@@ -1,5 +1,6 @@
 // Verifies the JWT of a request (`Authorization: Token <jwt>` or `Bearer <jwt>`) with jose: keys
-// from JWKS URLs (cached by jose, refetched on an unknown `kid` at most every 30 s) and/or static
+// from JWKS URLs (cached by jose, refetched on an unknown `kid` at most once per
+// SYNCLINE_JWKS_MIN_REFETCH_MS) and/or static
 // keys (an HS256 secret, a JWKS or JWK, a PEM). Required claims: sub, iat, exp, aud (one of the
 // configured audiences); the lifetime exp - iat is bounded. Every failure is a GatewayAuthError
 // with its code (docs/errors.md, SYNC_E801-E806, E813-E814).
@@ -59,7 +60,10 @@ export class TokenVerifier {
     for (const url of config.jwksUrls)
       sources.push({
         algorithms: ASYMMETRIC,
-        key: createRemoteJWKSet(new URL(url), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 }),
+        key: createRemoteJWKSet(new URL(url), {
+          cooldownDuration: config.jwksMinRefetchMs,
+          cacheMaxAge: 10 * 60_000,
+        }),
         remote: true,
       });
     return new TokenVerifier(config, sources, now);
@@ -174,8 +178,9 @@ function translate(error: unknown): GatewayAuthError {
   );
 }
 
+/** A JWKS that could not be fetched: a network error (ECONNREFUSED, ENOTFOUND...) or a bad status. */
 function isFetchFailure(error: unknown): boolean {
-  return (
-    error instanceof TypeError || (error instanceof errors.JOSEError && error.code === 'ERR_JOSE_GENERIC')
-  );
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return true;
+  return error instanceof TypeError || (error instanceof errors.JOSEError && error.code === 'ERR_JOSE_GENERIC');
 }

@@ -35,6 +35,7 @@ export const GATEWAY_CONFIG_SCHEMA = z.object({
   SYNCLINE_JWT_SECRET: z.string().min(32, 'at least 32 characters (HS256)').optional(),
   SYNCLINE_JWT_KEYS: z.string().optional(),
   SYNCLINE_JWKS_URLS: list.pipe(z.array(z.string().url())).optional(),
+  SYNCLINE_JWKS_MIN_REFETCH_MS: int(0, 3_600_000).default(30_000),
   SYNCLINE_JWT_AUDIENCE: list.pipe(z.array(z.string().min(1)).min(1)).default('syncline'),
   SYNCLINE_JWT_MAX_LIFETIME_S: int(60, 30 * 86400).default(86400),
   SYNCLINE_JWT_CLOCK_TOLERANCE_S: int(0, 600).default(30),
@@ -79,6 +80,8 @@ export interface AuthConfig {
   /** Static public keys: a JWKS (`{"keys": [...]}`) or one JWK, as JSON, or a PEM (SPKI). */
   readonly staticKeys: string | null;
   readonly jwksUrls: readonly string[];
+  /** Least time between two fetches of one JWKS URL (an unknown kid refetches after it). */
+  readonly jwksMinRefetchMs: number;
   readonly audiences: readonly string[];
   readonly maxLifetimeS: number;
   readonly clockToleranceS: number;
@@ -119,6 +122,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       secret: e.SYNCLINE_JWT_SECRET ?? null,
       staticKeys: e.SYNCLINE_JWT_KEYS ?? null,
       jwksUrls: e.SYNCLINE_JWKS_URLS ?? [],
+      jwksMinRefetchMs: e.SYNCLINE_JWKS_MIN_REFETCH_MS,
       audiences: e.SYNCLINE_JWT_AUDIENCE,
       maxLifetimeS: e.SYNCLINE_JWT_MAX_LIFETIME_S,
       clockToleranceS: e.SYNCLINE_JWT_CLOCK_TOLERANCE_S,

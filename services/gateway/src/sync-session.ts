@@ -57,6 +57,8 @@ export class SyncSession {
   async target(checkpoint: Checkpoint): Promise<CheckpointTarget> {
     const { rules, reads, limits } = this.deps;
     const lastOpId = parseOpId(checkpoint.lastOpId);
+    if (checkpoint.commitTimeMs !== null)
+      this.deps.metrics.checkpointAge.set(Math.max(0, Date.now() - checkpoint.commitTimeMs) / 1000);
     const buckets = await resolveBuckets(rules, this.request, reads, lastOpId, limits.maxBuckets);
     const sums = await reads.checksumsAt(
       buckets.map((b) => b.bucket),

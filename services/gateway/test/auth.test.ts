@@ -1,6 +1,7 @@
 // Token verification with static asymmetric keys: a JWKS with kids (an unknown kid is SYNC_E805),
 // a PEM; HS256 tokens are refused when only public keys are configured.
-import { exportJWK, exportSPKI, generateKeyPair, SignJWT } from 'jose';
+import { createServer } from 'node:http';
+import { exportJWK, exportSPKI, generateKeyPair, SignJWT, type KeyLike } from 'jose';
 import { TokenVerifier, GatewayAuthError } from '../src/auth';
 import type { AuthConfig } from '../src/config';
 
@@ -8,6 +9,7 @@ const base: AuthConfig = {
   secret: null,
   staticKeys: null,
   jwksUrls: [],
+  jwksMinRefetchMs: 30_000,
   audiences: ['syncline'],
   maxLifetimeS: 3600,
   clockToleranceS: 5,
@@ -63,5 +65,57 @@ describe('TokenVerifier with static keys', () => {
     const verified = await verifier.verifyHeader(`Bearer ${token}`);
     expect(verified.userId).toBe('u2');
     expect(verified.payload.parameters).toEqual({ team: 'a' });
+  });
+});
+
+describe('TokenVerifier with a JWKS URL', () => {
+  it('fetches the keys, refetches for a new kid, and says when the URL does not answer', async () => {
+    const first = await generateKeyPair('ES256');
+    const second = await generateKeyPair('ES256');
+    const keys = [{ ...(await exportJWK(first.publicKey)), kid: 'a', alg: 'ES256' }];
+    let fetches = 0;
+    const server = createServer((_req, res) => {
+      fetches++;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ keys }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const url = `http://127.0.0.1:${port}/jwks`;
+      const verifier = await TokenVerifier.create({ ...base, jwksUrls: [url], jwksMinRefetchMs: 0 });
+      const limited = await TokenVerifier.create({ ...base, jwksUrls: [url] });
+      const now = Math.floor(Date.now() / 1000);
+      const sign = (kid: string, key: KeyLike) =>
+        new SignJWT({})
+          .setProtectedHeader({ alg: 'ES256', kid })
+          .setSubject('u3')
+          .setAudience('syncline')
+          .setIssuedAt(now)
+          .setExpirationTime(now + 600)
+          .sign(key);
+      expect((await verifier.verify(await sign('a', first.privateKey))).userId).toBe('u3');
+      expect((await limited.verify(await sign('a', first.privateKey))).userId).toBe('u3');
+      expect(fetches).toBe(2);
+      // A key published after the first fetch: an unknown kid makes the verifier fetch again.
+      keys.push({ ...(await exportJWK(second.publicKey)), kid: 'b', alg: 'ES256' });
+      expect((await verifier.verify(await sign('b', second.privateKey))).userId).toBe('u3');
+      expect(fetches).toBe(3);
+      // Within the rate limit, an unknown kid is not fetched again: refused as unknown.
+      expect(await codeOf(limited.verify(await sign('b', second.privateKey)))).toBe('SYNC_E805');
+      expect(fetches).toBe(3);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+    const down = await TokenVerifier.create({ ...base, jwksUrls: [`http://127.0.0.1:${port}/jwks`] });
+    const now = Math.floor(Date.now() / 1000);
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: 'ES256', kid: 'a' })
+      .setSubject('u3')
+      .setAudience('syncline')
+      .setIssuedAt(now)
+      .setExpirationTime(now + 600)
+      .sign(first.privateKey);
+    expect(await codeOf(down.verify(token))).toBe('SYNC_E806');
   });
 });

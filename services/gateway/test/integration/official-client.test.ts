@@ -179,6 +179,20 @@ describe('the official @powersync/node client', () => {
       const r = await capture.pg.query('SELECT title FROM todos WHERE id = 13');
       return r.rows[0]?.title === 'local';
     });
+    // The backend refuses what its allow-list does not name, saying what, and applies nothing.
+    const refused = await fetch(`${started.url}/api/upload`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({
+        batch: [
+          { op: 'PATCH', type: 'todos', id: '13', data: { title: 'not applied' } },
+          { op: 'PATCH', type: 'todos', id: '13', data: { secret: 'x' } },
+        ],
+      }),
+    });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: string }).error).toBe('batch[1]: column todos.secret is not writable');
+    expect((await capture.pg.query('SELECT title FROM todos WHERE id = 13')).rows[0].title).toBe('local');
     await capture.pg.query(`UPDATE todos SET title = 'edited on the server' WHERE id = 13`);
     await waitFor('the server edit of the uploaded row', async () =>
       (await todos()).some((t) => t.id === '13' && t.title === 'edited on the server'),
