@@ -96,6 +96,7 @@ async function main(): Promise<void> {
     logger,
     latestCheckpoint: () => coordination.getCheckpoint(),
     snapshotWindows: false,
+    writeCheckpointPrefix: 'syncline-wc:bench',
   });
   const signal = new AbortController().signal;
   const heartbeat = async (): Promise<void> => undefined;

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import { Redis } from 'ioredis';
 import { keyPrefixFor, RedisBucketReader, type BucketReader } from '@syncline/bucket-store';
-import { formatWriteCheckpoint, parseOpId, WRITE_CHECKPOINT_PREFIX } from '@syncline/protocol';
+import { formatWriteCheckpoint, parseOpId, writeCheckpointPrefix } from '@syncline/protocol';
 import { Client } from 'pg';
 import { Kafka, logLevel } from 'kafkajs';
 import { topicNamesFor, waitForTopics } from '@syncline/kafka-topics';
@@ -85,7 +85,7 @@ async function pipeline(e: ReturnType<typeof endpointsOf>): Promise<void> {
   await pg.query("INSERT INTO todos (list_id, description) VALUES ($1, 'milk'), ($1, 'bread')", [listId]);
   // A write checkpoint in the same transaction: the checkpoint that includes it covers the rows.
   await pg.query('SELECT pg_logical_emit_message(true, $1, $2)', [
-    WRITE_CHECKPOINT_PREFIX,
+    writeCheckpointPrefix(DEPLOYMENT),
     formatWriteCheckpoint({ userId: 'user-1', clientId: 'demo', n: WRITE_CHECKPOINT }),
   ]);
   const { rows } = await pg.query<{ xid: string }>('SELECT (txid_current() % 4294967296)::text AS xid');

@@ -9,7 +9,13 @@ import {
   StoreKeys,
   type Checkpoint,
 } from '@syncline/bucket-store';
-import { formatWriteCheckpoint, parseOpId, sumChecksums, type BucketOp } from '@syncline/protocol';
+import {
+  formatWriteCheckpoint,
+  parseOpId,
+  sumChecksums,
+  writeCheckpointPrefix,
+  type BucketOp,
+} from '@syncline/protocol';
 import type { CdcCapture } from './cdc';
 import { getTestStack } from './test-stack';
 
@@ -71,13 +77,18 @@ export async function syncTo(
   capture: CdcCapture,
   state: DeploymentState,
   timeoutMs = 60_000,
+  /** The evaluator's SYNCLINE_DEPLOYMENT; `evaluatorEnv` makes it the capture's name. */
+  deployment: string = capture.name,
 ): Promise<Checkpoint> {
   const n = String(++writeCheckpointCounter);
   // Logical messages reach every replication slot of the database (publications filter tables
-  // only), so other tests' write checkpoints arrive here too: the user id names this capture.
+  // only): the prefix names the deployment, which the test kit gives the capture's name.
   const userId = `tester_${capture.name}`;
   const content = formatWriteCheckpoint({ userId, clientId: 'c1', n });
-  await capture.pg.query(`SELECT pg_logical_emit_message(true, 'syncline-wc', $1)`, [content]);
+  await capture.pg.query(`SELECT pg_logical_emit_message(true, $1, $2)`, [
+    writeCheckpointPrefix(deployment),
+    content,
+  ]);
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), timeoutMs);
   let last: Checkpoint | null = null;

@@ -176,7 +176,8 @@ const TABLE = {
     category: 'dead-letter',
     title: 'invalid-write-checkpoint',
     retriable: false,
-    meaning: 'A `syncline-wc` logical message whose content is not `<user_id>/<client_id>:<n>`.',
+    meaning:
+      'A write-checkpoint logical message (`syncline-wc:<deployment>`) whose content is not `<user_id>/<client_id>:<n>`.',
     fix: 'Emit write checkpoints as docs/evaluator.md ("Write checkpoints") shows.',
   },
 

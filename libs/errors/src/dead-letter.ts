@@ -22,7 +22,7 @@ export type DeadLetterReason =
   | MalformedReason
   /** The sync rules failed on a decoded row. */
   | 'evaluation-failed'
-  /** A `syncline-wc` logical message with content that is not `<user_id>/<client_id>:<n>`. */
+  /** A `syncline-wc:<deployment>` logical message with content that is not `<user_id>/<client_id>:<n>`. */
   | 'invalid-write-checkpoint';
 
 const DEAD_LETTER_CODES: Readonly<Record<DeadLetterReason, ErrorCode>> = {

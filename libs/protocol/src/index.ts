@@ -3,7 +3,7 @@
 // their NDJSON serializer.
 export type { BucketOp, BucketOpKind } from './bucket-op';
 export {
-  WRITE_CHECKPOINT_PREFIX,
+  writeCheckpointPrefix,
   formatWriteCheckpoint,
   parseWriteCheckpoint,
   type WriteCheckpoint,

@@ -1,8 +1,14 @@
 // Write checkpoints on the wire between services: the gateway emits
-// `pg_logical_emit_message(true, 'syncline-wc', '<user_id>/<client_id>:<n>')` inside a transaction;
-// the evaluator reads it back from Debezium's message topic and the checkpoint that includes that
-// transaction carries it. The user id may contain `/`; the client id may not.
-export const WRITE_CHECKPOINT_PREFIX = 'syncline-wc';
+// `pg_logical_emit_message(true, 'syncline-wc:<deployment>', '<user_id>/<client_id>:<n>')` inside
+// a transaction; the evaluator of that deployment reads it back from Debezium's message topic and
+// the checkpoint that includes that transaction carries it. Logical messages reach every
+// replication slot of the database, so the prefix names the deployment: two deployments on one
+// database never take each other's. The user id may contain `/`; the client id may not.
+
+/** The logical-message prefix of a deployment's write checkpoints. */
+export function writeCheckpointPrefix(deployment: string): string {
+  return `syncline-wc:${deployment}`;
+}
 
 export interface WriteCheckpoint {
   readonly userId: string;

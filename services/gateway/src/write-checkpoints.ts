@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import { StoreKeys } from '@syncline/bucket-store';
 import { SynclineError } from '@syncline/errors';
-import { formatWriteCheckpoint, parseOpId, WRITE_CHECKPOINT_PREFIX } from '@syncline/protocol';
+import { formatWriteCheckpoint, parseOpId, writeCheckpointPrefix } from '@syncline/protocol';
 import type { SharedReads } from './shared-reads';
 
 export class WriteCheckpointUnavailableError extends SynclineError {
@@ -32,6 +32,7 @@ export class WriteCheckpoints {
   constructor(
     private readonly redis: Redis,
     keyPrefix: string,
+    private readonly deployment: string,
     private readonly pg: Pool | null,
     private readonly reads: SharedReads,
   ) {
@@ -52,7 +53,10 @@ export class WriteCheckpoints {
       (await this.redis.eval(RAISE, 1, counter, requested === null ? '' : requested.toString())) as string,
     );
     const content = formatWriteCheckpoint({ userId, clientId, n: n.toString() });
-    await this.pg.query('SELECT pg_logical_emit_message(true, $1, $2)', [WRITE_CHECKPOINT_PREFIX, content]);
+    await this.pg.query('SELECT pg_logical_emit_message(true, $1, $2)', [
+      writeCheckpointPrefix(this.deployment),
+      content,
+    ]);
     return n;
   }
 

@@ -36,6 +36,8 @@ export interface ProcessorDeps {
   readonly latestCheckpoint: () => Promise<Checkpoint | null>;
   /** Incremental snapshot rows can be placed (a signal table is configured). */
   readonly snapshotWindows: boolean;
+  /** This deployment's write-checkpoint message prefix; other deployments' are only counted. */
+  readonly writeCheckpointPrefix: string;
 }
 
 export interface BatchResult {

@@ -28,7 +28,7 @@ import {
   type TypeMappingOptions,
 } from '@syncline/cdc';
 import type { JsonObject } from '@syncline/lossless-json';
-import { firstGeneration, type OpIdGeneration } from '@syncline/protocol';
+import { firstGeneration, writeCheckpointPrefix, type OpIdGeneration } from '@syncline/protocol';
 import { BucketTopicWriter } from '@syncline/bucket-topic';
 import { topicNamesFor, type TopicNames } from '@syncline/kafka-topics';
 import type { SyncRules } from '@syncline/sync-rules';
@@ -151,6 +151,7 @@ export class Evaluator {
       logger,
       latestCheckpoint: () => store.getCheckpoint(),
       snapshotWindows: config.signalTable !== null,
+      writeCheckpointPrefix: writeCheckpointPrefix(config.deployment),
     });
     this.loops.push(this.pruneLoop(store, transactions));
     await this.subscriptionLoop(admin, processor);

@@ -11,14 +11,8 @@ import {
   type ChangeEvent,
   type MalformedRecord,
 } from '@syncline/cdc';
-import { parseJson, stringifyJson } from '@syncline/lossless-json';
-import {
-  parseWriteCheckpoint,
-  streamOpId,
-  windowOpId,
-  WRITE_CHECKPOINT_PREFIX,
-  type OpIdGeneration,
-} from '@syncline/protocol';
+import { stringifyJson } from '@syncline/lossless-json';
+import { parseWriteCheckpoint, streamOpId, windowOpId, type OpIdGeneration } from '@syncline/protocol';
 import type { DeadLetterSink, ProcessorCoordination } from './ports';
 import { SKIP, type EventRef, type PreparedEvent, type RowEvent } from './prepared-event';
 import { SnapshotAfterStreamingError, SnapshotWindowError, snapshotEventOpId } from './snapshot-numbering';
@@ -36,6 +30,8 @@ export interface PreparerDeps {
    * checkpoints for snapshot windows and incremental snapshot rows can be placed.
    */
   readonly snapshotWindows: boolean;
+  /** The logical-message prefix of this deployment's write checkpoints (`writeCheckpointPrefix`). */
+  readonly writeCheckpointPrefix: string;
 }
 
 /** What the preparer needs of the batch it works for. */
@@ -168,7 +164,7 @@ export class EventPreparer {
     offset: bigint,
     batch: BatchContext,
   ): PreparedEvent | Promise<PreparedEvent> {
-    if (event.message.prefix !== WRITE_CHECKPOINT_PREFIX)
+    if (event.message.prefix !== this.deps.writeCheckpointPrefix)
       return { kind: 'message', offset, ref, writeCheckpoint: null };
     const writeCheckpoint = parseWriteCheckpoint(event.message.content);
     const prepared: PreparedEvent = { kind: 'message', offset, ref, writeCheckpoint };
@@ -309,10 +305,6 @@ export class EventPreparer {
   }
 }
 
-/** Debezium's headers on the two events of a primary-key change: the insert's and the delete's. */
-const OLD_KEY_HEADER = '__debezium.oldkey';
-const NEW_KEY_HEADER = '__debezium.newkey';
-
 /**
  * `transactionFloor`: the op id below every event of the event's transaction (null for snapshot
  * rows, which are never part of a key change).
@@ -327,11 +319,11 @@ function rowEvent(
 ): PreparedEvent {
   const image =
     event.kind === 'create' || event.kind === 'update' || event.kind === 'read' ? event.after : null;
+  // A primary-key change: Debezium's key headers, read by the decoder.
   let keyChange: RowEvent['keyChange'] = null;
-  if (transactionFloor !== null && event.kind === 'create') {
-    const from = keyOf(message.headers?.[OLD_KEY_HEADER]);
-    if (from !== null) keyChange = { from, since: transactionFloor };
-  } else if (event.kind === 'delete' && message.headers?.[NEW_KEY_HEADER] !== undefined) keyChange = 'delete';
+  if (transactionFloor !== null && event.kind === 'create' && event.oldKey !== null)
+    keyChange = { from: stringifyJson(event.oldKey), since: transactionFloor };
+  else if (event.kind === 'delete' && event.newKey !== null) keyChange = 'delete';
   return {
     kind: 'row',
     offset,
@@ -346,15 +338,4 @@ function rowEvent(
     message,
     keyChange,
   };
-}
-
-/** A key header's JSON in the form row keys are stored in; null when absent or not JSON. */
-function keyOf(header: Buffer | string | (Buffer | string)[] | undefined): string | null {
-  const value = Array.isArray(header) ? header[0] : header;
-  if (value === undefined) return null;
-  try {
-    return stringifyJson(parseJson(value.toString()));
-  } catch {
-    return null;
-  }
 }

@@ -176,6 +176,7 @@ function processorDeps(world: World, tx: TransactionReader): ProcessorDeps {
     logger: pino({ level: 'silent' }),
     latestCheckpoint: async () => null,
     snapshotWindows: true,
+    writeCheckpointPrefix: 'syncline-wc:unit',
   };
 }
 

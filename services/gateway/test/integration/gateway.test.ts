@@ -6,6 +6,7 @@
 import pino from 'pino';
 import { SignJWT } from 'jose';
 import { loadSyncRulesFile } from '@syncline/service-runtime';
+import { writeCheckpointPrefix } from '@syncline/protocol';
 import { SyncClient, SyncStreamError } from '@syncline/sync-client';
 import {
   evaluatorEnv,
@@ -228,6 +229,12 @@ describe('gateway', () => {
     clients.push(c);
     await c.connect();
     await c.waitFor('first sync', () => true);
+    // Another deployment on the same database writes a checkpoint for the same user and client:
+    // it reaches this deployment's slot too, and must be ignored.
+    await capture.pg.query('SELECT pg_logical_emit_message(true, $1, $2)', [
+      writeCheckpointPrefix('another_deployment'),
+      'alice/wc-device:999',
+    ]);
     const res = await fetch(`${endpoint}/write-checkpoint2.json?client_id=wc-device`, {
       headers: { authorization: `Token ${t}` },
     });
@@ -236,6 +243,8 @@ describe('gateway', () => {
     expect(n).toBeGreaterThan(0n);
     const cp = await c.waitFor('write checkpoint', (x) => (x.writeCheckpoint ?? 0n) >= n);
     expect(cp.writeCheckpoint).toBe(n);
+    // The other deployment's message was committed first, so the checkpoint above covers it.
+    expect((await state.reader.writeCheckpointsOf('alice'))['wc-device']?.n).toBe(n.toString());
   });
 
   it('ends the stream with token_expires_in 0 when the token expires', async () => {

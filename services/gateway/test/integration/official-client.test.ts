@@ -191,7 +191,9 @@ describe('the official @powersync/node client', () => {
       }),
     });
     expect(refused.status).toBe(400);
-    expect(((await refused.json()) as { error: string }).error).toBe('batch[1]: column todos.secret is not writable');
+    expect(((await refused.json()) as { error: string }).error).toBe(
+      'batch[1]: column todos.secret is not writable',
+    );
     expect((await capture.pg.query('SELECT title FROM todos WHERE id = 13')).rows[0].title).toBe('local');
     await capture.pg.query(`UPDATE todos SET title = 'edited on the server' WHERE id = 13`);
     await waitFor('the server edit of the uploaded row', async () =>
