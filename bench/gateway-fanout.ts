@@ -1,0 +1,220 @@
+// Gateway benchmarks against the running local stack (`syncline stack up`), with the verification
+// client (libs/sync-client) as load generator in this process and the evaluator and the gateway as
+// `syncline` child processes (the gateway's memory is its own process's RSS):
+//  A. N streaming connections (users u0..uN-1, each with the shared bucket and a bucket of its own):
+//     time until every one has its first checkpoint_complete; the gateway's RSS with them idle.
+//  B. fan-out: one committed row in the bucket every connection holds; time from the commit until
+//     each connection has a completed checkpoint with it, p50/p99/max.
+//  C. download: a fresh client of a user with a bucket of R rows; ops/s until checkpoint_complete.
+// Usage: npx tsx bench/gateway-fanout.ts [--connections 1000] [--rows 200000] [--only A|B|C]
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { SignJWT } from 'jose';
+import { SyncClient } from '@syncline/sync-client';
+import { startCapture, type CdcCapture } from '@syncline/test-kit';
+import { cleanUpOnInterrupt } from './interrupt';
+
+const { values: args } = parseArgs({
+  options: {
+    connections: { type: 'string', default: '1000' },
+    rows: { type: 'string', default: '200000' },
+  },
+});
+const CONNECTIONS = Number(args.connections);
+const ROWS = Number(args.rows);
+const REPO = path.resolve(__dirname, '..');
+const SECRET = 'bench-secret-bench-secret-bench-secret';
+const RULES = `bucket_definitions:
+  shared:
+    data:
+      - SELECT id, body FROM items
+  mine:
+    parameters: SELECT request.user_id() AS owner
+    data:
+      - SELECT id, owner, body FROM bulk WHERE owner = bucket.owner
+`;
+
+function syncline(command: string, env: Record<string, string>, rules: string): ChildProcess {
+  const child = spawn(
+    process.execPath,
+    [path.join(REPO, 'services/cli/bin/syncline.js'), command, '--rules', rules],
+    {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+  return child;
+}
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
+}
+
+async function until(what: string, done: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const token = async (sub: string): Promise<string> => {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({})
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(sub)
+    .setAudience('syncline')
+    .setIssuedAt(now)
+    .setExpirationTime(now + 7200)
+    .sign(new TextEncoder().encode(SECRET));
+};
+
+const pct = (sorted: number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
+
+async function main(): Promise<void> {
+  const capture: CdcCapture = await startCapture({
+    label: 'bench_gateway',
+    setupSql:
+      'CREATE TABLE items (id int PRIMARY KEY, body text); CREATE TABLE bulk (id int PRIMARY KEY, owner text, body text);',
+    partitions: 2,
+  });
+  const children: ChildProcess[] = [];
+  const clients: SyncClient[] = [];
+  const cleanup = async (): Promise<void> => {
+    for (const c of clients) await c.close().catch(() => undefined);
+    for (const child of children) child.kill('SIGTERM');
+    await capture.close();
+  };
+  const unregister = cleanUpOnInterrupt(cleanup);
+  try {
+    const rules = path.join(mkdtempSync(path.join(tmpdir(), 'bench-gw-')), 'rules.yaml');
+    writeFileSync(rules, RULES);
+    const stack = {
+      KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:19092',
+      REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:63799',
+      PG_URL: process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:54329/syncline',
+    };
+    const common = {
+      ...stack,
+      SYNCLINE_DEPLOYMENT: capture.name,
+      SYNCLINE_DEFAULT_SCHEMA: capture.schema,
+      SYNCLINE_LOG_LEVEL: 'warn',
+    };
+    children.push(
+      syncline(
+        'evaluator',
+        {
+          ...common,
+          SYNCLINE_TOPIC_PREFIX: capture.topicPrefix,
+          SYNCLINE_BUCKET_TOPIC: 'off',
+          SYNCLINE_HTTP_PORT: '0',
+        },
+        rules,
+      ),
+    );
+    const port = 18000 + Math.floor(Math.random() * 1000);
+    const gateway = syncline(
+      'gateway',
+      {
+        ...common,
+        SYNCLINE_GATEWAY_PORT: String(port),
+        SYNCLINE_JWT_SECRET: SECRET,
+        SYNCLINE_MAX_BUCKETS: '10',
+      },
+      rules,
+    );
+    children.push(gateway);
+    const endpoint = `http://127.0.0.1:${port}`;
+    await capture.pg.query(`INSERT INTO items VALUES (0, 'first')`);
+    // The gateway answers once the evaluator published a checkpoint.
+    const probe = new SyncClient({ endpoint, token: await token('probe') });
+    await until(
+      'a first checkpoint through the gateway',
+      async () =>
+        probe.connect().then(
+          () => true,
+          () => false,
+        ),
+      120_000,
+    );
+    await probe.close();
+    const baseRss = rssMb(gateway.pid!);
+
+    // A. connections
+    const startA = Date.now();
+    for (let i = 0; i < CONNECTIONS; i++) {
+      const c = new SyncClient({ endpoint, token: await token(`u${i}`), clientId: `c${i}` });
+      clients.push(c);
+    }
+    await Promise.all(clients.map((c) => c.connect()));
+    await until(
+      'every first checkpoint',
+      () => clients.every((c) => c.state.lastCompleted !== null),
+      600_000,
+    );
+    const allFirstMs = Date.now() - startA;
+    await new Promise((r) => setTimeout(r, 2000));
+    const idleRss = rssMb(gateway.pid!);
+    process.stdout.write(
+      `A  ${CONNECTIONS} connections: all had their first checkpoint in ${(allFirstMs / 1000).toFixed(1)} s; ` +
+        `gateway RSS ${idleRss.toFixed(0)} MB idle with them (${baseRss.toFixed(0)} MB before)\n`,
+    );
+
+    // B. fan-out of one row to every connection
+    const seen = new Map<SyncClient, number>();
+    const committed = Date.now();
+    await capture.pg.query(`INSERT INTO items VALUES (1, 'fan-out')`);
+    await until(
+      'the row at every connection',
+      () => {
+        for (const c of clients)
+          if (!seen.has(c) && c.state.lastCompleted?.rows.has('items/1')) seen.set(c, Date.now() - committed);
+        return seen.size === clients.length;
+      },
+      300_000,
+    );
+    const lat = [...seen.values()].sort((a, b) => a - b);
+    process.stdout.write(
+      `B  one row to ${CONNECTIONS} connections: p50 ${pct(lat, 0.5)} ms, p99 ${pct(lat, 0.99)} ms, max ${lat[lat.length - 1]} ms ` +
+        `(commit -> checkpoint_complete at the client, through Debezium and the evaluator)\n`,
+    );
+    const failures = clients.flatMap((c) => c.state.failures);
+    if (failures.length > 0) throw new Error(`checksum failures: ${failures.slice(0, 3).join('; ')}`);
+    for (const c of clients.splice(0)) await c.close();
+
+    // C. download of one large bucket
+    await capture.pg.query(
+      `INSERT INTO bulk SELECT g, 'downloader', 'row ' || g || ' ' || repeat('x', 40) FROM generate_series(1, ${ROWS}) g`,
+    );
+    const marker = new SyncClient({ endpoint, token: await token('downloader') });
+    await marker.connect();
+    await marker.waitFor('the bulk rows in a checkpoint', (cp) => cp.rows.size >= ROWS + 2, 600_000);
+    await marker.close();
+    const downloader = new SyncClient({ endpoint, token: await token('downloader'), clientId: 'fresh' });
+    clients.push(downloader);
+    const startC = Date.now();
+    await downloader.connect();
+    await downloader.waitFor('the download', (cp) => cp.rows.size >= ROWS + 2, 600_000);
+    const seconds = (Date.now() - startC) / 1000;
+    process.stdout.write(
+      `C  one client downloaded ${downloader.state.opsReceived} ops in ${seconds.toFixed(1)} s: ` +
+        `${Math.round(downloader.state.opsReceived / seconds)} ops/s (checksums verified)\n`,
+    );
+  } finally {
+    unregister();
+    await cleanup();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);
