@@ -4,7 +4,8 @@
 //  A. N streaming connections (users u0..uN-1, each with the shared bucket and a bucket of its own):
 //     time until every one has its first checkpoint_complete; the gateway's RSS with them idle.
 //  B. fan-out: one committed row in the bucket every connection holds; time from the commit until
-//     each connection has a completed checkpoint with it, p50/p99/max.
+//     each connection has a completed checkpoint with it, p50/p99/max, and the gateway's share:
+//     from the evaluator publishing that checkpoint to the client's checkpoint_complete.
 //  C. download: a fresh client of a user with a bucket of R rows; ops/s until checkpoint_complete.
 // Usage: npx tsx bench/gateway-fanout.ts [--connections 1000] [--rows 200000] [--only A|B|C]
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -12,7 +13,9 @@ import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
+import { keyPrefixFor, RedisBucketReader } from '@syncline/bucket-store';
 import { SyncClient } from '@syncline/sync-client';
 import { startCapture, type CdcCapture } from '@syncline/test-kit';
 import { cleanUpOnInterrupt } from './interrupt';
@@ -38,15 +41,14 @@ const RULES = `bucket_definitions:
 `;
 
 function syncline(command: string, env: Record<string, string>, rules: string): ChildProcess {
-  const child = spawn(
-    process.execPath,
-    [path.join(REPO, 'services/cli/bin/syncline.js'), command, '--rules', rules],
-    {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
-  );
-  return child;
+  // BENCH_NODE_ARGS (e.g. --cpu-prof) go to the gateway's node, to profile it.
+  const nodeArgs =
+    command === 'gateway' ? (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean) : [];
+  const script = path.join(REPO, 'services/cli/bin/syncline.js');
+  return spawn(process.execPath, [...nodeArgs, script, command, '--rules', rules], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
 }
 
 function rssMb(pid: number): number {
@@ -58,7 +60,7 @@ async function until(what: string, done: () => boolean | Promise<boolean>, timeo
   const deadline = Date.now() + timeoutMs;
   while (!(await done())) {
     if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 5));
   }
 }
 
@@ -166,14 +168,29 @@ async function main(): Promise<void> {
     );
 
     // B. fan-out of one row to every connection
+    const redis = new Redis(stack.REDIS_URL);
+    const reader = new RedisBucketReader(redis, keyPrefixFor(capture.name, '1'));
+    const published = new Map<string, number>();
+    const listening = new AbortController();
+    void (async () => {
+      for await (const cp of reader.checkpoints(listening.signal))
+        published.set(cp.lastOpId, cp.publishedAtMs);
+    })();
     const seen = new Map<SyncClient, number>();
+    const gatewayShare: number[] = [];
     const committed = Date.now();
     await capture.pg.query(`INSERT INTO items VALUES (1, 'fan-out')`);
     await until(
       'the row at every connection',
       () => {
-        for (const c of clients)
-          if (!seen.has(c) && c.state.lastCompleted?.rows.has('items/1')) seen.set(c, Date.now() - committed);
+        for (const c of clients) {
+          const cp = c.state.lastCompleted;
+          if (seen.has(c) || !cp?.rows.has('items/1')) continue;
+          const now = Date.now();
+          seen.set(c, now - committed);
+          const at = published.get(cp.lastOpId.toString());
+          if (at !== undefined) gatewayShare.push(now - at);
+        }
         return seen.size === clients.length;
       },
       300_000,
@@ -183,6 +200,23 @@ async function main(): Promise<void> {
       `B  one row to ${CONNECTIONS} connections: p50 ${pct(lat, 0.5)} ms, p99 ${pct(lat, 0.99)} ms, max ${lat[lat.length - 1]} ms ` +
         `(commit -> checkpoint_complete at the client, through Debezium and the evaluator)\n`,
     );
+    const share = gatewayShare.sort((a, b) => a - b);
+    process.stdout.write(
+      `B  the gateway's share (checkpoint published -> checkpoint_complete at the client, ${share.length} clients, ` +
+        `±5 ms polling): p50 ${pct(share, 0.5)} ms, p99 ${pct(share, 0.99)} ms, max ${share[share.length - 1]} ms\n`,
+    );
+    const metrics = await (await fetch(`${endpoint}/metrics`)).text();
+    const quantile = (q: string): string => {
+      const m = new RegExp(`checkpoint_delivery_seconds\\{quantile="${q}"\\} ([0-9.e+-]+)`).exec(metrics);
+      return m ? `${Math.round(Number(m[1]) * 1000)} ms` : '?';
+    };
+    process.stdout.write(
+      `B  the gateway's own timing (checkpoint published -> checkpoint_complete written, all connections, ` +
+        `last 2 min): p50 ${quantile('0.5')}, p90 ${quantile('0.9')}, p99 ${quantile('0.99')}\n`,
+    );
+    listening.abort();
+    await reader.close();
+    redis.disconnect();
     const failures = clients.flatMap((c) => c.state.failures);
     if (failures.length > 0) throw new Error(`checksum failures: ${failures.slice(0, 3).join('; ')}`);
     for (const c of clients.splice(0)) await c.close();

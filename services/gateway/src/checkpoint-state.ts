@@ -5,6 +5,8 @@ import type { BucketChecksumEntry, CheckpointDiffLine, CheckpointLine } from '@s
 
 export interface CheckpointTarget {
   readonly lastOpId: bigint;
+  /** When the evaluator published the checkpoint (for the delivery-time metric). */
+  readonly publishedAtMs?: number;
   readonly buckets: readonly BucketChecksumEntry[];
   readonly writeCheckpoint: bigint | null;
 }

@@ -1,5 +1,5 @@
 // The gateway's Prometheus metrics, on its own registry (served at /metrics).
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, Summary, collectDefaultMetrics } from 'prom-client';
 
 export interface GatewayMetrics {
   readonly registry: Registry;
@@ -11,6 +11,7 @@ export interface GatewayMetrics {
   readonly authFailures: Counter<'code'>;
   readonly slowClientDisconnects: Counter;
   readonly checkpointAge: Gauge;
+  readonly checkpointDelivery: Summary;
 }
 
 export function createGatewayMetrics(): GatewayMetrics {
@@ -38,5 +39,14 @@ export function createGatewayMetrics(): GatewayMetrics {
     checkpointAge: new Gauge(
       m('checkpoint_age_seconds', 'Age of the newest checkpoint seen (now - its commit time).'),
     ),
+    checkpointDelivery: new Summary({
+      ...m(
+        'checkpoint_delivery_seconds',
+        "From the evaluator publishing a checkpoint to this gateway writing an open connection's checkpoint_complete for it.",
+      ),
+      percentiles: [0.5, 0.9, 0.99],
+      maxAgeSeconds: 120,
+      ageBuckets: 4,
+    }),
   };
 }

@@ -73,7 +73,7 @@ export class SyncSession {
     const clientId = this.sync.clientId;
     const writeCheckpoint =
       clientId === null ? null : await this.deps.writeCheckpointAt(this.token.userId, clientId, lastOpId);
-    return { lastOpId, buckets: entries, writeCheckpoint };
+    return { lastOpId, buckets: entries, writeCheckpoint, publishedAtMs: checkpoint.publishedAtMs };
   }
 
   /**
@@ -92,11 +92,11 @@ export class SyncSession {
     if (signal.aborted) stop.abort();
     const keepalive = this.keepalive(writer, stop);
     try {
-      await this.send(writer, first);
+      await this.send(writer, first, false);
       for await (const checkpoint of subscribe(stop.signal)) {
         if (stop.signal.aborted) break;
         if (parseOpId(checkpoint.lastOpId) <= first.lastOpId) continue;
-        await this.send(writer, await this.target(checkpoint));
+        await this.send(writer, await this.target(checkpoint), true);
       }
     } finally {
       signal.removeEventListener('abort', onAbort);
@@ -105,7 +105,8 @@ export class SyncSession {
     }
   }
 
-  private async send(writer: NdjsonWriter, target: CheckpointTarget): Promise<void> {
+  /** `live`: a checkpoint published while the stream was open (its delivery time is measured). */
+  private async send(writer: NdjsonWriter, target: CheckpointTarget, live: boolean): Promise<void> {
     const next = this.state.next(target);
     if (next === null) return;
     await writer.write(next.line);
@@ -122,6 +123,8 @@ export class SyncSession {
         });
     }
     await writer.write({ kind: 'checkpoint_complete', lastOpId: target.lastOpId });
+    if (live && target.publishedAtMs !== undefined)
+      this.deps.metrics.checkpointDelivery.observe(Math.max(0, Date.now() - target.publishedAtMs) / 1000);
     for (const b of target.buckets) this.after.set(b.bucket, target.lastOpId);
     for (const b of [...this.after.keys()])
       if (!target.buckets.some((t) => t.bucket === b)) this.after.delete(b);
