@@ -2,7 +2,7 @@
 // retriable, fix, HTTP status), the SynclineError base class and exit codes by category. Pure.
 export { ERRORS, type ErrorCode, type ErrorSpec } from './codes';
 export { CATEGORIES, type ErrorCategory, type CategorySpec } from './categories';
-export { SynclineError, rootSynclineError, exitCodeOf, codedMessage } from './syncline-error';
+export { SynclineError, rootSynclineError, exitCodeOf, codedMessage, failureMessage } from './syncline-error';
 export {
   deadLetterCode,
   DEAD_LETTER_REASONS,

@@ -54,3 +54,9 @@ export function codedMessage(error: unknown): string {
   const root = rootSynclineError(error);
   return root === null ? message : `[${root.code}] ${message}`;
 }
+
+/** What a process that ends on `error` prints: a coded error's message (written for the user), else the stack (a bug). */
+export function failureMessage(error: unknown): string {
+  if (rootSynclineError(error) !== null) return codedMessage(error);
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
+}

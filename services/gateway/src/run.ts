@@ -1,7 +1,7 @@
 // Process entry of `syncline gateway`: config from the environment, pino logs, SIGTERM/SIGINT ->
 // graceful stop, exit codes by error category (docs/errors.md).
 import pino from 'pino';
-import { codedMessage, exitCodeOf, rootSynclineError } from '@syncline/errors';
+import { exitCodeOf, failureMessage } from '@syncline/errors';
 import { loadSyncRulesFile } from '@syncline/service-runtime';
 import { loadGatewayConfig } from './config';
 import { Gateway } from './gateway';
@@ -26,12 +26,7 @@ export async function runGateway(env: NodeJS.ProcessEnv, io: RunIo): Promise<num
     return 0;
   } catch (error) {
     const exitCode = exitCodeOf(error);
-    if (exitCode !== 0) io.err(`syncline gateway: ${describeFailure(error)}`);
+    if (exitCode !== 0) io.err(`syncline gateway: ${failureMessage(error)}`);
     return exitCode;
   }
-}
-
-function describeFailure(error: unknown): string {
-  if (rootSynclineError(error) !== null) return codedMessage(error);
-  return error instanceof Error ? (error.stack ?? error.message) : String(error);
 }

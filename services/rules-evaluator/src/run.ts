@@ -1,7 +1,7 @@
 // Process entry: config from the environment, pino logs, SIGTERM/SIGINT -> graceful stop, and
 // exit codes by error category (0 stopped, 2 misconfigured, 1 fatal at run time; docs/errors.md).
 import pino from 'pino';
-import { codedMessage, exitCodeOf, rootSynclineError } from '@syncline/errors';
+import { exitCodeOf, failureMessage } from '@syncline/errors';
 import { loadConfig } from './config';
 import { loadSyncRulesFile } from '@syncline/service-runtime';
 import { Evaluator } from './evaluator';
@@ -35,13 +35,7 @@ export async function runEvaluator(env: NodeJS.ProcessEnv, io: RunIo): Promise<n
     return 0;
   } catch (error) {
     const exitCode = exitCodeOf(error);
-    if (exitCode !== 0) io.err(`syncline evaluator: ${describeFailure(error)}`);
+    if (exitCode !== 0) io.err(`syncline evaluator: ${failureMessage(error)}`);
     return exitCode;
   }
-}
-
-/** A coded error's message is written for the user; any other error is a bug: show its stack. */
-function describeFailure(error: unknown): string {
-  if (rootSynclineError(error) !== null) return codedMessage(error);
-  return error instanceof Error ? (error.stack ?? error.message) : String(error);
 }

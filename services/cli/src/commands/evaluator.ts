@@ -1,10 +1,9 @@
 // `syncline evaluator --rules FILE [--reset]`: runs the rules evaluator (configured by the
 // environment variables in docs/evaluator.md), or resets its state for these rules.
-import { parseArgs } from 'node:util';
 import { codedMessage, exitCodeOf } from '@syncline/errors';
 import { loadConfig, resetEvaluator, runEvaluator } from '@syncline/rules-evaluator';
 import type { CliIo } from '../io';
-import { UsageError } from '../io';
+import { parseFlags, rulesFileOf } from '../flags';
 
 const USAGE = [
   'usage:',
@@ -13,26 +12,16 @@ const USAGE = [
 ].join('\n');
 
 export async function runEvaluatorCommand(args: string[], io: CliIo): Promise<number> {
-  let values: { rules?: string; reset?: boolean; help?: boolean };
-  try {
-    values = parseArgs({
-      args,
-      options: {
-        rules: { type: 'string' },
-        reset: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }).values;
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const values = parseFlags(args, {
+    rules: { type: 'string' },
+    reset: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (values.help) {
     io.out(USAGE);
     return 0;
   }
-  const rulesFile = values.rules ?? process.env.SYNCLINE_RULES_FILE;
-  if (rulesFile === undefined) throw new UsageError(`missing --rules FILE\n${USAGE}`);
+  const rulesFile = rulesFileOf(values.rules, USAGE);
   const env = { ...process.env, SYNCLINE_RULES_FILE: rulesFile };
   if (values.reset) {
     try {

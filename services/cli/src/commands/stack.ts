@@ -1,7 +1,6 @@
 // `syncline stack up|down|status|env`: the local stack (Postgres, Redis, Kafka, Kafka Connect
 // with Debezium, Apicurio Registry) as processes. Output formats are documented in
 // docs/local-stack.md; scripts depend on `env` and `status --json`.
-import { parseArgs } from 'node:util';
 import { codedMessage, exitCodeOf } from '@syncline/errors';
 import {
   devJwtSecret,
@@ -17,6 +16,7 @@ import {
   type StackConfig,
 } from '@syncline/stack';
 import { UsageError, type CliIo } from '../io';
+import { parseFlags } from '../flags';
 
 const USAGE = `usage:
   syncline stack up               start (or reuse) the local stack and register the Debezium connector
@@ -50,17 +50,6 @@ export async function runStackCommand(args: string[], io: CliIo): Promise<number
   }
 }
 
-function flags(rest: string[], options: Record<string, { type: 'boolean' }>) {
-  try {
-    return parseArgs({ args: rest, options, allowPositionals: false, strict: true }).values as Record<
-      string,
-      boolean | undefined
-    >;
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-}
-
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
@@ -68,7 +57,7 @@ function seconds(ms: number): string {
 const WIDTH = 10;
 
 async function up(rest: string[], io: CliIo, config: StackConfig): Promise<number> {
-  flags(rest, {});
+  parseFlags(rest, {});
   io.err(`Starting the Syncline stack in ${config.stateDir}`);
   const result = await stackUp(config, {
     starting: (name) => io.err(`  … ${name.padEnd(WIDTH)} starting`),
@@ -92,7 +81,7 @@ function envLines(config: StackConfig): string[] {
 }
 
 async function status(rest: string[], io: CliIo, config: StackConfig): Promise<number> {
-  const f = flags(rest, { json: { type: 'boolean' } });
+  const f = parseFlags(rest, { json: { type: 'boolean' } });
   const list = await stackStatus(config);
   const allHealthy = list.every((s) => s.healthy);
   if (f.json) {
@@ -113,14 +102,14 @@ async function status(rest: string[], io: CliIo, config: StackConfig): Promise<n
 }
 
 async function env(rest: string[], io: CliIo, config: StackConfig): Promise<number> {
-  const f = flags(rest, { json: { type: 'boolean' } });
+  const f = parseFlags(rest, { json: { type: 'boolean' } });
   if (f.json) io.out(JSON.stringify({ ...endpointsOf(config), devJwtSecret: devJwtSecret(config) }));
   else for (const line of envLines(config)) io.out(line);
   return 0;
 }
 
 async function down(rest: string[], io: CliIo, config: StackConfig): Promise<number> {
-  const f = flags(rest, { purge: { type: 'boolean' } });
+  const f = parseFlags(rest, { purge: { type: 'boolean' } });
   const result = await stackDown(config, { purge: Boolean(f.purge) });
   const names: ComponentName[] = result.stopped;
   io.out(names.length ? `stopped ${names.join(', ')}` : 'nothing was running');

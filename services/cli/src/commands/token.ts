@@ -2,11 +2,11 @@
 // (HS256) signed with SYNCLINE_JWT_SECRET, or else the local stack's development secret, so a
 // gateway started from `syncline stack env` accepts it. For trying things without an identity
 // provider; real deployments issue tokens from their own backend (docs/auth.md).
-import { parseArgs } from 'node:util';
 import { SignJWT } from 'jose';
 import { devJwtSecret, loadStackConfig, repoRoot } from '@syncline/stack';
 import type { CliIo } from '../io';
 import { UsageError } from '../io';
+import { parseFlags } from '../flags';
 
 const USAGE = [
   'usage:',
@@ -18,22 +18,13 @@ const TTL = /^([1-9][0-9]*)(s|m|h|d)$/;
 const UNIT = { s: 1, m: 60, h: 3600, d: 86400 } as const;
 
 export async function runTokenCommand(args: string[], io: CliIo): Promise<number> {
-  let values: { sub?: string; ttl?: string; aud?: string; claims?: string; help?: boolean };
-  try {
-    values = parseArgs({
-      args,
-      options: {
-        sub: { type: 'string' },
-        ttl: { type: 'string', default: '1h' },
-        aud: { type: 'string', default: 'syncline' },
-        claims: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }).values;
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const values = parseFlags(args, {
+    sub: { type: 'string' },
+    ttl: { type: 'string', default: '1h' },
+    aud: { type: 'string', default: 'syncline' },
+    claims: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (values.help) {
     io.out(USAGE);
     return 0;

@@ -22,43 +22,9 @@ import {
 } from '@syncline/test-kit';
 import { Gateway } from '../../src/gateway';
 import { loadGatewayConfig } from '../../src/config';
+import { RULES, SECRET, SETUP, token } from './todo-app';
 
 jest.setTimeout(180_000);
-
-const SECRET = 'gateway-test-secret-gateway-test-secret';
-
-const RULES = `
-bucket_definitions:
-  own_lists:
-    parameters: SELECT request.user_id() AS owner
-    data:
-      - SELECT id, owner, name FROM lists WHERE owner = bucket.owner
-  shared_todos:
-    priority: 1
-    parameters: SELECT list_id FROM members WHERE user_id = request.user_id()
-    data:
-      - SELECT id, list_id, title, big FROM todos WHERE list_id = bucket.list_id
-`;
-
-const SETUP = `
-CREATE TABLE lists (id int PRIMARY KEY, owner text NOT NULL, name text);
-CREATE TABLE members (list_id int, user_id text, PRIMARY KEY (list_id, user_id));
-CREATE TABLE todos (id int PRIMARY KEY, list_id int NOT NULL, title text, big bigint);
-`;
-
-async function token(
-  sub: string,
-  options: { ttlS?: number; aud?: string; secret?: string } = {},
-): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({})
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(sub)
-    .setAudience(options.aud ?? 'syncline')
-    .setIssuedAt(now)
-    .setExpirationTime(now + (options.ttlS ?? 3600))
-    .sign(new TextEncoder().encode(options.secret ?? SECRET));
-}
 
 describe('gateway', () => {
   let capture: CdcCapture;

@@ -8,7 +8,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import pino from 'pino';
-import { SignJWT } from 'jose';
 import { loadSyncRulesFile } from '@syncline/service-runtime';
 import {
   evaluatorEnv,
@@ -25,30 +24,10 @@ import {
 } from '@syncline/test-kit';
 import { Gateway } from '../../src/gateway';
 import { loadGatewayConfig } from '../../src/config';
+import { RULES, SECRET, SETUP, token } from './todo-app';
 import { OfficialClient } from '../official-client/client-process';
 
 jest.setTimeout(240_000);
-
-const SECRET = 'official-client-secret-official-client';
-
-const RULES = `
-bucket_definitions:
-  own_lists:
-    parameters: SELECT request.user_id() AS owner
-    data:
-      - SELECT id, owner, name FROM lists WHERE owner = bucket.owner
-  shared_todos:
-    priority: 1
-    parameters: SELECT list_id FROM members WHERE user_id = request.user_id()
-    data:
-      - SELECT id, list_id, title, big FROM todos WHERE list_id = bucket.list_id
-`;
-
-const SETUP = `
-CREATE TABLE lists (id int PRIMARY KEY, owner text NOT NULL, name text);
-CREATE TABLE members (list_id int, user_id text, PRIMARY KEY (list_id, user_id));
-CREATE TABLE todos (id int PRIMARY KEY, list_id int NOT NULL, title text, big bigint);
-`;
 
 interface Todo {
   id: string;
@@ -135,15 +114,8 @@ describe('the official @powersync/node client', () => {
       BACKEND_ALLOW: JSON.stringify({ todos: ['list_id', 'title', 'big'] }),
     });
     backend = started.child;
-    const now = Math.floor(Date.now() / 1000);
-    const token = await new SignJWT({})
-      .setProtectedHeader({ alg: 'HS256' })
-      .setSubject('alice')
-      .setAudience('syncline')
-      .setIssuedAt(now)
-      .setExpirationTime(now + 3600)
-      .sign(new TextEncoder().encode(SECRET));
-    client = new OfficialClient({ endpoint, token, uploadUrl: `${started.url}/api/upload` });
+    const aliceToken = await token('alice');
+    client = new OfficialClient({ endpoint, token: aliceToken, uploadUrl: `${started.url}/api/upload` });
     const c = client;
     const todos = () =>
       c.getAll<Todo>(
@@ -182,7 +154,7 @@ describe('the official @powersync/node client', () => {
     // The backend refuses what its allow-list does not name, saying what, and applies nothing.
     const refused = await fetch(`${started.url}/api/upload`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${aliceToken}` },
       body: JSON.stringify({
         batch: [
           { op: 'PATCH', type: 'todos', id: '13', data: { title: 'not applied' } },
