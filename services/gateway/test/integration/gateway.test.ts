@@ -3,6 +3,7 @@
 // membership table, priorities), gets live changes, loses a bucket when its membership goes,
 // resumes with its op ids on another gateway instance without a resync, and sees its write
 // checkpoint; users never receive each other's buckets; bad tokens are refused before any byte.
+import { request } from 'node:http';
 import pino from 'pino';
 import { SignJWT } from 'jose';
 import { loadSyncRulesFile } from '@syncline/service-runtime';
@@ -15,6 +16,7 @@ import {
   openDeploymentState,
   startCapture,
   syncTo,
+  waitFor,
   writeRulesFile,
   type CdcCapture,
   type DeploymentState,
@@ -221,6 +223,45 @@ describe('gateway', () => {
     const last = c.lines[c.lines.length - 1];
     expect(last).toEqual({ token_expires_in: 0 });
     expect(c.lines.filter((l) => 'token_expires_in' in l).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('disconnects a reader that stops reading, without buffering its stream', async () => {
+    const endpoint = await startGateway({ SYNCLINE_SLOW_CLIENT_MS: '1500', SYNCLINE_PAGE_OPS: '200' });
+    const gateway = gateways[gateways.length - 1]!;
+    // A list with enough todos that the stream outgrows the socket buffers.
+    await capture.pg.query(
+      `INSERT INTO lists VALUES (9, 'slow', 'big'); INSERT INTO members VALUES (9, 'slow')`,
+    );
+    await capture.pg.query(
+      `INSERT INTO todos SELECT 1000 + g, 9, repeat('x', 500), g FROM generate_series(1, 40000) g`,
+    );
+    await syncTo(capture, state, 120_000);
+    const url = new URL(`${endpoint}/sync/stream`);
+    const slowToken = await token('slow');
+    const slow = request(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: 'POST',
+        headers: { authorization: `Token ${slowToken}` },
+      },
+      (res) => {
+        expect(res.statusCode).toBe(200);
+        res.pause(); // reads nothing: the kernel buffers fill and the gateway must wait
+      },
+    );
+    slow.on('error', () => undefined);
+    slow.end('{}');
+    // The paused socket does not even read the close; the gateway's counter tells.
+    const disconnects = async () => (await gateway.metrics.slowClientDisconnects.get()).values[0]?.value ?? 0;
+    await waitFor('the slow reader disconnected', async () => (await disconnects()) === 1, 60_000);
+    slow.destroy();
+    // What it wrote stayed well below the stream's size (40,000 todos of 500 bytes, 22 MB): it
+    // waited for the socket (whose kernel buffers on loopback take up to ~10 MB) instead of
+    // buffering the rest.
+    const bytes = (await gateway.metrics.bytesSent.get()).values[0]?.value ?? 0;
+    expect(bytes).toBeLessThan(14_000_000);
   });
 
   it('refuses bad tokens with a coded 401 before any stream byte', async () => {

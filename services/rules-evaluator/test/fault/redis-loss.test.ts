@@ -104,10 +104,12 @@ describe('Redis losing writes under running evaluators', () => {
         signalAll('SIGCONT');
         await moreCheckpoints(bank, 10, 'checkpoints after the backup');
         signalAll('SIGSTOP');
+        const release = await bank.checker.hold();
         await deletePrefix(state.redis, prefix);
         for (const [key, { payload, expiresAt }] of backup)
           if (expiresAt === 0) await state.redis.restore(key, 0, payload);
           else if (expiresAt > Date.now()) await state.redis.restore(key, expiresAt, payload, 'ABSTTL');
+        release();
         signalAll('SIGCONT');
         await exited(bank.evaluators);
         start(0);
