@@ -2,6 +2,7 @@
 // values and parameter-lookup members. Part of the storage layout (LAYOUT_VERSION): the bytes
 // written here must not change without a new layout version.
 import type { BucketOp } from '@syncline/protocol';
+import { parseJson } from '@syncline/lossless-json';
 import { encodeOpIdMember } from '@syncline/protocol';
 import type { RowStateRecord } from './types';
 
@@ -71,6 +72,7 @@ export function encodeLookupValue(parameters: string | null): string {
   return parameters ?? 'null';
 }
 
+/** Integers past 2^53 stay exact (bigint): a lookup value names a bucket (a bigint list id). */
 export function decodeLookupRows(value: string | null): unknown[] {
-  return value === null || value === 'null' ? [] : (JSON.parse(value) as unknown[]);
+  return value === null || value === 'null' ? [] : (parseJson(value) as unknown[]);
 }

@@ -119,6 +119,11 @@ export function describeReaderContract(name: string, open: () => Promise<ReaderF
       expect(await f.reader.lookupAt('L', 16n)).toEqual([{ g: 1 }, { g: 2 }]);
       expect(await f.reader.lookupAt('L', 25n)).toEqual([{ g: 2 }]);
       expect(await f.reader.lookupAt('other', 25n)).toEqual([]);
+      // A 64-bit value (a bigint id) comes back exact: it names a bucket.
+      await f.writeLookups([
+        { lookupKey: 'B', rowKey: 'r3', opId: 30n, parameters: '[{"g":9007199254740993}]' },
+      ]);
+      expect(await f.reader.lookupAt('B', 30n)).toEqual([{ g: 9007199254740993n }]);
     });
 
     it('returns the write checkpoints of a user with the checkpoint that included them', async () => {
