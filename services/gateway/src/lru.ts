@@ -21,8 +21,4 @@ export class Lru<K, V> {
   delete(key: K): void {
     this.map.delete(key);
   }
-
-  get size(): number {
-    return this.map.size;
-  }
 }

@@ -6,16 +6,10 @@ import type { BucketChecksum, BucketReader } from '@syncline/bucket-store';
 import type { BucketOp } from '@syncline/protocol';
 import { Lru } from './lru';
 
-export interface SharedReadStats {
-  reads: number;
-  hits: number;
-}
-
 export class SharedReads {
   private readonly checksums = new Lru<string, Promise<BucketChecksum>>(200_000);
   private readonly pages = new Lru<string, Promise<BucketOp[]>>(2_000);
   private readonly lookups = new Lru<string, Promise<unknown[]>>(50_000);
-  readonly stats: SharedReadStats = { reads: 0, hits: 0 };
 
   constructor(readonly reader: BucketReader) {}
 
@@ -25,15 +19,11 @@ export class SharedReads {
     const results = buckets.map((bucket) => {
       const key = `${checkpoint}|${bucket}`;
       const cached = this.checksums.get(key);
-      if (cached !== undefined) {
-        this.stats.hits++;
-        return cached;
-      }
+      if (cached !== undefined) return cached;
       missing.push(bucket);
       return null;
     });
     if (missing.length > 0) {
-      this.stats.reads++;
       const read = this.reader.checksumsAt(missing, checkpoint);
       missing.forEach((bucket, i) => {
         const one = read.then((all) => all[i]!);
@@ -59,11 +49,7 @@ export class SharedReads {
 
   private cached<T>(cache: Lru<string, Promise<T>>, key: string, read: () => Promise<T>): Promise<T> {
     const hit = cache.get(key);
-    if (hit !== undefined) {
-      this.stats.hits++;
-      return hit;
-    }
-    this.stats.reads++;
+    if (hit !== undefined) return hit;
     const promise = read();
     promise.catch(() => cache.delete(key));
     cache.set(key, promise);

@@ -3,7 +3,6 @@
 // bucket lacks (most urgent priority first, paged at op-id boundaries), a
 // partial_checkpoint_complete per priority level but the last, and checkpoint_complete. Besides,
 // token_expires_in every keepalive interval, and 0 then the end of the stream at token expiry.
-import type { Logger } from 'pino';
 import type { Checkpoint } from '@syncline/bucket-store';
 import { parseOpId, type BucketChecksumEntry } from '@syncline/protocol';
 import { createRequestContext, type RequestContext, type SyncRules } from '@syncline/sync-rules';
@@ -28,7 +27,6 @@ export interface SessionDeps {
   readonly reads: SharedReads;
   readonly limits: SessionLimits;
   readonly metrics: GatewayMetrics;
-  readonly logger: Logger;
   /** The client's write checkpoint a checkpoint covers (null: none yet). */
   readonly writeCheckpointAt: (
     userId: string,
@@ -125,9 +123,9 @@ export class SyncSession {
     await writer.write({ kind: 'checkpoint_complete', lastOpId: target.lastOpId });
     if (live && target.publishedAtMs !== undefined)
       this.deps.metrics.checkpointDelivery.observe(Math.max(0, Date.now() - target.publishedAtMs) / 1000);
+    // The client now holds exactly the checkpoint's buckets, each up to its last op id.
+    this.after.clear();
     for (const b of target.buckets) this.after.set(b.bucket, target.lastOpId);
-    for (const b of [...this.after.keys()])
-      if (!target.buckets.some((t) => t.bucket === b)) this.after.delete(b);
     this.deps.metrics.checkpointsSent.inc();
   }
 

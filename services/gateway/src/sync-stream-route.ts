@@ -34,7 +34,6 @@ export function syncStreamHandler(deps: GatewayDeps): RequestHandler {
           reads: deps.reads,
           limits: config.limits,
           metrics,
-          logger: deps.logger,
           writeCheckpointAt: (user, client, cp) => deps.writeCheckpoints.at(user, client, cp),
         },
         token,
