@@ -105,9 +105,25 @@ export interface CoordinatorDeps {
   readonly logger: Logger;
   /** The connector's signal table: its transactions close incremental snapshot windows (§3.1). */
   readonly signalTable: string | null;
+  /** How long the checkpoint may stand still behind pending transactions before it is reported. */
+  readonly stallReportMs?: number;
 }
 
 const WINDOW = 2000;
+const STALL_REPORT_MS = 30_000;
+
+/** Why the leader's last step published nothing although transactions were pending. */
+export type Blocker =
+  | { readonly waitingFor: 'initial-snapshot' }
+  | {
+      readonly waitingFor: 'events';
+      readonly xid: string;
+      readonly endOffset: string;
+      readonly expected: number;
+      readonly processed: number;
+      readonly counts: Record<string, number>;
+    }
+  | { readonly waitingFor: 'snapshot-window'; readonly xid: string; readonly endOffset: string };
 
 export class Coordinator {
   private leading = false;
@@ -115,6 +131,9 @@ export class Coordinator {
   private lastRenewal = 0;
   /** High-water marks read after each snapshot-window END not yet passed (leader only). */
   private readonly windowMarks = new Map<bigint, Map<string, bigint>>();
+  /** When the checkpoint last advanced, or the leader last had nothing pending (stall reports). */
+  private lastMovedMs = Date.now();
+  private lastStallReportMs = 0;
 
   constructor(private readonly deps: CoordinatorDeps) {}
 
@@ -183,13 +202,18 @@ export class Coordinator {
     metrics.checkpointAge.set(
       oldestPending?.commitTimeMs ? Math.max(0, Date.now() - oldestPending.commitTimeMs) / 1000 : 0,
     );
-    if (pending.length === 0) return false;
-    if (this.checkpoint === null && !(await this.snapshotDone())) return false;
+    if (pending.length === 0) {
+      this.lastMovedMs = Date.now();
+      return false;
+    }
+    if (this.checkpoint === null && !(await this.snapshotDone()))
+      return this.blocked({ waitingFor: 'initial-snapshot' }, pending.length);
     const expected = pending.map((t) => expectedEvents(t.counts ?? new Map(), consumed));
     // Count in growing chunks and stop at the first incomplete transaction: a large backlog
     // must not cost thousands of SCARDs per step.
     let n = 0;
     const counted: bigint[] = [];
+    let short: Blocker | null = null;
     for (let chunk = 32; n < pending.length; chunk = Math.min(chunk * 4, 1024)) {
       const slice = pending.slice(n, n + chunk);
       const toCount = slice.filter((_, i) => expected[n + i]! > 0).map((t) => t.endOffset!);
@@ -198,11 +222,27 @@ export class Coordinator {
       const processed = slice.map((t, i) => (expected[n + i] === 0 ? 0 : byOffset.get(t.endOffset!)!));
       const complete = completePrefix(expected.slice(n, n + chunk), processed);
       counted.push(...toCount);
+      if (complete < slice.length) {
+        const t = slice[complete]!;
+        short = {
+          waitingFor: 'events',
+          xid: t.xid.toString(),
+          endOffset: t.endOffset!.toString(),
+          expected: expected[n + complete]!,
+          processed: processed[complete]!,
+          counts: Object.fromEntries(t.counts ?? []),
+        };
+      }
       n += complete;
-      if (complete < slice.length) break;
+      if (short !== null) break;
     }
+    const complete = n;
     n = await this.windowsPassed(pending.slice(0, n));
-    if (n === 0) return false;
+    if (n < complete) {
+      const t = pending[n]!;
+      short = { waitingFor: 'snapshot-window', xid: t.xid.toString(), endOffset: t.endOffset!.toString() };
+    }
+    if (n === 0) return this.blocked(short!, pending.length);
     const covered = pending.slice(0, n);
     const last = covered[n - 1]!;
     const lastOpId = transactionCheckpointOpId(generation, last.endOffset!);
@@ -228,10 +268,30 @@ export class Coordinator {
       return false;
     }
     this.checkpoint = checkpoint;
+    this.lastMovedMs = Date.now();
     transactions.tracker.cover(last.endLsn);
     metrics.checkpoints.inc();
     await store.forgetProcessed(counted.filter((o) => o <= last.endOffset!));
     return true;
+  }
+
+  /**
+   * Publishing nothing while transactions are pending is normal for a moment (their events are
+   * being processed); for longer than `stallReportMs` (30 s) it is what an operator needs explained,
+   * so the leader logs the first transaction it waits for, at most once per that interval.
+   */
+  private blocked(blocker: Blocker, pending: number): false {
+    const now = Date.now();
+    const stalledMs = now - this.lastMovedMs;
+    const every = this.deps.stallReportMs ?? STALL_REPORT_MS;
+    if (stalledMs >= every && now - this.lastStallReportMs >= every) {
+      this.lastStallReportMs = now;
+      this.deps.logger.warn(
+        { ...blocker, pending, stalledMs, checkpoint: this.checkpoint?.lastOpId ?? null },
+        'the checkpoint has not advanced: waiting for the first pending transaction',
+      );
+    }
+    return false;
   }
 
   private async writeCheckpoints(covered: readonly TrackedTransaction[]): Promise<WriteCheckpoint[]> {

@@ -182,3 +182,45 @@ describe('the coordinator over a Redis that lost writes', () => {
     expect(state.published).toEqual([]);
   });
 });
+
+describe('a checkpoint that stands still', () => {
+  it('is reported with the transaction it waits for and how many of its events are processed', async () => {
+    const { tx } = await workload();
+    const [first, second] = tx.tracker.endsAfter(-1n, 100).map((t) => t.endOffset!) as [bigint, bigint];
+    const state = new SharedState();
+    state.checkpoint = checkpointAt(first);
+    state.counts.set(second, 1); // of 2 events of s.accounts
+    const lines: Record<string, unknown>[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    const coordinator = new Coordinator({
+      store: state,
+      transactions: tx,
+      generation,
+      instanceId: 'a',
+      leaseTtlMs: 2000,
+      consumed: (collection) => collection === 's.accounts',
+      changeTopics: async () => [],
+      admin: {} as Admin,
+      metrics: createMetrics(),
+      logger,
+      signalTable: null,
+      stallReportMs: 50,
+    });
+    await coordinator.holdLease();
+    expect(await coordinator.advance()).toBe(false);
+    expect(lines).toEqual([]); // a moment behind is normal
+    await new Promise((r) => setTimeout(r, 60));
+    expect(await coordinator.advance()).toBe(false);
+    expect(await coordinator.advance()).toBe(false); // at most once per interval
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      waitingFor: 'events',
+      endOffset: second.toString(),
+      expected: 2,
+      processed: 1,
+      checkpoint: checkpointAt(first).lastOpId,
+    });
+    state.counts.set(second, 2);
+    expect(await coordinator.advance()).toBe(true);
+  });
+});
