@@ -19,7 +19,13 @@ export interface Checkpoint {
   readonly commitTimeMs: number | null;
   /** When the checkpoint was published (ms). */
   readonly publishedAtMs: number;
+  /** The write checkpoints this checkpoint covers (recorded in Redis before it was published). */
   readonly writeCheckpoints: readonly WriteCheckpoint[];
+  /**
+   * lastOpId of the checkpoint this one followed (null for the first; absent when published by
+   * an older version). A reader that saw that one knows every write checkpoint in between.
+   */
+  readonly previousOpId?: string | null;
 }
 
 /** A write checkpoint of one client as the checkpoint that included it recorded it. */

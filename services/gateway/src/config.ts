@@ -44,6 +44,7 @@ export const GATEWAY_CONFIG_SCHEMA = z.object({
   SYNCLINE_MAX_CONNECTIONS: int(1, 1_000_000).default(20_000),
   SYNCLINE_PAGE_OPS: int(1, 100_000).default(1000),
   SYNCLINE_PAGE_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
+  SYNCLINE_PAGE_CACHE_MB: int(0, 65_536).default(64),
   SYNCLINE_SLOW_CLIENT_MS: int(1000, 600_000).default(30_000),
   SYNCLINE_KEEPALIVE_MS: int(1000, 120_000).default(20_000),
   SYNCLINE_CORS_ORIGINS: list.default('*'),
@@ -66,6 +67,8 @@ export interface GatewayConfig {
     readonly maxConnections: number;
     readonly pageOps: number;
     readonly pageBytes: number;
+    /** Bytes of serialized data lines kept for other connections (0: none kept). */
+    readonly pageCacheBytes: number;
     readonly slowClientMs: number;
     readonly keepaliveMs: number;
   };
@@ -133,6 +136,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       maxConnections: e.SYNCLINE_MAX_CONNECTIONS,
       pageOps: e.SYNCLINE_PAGE_OPS,
       pageBytes: e.SYNCLINE_PAGE_BYTES,
+      pageCacheBytes: e.SYNCLINE_PAGE_CACHE_MB * 1024 * 1024,
       slowClientMs: e.SYNCLINE_SLOW_CLIENT_MS,
       keepaliveMs: e.SYNCLINE_KEEPALIVE_MS,
     },

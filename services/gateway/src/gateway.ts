@@ -39,7 +39,7 @@ export class Gateway {
     this.reader = new RedisBucketReader(this.redis, config.keyPrefix);
     this.pool = config.pgUrl === null ? null : new pg.Pool({ connectionString: config.pgUrl, max: 4 });
     this.pool?.on('error', (err) => logger.warn({ err }, 'postgres connection error'));
-    const reads = new SharedReads(this.reader);
+    const reads = new SharedReads(this.reader, config.limits);
     const app = createApp({
       config,
       rules: this.rules,

@@ -1,5 +1,5 @@
 // The gateway's Prometheus metrics, on its own registry (served at /metrics).
-import { Counter, Gauge, Registry, Summary, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface GatewayMetrics {
   readonly registry: Registry;
@@ -11,7 +11,7 @@ export interface GatewayMetrics {
   readonly authFailures: Counter<'code'>;
   readonly slowClientDisconnects: Counter;
   readonly checkpointAge: Gauge;
-  readonly checkpointDelivery: Summary;
+  readonly checkpointDelivery: Histogram;
 }
 
 export function createGatewayMetrics(): GatewayMetrics {
@@ -39,14 +39,14 @@ export function createGatewayMetrics(): GatewayMetrics {
     checkpointAge: new Gauge(
       m('checkpoint_age_seconds', 'Age of the newest checkpoint seen (now - its commit time).'),
     ),
-    checkpointDelivery: new Summary({
+    // A histogram, not a summary: it sums across gateway instances, and observing costs a bucket
+    // increment (a summary's digest was a tenth of the gateway's CPU in a 1,000-stream fan-out).
+    checkpointDelivery: new Histogram({
       ...m(
         'checkpoint_delivery_seconds',
         "From the evaluator publishing a checkpoint to this gateway writing an open connection's checkpoint_complete for it.",
       ),
-      percentiles: [0.5, 0.9, 0.99],
-      maxAgeSeconds: 120,
-      ageBuckets: 4,
+      buckets: [0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10],
     }),
   };
 }

@@ -29,10 +29,15 @@ export class NdjsonWriter {
     return this.res.destroyed || this.res.writableEnded;
   }
 
-  async write(line: SyncLine): Promise<void> {
-    if (this.closed) throw new ClientGoneError('the client closed the stream');
+  write(line: SyncLine): Promise<void> {
     const text = serializeSyncLine(line);
-    this.bytes += Buffer.byteLength(text);
+    return this.writeText(text, Buffer.byteLength(text));
+  }
+
+  /** A line serialized before (shared by connections), with its length in bytes. */
+  async writeText(text: string, bytes: number): Promise<void> {
+    if (this.closed) throw new ClientGoneError('the client closed the stream');
+    this.bytes += bytes;
     this.lines++;
     if (this.res.write(text)) return;
     await this.drained();

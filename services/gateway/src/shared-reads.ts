@@ -1,50 +1,107 @@
-// Reads shared by every connection of one gateway process: a checkpoint's bucket checksums, pages
-// of bucket ops and parameter lookups are read from Redis once (concurrent requests for the same
-// thing wait for the same read) and kept in bounded LRU caches. Checkpoint data never changes
-// once published (ops up to a checkpoint are final), so an entry is never stale.
+// Reads shared by every connection of one gateway process: a checkpoint's bucket checksums, the
+// serialized data lines of bucket pages and parameter lookups are read from Redis once
+// (concurrent requests for the same thing wait for the same read) and kept in bounded LRU caches;
+// checksums missing from the cache are read in one batch per event-loop turn across connections
+// (read-batcher.ts). Checkpoint data never changes once published (ops up to a checkpoint are
+// final), so an entry is never stale.
 import type { BucketChecksum, BucketReader } from '@syncline/bucket-store';
-import type { BucketOp } from '@syncline/protocol';
+import { serializeSyncLine } from '@syncline/protocol';
+import { readPage } from './bucket-pages';
 import { Lru } from './lru';
+import { ReadBatcher } from './read-batcher';
+
+/** Buckets per batched checksum read: one pipeline of this many scripts. */
+const CHECKSUM_BATCH = 1000;
+
+/** One page of a bucket as its `data` line, serialized once for every connection that needs it. */
+export interface DataPage {
+  readonly text: string;
+  readonly bytes: number;
+  readonly ops: number;
+  /** The last op id in the page (the client's next `after`). */
+  readonly last: bigint;
+  /** Null when the page reaches the end of what was asked for. */
+  readonly next: bigint | null;
+}
+
+export interface PageShape {
+  readonly pageOps: number;
+  readonly pageBytes: number;
+  /** Budget of the serialized pages kept once every connection reading them has them. */
+  readonly pageCacheBytes: number;
+}
 
 export class SharedReads {
   private readonly checksums = new Lru<string, Promise<BucketChecksum>>(200_000);
-  private readonly pages = new Lru<string, Promise<BucketOp[]>>(2_000);
   private readonly lookups = new Lru<string, Promise<unknown[]>>(50_000);
+  /** Pages being read now: every connection asking meanwhile waits for the same read. */
+  private readonly pagesInFlight = new Map<string, Promise<DataPage | null>>();
+  private readonly pages: Lru<string, DataPage | null>;
+  private readonly checksumBatch: ReadBatcher<bigint, string, BucketChecksum>;
 
-  constructor(readonly reader: BucketReader) {}
-
-  /** Checksum and count of each bucket at `checkpoint`; one Redis round for the missing ones. */
-  async checksumsAt(buckets: readonly string[], checkpoint: bigint): Promise<BucketChecksum[]> {
-    const missing: string[] = [];
-    const results = buckets.map((bucket) => {
-      const key = `${checkpoint}|${bucket}`;
-      const cached = this.checksums.get(key);
-      if (cached !== undefined) return cached;
-      missing.push(bucket);
-      return null;
-    });
-    if (missing.length > 0) {
-      const read = this.reader.checksumsAt(missing, checkpoint);
-      missing.forEach((bucket, i) => {
-        const one = read.then((all) => all[i]!);
-        one.catch(() => this.checksums.delete(`${checkpoint}|${bucket}`));
-        this.checksums.set(`${checkpoint}|${bucket}`, one);
-      });
-    }
-    return Promise.all(results.map((r, i) => r ?? this.checksums.get(`${checkpoint}|${buckets[i]}`)!));
+  constructor(
+    readonly reader: BucketReader,
+    private readonly shape: PageShape,
+  ) {
+    this.pages = new Lru(100_000, shape.pageCacheBytes);
+    this.checksumBatch = new ReadBatcher(
+      (checkpoint, buckets) => reader.checksumsAt(buckets, checkpoint),
+      CHECKSUM_BATCH,
+    );
   }
 
-  /** At most `limit` ops with after < opId <= upTo, in op-id order. */
-  opsBetween(bucket: string, after: bigint, upTo: bigint, limit: number): Promise<BucketOp[]> {
-    return this.cached(this.pages, `${bucket}|${after}|${upTo}|${limit}`, () =>
-      this.reader.opsBetween(bucket, after, upTo, limit),
+  /** Checksum and count of each bucket at `checkpoint`; the missing ones join this turn's batch. */
+  checksumsAt(buckets: readonly string[], checkpoint: bigint): Promise<BucketChecksum[]> {
+    return Promise.all(
+      buckets.map((bucket) =>
+        this.cached(this.checksums, `${checkpoint}|${bucket}`, () =>
+          this.checksumBatch.get(checkpoint, bucket),
+        ),
+      ),
     );
+  }
+
+  /**
+   * The data line of the page of `bucket` after `after` up to `upTo` (page boundaries from
+   * bucket-pages.ts), or null when the bucket has no op there.
+   */
+  dataPage(bucket: string, after: bigint, upTo: bigint): Promise<DataPage | null> {
+    const key = `${bucket}|${after}|${upTo}`;
+    const kept = this.pages.get(key);
+    if (kept !== undefined) return Promise.resolve(kept);
+    const inFlight = this.pagesInFlight.get(key);
+    if (inFlight !== undefined) return inFlight;
+    const read = this.readDataPage(bucket, after, upTo).finally(() => this.pagesInFlight.delete(key));
+    this.pagesInFlight.set(key, read);
+    read.then(
+      (page) => {
+        if (this.shape.pageCacheBytes > 0) this.pages.set(key, page, page?.bytes ?? 0);
+      },
+      () => undefined,
+    );
+    return read;
   }
 
   lookupAt(lookupKey: string, checkpoint: bigint): Promise<unknown[]> {
     return this.cached(this.lookups, `${checkpoint}|${lookupKey}`, () =>
       this.reader.lookupAt(lookupKey, checkpoint),
     );
+  }
+
+  private async readDataPage(bucket: string, after: bigint, upTo: bigint): Promise<DataPage | null> {
+    const { pageOps, pageBytes } = this.shape;
+    const page = await readPage(this.reader, bucket, after, upTo, pageOps, pageBytes);
+    if (page.ops.length === 0) return null;
+    const last = page.ops[page.ops.length - 1]!.opId;
+    const text = serializeSyncLine({
+      kind: 'data',
+      bucket,
+      after,
+      nextAfter: last,
+      hasMore: page.next !== null,
+      ops: page.ops,
+    });
+    return { text, bytes: Buffer.byteLength(text), ops: page.ops.length, last, next: page.next };
   }
 
   private cached<T>(cache: Lru<string, Promise<T>>, key: string, read: () => Promise<T>): Promise<T> {

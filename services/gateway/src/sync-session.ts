@@ -7,18 +7,16 @@ import type { Checkpoint } from '@syncline/bucket-store';
 import { parseOpId, type BucketChecksumEntry } from '@syncline/protocol';
 import { createRequestContext, type RequestContext, type SyncRules } from '@syncline/sync-rules';
 import type { VerifiedToken } from './auth';
-import { readPage } from './bucket-pages';
 import { resolveBuckets } from './bucket-resolver';
 import { CheckpointState, type CheckpointTarget } from './checkpoint-state';
 import type { GatewayMetrics } from './metrics';
 import type { NdjsonWriter } from './ndjson-writer';
 import type { SharedReads } from './shared-reads';
 import type { SyncRequest } from './sync-request';
+import { WriteCheckpointFollower } from './write-checkpoint-follower';
 
 export interface SessionLimits {
   readonly maxBuckets: number;
-  readonly pageOps: number;
-  readonly pageBytes: number;
   readonly keepaliveMs: number;
 }
 
@@ -41,6 +39,8 @@ export class SyncSession {
   private readonly request: RequestContext;
   /** Per bucket, the op id after which the client still lacks ops. */
   private readonly after: Map<string, bigint>;
+  /** Null when the client sent no client id (it then gets no write checkpoints). */
+  private readonly writeCheckpoint: WriteCheckpointFollower | null;
 
   constructor(
     private readonly deps: SessionDeps,
@@ -49,6 +49,13 @@ export class SyncSession {
   ) {
     this.request = createRequestContext(token.payload, sync.parameters);
     this.after = new Map(sync.after);
+    const clientId = sync.clientId;
+    this.writeCheckpoint =
+      clientId === null
+        ? null
+        : new WriteCheckpointFollower(token.userId, clientId, (cp) =>
+            deps.writeCheckpointAt(token.userId, clientId, cp),
+          );
   }
 
   /** The target for a checkpoint: the user's buckets, their checksums and the write checkpoint. */
@@ -68,9 +75,7 @@ export class SyncSession {
       count: sums[i]!.count,
       priority: b.priority,
     }));
-    const clientId = this.sync.clientId;
-    const writeCheckpoint =
-      clientId === null ? null : await this.deps.writeCheckpointAt(this.token.userId, clientId, lastOpId);
+    const writeCheckpoint = (await this.writeCheckpoint?.at(checkpoint)) ?? null;
     return { lastOpId, buckets: entries, writeCheckpoint, publishedAtMs: checkpoint.publishedAtMs };
   }
 
@@ -130,22 +135,13 @@ export class SyncSession {
   }
 
   private async download(writer: NdjsonWriter, bucket: string, upTo: bigint): Promise<void> {
-    const { reads, limits } = this.deps;
     let after = this.after.get(bucket) ?? 0n;
     while (after < upTo) {
-      const page = await readPage(reads, bucket, after, upTo, limits.pageOps, limits.pageBytes);
-      if (page.ops.length === 0) break;
-      const last = page.ops[page.ops.length - 1]!.opId;
-      await writer.write({
-        kind: 'data',
-        bucket,
-        after,
-        nextAfter: last,
-        hasMore: page.next !== null,
-        ops: page.ops,
-      });
-      this.deps.metrics.opsSent.inc(page.ops.length);
-      after = last;
+      const page = await this.deps.reads.dataPage(bucket, after, upTo);
+      if (page === null) break;
+      await writer.writeText(page.text, page.bytes);
+      this.deps.metrics.opsSent.inc(page.ops);
+      after = page.last;
       this.after.set(bucket, after);
       if (page.next === null) break;
     }

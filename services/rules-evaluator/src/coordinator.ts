@@ -255,6 +255,7 @@ export class Coordinator {
       commitTimeMs: last.commitTimeMs,
       publishedAtMs: Date.now(),
       writeCheckpoints,
+      previousOpId: this.checkpoint?.lastOpId ?? null,
     };
     const outcome = await store.publishCheckpoint(this.deps.instanceId, checkpoint, this.checkpoint);
     if (outcome === 'regressed') throw lostCheckpoint(await store.getCheckpoint(), this.checkpoint!);
