@@ -1,5 +1,6 @@
 // @syncline/service-runtime: what every Syncline service needs to run: a start-up that a stop
-// can cut short (sleep, abortable, retry, StoppableRun), the probe server, config messages.
+// can cut short (sleep, abortable, retry, StoppableRun), the probe server, config messages, and
+// the bounded cache both services keep (Lru).
 export { StoppedError, sleep, abortable } from './abort';
 export { retry, type RetryLogger } from './retry';
 export { StoppableRun } from './stoppable-run';
@@ -19,3 +20,4 @@ export {
   type RedisDurability,
   type DurabilityVerdict,
 } from './redis-durability';
+export { Lru } from './lru';

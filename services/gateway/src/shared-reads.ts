@@ -6,8 +6,8 @@
 // final), so an entry is never stale.
 import type { BucketChecksum, BucketReader } from '@syncline/bucket-store';
 import { serializeSyncLine } from '@syncline/protocol';
+import { Lru } from '@syncline/service-runtime';
 import { readPage } from './bucket-pages';
-import { Lru } from './lru';
 import { ReadBatcher } from './read-batcher';
 
 /** Buckets per batched checksum read: one pipeline of this many scripts. */

@@ -1,4 +1,5 @@
 // Row states this instance wrote for the partitions it owns, so most changes need no Redis read.
+import { Lru } from '@syncline/service-runtime';
 import type { RowState } from './op-planner';
 
 export interface StoredRow {
@@ -7,30 +8,25 @@ export interface StoredRow {
 }
 
 /**
- * An LRU of row states keyed `<table>\u0000<pk>`. Valid only while this instance owns the rows'
+ * A bounded cache (least recently used first out) of row states keyed `<table>\u0000<pk>`. Valid only while this instance owns the rows'
  * partitions: the evaluator calls clear() on every rebalance, which also bumps `generation` so a
  * batch that straddles a rebalance does not put what it read before it back into the cache. A
  * truncate by another instance can leave an entry stale; the only effect is a redundant REMOVE.
  */
 export class RowStateCache {
-  private readonly entries = new Map<string, StoredRow | null>();
+  private readonly entries: Lru<string, StoredRow | null>;
   generation = 0;
 
-  constructor(private readonly capacity = 200_000) {}
+  constructor(capacity = 200_000) {
+    this.entries = new Lru(capacity);
+  }
 
   get(key: string): StoredRow | null | undefined {
-    const value = this.entries.get(key);
-    if (value !== undefined) {
-      this.entries.delete(key);
-      this.entries.set(key, value);
-    }
-    return value;
+    return this.entries.get(key);
   }
 
   set(key: string, value: StoredRow | null): void {
-    this.entries.delete(key);
     this.entries.set(key, value);
-    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
   }
 
   clear(): void {

@@ -2,8 +2,8 @@ import { RowStateCache } from '../src/row-state-cache';
 import { DELETED_ROW } from '../src/op-planner';
 
 describe('RowStateCache', () => {
-  it('evicts the least recently used entry beyond its capacity', () => {
-    const cache = new RowStateCache(2);
+  it('evicts the least recently used entries beyond its capacity', () => {
+    const cache = new RowStateCache(4);
     cache.set('a', { opId: 1n, state: DELETED_ROW });
     cache.set('b', { opId: 2n, state: DELETED_ROW });
     expect(cache.get('a')?.opId).toBe(1n);
