@@ -88,9 +88,10 @@ export class SyncLineError extends Error {
 
 type WireObject = Record<string, unknown>;
 
-// Typed by kind: a new line kind does not compile until it has a serializer.
+// Typed by kind: a new line kind does not compile until it has a serializer (data lines have
+// their own, serializeDataLine).
 const SERIALIZERS: {
-  readonly [K in SyncLine['kind']]: (line: Extract<SyncLine, { kind: K }>) => WireObject;
+  readonly [K in Exclude<SyncLine['kind'], 'data'>]: (line: Extract<SyncLine, { kind: K }>) => WireObject;
 } = {
   checkpoint: (line) => ({
     last_op_id: formatOpId(line.lastOpId),
@@ -103,13 +104,6 @@ const SERIALIZERS: {
     ...writeCheckpoint(line.writeCheckpoint),
     updated_buckets: line.updatedBuckets.map(bucketEntry),
     removed_buckets: [...line.removedBuckets],
-  }),
-  data: (line) => ({
-    bucket: line.bucket,
-    ...(line.after == null ? {} : { after: formatOpId(line.after) }),
-    ...(line.nextAfter == null ? {} : { next_after: formatOpId(line.nextAfter) }),
-    ...(line.hasMore === undefined ? {} : { has_more: line.hasMore }),
-    data: line.ops.map(oplogEntry),
   }),
   checkpoint_complete: (line) => ({ last_op_id: formatOpId(line.lastOpId) }),
   partial_checkpoint_complete: (line) => ({
@@ -125,11 +119,47 @@ const SERIALIZERS: {
 
 /** One NDJSON line (with its trailing newline) for the sync stream. */
 export function serializeSyncLine(line: SyncLine): string {
-  const serialize = SERIALIZERS[line.kind] as (l: SyncLine) => WireObject;
+  // Data lines are most of the bytes of a download: written as text directly (one string per op,
+  // no intermediate objects), which is several times faster than building objects to stringify.
+  if (line.kind === 'data') return serializeDataLine(line);
+  const serialize = SERIALIZERS[line.kind] as (l: Exclude<SyncLine, DataLine>) => WireObject;
   const body = serialize(line);
   // token_expires_in carries a bare number rather than an object.
   const value = line.kind === 'token_expires_in' ? body.seconds : body;
   return `${JSON.stringify({ [line.kind]: value })}\n`;
+}
+
+function serializeDataLine(line: DataLine): string {
+  let head = `{"data":{"bucket":${JSON.stringify(line.bucket)}`;
+  if (line.after != null) head += `,"after":"${formatOpId(line.after)}"`;
+  if (line.nextAfter != null) head += `,"next_after":"${formatOpId(line.nextAfter)}"`;
+  if (line.hasMore !== undefined) head += `,"has_more":${line.hasMore}`;
+  const ops = new Array<string>(line.ops.length);
+  for (let i = 0; i < line.ops.length; i++) ops[i] = oplogEntryText(line.ops[i]!);
+  return `${head},"data":[${ops.join(',')}]}}\n`;
+}
+
+/** One op of a data line as JSON text (`data` is a JSON string; REMOVE, MOVE and CLEAR carry none). */
+function oplogEntryText(entry: OplogEntry): string {
+  const head = `{"op_id":"${formatOpId(entry.opId)}","op":"${entry.op}"`;
+  const sum = checksum(entry.checksum, `op ${entry.opId}`);
+  switch (entry.op) {
+    case 'PUT':
+      if (typeof entry.data !== 'string')
+        throw new SyncLineError(`PUT ${entry.opId}: data must be a JSON string`);
+      return (
+        `${head},"object_type":${JSON.stringify(entry.objectType)},"object_id":${JSON.stringify(entry.objectId)}` +
+        `,"data":${JSON.stringify(entry.data)},"checksum":${sum},"subkey":${JSON.stringify(entry.subkey)}}`
+      );
+    case 'REMOVE':
+      return (
+        `${head},"object_type":${JSON.stringify(entry.objectType)},"object_id":${JSON.stringify(entry.objectId)}` +
+        `,"checksum":${sum},"subkey":${JSON.stringify(entry.subkey)}}`
+      );
+    case 'MOVE':
+    case 'CLEAR':
+      return `${head},"checksum":${sum}}`;
+  }
 }
 
 function writeCheckpoint(value: bigint | null | undefined): WireObject {
@@ -148,34 +178,6 @@ function bucketEntry(entry: BucketChecksumEntry): WireObject {
 
 function streamDescription(stream: StreamDescription): WireObject {
   return { name: stream.name, is_default: stream.isDefault, errors: stream.errors };
-}
-
-function oplogEntry(entry: OplogEntry): WireObject {
-  const head = { op_id: formatOpId(entry.opId), op: entry.op };
-  switch (entry.op) {
-    case 'PUT':
-      if (typeof entry.data !== 'string')
-        throw new SyncLineError(`PUT ${entry.opId}: data must be a JSON string`);
-      return {
-        ...head,
-        object_type: entry.objectType,
-        object_id: entry.objectId,
-        data: entry.data,
-        checksum: checksum(entry.checksum, `op ${entry.opId}`),
-        subkey: entry.subkey,
-      };
-    case 'REMOVE':
-      return {
-        ...head,
-        object_type: entry.objectType,
-        object_id: entry.objectId,
-        checksum: checksum(entry.checksum, `op ${entry.opId}`),
-        subkey: entry.subkey,
-      };
-    case 'MOVE':
-    case 'CLEAR':
-      return { ...head, checksum: checksum(entry.checksum, `op ${entry.opId}`) };
-  }
 }
 
 function checksum(value: number, what: string): number {

@@ -128,6 +128,55 @@ describe('serializeSyncLine', () => {
     expect(putChecksum('todos', 't3', op?.data as string)).toBe(op?.checksum);
   });
 
+  test('escapes every string of a data line as JSON.stringify does', () => {
+    const odd = 'q"uote \\ back\nline \u2028 \u0000 é 😀';
+    const text = serializeSyncLine({
+      kind: 'data',
+      bucket: `by_user["${odd}"]`,
+      ops: [
+        {
+          bucket: 'b',
+          op: 'PUT',
+          opId: 7n,
+          objectType: odd,
+          objectId: odd,
+          subkey: odd,
+          data: `{"v":${JSON.stringify(odd)}}`,
+          checksum: 1,
+        },
+        {
+          bucket: 'b',
+          op: 'REMOVE',
+          opId: 8n,
+          objectType: odd,
+          objectId: odd,
+          subkey: odd,
+          data: null,
+          checksum: 2,
+        },
+      ],
+    });
+    expect(text.endsWith('\n')).toBe(true);
+    expect(text.slice(0, -1)).not.toContain('\n');
+    expect(JSON.parse(text)).toEqual({
+      data: {
+        bucket: `by_user["${odd}"]`,
+        data: [
+          {
+            op_id: '7',
+            op: 'PUT',
+            object_type: odd,
+            object_id: odd,
+            data: `{"v":${JSON.stringify(odd)}}`,
+            checksum: 1,
+            subkey: odd,
+          },
+          { op_id: '8', op: 'REMOVE', object_type: odd, object_id: odd, checksum: 2, subkey: odd },
+        ],
+      },
+    });
+  });
+
   test('accepts a bucket checksum in the signed form', () => {
     const sum = toSignedChecksum(sumChecksums([0xffffffff, 0xffffffff]));
     const text = serializeSyncLine({

@@ -11,7 +11,7 @@ import { resolveBuckets } from './bucket-resolver';
 import { CheckpointState, type CheckpointTarget } from './checkpoint-state';
 import type { GatewayMetrics } from './metrics';
 import type { NdjsonWriter } from './ndjson-writer';
-import type { SharedReads } from './shared-reads';
+import type { DataPage, SharedReads } from './shared-reads';
 import type { SyncRequest } from './sync-request';
 import { WriteCheckpointFollower } from './write-checkpoint-follower';
 
@@ -135,15 +135,20 @@ export class SyncSession {
   }
 
   private async download(writer: NdjsonWriter, bucket: string, upTo: bigint): Promise<void> {
-    let after = this.after.get(bucket) ?? 0n;
-    while (after < upTo) {
-      const page = await this.deps.reads.dataPage(bucket, after, upTo);
-      if (page === null) break;
+    const { reads, metrics } = this.deps;
+    const after = this.after.get(bucket) ?? 0n;
+    if (after >= upTo) return;
+    let next: Promise<DataPage | null> | null = reads.dataPage(bucket, after, upTo);
+    while (next !== null) {
+      const page: DataPage | null = await next;
+      if (page === null) return;
+      // The next page is read while this one is written: Redis and the socket work side by side,
+      // and at most two pages per connection are in memory.
+      next = page.next === null ? null : reads.dataPage(bucket, page.next, upTo);
+      next?.catch(() => undefined); // a write that fails first ends the download; its error wins
       await writer.writeText(page.text, page.bytes);
-      this.deps.metrics.opsSent.inc(page.ops);
-      after = page.last;
-      this.after.set(bucket, after);
-      if (page.next === null) break;
+      metrics.opsSent.inc(page.ops);
+      this.after.set(bucket, page.last);
     }
   }
 
