@@ -67,14 +67,6 @@ export const GATEWAY_ERRORS = {
     meaning: 'The sync request body is not JSON of the PowerSync sync request shape.',
     fix: 'Use a PowerSync client SDK, or send the request body the PowerSync protocol defines.',
   },
-  SYNC_E809: {
-    category: 'gateway',
-    title: 'client-parameters-refused',
-    retriable: false,
-    httpStatus: 400,
-    meaning: 'The request sends client parameters, but the sync rules do not accept any.',
-    fix: "Remove the parameters from the client's connect options, or use them in the sync rules.",
-  },
   SYNC_E810: {
     category: 'gateway',
     title: 'no-checkpoint-yet',
