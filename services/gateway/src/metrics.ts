@@ -8,6 +8,7 @@ export interface GatewayMetrics {
   readonly bytesSent: Counter;
   readonly opsSent: Counter;
   readonly checkpointsSent: Counter;
+  readonly downloadsInterrupted: Counter;
   readonly authFailures: Counter<'code'>;
   readonly slowClientDisconnects: Counter;
   readonly checkpointAge: Gauge;
@@ -29,6 +30,12 @@ export function createGatewayMetrics(): GatewayMetrics {
     bytesSent: new Counter(m('bytes_sent_total', 'Bytes of sync lines written to clients.')),
     opsSent: new Counter(m('ops_sent_total', 'Bucket ops sent in data lines.')),
     checkpointsSent: new Counter(m('checkpoints_sent_total', 'checkpoint_complete lines sent.')),
+    downloadsInterrupted: new Counter(
+      m(
+        'downloads_interrupted_total',
+        'Checkpoint downloads cut short by a newer checkpoint (after 1,000 ops).',
+      ),
+    ),
     authFailures: new Counter({
       ...m('auth_failures_total', 'Rejected requests by error code.'),
       labelNames: ['code'],

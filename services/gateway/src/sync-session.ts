@@ -9,11 +9,15 @@ import { createRequestContext, type RequestContext, type SyncRules } from '@sync
 import type { VerifiedToken } from './auth';
 import { resolveBuckets } from './bucket-resolver';
 import { CheckpointState, type CheckpointTarget } from './checkpoint-state';
+import { LatestCheckpoint } from './latest-checkpoint';
 import type { GatewayMetrics } from './metrics';
 import type { NdjsonWriter } from './ndjson-writer';
 import type { DataPage, SharedReads } from './shared-reads';
 import type { SyncRequest } from './sync-request';
 import { WriteCheckpointFollower } from './write-checkpoint-follower';
+
+/** Ops a checkpoint's download sends before a newer checkpoint may interrupt it. */
+const INTERRUPT_AFTER_OPS = 1000;
 
 export interface SessionLimits {
   readonly maxBuckets: number;
@@ -41,6 +45,10 @@ export class SyncSession {
   private readonly after: Map<string, bigint>;
   /** Null when the client sent no client id (it then gets no write checkpoints). */
   private readonly writeCheckpoint: WriteCheckpointFollower | null;
+  /** The target of the last checkpoint line sent. */
+  private sent: CheckpointTarget | null = null;
+  /** Buckets of that line whose download a newer checkpoint interrupted. */
+  private readonly unfinished = new Set<string>();
 
   constructor(
     private readonly deps: SessionDeps,
@@ -94,54 +102,95 @@ export class SyncSession {
     signal.addEventListener('abort', onAbort);
     if (signal.aborted) stop.abort();
     const keepalive = this.keepalive(writer, stop);
+    const latest = new LatestCheckpoint(subscribe(stop.signal));
+    let at = first.lastOpId;
+    const newer = (): boolean => latest.newerThan(at);
     try {
-      await this.send(writer, first, false);
-      for await (const checkpoint of subscribe(stop.signal)) {
-        if (stop.signal.aborted) break;
-        if (parseOpId(checkpoint.lastOpId) <= first.lastOpId) continue;
-        await this.send(writer, await this.target(checkpoint), true);
+      await this.send(writer, first, false, newer);
+      for (;;) {
+        const checkpoint = await latest.next(at, stop.signal);
+        if (checkpoint === null) break;
+        at = parseOpId(checkpoint.lastOpId);
+        await this.send(writer, await this.target(checkpoint), true, newer);
       }
     } finally {
       signal.removeEventListener('abort', onAbort);
       stop.abort();
-      await keepalive;
+      await Promise.all([keepalive, latest.done]);
     }
   }
 
-  /** `live`: a checkpoint published while the stream was open (its delivery time is measured). */
-  private async send(writer: NdjsonWriter, target: CheckpointTarget, live: boolean): Promise<void> {
+  /**
+   * Sends what the client lacks for `target`: the checkpoint line when something changed, the
+   * data of changed buckets (and of buckets an interrupted download left unfinished), and the
+   * complete lines. After 1,000 ops a newer checkpoint interrupts the download (`newer`): no
+   * complete line, and the next checkpoint goes on from where each bucket stopped.
+   * `live`: a checkpoint published while the stream was open (its delivery time is measured).
+   */
+  private async send(
+    writer: NdjsonWriter,
+    target: CheckpointTarget,
+    live: boolean,
+    newer: () => boolean,
+  ): Promise<void> {
     const next = this.state.next(target);
-    if (next === null) return;
-    await writer.write(next.line);
-    this.state.sentLine(target);
-    const levels = [...new Set(target.buckets.map((b) => b.priority ?? 3))].sort((a, b) => a - b);
+    if (next !== null) {
+      await writer.write(next.line);
+      this.state.sentLine(target);
+      this.sent = target;
+      if (next.line.kind === 'checkpoint_diff')
+        for (const removed of next.line.removedBuckets) {
+          this.after.delete(removed);
+          this.unfinished.delete(removed);
+        }
+      for (const b of next.changed) this.unfinished.add(b.bucket);
+    } else if (this.unfinished.size === 0) return;
+    // Nothing the client sees changed since the interrupted line: finish that one.
+    const current = this.sent!;
+    const budget = { ops: 0, interrupts: newer };
+    const levels = [...new Set(current.buckets.map((b) => b.priority ?? 3))].sort((a, b) => a - b);
     for (const [i, level] of levels.entries()) {
-      for (const bucket of next.changed)
-        if ((bucket.priority ?? 3) === level) await this.download(writer, bucket.bucket, target.lastOpId);
+      for (const bucket of current.buckets)
+        if ((bucket.priority ?? 3) === level && this.unfinished.has(bucket.bucket))
+          if (!(await this.download(writer, bucket.bucket, current.lastOpId, budget))) {
+            this.deps.metrics.downloadsInterrupted.inc();
+            return;
+          }
       if (i < levels.length - 1)
         await writer.write({
           kind: 'partial_checkpoint_complete',
-          lastOpId: target.lastOpId,
+          lastOpId: current.lastOpId,
           priority: level,
         });
     }
-    await writer.write({ kind: 'checkpoint_complete', lastOpId: target.lastOpId });
-    if (live && target.publishedAtMs !== undefined)
-      this.deps.metrics.checkpointDelivery.observe(Math.max(0, Date.now() - target.publishedAtMs) / 1000);
+    await writer.write({ kind: 'checkpoint_complete', lastOpId: current.lastOpId });
+    if (live && current.publishedAtMs !== undefined)
+      this.deps.metrics.checkpointDelivery.observe(Math.max(0, Date.now() - current.publishedAtMs) / 1000);
     // The client now holds exactly the checkpoint's buckets, each up to its last op id.
     this.after.clear();
-    for (const b of target.buckets) this.after.set(b.bucket, target.lastOpId);
+    for (const b of current.buckets) this.after.set(b.bucket, current.lastOpId);
     this.deps.metrics.checkpointsSent.inc();
   }
 
-  private async download(writer: NdjsonWriter, bucket: string, upTo: bigint): Promise<void> {
+  /**
+   * The ops of `bucket` after what the client holds, up to `upTo`. False when a newer
+   * checkpoint interrupted it (the bucket stays unfinished, the client holds it up to the last
+   * page sent).
+   */
+  private async download(
+    writer: NdjsonWriter,
+    bucket: string,
+    upTo: bigint,
+    budget: { ops: number; readonly interrupts: () => boolean },
+  ): Promise<boolean> {
     const { reads, metrics } = this.deps;
     const after = this.after.get(bucket) ?? 0n;
-    if (after >= upTo) return;
-    let next: Promise<DataPage | null> | null = reads.dataPage(bucket, after, upTo);
+    const interrupted = (): boolean => budget.ops >= INTERRUPT_AFTER_OPS && budget.interrupts();
+    if (after < upTo && interrupted()) return false;
+    let next: Promise<DataPage | null> | null = after >= upTo ? null : reads.dataPage(bucket, after, upTo);
     while (next !== null) {
       const page: DataPage | null = await next;
-      if (page === null) return;
+      if (page === null) break;
       // The next page is read while this one is written: Redis and the socket work side by side,
       // and at most two pages per connection are in memory.
       next = page.next === null ? null : reads.dataPage(bucket, page.next, upTo);
@@ -149,7 +198,12 @@ export class SyncSession {
       await writer.writeText(page.text, page.bytes);
       metrics.opsSent.inc(page.ops);
       this.after.set(bucket, page.last);
+      budget.ops += page.ops;
+      if (next !== null && interrupted()) return false;
     }
+    this.after.set(bucket, upTo);
+    this.unfinished.delete(bucket);
+    return true;
   }
 
   /** token_expires_in every interval; at expiry 0, then the stream ends. */
