@@ -194,7 +194,7 @@ export class Coordinator {
 
   /** One step: advances the checkpoint as far as possible. True when it published. */
   async advance(): Promise<boolean> {
-    const { store, transactions, generation, consumed, metrics } = this.deps;
+    const { store, transactions, generation, metrics } = this.deps;
     const after = BigInt(this.checkpoint?.endOffset ?? '-1');
     const pending = transactions.tracker.endsAfter(after, WINDOW);
     metrics.transactionsPending.set(pending.length);
@@ -208,41 +208,17 @@ export class Coordinator {
     }
     if (this.checkpoint === null && !(await this.snapshotDone()))
       return this.blocked({ waitingFor: 'initial-snapshot' }, pending.length);
-    const expected = pending.map((t) => expectedEvents(t.counts ?? new Map(), consumed));
-    // Count in growing chunks and stop at the first incomplete transaction: a large backlog
-    // must not cost thousands of SCARDs per step.
-    let n = 0;
-    const counted: bigint[] = [];
-    let short: Blocker | null = null;
-    for (let chunk = 32; n < pending.length; chunk = Math.min(chunk * 4, 1024)) {
-      const slice = pending.slice(n, n + chunk);
-      const toCount = slice.filter((_, i) => expected[n + i]! > 0).map((t) => t.endOffset!);
-      const counts = await store.processedCounts(toCount);
-      const byOffset = new Map(toCount.map((o, i) => [o, counts[i]!]));
-      const processed = slice.map((t, i) => (expected[n + i] === 0 ? 0 : byOffset.get(t.endOffset!)!));
-      const complete = completePrefix(expected.slice(n, n + chunk), processed);
-      counted.push(...toCount);
-      if (complete < slice.length) {
-        const t = slice[complete]!;
-        short = {
-          waitingFor: 'events',
-          xid: t.xid.toString(),
-          endOffset: t.endOffset!.toString(),
-          expected: expected[n + complete]!,
-          processed: processed[complete]!,
-          counts: Object.fromEntries(t.counts ?? []),
-        };
-      }
-      n += complete;
-      if (short !== null) break;
+    const { n: complete, counted, short } = await this.completeTransactions(pending);
+    const n = await this.windowsPassed(pending.slice(0, complete));
+    if (n === 0) {
+      const t = pending[0]!;
+      const window: Blocker = {
+        waitingFor: 'snapshot-window',
+        xid: t.xid.toString(),
+        endOffset: t.endOffset!.toString(),
+      };
+      return this.blocked(complete > 0 ? window : short!, pending.length);
     }
-    const complete = n;
-    n = await this.windowsPassed(pending.slice(0, n));
-    if (n < complete) {
-      const t = pending[n]!;
-      short = { waitingFor: 'snapshot-window', xid: t.xid.toString(), endOffset: t.endOffset!.toString() };
-    }
-    if (n === 0) return this.blocked(short!, pending.length);
     const covered = pending.slice(0, n);
     const last = covered[n - 1]!;
     const lastOpId = transactionCheckpointOpId(generation, last.endOffset!);
@@ -274,6 +250,44 @@ export class Coordinator {
     metrics.checkpoints.inc();
     await store.forgetProcessed(counted.filter((o) => o <= last.endOffset!));
     return true;
+  }
+
+  /**
+   * How many leading pending transactions have all their events processed, the END offsets whose
+   * counts were read (to forget once covered), and what the first incomplete one waits for.
+   * Counts in growing chunks and stops at the first incomplete transaction: a large backlog must
+   * not cost thousands of SCARDs per step.
+   */
+  private async completeTransactions(
+    pending: readonly TrackedTransaction[],
+  ): Promise<{ n: number; counted: bigint[]; short: Blocker | null }> {
+    const { store, consumed } = this.deps;
+    const expected = pending.map((t) => expectedEvents(t.counts ?? new Map(), consumed));
+    let n = 0;
+    const counted: bigint[] = [];
+    for (let chunk = 32; n < pending.length; chunk = Math.min(chunk * 4, 1024)) {
+      const slice = pending.slice(n, n + chunk);
+      const toCount = slice.filter((_, i) => expected[n + i]! > 0).map((t) => t.endOffset!);
+      const counts = await store.processedCounts(toCount);
+      const byOffset = new Map(toCount.map((o, i) => [o, counts[i]!]));
+      const processed = slice.map((t, i) => (expected[n + i] === 0 ? 0 : byOffset.get(t.endOffset!)!));
+      const complete = completePrefix(expected.slice(n, n + chunk), processed);
+      counted.push(...toCount);
+      if (complete < slice.length) {
+        const t = slice[complete]!;
+        const short: Blocker = {
+          waitingFor: 'events',
+          xid: t.xid.toString(),
+          endOffset: t.endOffset!.toString(),
+          expected: expected[n + complete]!,
+          processed: processed[complete]!,
+          counts: Object.fromEntries(t.counts ?? []),
+        };
+        return { n: n + complete, counted, short };
+      }
+      n += complete;
+    }
+    return { n, counted, short: null };
   }
 
   /**
