@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
-import { keyPrefixFor, RedisBucketReader } from '@syncline/bucket-store';
+import { keyPrefixFor, RedisBucketReader, RedisCoordination } from '@syncline/bucket-store';
 import { SyncClient } from '@syncline/sync-client';
 import { startCapture, type CdcCapture } from '@syncline/test-kit';
 import { cleanUpOnInterrupt } from './interrupt';
@@ -114,6 +114,10 @@ async function main(): Promise<void> {
   const cleanup = async (): Promise<void> => {
     for (const c of clients) await c.close().catch(() => undefined);
     for (const child of children) child.kill('SIGTERM');
+    // The evaluator's Redis state (a 200,000-op bucket is about 100 MB) goes with the run.
+    const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:63799');
+    await new RedisCoordination(redis, keyPrefixFor(capture.name, '1')).deleteAll().catch(() => undefined);
+    redis.disconnect();
     await capture.close();
   };
   const unregister = cleanUpOnInterrupt(cleanup);

@@ -1,48 +1,56 @@
 // The pipeline demo (`npm run demo`): starts a rules-evaluator, commits one transaction to the
 // stack's demo schema, shows it arriving through Debezium and Kafka (the data events of both
 // tables and the BEGIN/END records), then the checkpoint that covers it and the user's bucket
-// in Redis. The gateway and a client extend this demo when they exist.
-import { spawn } from 'node:child_process';
+// in Redis; then starts a gateway and the official PowerSync client (client.mjs), which syncs
+// user-1's rows into its SQLite, and commits one more todo that arrives there live.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
+import * as readline from 'node:readline';
 import { Redis } from 'ioredis';
 import { keyPrefixFor, RedisBucketReader, type BucketReader } from '@syncline/bucket-store';
 import { formatWriteCheckpoint, parseOpId, writeCheckpointPrefix } from '@syncline/protocol';
 import { Client } from 'pg';
 import { Kafka, logLevel } from 'kafkajs';
 import { topicNamesFor, waitForTopics } from '@syncline/kafka-topics';
-import { endpointsOf, loadStackConfig, repoRoot } from '@syncline/stack';
+import { devJwtSecret, endpointsOf, loadStackConfig, repoRoot } from '@syncline/stack';
 
 const DEPLOYMENT = 'demo';
 const WRITE_CHECKPOINT = String(Date.now());
 
-function startEvaluator(e: ReturnType<typeof endpointsOf>, extra: string[] = []) {
-  const root = repoRoot();
-  const child = spawn(
+const SYNCLINE = path.join(repoRoot(), 'services/cli/bin/syncline.js');
+const GATEWAY_PORT = 18480;
+
+/** A `syncline` service of the demo deployment with the stack's endpoints and dev JWT secret. */
+function startService(
+  command: 'evaluator' | 'gateway',
+  e: ReturnType<typeof endpointsOf>,
+  extra: string[] = [],
+) {
+  return spawn(
     process.execPath,
-    [
-      path.join(root, 'services/cli/bin/syncline.js'),
-      'evaluator',
-      '--rules',
-      path.join(__dirname, 'sync-rules.yaml'),
-      ...extra,
-    ],
+    [SYNCLINE, command, '--rules', path.join(__dirname, 'sync-rules.yaml'), ...extra],
     {
       env: {
         ...process.env,
         KAFKA_BROKERS: e.kafkaBrokers.join(','),
         REDIS_URL: e.redisUrl,
+        PG_URL: e.pgUrl,
         SCHEMA_REGISTRY_URL: e.schemaRegistryUrl,
         SYNCLINE_TOPIC_PREFIX: e.topicPrefix,
         SYNCLINE_DEPLOYMENT: DEPLOYMENT,
         SYNCLINE_HTTP_PORT: '0',
+        SYNCLINE_GATEWAY_PORT: String(GATEWAY_PORT),
+        SYNCLINE_JWT_SECRET: devJwtSecret(loadStackConfig(process.env, repoRoot())),
         SYNCLINE_LOG_LEVEL: 'warn',
       },
       stdio: ['ignore', 'ignore', 'inherit'],
     },
   );
-  return child;
 }
+
+const startEvaluator = (e: ReturnType<typeof endpointsOf>, extra: string[] = []) =>
+  startService('evaluator', e, extra);
 
 /** Waits, subscribed to checkpoints, until one covers the demo transaction (its write checkpoint). */
 async function coveringCheckpoint(reader: BucketReader): Promise<bigint> {
@@ -63,19 +71,90 @@ async function main(): Promise<void> {
   const code = await new Promise<number | null>((resolve) => reset.once('exit', resolve));
   if (code !== 0)
     throw new Error(`resetting the demo deployment failed (exit ${code}); see the output above`);
-  const evaluator = startEvaluator(e);
-  // Never leave the evaluator behind, also when the demo is interrupted.
-  const stopEvaluator = () => evaluator.kill('SIGTERM');
-  process.once('exit', stopEvaluator);
+  const children: ChildProcess[] = [startEvaluator(e)];
+  // Never leave a service behind, also when the demo is interrupted.
+  const stopAll = () => children.forEach((c) => c.kill('SIGTERM'));
+  process.once('exit', stopAll);
   process.once('SIGINT', () => process.exit(130));
   try {
-    await pipeline(e);
+    const listId = await pipeline(e);
+    children.push(startService('gateway', e));
+    await officialClient(e, listId, children);
   } finally {
-    evaluator.kill('SIGTERM');
+    stopAll();
   }
 }
 
-async function pipeline(e: ReturnType<typeof endpointsOf>): Promise<void> {
+/**
+ * The gateway and the official client: user-1's rows in the client's SQLite after the first
+ * sync, then a todo committed now arriving there live.
+ */
+async function officialClient(
+  e: ReturnType<typeof endpointsOf>,
+  listId: string,
+  children: ChildProcess[],
+): Promise<void> {
+  const endpoint = `http://127.0.0.1:${GATEWAY_PORT}`;
+  const deadline = Date.now() + 60_000;
+  while (
+    !(await fetch(`${endpoint}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    ))
+  ) {
+    if (Date.now() > deadline) throw new Error(`the gateway was not ready at ${endpoint} within 60 s`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const token = execFileSync(process.execPath, [SYNCLINE, 'token', '--sub', 'user-1'], {
+    encoding: 'utf8',
+  }).trim();
+  process.stdout.write(`gateway: ${endpoint}; token for user-1 from \`syncline token --sub user-1\`\n`);
+  const client = spawn(process.execPath, [path.join(__dirname, 'client.mjs')], {
+    env: { ...process.env, SYNC_ENDPOINT: endpoint, SYNC_TOKEN: token },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(client);
+  const lines = readline.createInterface({ input: client.stdout! })[Symbol.asyncIterator]();
+  type Rows = { lists: { id: string; name: string }[]; todos: { list_id: string; description: string }[] };
+  const until = async (what: string, done: (rows: Rows) => boolean): Promise<Rows> => {
+    const timer = setTimeout(() => client.kill('SIGTERM'), 120_000);
+    try {
+      for (;;) {
+        const next = await lines.next();
+        if (next.done) throw new Error(`the official client ended before ${what}; see its output above`);
+        const rows = JSON.parse(next.value) as Rows;
+        if (done(rows)) return rows;
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  const ours = (rows: Rows) => rows.todos.filter((t) => t.list_id === listId).map((t) => t.description);
+  const first = await until('its first sync', (r) => r.lists.some((l) => l.id === listId));
+  process.stdout.write(
+    `official client (@powersync/node): first sync of user-1 into SQLite: ${first.lists.length} list(s), ` +
+      `${first.todos.length} todo(s); list ${listId}: ${JSON.stringify(ours(first))}\n`,
+  );
+  const pg = new Client({ connectionString: e.pgUrl });
+  await pg.connect();
+  await pg.query("INSERT INTO todos (list_id, description) VALUES ($1, 'eggs')", [listId]);
+  await pg.end();
+  const committed = Date.now();
+  process.stdout.write(`committed one more todo ('eggs') in Postgres\n`);
+  const live = await until('the new todo', (r) => ours(r).includes('eggs'));
+  process.stdout.write(
+    `official client: the todo arrived in SQLite after ${Date.now() - committed} ms; list ${listId}: ` +
+      `${JSON.stringify(ours(live))}\n` +
+      'end to end: Postgres -> Debezium -> Kafka -> rules-evaluator -> Redis -> gateway -> the official client\n',
+  );
+  // The client first: a gateway stopping under it would make it report a broken stream.
+  const exited = new Promise((resolve) => client.once('exit', resolve));
+  client.kill('SIGTERM');
+  await exited;
+}
+
+/** The pipeline up to Redis; returns the demo list's id. */
+async function pipeline(e: ReturnType<typeof endpointsOf>): Promise<string> {
   const names = topicNamesFor(e.topicPrefix);
   const pg = new Client({ connectionString: e.pgUrl });
   await pg.connect();
@@ -160,6 +239,7 @@ async function pipeline(e: ReturnType<typeof endpointsOf>): Promise<void> {
   process.stdout.write(
     'the pipeline works: Postgres -> Debezium -> Kafka -> rules-evaluator -> Redis, one whole transaction\n',
   );
+  return listId;
 }
 
 main().catch((err: unknown) => {
