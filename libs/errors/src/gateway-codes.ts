@@ -56,7 +56,7 @@ export const GATEWAY_ERRORS = {
     title: 'request-too-large',
     retriable: false,
     httpStatus: 413,
-    meaning: "The request body exceeds the gateway's size limit.",
+    meaning: "The request body, or the sync request's client parameters, exceed the gateway's size limit.",
     fix: 'Send fewer or smaller client parameters.',
   },
   SYNC_E808: {

@@ -83,7 +83,7 @@ export function createApp(deps: GatewayDeps): express.Express {
   });
 
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    const coded = codedError(error);
+    const coded = codedError(error, config.limits.maxRequestBytes);
     if (coded instanceof GatewayAuthError) metrics.authFailures.inc({ code: coded.code });
     const status = ERRORS[coded.code].httpStatus ?? 500;
     if (status >= 500) deps.logger.error({ err: error }, 'request failed');
@@ -101,10 +101,12 @@ class InternalError extends SynclineError {
   readonly code: ErrorCode = 'SYNC_E812';
 }
 
-function codedError(error: unknown): SynclineError {
+function codedError(error: unknown, maxRequestBytes: number): SynclineError {
   const type = (error as { type?: string } | null)?.type;
   if (type === 'entity.too.large')
-    return new RequestTooLargeError('the request body is larger than the limit');
+    return new RequestTooLargeError(
+      `the request body is larger than ${maxRequestBytes} bytes (SYNCLINE_MAX_REQUEST_BYTES)`,
+    );
   if (type === 'entity.parse.failed') return new SyncRequestError('the request body is not JSON');
   const root = rootSynclineError(error);
   if (root !== null && ERRORS[root.code].httpStatus !== undefined) return root;

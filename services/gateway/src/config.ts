@@ -41,6 +41,7 @@ export const GATEWAY_CONFIG_SCHEMA = z.object({
   SYNCLINE_JWT_CLOCK_TOLERANCE_S: int(0, 600).default(30),
   SYNCLINE_MAX_BUCKETS: int(1, 100_000).default(1000),
   SYNCLINE_MAX_REQUEST_BYTES: int(1024, 16 * 1024 * 1024).default(256 * 1024),
+  SYNCLINE_MAX_PARAMETER_BYTES: int(2, 16 * 1024 * 1024).default(16 * 1024),
   SYNCLINE_MAX_CONNECTIONS: int(1, 1_000_000).default(20_000),
   SYNCLINE_PAGE_OPS: int(1, 100_000).default(1000),
   SYNCLINE_PAGE_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
@@ -64,6 +65,8 @@ export interface GatewayConfig {
   readonly limits: {
     readonly maxBuckets: number;
     readonly maxRequestBytes: number;
+    /** Bytes of the client parameters' JSON. */
+    readonly maxParameterBytes: number;
     readonly maxConnections: number;
     readonly pageOps: number;
     readonly pageBytes: number;
@@ -133,6 +136,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
     limits: {
       maxBuckets: e.SYNCLINE_MAX_BUCKETS,
       maxRequestBytes: e.SYNCLINE_MAX_REQUEST_BYTES,
+      maxParameterBytes: e.SYNCLINE_MAX_PARAMETER_BYTES,
       maxConnections: e.SYNCLINE_MAX_CONNECTIONS,
       pageOps: e.SYNCLINE_PAGE_OPS,
       pageBytes: e.SYNCLINE_PAGE_BYTES,

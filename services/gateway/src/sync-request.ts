@@ -5,6 +5,11 @@ import { z } from 'zod';
 import { SynclineError } from '@syncline/errors';
 import { parseOpId } from '@syncline/protocol';
 
+export class ParametersTooLargeError extends SynclineError {
+  override readonly name = 'ParametersTooLargeError';
+  readonly code = 'SYNC_E807';
+}
+
 export class SyncRequestError extends SynclineError {
   override readonly name = 'SyncRequestError';
   readonly code = 'SYNC_E808';
@@ -33,8 +38,11 @@ export interface SyncRequest {
   readonly parameters: Record<string, unknown>;
 }
 
-/** Parses an already JSON-decoded body; throws SyncRequestError (400) naming what is wrong. */
-export function parseSyncRequest(body: unknown): SyncRequest {
+/**
+ * Parses an already JSON-decoded body; throws SyncRequestError (400) naming what is wrong, or
+ * ParametersTooLargeError (413) when the client parameters' JSON exceeds `maxParameterBytes`.
+ */
+export function parseSyncRequest(body: unknown, maxParameterBytes = Infinity): SyncRequest {
   const parsed = SCHEMA.safeParse(body ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -48,5 +56,10 @@ export function parseSyncRequest(body: unknown): SyncRequest {
       throw new SyncRequestError(`invalid sync request: bucket ${b.name}: after ${b.after} is not an op id`);
     }
   }
+  const parameterBytes = Buffer.byteLength(JSON.stringify(parsed.data.parameters));
+  if (parameterBytes > maxParameterBytes)
+    throw new ParametersTooLargeError(
+      `the client parameters are ${parameterBytes} bytes of JSON, over the limit of ${maxParameterBytes} (SYNCLINE_MAX_PARAMETER_BYTES)`,
+    );
   return { after, clientId: parsed.data.client_id ?? null, parameters: parsed.data.parameters };
 }

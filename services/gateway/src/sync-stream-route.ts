@@ -27,7 +27,7 @@ export function syncStreamHandler(deps: GatewayDeps): RequestHandler {
           `this gateway holds ${open} streams, its limit (SYNCLINE_MAX_CONNECTIONS)`,
         );
       const token = await deps.verifier.verifyHeader(req.headers.authorization);
-      const request = parseSyncRequest(req.body);
+      const request = parseSyncRequest(req.body, config.limits.maxParameterBytes);
       const session = new SyncSession(
         {
           rules: deps.rules,

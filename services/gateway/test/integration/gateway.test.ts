@@ -321,6 +321,27 @@ describe('gateway', () => {
     });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('SYNC_E808');
+    // Oversize: a body over SYNCLINE_MAX_REQUEST_BYTES (256 KiB), and client parameters over
+    // SYNCLINE_MAX_PARAMETER_BYTES (16 KiB) in a body under it: 413, each naming its limit.
+    const oversize = async (body: string) => {
+      const r = await fetch(`${endpoint}/sync/stream`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Token ${await token('x')}` },
+        body,
+      });
+      return {
+        status: r.status,
+        error: ((await r.json()) as { error: { code: string; description: string } }).error,
+      };
+    };
+    const big = await oversize(JSON.stringify({ parameters: { p: 'x'.repeat(300_000) } }));
+    expect(big).toMatchObject({ status: 413, error: { code: 'SYNC_E807' } });
+    expect(big.error.description).toMatch(/262144 bytes \(SYNCLINE_MAX_REQUEST_BYTES\)/);
+    const params = await oversize(JSON.stringify({ parameters: { p: 'x'.repeat(20_000) } }));
+    expect(params).toMatchObject({ status: 413, error: { code: 'SYNC_E807' } });
+    expect(params.error.description).toMatch(
+      /client parameters are 2\d{4} bytes.*16384.*SYNCLINE_MAX_PARAMETER_BYTES/,
+    );
     const bad = new SyncClient({ endpoint, token: 'nope' });
     await expect(bad.connect()).rejects.toBeInstanceOf(SyncStreamError);
   });
