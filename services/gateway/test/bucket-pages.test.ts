@@ -1,19 +1,11 @@
 // Pages of bucket ops end at op-id boundaries: several ops of one op id (a REMOVE and a PUT of one
 // event; the rows of an incremental snapshot window) are never split across pages.
 import { MemoryBucketStore } from '@syncline/bucket-store';
-import { putChecksum, type BucketOp } from '@syncline/protocol';
+import type { BucketOp } from '@syncline/protocol';
 import { cutAtBytes, readPage } from '../src/bucket-pages';
+import { putOp } from './put-op';
 
-const op = (opId: bigint, id: string, data = `{"id":"${id}"}`): BucketOp => ({
-  bucket: 'b[]',
-  op: 'PUT',
-  opId,
-  objectType: 't',
-  objectId: id,
-  subkey: id,
-  data,
-  checksum: putChecksum('t', id, data),
-});
+const op = (opId: bigint, id: string, data?: string): BucketOp => putOp('b[]', opId, id, data);
 
 async function store(ops: BucketOp[]): Promise<MemoryBucketStore> {
   const s = new MemoryBucketStore();

@@ -2,22 +2,11 @@
 // asking for it, checksums asked for in one turn go to the store in one call, and the page cache
 // keeps to its byte budget.
 import { MemoryBucketStore } from '@syncline/bucket-store';
-import { putChecksum, type BucketOp } from '@syncline/protocol';
+import type { BucketOp } from '@syncline/protocol';
 import { SharedReads } from '../src/shared-reads';
+import { putOp } from './put-op';
 
-const op = (bucket: string, opId: bigint, id: string): BucketOp => {
-  const data = `{"id":"${id}"}`;
-  return {
-    bucket,
-    op: 'PUT',
-    opId,
-    objectType: 't',
-    objectId: id,
-    subkey: id,
-    data,
-    checksum: putChecksum('t', id, data),
-  };
-};
+const op = (bucket: string, opId: bigint, id: string): BucketOp => putOp(bucket, opId, id);
 
 /** A store that counts the reads reaching it. */
 class CountingStore extends MemoryBucketStore {

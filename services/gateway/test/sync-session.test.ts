@@ -2,28 +2,17 @@
 // checkpoint_complete for the old one), and its line goes on from where each bucket stopped, so
 // the client gets every op exactly once and completes the newest checkpoint.
 import { MemoryBucketStore, type Checkpoint } from '@syncline/bucket-store';
-import { putChecksum, serializeSyncLine, type BucketOp, type SyncLine } from '@syncline/protocol';
+import { serializeSyncLine, type BucketOp, type SyncLine } from '@syncline/protocol';
 import { compileSyncRulesOrThrow } from '@syncline/sync-rules';
 import { createGatewayMetrics } from '../src/metrics';
 import type { NdjsonWriter } from '../src/ndjson-writer';
 import { SharedReads } from '../src/shared-reads';
 import { SyncSession } from '../src/sync-session';
+import { putOp } from './put-op';
 
 const RULES = compileSyncRulesOrThrow('bucket_definitions:\n  g:\n    data:\n      - SELECT id FROM t\n');
 
-const op = (opId: number, bucket = 'g[]'): BucketOp => {
-  const data = `{"id":"${opId}"}`;
-  return {
-    bucket,
-    op: 'PUT',
-    opId: BigInt(opId),
-    objectType: 't',
-    objectId: String(opId),
-    subkey: String(opId),
-    data,
-    checksum: putChecksum('t', String(opId), data),
-  };
-};
+const op = (opId: number, bucket = 'g[]'): BucketOp => putOp(bucket, BigInt(opId), String(opId));
 
 const checkpoint = (lastOpId: number): Checkpoint => ({
   lastOpId: String(lastOpId),

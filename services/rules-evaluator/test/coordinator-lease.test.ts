@@ -6,7 +6,7 @@ import type { Admin } from 'kafkajs';
 import pino from 'pino';
 import type { Checkpoint, LeaseOutcome } from '@syncline/bucket-store';
 import { firstGeneration, formatOpId, transactionCheckpointOpId } from '@syncline/protocol';
-import { Coordinator } from '../src/coordinator';
+import { Coordinator, type CoordinatorDeps } from '../src/coordinator';
 import { RedisStateLostError } from '../src/processing-halt';
 import { createMetrics } from '../src/metrics';
 import type { CoordinatorStore } from '../src/ports';
@@ -81,7 +81,11 @@ class SharedState implements CoordinatorStore {
 }
 
 /** Instance `a`'s coordinator over the scripted state; its tables' events are `s.accounts`'. */
-function coordinatorOver(state: SharedState, tx: TransactionReader): Coordinator {
+function coordinatorOver(
+  state: SharedState,
+  tx: TransactionReader,
+  extra: Partial<CoordinatorDeps> = {},
+): Coordinator {
   return new Coordinator({
     store: state,
     transactions: tx,
@@ -94,6 +98,7 @@ function coordinatorOver(state: SharedState, tx: TransactionReader): Coordinator
     metrics: createMetrics(),
     logger: pino({ level: 'silent' }),
     signalTable: null,
+    ...extra,
   });
 }
 
@@ -192,20 +197,7 @@ describe('a checkpoint that stands still', () => {
     state.counts.set(second, 1); // of 2 events of s.accounts
     const lines: Record<string, unknown>[] = [];
     const logger = pino({ level: 'warn' }, { write: (line: string) => lines.push(JSON.parse(line)) });
-    const coordinator = new Coordinator({
-      store: state,
-      transactions: tx,
-      generation,
-      instanceId: 'a',
-      leaseTtlMs: 2000,
-      consumed: (collection) => collection === 's.accounts',
-      changeTopics: async () => [],
-      admin: {} as Admin,
-      metrics: createMetrics(),
-      logger,
-      signalTable: null,
-      stallReportMs: 50,
-    });
+    const coordinator = coordinatorOver(state, tx, { logger, stallReportMs: 50 });
     await coordinator.holdLease();
     expect(await coordinator.advance()).toBe(false);
     expect(lines).toEqual([]); // a moment behind is normal
