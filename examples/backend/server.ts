@@ -3,7 +3,8 @@
 //   PG_URL=... SYNCLINE_JWT_SECRET=... BACKEND_ALLOW='{"todos":["list_id","title"]}' npx tsx examples/backend/server.ts
 // Configuration (environment): PG_URL, SYNCLINE_JWT_SECRET (verifies the uploader's token and signs
 // demo tokens), BACKEND_PORT (default 6060), BACKEND_SCHEMA (default public), BACKEND_ALLOW (JSON:
-// table -> writable columns), BACKEND_DEMO_TOKENS=on to serve GET /api/token?user=.
+// table -> writable columns), BACKEND_DEMO_TOKENS=on to serve GET /api/token?user=,
+// SYNCLINE_JWT_AUDIENCE (default syncline: the audience the gateway accepts).
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { jwtVerify, SignJWT } from 'jose';
 import pg from 'pg';
@@ -21,6 +22,7 @@ function required(name: string): string {
 const pool = new pg.Pool({ connectionString: required('PG_URL'), max: 4 });
 const secret = new TextEncoder().encode(required('SYNCLINE_JWT_SECRET'));
 const schema = process.env.BACKEND_SCHEMA ?? 'public';
+const audience = process.env.SYNCLINE_JWT_AUDIENCE ?? 'syncline';
 let allow: AllowList;
 try {
   allow = JSON.parse(required('BACKEND_ALLOW')) as AllowList;
@@ -38,7 +40,16 @@ async function userOf(req: Request): Promise<string> {
   if (match === null)
     throw Object.assign(new Error('missing Authorization: Bearer <token>'), { status: 401 });
   try {
-    const { payload } = await jwtVerify(match[2]!, secret);
+    // The gateway's checks: the algorithm, audience, subject, issue and expiry times, at most a day
+    // of lifetime, 30 s of clock skew (docs/auth.md). A real backend checks per row, too, that
+    // this user may write it; the allow-list only limits tables and columns.
+    const { payload } = await jwtVerify(match[2]!, secret, {
+      algorithms: ['HS256'],
+      audience,
+      requiredClaims: ['sub', 'iat', 'exp'],
+      maxTokenAge: '1d',
+      clockTolerance: 30,
+    });
     return String(payload.sub);
   } catch (error) {
     throw Object.assign(new Error(`invalid token: ${(error as Error).message}`), { status: 401 });
@@ -67,7 +78,7 @@ if (process.env.BACKEND_DEMO_TOKENS === 'on')
     const token = await new SignJWT({})
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(user)
-      .setAudience('syncline')
+      .setAudience(audience)
       .setIssuedAt(now)
       .setExpirationTime(now + 3600)
       .sign(secret);

@@ -133,4 +133,13 @@ export const GATEWAY_ERRORS = {
       'A write checkpoint could not be created: the gateway has no `PG_URL`, or Postgres did not answer.',
     fix: 'Set `PG_URL` on the gateway (it emits a logical message per write checkpoint) and check Postgres.',
   },
+  SYNC_E818: {
+    category: 'gateway',
+    title: 'write-checkpoints-too-frequent',
+    retriable: true,
+    httpStatus: 429,
+    meaning:
+      'This user asked for write checkpoints faster than the limit (`SYNCLINE_WRITE_CHECKPOINTS_PER_S`, bursts of twice that); each one is a logical message in the WAL.',
+    fix: 'Nothing for the official clients (they ask once per upload and retry); a custom client should ask once per batch of uploaded writes.',
+  },
 } satisfies Record<`SYNC_E8${number}`, ErrorSpec>;

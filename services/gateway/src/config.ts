@@ -42,6 +42,7 @@ export const GATEWAY_CONFIG_SCHEMA = z.object({
   SYNCLINE_MAX_BUCKETS: int(1, 100_000).default(1000),
   SYNCLINE_MAX_REQUEST_BYTES: int(1024, 16 * 1024 * 1024).default(256 * 1024),
   SYNCLINE_MAX_PARAMETER_BYTES: int(2, 16 * 1024 * 1024).default(16 * 1024),
+  SYNCLINE_WRITE_CHECKPOINTS_PER_S: int(1, 100_000).default(10),
   SYNCLINE_MAX_CONNECTIONS: int(1, 1_000_000).default(20_000),
   SYNCLINE_PAGE_OPS: int(1, 100_000).default(1000),
   SYNCLINE_PAGE_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
@@ -67,6 +68,8 @@ export interface GatewayConfig {
     readonly maxRequestBytes: number;
     /** Bytes of the client parameters' JSON. */
     readonly maxParameterBytes: number;
+    /** Write checkpoints a user may ask for per second (bursts of twice that), per process. */
+    readonly writeCheckpointsPerS: number;
     readonly maxConnections: number;
     readonly pageOps: number;
     readonly pageBytes: number;
@@ -137,6 +140,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       maxBuckets: e.SYNCLINE_MAX_BUCKETS,
       maxRequestBytes: e.SYNCLINE_MAX_REQUEST_BYTES,
       maxParameterBytes: e.SYNCLINE_MAX_PARAMETER_BYTES,
+      writeCheckpointsPerS: e.SYNCLINE_WRITE_CHECKPOINTS_PER_S,
       maxConnections: e.SYNCLINE_MAX_CONNECTIONS,
       pageOps: e.SYNCLINE_PAGE_OPS,
       pageBytes: e.SYNCLINE_PAGE_BYTES,

@@ -13,6 +13,7 @@ import { createApp } from './app';
 import { TokenVerifier } from './auth';
 import type { GatewayConfig } from './config';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics';
+import { RateLimiter } from './rate-limiter';
 import { SharedReads } from './shared-reads';
 import { WriteCheckpoints } from './write-checkpoints';
 
@@ -51,6 +52,7 @@ export class Gateway {
         config.deployment,
         this.pool,
         reads,
+        new RateLimiter(config.limits.writeCheckpointsPerS, config.limits.writeCheckpointsPerS * 2),
       ),
       metrics: this.metrics,
       logger,

@@ -7,11 +7,17 @@ import type { Pool } from 'pg';
 import { StoreKeys } from '@syncline/bucket-store';
 import { SynclineError } from '@syncline/errors';
 import { formatWriteCheckpoint, parseOpId, writeCheckpointPrefix } from '@syncline/protocol';
+import type { RateLimiter } from './rate-limiter';
 import type { SharedReads } from './shared-reads';
 
 export class WriteCheckpointUnavailableError extends SynclineError {
   override readonly name = 'WriteCheckpointUnavailableError';
   readonly code = 'SYNC_E817';
+}
+
+export class WriteCheckpointRateError extends SynclineError {
+  override readonly name = 'WriteCheckpointRateError';
+  readonly code = 'SYNC_E818';
 }
 
 /** Raises a counter to `wanted`, or by one when `wanted` is ''; returns its value. KEYS: counter. */
@@ -35,6 +41,8 @@ export class WriteCheckpoints {
     private readonly deployment: string,
     private readonly pg: Pool | null,
     private readonly reads: SharedReads,
+    /** Per user, across both endpoints of this process. */
+    private readonly limiter: RateLimiter,
   ) {
     this.keys = new StoreKeys(keyPrefix);
   }
@@ -47,6 +55,10 @@ export class WriteCheckpoints {
     if (this.pg === null)
       throw new WriteCheckpointUnavailableError(
         'write checkpoints need PG_URL: the gateway emits them as logical messages through Postgres',
+      );
+    if (!this.limiter.take(userId))
+      throw new WriteCheckpointRateError(
+        `more than ${this.limiter.perSecond} write checkpoints a second for user ${userId} (SYNCLINE_WRITE_CHECKPOINTS_PER_S); retry later`,
       );
     const counter = `${this.keys.writeCheckpoints(userId)}:n:${clientId}`;
     const n = BigInt(

@@ -215,6 +215,25 @@ describe('gateway', () => {
     expect((await state.reader.writeCheckpointsOf('alice'))['wc-device']?.n).toBe(n.toString());
   });
 
+  it('refuses write checkpoints beyond the per-user rate, and not another user', async () => {
+    const endpoint = await startGateway({ SYNCLINE_WRITE_CHECKPOINTS_PER_S: '1' });
+    const ask = async (user: string) => {
+      const res = await fetch(`${endpoint}/write-checkpoint2.json?client_id=rate-device`, {
+        headers: { authorization: `Token ${await token(user)}` },
+      });
+      return {
+        status: res.status,
+        body: (await res.json()) as { error?: { code: string; description: string } },
+      };
+    };
+    // A burst of twice the rate, then 429 naming the limit.
+    const answers = [await ask('carol'), await ask('carol'), await ask('carol')];
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 429]);
+    expect(answers[2]!.body.error).toMatchObject({ code: 'SYNC_E818' });
+    expect(answers[2]!.body.error!.description).toMatch(/SYNCLINE_WRITE_CHECKPOINTS_PER_S/);
+    expect((await ask('dave')).status).toBe(200);
+  });
+
   it('ends the stream with token_expires_in 0 when the token expires', async () => {
     const endpoint = await startGateway();
     const c = client(endpoint, 'alice', await token('alice', { ttlS: 3 }));

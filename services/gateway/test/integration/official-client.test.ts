@@ -167,6 +167,20 @@ describe('the official @powersync/node client', () => {
       'batch[1]: column todos.secret is not writable',
     );
     expect((await capture.pg.query('SELECT title FROM todos WHERE id = 13')).rows[0].title).toBe('local');
+    // A token the gateway would refuse (another audience) is refused by the backend too.
+    const foreign = await fetch(`${started.url}/api/upload`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${await token('alice', { aud: 'elsewhere' })}`,
+      },
+      body: JSON.stringify({
+        batch: [{ op: 'PATCH', type: 'todos', id: '13', data: { title: 'not applied' } }],
+      }),
+    });
+    expect(foreign.status).toBe(401);
+    expect(((await foreign.json()) as { error: string }).error).toMatch(/invalid token: .*aud/);
+    expect((await capture.pg.query('SELECT title FROM todos WHERE id = 13')).rows[0].title).toBe('local');
     await capture.pg.query(`UPDATE todos SET title = 'edited on the server' WHERE id = 13`);
     await waitFor('the server edit of the uploaded row', async () =>
       (await todos()).some((t) => t.id === '13' && t.title === 'edited on the server'),
@@ -190,5 +204,8 @@ describe('the official @powersync/node client', () => {
     );
     expect(await sent()).toBe(before);
     expect(await todos()).toEqual(await postgresTodos());
+    // The SDK validated every checksum without complaint (it logs a failure before resyncing).
+    if (c.log !== '') process.stderr.write(`official client log:\n${c.log}\n`);
+    expect(c.log).not.toMatch(/checksum/i);
   });
 });

@@ -30,6 +30,11 @@ export class OfficialClient {
     });
     this.child.stderr!.on('data', (d: Buffer) => (this.stderr = (this.stderr + d.toString()).slice(-20_000)));
     readline.createInterface({ input: this.child.stdout! }).on('line', (line) => {
+      if (!line.startsWith('{')) {
+        // Not an answer (something printed to stdout after all): kept with the log, not parsed.
+        this.stderr = (this.stderr + line + '\n').slice(-20_000);
+        return;
+      }
       const message = JSON.parse(line) as { id: number; ok: boolean; result?: unknown; error?: string };
       const waiter = this.pending.get(message.id);
       this.pending.delete(message.id);
@@ -41,6 +46,11 @@ export class OfficialClient {
         w.reject(new Error(`the client exited (${code}): ${this.stderr}`));
       this.pending.clear();
     });
+  }
+
+  /** The last 20 kB the client logged (the SDK's "[PowerSync] ..." lines among them). */
+  get log(): string {
+    return this.stderr;
   }
 
   call<T = unknown>(cmd: string, args?: unknown, timeoutMs = 60_000): Promise<T> {

@@ -5,6 +5,11 @@
 import readline from 'node:readline';
 import { PowerSyncDatabase, Schema, Table, column } from '@powersync/node';
 
+// stdout carries the answers: the SDK's own log lines ("[PowerSync] ...") go to stderr, where the
+// test keeps them.
+for (const level of ['log', 'info', 'warn', 'error', 'debug', 'trace'])
+  console[level] = (...args) => process.stderr.write(`${args.map(String).join(' ')}\n`);
+
 const { SYNC_ENDPOINT, SYNC_TOKEN, UPLOAD_URL, DB_DIR } = process.env;
 
 const schema = new Schema({
