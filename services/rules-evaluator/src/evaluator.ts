@@ -35,7 +35,7 @@ import type { SyncRules } from '@syncline/sync-rules';
 import { ChangeProcessor } from './change-processor';
 import type { BucketOpSink } from './ports';
 import { isFatal } from './processing-halt';
-import { checkDurability, refuseWipedState, ResumeGuard } from './redis-guards';
+import { checkDurability, refuseWipedState, ResumeGuard, seekBackBehind } from './redis-guards';
 import type { EvaluatorConfig } from './config';
 import { Coordinator } from './coordinator';
 import { KafkaDeadLetters } from './dead-letter';
@@ -325,7 +325,7 @@ export class Evaluator {
         }
         this.subscribed = topics;
         if (topics.length > 0) {
-          this.consumer = await this.startConsumer(topics, processor);
+          this.consumer = await this.startConsumer(topics, processor, admin);
           this.ready = true;
         } else if (waited++ % 12 === 0)
           logger.info(
@@ -339,7 +339,7 @@ export class Evaluator {
     this.consumer = null;
   }
 
-  private async startConsumer(topics: string[], processor: ChangeProcessor): Promise<Consumer> {
+  private async startConsumer(topics: string[], processor: ChangeProcessor, admin: Admin): Promise<Consumer> {
     const { config } = this;
     const consumer = this.kafka.consumer({
       groupId: config.groupId,
@@ -358,7 +358,11 @@ export class Evaluator {
       this.resume.clear();
     };
     consumer.on(consumer.events.REBALANCING, rebalanced);
-    consumer.on(consumer.events.GROUP_JOIN, rebalanced);
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      rebalanced();
+      const progressOf = (p: string) => this.store!.partitionProgress(p);
+      void seekBackBehind(consumer, admin, config.groupId, payload.memberAssignment, progressOf, this.logger);
+    });
     processor.resetPartitionState();
     await consumer.connect();
     await consumer.subscribe({ topics, fromBeginning: true });
@@ -381,15 +385,7 @@ export class Evaluator {
     const store = this.store!;
     const field = `${batch.topic}/${batch.partition}`;
     const started = Date.now();
-    const back = await this.resume.seekFor(field, BigInt(batch.messages[0]!.offset));
-    if (back !== null) {
-      this.logger.warn(
-        { partition: field, from: batch.messages[0]!.offset, to: String(back) },
-        'Redis holds this partition up to an earlier offset than Kafka committed: replaying from there',
-      );
-      consumer.seek({ topic: batch.topic, partition: batch.partition, offset: back.toString() });
-      return;
-    }
+    if (await this.resume.seekBack(consumer, batch, this.logger)) return;
     try {
       const result = await processor.processBatch(
         batch.topic,
