@@ -5,6 +5,7 @@
 // user-1's rows into its SQLite, and commits one more todo that arrives there live.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { Redis } from 'ioredis';
@@ -19,13 +20,24 @@ const DEPLOYMENT = 'demo';
 const WRITE_CHECKPOINT = String(Date.now());
 
 const SYNCLINE = path.join(repoRoot(), 'services/cli/bin/syncline.js');
-const GATEWAY_PORT = 18480;
+
+/** A TCP port free now (the gateway's, so a busy port never stops the demo). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
 
 /** A `syncline` service of the demo deployment with the stack's endpoints and dev JWT secret. */
 function startService(
   command: 'evaluator' | 'gateway',
   e: ReturnType<typeof endpointsOf>,
   extra: string[] = [],
+  gatewayPort = 0,
 ) {
   return spawn(
     process.execPath,
@@ -40,7 +52,7 @@ function startService(
         SYNCLINE_TOPIC_PREFIX: e.topicPrefix,
         SYNCLINE_DEPLOYMENT: DEPLOYMENT,
         SYNCLINE_HTTP_PORT: '0',
-        SYNCLINE_GATEWAY_PORT: String(GATEWAY_PORT),
+        SYNCLINE_GATEWAY_PORT: String(gatewayPort),
         SYNCLINE_JWT_SECRET: devJwtSecret(loadStackConfig(process.env, repoRoot())),
         SYNCLINE_LOG_LEVEL: 'warn',
       },
@@ -78,8 +90,9 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => process.exit(130));
   try {
     const listId = await pipeline(e);
-    children.push(startService('gateway', e));
-    await officialClient(e, listId, children);
+    const port = await freePort();
+    children.push(startService('gateway', e, [], port));
+    await officialClient(e, listId, children, `http://127.0.0.1:${port}`);
   } finally {
     stopAll();
   }
@@ -93,8 +106,8 @@ async function officialClient(
   e: ReturnType<typeof endpointsOf>,
   listId: string,
   children: ChildProcess[],
+  endpoint: string,
 ): Promise<void> {
-  const endpoint = `http://127.0.0.1:${GATEWAY_PORT}`;
   const deadline = Date.now() + 60_000;
   while (
     !(await fetch(`${endpoint}/readyz`).then(
