@@ -11,8 +11,6 @@ export type WriteCheckpointRead = (checkpoint: bigint) => Promise<bigint | null>
 
 export class WriteCheckpointFollower {
   private known: { readonly at: bigint; readonly n: bigint | null } | null = null;
-  /** Reads of the stored value so far (a gap or the first checkpoint). */
-  reads = 0;
 
   constructor(
     private readonly userId: string,
@@ -32,7 +30,6 @@ export class WriteCheckpointFollower {
         if (wc.userId === this.userId && wc.clientId === this.clientId && (n === null || BigInt(wc.n) > n))
           n = BigInt(wc.n);
     } else {
-      this.reads++;
       n = await this.read(at);
     }
     this.known = { at, n };

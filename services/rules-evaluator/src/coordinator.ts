@@ -207,16 +207,16 @@ export class Coordinator {
       return false;
     }
     if (this.checkpoint === null && !(await this.snapshotDone()))
-      return this.blocked({ waitingFor: 'initial-snapshot' }, pending.length);
+      return this.blocked(() => ({ waitingFor: 'initial-snapshot' }), pending.length);
     const { n: complete, counted, short } = await this.completeTransactions(pending);
     const n = await this.windowsPassed(pending.slice(0, complete));
     if (n === 0) {
       const t = pending[0]!;
-      const window: Blocker = {
+      const window = (): Blocker => ({
         waitingFor: 'snapshot-window',
         xid: t.xid.toString(),
         endOffset: t.endOffset!.toString(),
-      };
+      });
       return this.blocked(complete > 0 ? window : short!, pending.length);
     }
     const covered = pending.slice(0, n);
@@ -260,7 +260,7 @@ export class Coordinator {
    */
   private async completeTransactions(
     pending: readonly TrackedTransaction[],
-  ): Promise<{ n: number; counted: bigint[]; short: Blocker | null }> {
+  ): Promise<{ n: number; counted: bigint[]; short: (() => Blocker) | null }> {
     const { store, consumed } = this.deps;
     const expected = pending.map((t) => expectedEvents(t.counts ?? new Map(), consumed));
     let n = 0;
@@ -275,14 +275,16 @@ export class Coordinator {
       counted.push(...toCount);
       if (complete < slice.length) {
         const t = slice[complete]!;
-        const short: Blocker = {
+        const [want, got] = [expected[n + complete]!, processed[complete]!];
+        // Built only when a stall is reported: this runs on every step while a transaction is open.
+        const short = (): Blocker => ({
           waitingFor: 'events',
           xid: t.xid.toString(),
           endOffset: t.endOffset!.toString(),
-          expected: expected[n + complete]!,
-          processed: processed[complete]!,
+          expected: want,
+          processed: got,
           counts: Object.fromEntries(t.counts ?? []),
-        };
+        });
         return { n: n + complete, counted, short };
       }
       n += complete;
@@ -295,14 +297,14 @@ export class Coordinator {
    * being processed); for longer than `stallReportMs` (30 s) it is what an operator needs explained,
    * so the leader logs the first transaction it waits for, at most once per that interval.
    */
-  private blocked(blocker: Blocker, pending: number): false {
+  private blocked(blocker: () => Blocker, pending: number): false {
     const now = Date.now();
     const stalledMs = now - this.lastMovedMs;
     const every = this.deps.stallReportMs ?? STALL_REPORT_MS;
     if (stalledMs >= every && now - this.lastStallReportMs >= every) {
       this.lastStallReportMs = now;
       this.deps.logger.warn(
-        { ...blocker, pending, stalledMs, checkpoint: this.checkpoint?.lastOpId ?? null },
+        { ...blocker(), pending, stalledMs, checkpoint: this.checkpoint?.lastOpId ?? null },
         'the checkpoint has not advanced: waiting for the first pending transaction',
       );
     }

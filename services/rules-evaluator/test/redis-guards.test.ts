@@ -17,7 +17,7 @@ describe('ResumeGuard', () => {
 describe('partitionsBehind', () => {
   // The group committed t/0@100, t/1@7, t/2@30, m/0@4, and nothing for t/3.
   const admin = {
-    fetchOffsets: async ({ topics }: { topics: string[] }) =>
+    fetchOffsets: async ({ topics = [] }: { topics?: string[] }) =>
       [
         {
           topic: 't',
