@@ -67,6 +67,33 @@ export async function recordCheckpoints(
   return { published, close: () => subscriber.disconnect() };
 }
 
+/**
+ * Runs `check` for every checkpoint published from now on, one at a time in order. `settled()`
+ * waits for the checks of the checkpoints seen so far and rejects with the first check's error.
+ * `close()` stops listening and waits for the check in flight, so a test that disconnects Redis
+ * after it never leaves a check failing with "Connection is closed" (which jest would charge to
+ * the test that started the follower).
+ */
+export async function followCheckpoints(
+  state: DeploymentState,
+  check: (checkpoint: Checkpoint) => Promise<void>,
+): Promise<{ readonly published: Checkpoint[]; settled(): Promise<void>; close(): Promise<void> }> {
+  let chain = Promise.resolve();
+  let closed = false;
+  const recording = await recordCheckpoints(state, (checkpoint) => {
+    if (!closed) chain = chain.then(() => check(checkpoint));
+  });
+  return {
+    published: recording.published,
+    settled: () => chain,
+    async close() {
+      closed = true;
+      recording.close();
+      await chain.catch(() => undefined);
+    },
+  };
+}
+
 let writeCheckpointCounter = 0;
 
 /**

@@ -14,6 +14,7 @@ export { waitFor } from './wait';
 export {
   openDeploymentState,
   recordCheckpoints,
+  followCheckpoints,
   syncTo,
   materialize,
   type DeploymentState,

@@ -9,7 +9,7 @@ import { parseOpId } from '@syncline/protocol';
 import {
   getTestStack,
   materialize,
-  recordCheckpoints,
+  followCheckpoints,
   type CdcCapture,
   type DeploymentState,
 } from '@syncline/test-kit';
@@ -84,24 +84,26 @@ export async function transfers(capture: CdcCapture, o: TransferOptions): Promis
 
 /** Checks the bank invariant at every checkpoint the deployment publishes. */
 export class BankChecker {
-  readonly seen: Checkpoint[] = [];
   readonly violations: string[] = [];
   verified = 0;
-  private verifying = Promise.resolve();
   /** Verification waits for this (a test that rewrites Redis key by key holds it meanwhile). */
   private gate = Promise.resolve();
-  private recording: { close(): void } | null = null;
+  private following: Awaited<ReturnType<typeof followCheckpoints>> | null = null;
 
   constructor(private readonly state: DeploymentState) {}
 
+  /** Every checkpoint published since start(), in order (verified or queued). */
+  get seen(): readonly Checkpoint[] {
+    return this.following?.published ?? [];
+  }
+
   async start(): Promise<void> {
-    this.recording = await recordCheckpoints(this.state, (cp) => {
-      this.seen.push(cp);
-      this.verifying = this.verifying.then(() => this.gate).then(() => this.verify(cp));
+    this.following = await followCheckpoints(this.state, async (cp) => {
+      await this.gate;
+      await this.verify(cp);
     });
   }
 
-  /** Waits until every checkpoint seen so far is verified. */
   /**
    * Holds verification until the returned release is called, after what is queued now: Redis
    * rewritten key by key is in no state a checkpoint ever described, and reading it half-way would
@@ -110,17 +112,19 @@ export class BankChecker {
   async hold(): Promise<() => void> {
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
-    await this.verifying;
+    await this.settled();
     this.gate = held;
     return release;
   }
 
+  /** Waits until every checkpoint seen so far is verified. */
   settled(): Promise<void> {
-    return this.verifying;
+    return this.following?.settled() ?? Promise.resolve();
   }
 
-  close(): void {
-    this.recording?.close();
+  /** Stops verifying and waits for the verification in flight (call before closing Redis). */
+  async close(): Promise<void> {
+    await this.following?.close();
   }
 
   private async verify(cp: Checkpoint): Promise<void> {

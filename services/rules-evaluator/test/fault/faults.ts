@@ -81,7 +81,7 @@ export async function startBankDeployment(
     output: () => evaluators.map((e) => e.output().slice(-12000)).join('\n=====\n'),
     async close() {
       for (const e of evaluators) e.child.kill('SIGKILL');
-      checker.close();
+      await checker.close();
       await state.close();
       await capture.close();
     },

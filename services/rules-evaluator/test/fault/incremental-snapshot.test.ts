@@ -6,7 +6,7 @@
 // matches the server's at every checkpoint; the bank invariant holds at every checkpoint, and in
 // the end the bucket equals Postgres.
 import type { Checkpoint } from '@syncline/bucket-store';
-import { materialize, recordCheckpoints, syncTo, waitFor } from '@syncline/test-kit';
+import { followCheckpoints, materialize, syncTo, waitFor } from '@syncline/test-kit';
 import { parseOpId, sumChecksums } from '@syncline/protocol';
 import { expectConsistent, startBankDeployment, underTransfers, type BankDeployment } from './faults';
 
@@ -24,19 +24,10 @@ class IncrementalClient {
   synced = 0;
   private holds = 0n;
   private checksum = 0;
-  private chain = Promise.resolve();
 
   constructor(private readonly bank: BankDeployment) {}
 
-  onCheckpoint(cp: Checkpoint): void {
-    this.chain = this.chain.then(() => this.sync(cp));
-  }
-
-  settled(): Promise<void> {
-    return this.chain;
-  }
-
-  private async sync(cp: Checkpoint): Promise<void> {
+  async sync(cp: Checkpoint): Promise<void> {
     const upTo = parseOpId(cp.lastOpId);
     const ops = await this.bank.state.reader.opsBetween(NOTES_BUCKET, this.holds, upTo, 1_000_000);
     this.checksum = sumChecksums([this.checksum, ...ops.map((o) => o.checksum)]);
@@ -68,7 +59,7 @@ describe('an incremental snapshot during live traffic', () => {
     });
     const { capture, state } = bank;
     const client = new IncrementalClient(bank);
-    const recording = await recordCheckpoints(state, (cp) => client.onCheckpoint(cp));
+    const following = await followCheckpoints(state, (cp) => client.sync(cp));
     let before: Checkpoint | undefined;
     try {
       const final = await underTransfers(bank, async () => {
@@ -87,7 +78,7 @@ describe('an incremental snapshot during live traffic', () => {
           180_000,
         );
       });
-      await client.settled();
+      await following.settled();
       await expectConsistent(bank, final);
       const notes = await materialize(state, NOTES_BUCKET, parseOpId(final.lastOpId));
       const pg = await capture.pg.query<{ id: number; body: string }>('SELECT id, body FROM notes');
@@ -107,7 +98,7 @@ describe('an incremental snapshot during live traffic', () => {
       expect(client.mismatches).toEqual([]);
       expect(client.partial).toEqual([]);
     } finally {
-      recording.close();
+      await following.close();
     }
   });
 });

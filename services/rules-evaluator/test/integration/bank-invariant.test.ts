@@ -46,7 +46,7 @@ describe('bank invariant with three evaluator processes', () => {
 
   afterAll(async () => {
     for (const c of children) c.child.kill('SIGKILL');
-    checker?.close();
+    await checker?.close();
     await state?.close();
     await capture?.close();
   });
