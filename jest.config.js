@@ -4,7 +4,7 @@
 const transform = {
   '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.base.json', diagnostics: false }],
 };
-const roots = ['<rootDir>/libs', '<rootDir>/services', '<rootDir>/infra'];
+const roots = ['<rootDir>/libs', '<rootDir>/services', '<rootDir>/infra', '<rootDir>/examples'];
 
 /** @type {import('jest').Config} */
 module.exports = {

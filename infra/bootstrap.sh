@@ -27,6 +27,9 @@ command -v runuser >/dev/null 2>&1 || missing+=(util-linux)
 command -v g++ >/dev/null 2>&1 || missing+=(g++)
 command -v make >/dev/null 2>&1 || missing+=(make)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
+# Headless Chromium for the todo demo's browser test (playwright-core drives it; Playwright's own
+# browser downloads are not reachable from these machines).
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing Debian packages: ${missing[*]}"

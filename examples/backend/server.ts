@@ -4,7 +4,10 @@
 // Configuration (environment): PG_URL, SYNCLINE_JWT_SECRET (verifies the uploader's token and signs
 // demo tokens), BACKEND_PORT (default 6060), BACKEND_SCHEMA (default public), BACKEND_ALLOW (JSON:
 // table -> writable columns), BACKEND_DEMO_TOKENS=on to serve GET /api/token?user=,
-// SYNCLINE_JWT_AUDIENCE (default syncline: the audience the gateway accepts).
+// SYNCLINE_JWT_AUDIENCE (default syncline: the audience the gateway accepts),
+// BACKEND_SYNC_ENDPOINT (the gateway's URL as the browser reaches it; returned with demo tokens as
+// `endpoint`, what a PowerSync connector's fetchCredentials() returns), BACKEND_STATIC_DIR (serve
+// a built web app from this folder, so the app and its backend share one origin).
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { jwtVerify, SignJWT } from 'jose';
 import pg from 'pg';
@@ -82,8 +85,11 @@ if (process.env.BACKEND_DEMO_TOKENS === 'on')
       .setIssuedAt(now)
       .setExpirationTime(now + 3600)
       .sign(secret);
-    res.json({ token, expiresAt: now + 3600 });
+    const endpoint = process.env.BACKEND_SYNC_ENDPOINT;
+    res.json({ token, expiresAt: now + 3600, ...(endpoint ? { endpoint } : {}) });
   });
+
+if (process.env.BACKEND_STATIC_DIR) app.use(express.static(process.env.BACKEND_STATIC_DIR));
 
 app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
   const status =

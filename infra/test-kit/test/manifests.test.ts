@@ -45,7 +45,7 @@ function sourceFiles(dir: string): string[] {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory())
       return entry.name === 'node_modules' || entry.name === 'dist' ? [] : sourceFiles(full);
-    return /\.(ts|js|mjs)$/.test(entry.name) && !entry.name.endsWith('.d.ts') ? [full] : [];
+    return /\.(ts|mts|js|mjs)$/.test(entry.name) && !entry.name.endsWith('.d.ts') ? [full] : [];
   });
 }
 
@@ -186,7 +186,7 @@ describe('manifests', () => {
 });
 
 // The parts diagram of docs/architecture.md, enforced: what each kind of package may import.
-type Kind = 'pure' | 'adapter' | 'runtime' | 'service' | 'front door' | 'infra' | 'test kit';
+type Kind = 'pure' | 'adapter' | 'runtime' | 'service' | 'front door' | 'infra' | 'test kit' | 'example';
 
 const KIND_OF: Record<string, Kind> = {
   'libs/errors': 'pure',
@@ -206,6 +206,7 @@ const KIND_OF: Record<string, Kind> = {
   'infra/stack': 'infra',
   'infra/compose': 'infra',
   'infra/test-kit': 'test kit',
+  'examples/todo-web': 'example',
 };
 
 const MAY_IMPORT: Record<Kind, readonly Kind[]> = {
@@ -216,6 +217,7 @@ const MAY_IMPORT: Record<Kind, readonly Kind[]> = {
   'front door': ['pure', 'adapter', 'runtime', 'service', 'infra'],
   infra: ['pure', 'infra'],
   'test kit': ['pure', 'adapter', 'runtime', 'infra'],
+  example: ['pure', 'adapter', 'runtime', 'infra'],
 };
 
 /** Packages that talk to the network: never in a pure library's code. */
