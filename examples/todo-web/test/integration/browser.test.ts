@@ -138,6 +138,15 @@ describe('the todo demo in a real browser', () => {
       for (const page of [alice, bob]) await todo(page, 'oat milk').waitFor({ timeout: 60_000 });
       await shot(bob, '5-bob-sees-postgres-change');
 
+      // Alice deletes a todo: gone for Bob and from Postgres.
+      await todo(alice, 'bread').getByTestId('delete').click();
+      await todo(bob, 'bread').waitFor({ state: 'detached', timeout: 60_000 });
+      await waitFor(
+        'the delete reaches Postgres',
+        async () =>
+          (await capture.pg.query("SELECT 1 FROM todos WHERE description = 'bread'")).rowCount === 0,
+      );
+
       // Carol is current (a change to her own list arrives) and has never received Groceries.
       await capture.pg.query("UPDATE todos SET description = 'Dune Messiah' WHERE id = $1", [DUNE]);
       await todo(carol, 'Dune Messiah').waitFor({ timeout: 60_000 });
