@@ -14,7 +14,7 @@ import { formatWriteCheckpoint, parseOpId, writeCheckpointPrefix } from '@syncli
 import { Client } from 'pg';
 import { Kafka, logLevel } from 'kafkajs';
 import { topicNamesFor, waitForTopics } from '@syncline/kafka-topics';
-import { devJwtSecret, endpointsOf, loadStackConfig, repoRoot } from '@syncline/stack';
+import { endpointsOf, loadStackConfig, repoRoot, serviceEnvOf } from '@syncline/stack';
 
 const DEPLOYMENT = 'demo';
 const WRITE_CHECKPOINT = String(Date.now());
@@ -33,27 +33,16 @@ function freePort(): Promise<number> {
 }
 
 /** A `syncline` service of the demo deployment with the stack's endpoints and dev JWT secret. */
-function startService(
-  command: 'evaluator' | 'gateway',
-  e: ReturnType<typeof endpointsOf>,
-  extra: string[] = [],
-  gatewayPort = 0,
-) {
+function startService(command: 'evaluator' | 'gateway', extra: string[] = [], gatewayPort = 0) {
   return spawn(
     process.execPath,
     [SYNCLINE, command, '--rules', path.join(__dirname, 'sync-rules.yaml'), ...extra],
     {
       env: {
         ...process.env,
-        KAFKA_BROKERS: e.kafkaBrokers.join(','),
-        REDIS_URL: e.redisUrl,
-        PG_URL: e.pgUrl,
-        SCHEMA_REGISTRY_URL: e.schemaRegistryUrl,
-        SYNCLINE_TOPIC_PREFIX: e.topicPrefix,
-        SYNCLINE_DEPLOYMENT: DEPLOYMENT,
+        ...serviceEnvOf(loadStackConfig(process.env, repoRoot()), DEPLOYMENT),
         SYNCLINE_HTTP_PORT: '0',
         SYNCLINE_GATEWAY_PORT: String(gatewayPort),
-        SYNCLINE_JWT_SECRET: devJwtSecret(loadStackConfig(process.env, repoRoot())),
         SYNCLINE_LOG_LEVEL: 'warn',
       },
       stdio: ['ignore', 'ignore', 'inherit'],
@@ -61,8 +50,7 @@ function startService(
   );
 }
 
-const startEvaluator = (e: ReturnType<typeof endpointsOf>, extra: string[] = []) =>
-  startService('evaluator', e, extra);
+const startEvaluator = (extra: string[] = []) => startService('evaluator', extra);
 
 /** Waits, subscribed to checkpoints, until one covers the demo transaction (its write checkpoint). */
 async function coveringCheckpoint(reader: BucketReader): Promise<bigint> {
@@ -79,11 +67,11 @@ async function main(): Promise<void> {
   const e = endpointsOf(loadStackConfig(process.env, repoRoot()));
   // The demo deployment's state is disposable: start from scratch every run, so state left by an
   // older version (other rules or storage layout, which an evaluator refuses) never stops the demo.
-  const reset = startEvaluator(e, ['--reset']);
+  const reset = startEvaluator(['--reset']);
   const code = await new Promise<number | null>((resolve) => reset.once('exit', resolve));
   if (code !== 0)
     throw new Error(`resetting the demo deployment failed (exit ${code}); see the output above`);
-  const children: ChildProcess[] = [startEvaluator(e)];
+  const children: ChildProcess[] = [startEvaluator()];
   // Never leave a service behind, also when the demo is interrupted.
   const stopAll = () => children.forEach((c) => c.kill('SIGTERM'));
   process.once('exit', stopAll);
@@ -91,7 +79,7 @@ async function main(): Promise<void> {
   try {
     const listId = await pipeline(e);
     const port = await freePort();
-    children.push(startService('gateway', e, [], port));
+    children.push(startService('gateway', [], port));
     await officialClient(e, listId, children, `http://127.0.0.1:${port}`);
   } finally {
     stopAll();

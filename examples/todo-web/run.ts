@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import {
   defaultConnectorParams,
-  devJwtSecret,
+  serviceEnvOf,
   endpointsOf,
   loadStackConfig,
   repoRoot,
@@ -45,16 +45,7 @@ async function resetDeployment(env: Record<string, string>): Promise<void> {
 async function main(): Promise<void> {
   const config = loadStackConfig(process.env, repoRoot());
   const e = endpointsOf(config);
-  const env = {
-    KAFKA_BROKERS: e.kafkaBrokers.join(','),
-    REDIS_URL: e.redisUrl,
-    PG_URL: e.pgUrl,
-    SCHEMA_REGISTRY_URL: e.schemaRegistryUrl,
-    SYNCLINE_TOPIC_PREFIX: e.topicPrefix,
-    SYNCLINE_DEPLOYMENT: DEPLOYMENT,
-    SYNCLINE_DEFAULT_SCHEMA: 'public',
-    SYNCLINE_JWT_SECRET: devJwtSecret(config),
-  };
+  const env = { ...serviceEnvOf(config, DEPLOYMENT), SYNCLINE_DEFAULT_SCHEMA: 'public' };
   step('Postgres: demo tables (lists, todos, list_members) and seed data for alice, bob and carol');
   await prepareDatabase(e.pgUrl, 'public', defaultConnectorParams(config).publicationName);
   step('resetting the demo deployment in Redis');

@@ -36,3 +36,4 @@ export { storedBatches, parseBatchLines, type StoredBatch } from './log-segments
 export { isPortFree, portHolder, type PortHolder } from './ports';
 export { repoRoot } from './paths';
 export { devJwtSecret } from './dev-secret';
+export { serviceEnvOf } from './service-env';

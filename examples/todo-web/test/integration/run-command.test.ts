@@ -37,6 +37,9 @@ function groupAlive(pgid: number): boolean {
     child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    // 'close' comes once every process holding the output pipes (run.ts inherits them) is gone and
+    // their last output is read; npm itself may exit before run.ts has printed it.
+    const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
     try {
       const url = await new Promise<string>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no URL within 360 s:\n${output}`)), 360_000);
@@ -64,6 +67,7 @@ function groupAlive(pgid: number): boolean {
     // npm's own exit status after a Ctrl-C is npm's business (130 or 0); what matters is that the
     // demo stopped its services and nothing of the group survives.
     await exited;
+    await Promise.race([closed, new Promise((r) => setTimeout(r, 30_000))]);
     const deadline = Date.now() + 30_000;
     while (groupAlive(child.pid!) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     expect(groupAlive(child.pid!)).toBe(false);
