@@ -5,7 +5,6 @@
 // user-1's rows into its SQLite, and commits one more todo that arrives there live.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { Redis } from 'ioredis';
@@ -14,23 +13,12 @@ import { formatWriteCheckpoint, parseOpId, writeCheckpointPrefix } from '@syncli
 import { Client } from 'pg';
 import { Kafka, logLevel } from 'kafkajs';
 import { topicNamesFor, waitForTopics } from '@syncline/kafka-topics';
-import { endpointsOf, loadStackConfig, repoRoot, serviceEnvOf } from '@syncline/stack';
+import { endpointsOf, freePort, loadStackConfig, repoRoot, serviceEnvOf } from '@syncline/stack';
 
 const DEPLOYMENT = 'demo';
 const WRITE_CHECKPOINT = String(Date.now());
 
 const SYNCLINE = path.join(repoRoot(), 'services/cli/bin/syncline.js');
-
-/** A TCP port free now (the gateway's, so a busy port never stops the demo). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 /** A `syncline` service of the demo deployment with the stack's endpoints and dev JWT secret. */
 function startService(command: 'evaluator' | 'gateway', extra: string[] = [], gatewayPort = 0) {

@@ -3,11 +3,11 @@
 // gateway and examples/backend (which serves the app and its tokens) as child processes.
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { keyPrefixFor, RedisBucketReader } from '@syncline/bucket-store';
+import { freePort, isPortFree } from '@syncline/stack';
 
 const ROOT = path.resolve(__dirname, '../..');
 const SYNCLINE = path.join(ROOT, 'services/cli/bin/syncline.js');
@@ -19,26 +19,9 @@ export const WRITABLE = {
   todos: ['list_id', 'description', 'completed', 'completed_at', 'created_by', 'completed_by', 'created_at'],
 };
 
-export type Log = (line: string) => void;
-
-/** A TCP port free now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
 /** `port` when nothing listens there, else a free one. */
 export async function portOr(port: number): Promise<number> {
-  const free = await new Promise<boolean>((resolve) => {
-    const server = net.createServer().once('error', () => resolve(false));
-    server.listen(port, '0.0.0.0', () => server.close(() => resolve(true)));
-  });
-  return free ? port : freePort();
+  return (await isPortFree(port, '0.0.0.0')) ? port : freePort();
 }
 
 /**

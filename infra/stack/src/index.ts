@@ -33,7 +33,7 @@ export {
 } from './errors';
 export { parseJavaMajor } from './java';
 export { storedBatches, parseBatchLines, type StoredBatch } from './log-segments';
-export { isPortFree, portHolder, type PortHolder } from './ports';
+export { freePort, isPortFree, portHolder, type PortHolder } from './ports';
 export { repoRoot } from './paths';
 export { devJwtSecret } from './dev-secret';
 export { serviceEnvOf } from './service-env';

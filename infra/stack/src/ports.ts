@@ -12,6 +12,17 @@ export function isPortFree(port: number, host = '127.0.0.1'): Promise<boolean> {
   });
 }
 
+/** A TCP port on 127.0.0.1 that is free now (the OS picks it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
 export async function assertPortFree(component: string, port: number, envVar: string): Promise<void> {
   if (!(await isPortFree(port))) {
     throw new PortInUseError(
