@@ -48,7 +48,16 @@ describe('Debezium connector template', () => {
       // record twice (docs/consistency.md, section 2.1).
       'producer.override.enable.idempotence': 'true',
       'producer.override.acks': 'all',
+      // Incremental snapshots checkpointed whole: the evaluator reads <prefix>.notifications
+      // (SYNCLINE_NOTIFICATION_TOPIC's default; docs/consistency.md, section 3.1).
+      'notification.enabled.channels': 'sink',
+      'notification.sink.topic.name': 'app-1.notifications',
+      'topic.creation.notifications.partitions': '1',
     });
+    expect(config['topic.creation.groups']!.split(',')).toEqual(['transactions', 'notifications']);
+    expect(
+      new RegExp(`^${config['topic.creation.notifications.include']}$`).test('app-1.notifications'),
+    ).toBe(true);
     expect(Number(config['heartbeat.interval.ms'])).toBeGreaterThan(0);
     expect(Object.keys(config).some((k) => k.startsWith('$'))).toBe(false);
   });

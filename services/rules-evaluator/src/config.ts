@@ -50,6 +50,8 @@ export const CONFIG_SCHEMA = z.object({
     .string()
     .regex(/^[A-Za-z0-9_$]+\.[A-Za-z0-9_$]+$/, "schema.table, as in the connector's signal.data.collection")
     .optional(),
+  SYNCLINE_INCREMENTAL_SNAPSHOTS: z.enum(['whole', 'windows']).default('whole'),
+  SYNCLINE_NOTIFICATION_TOPIC: name.optional(),
 });
 
 export interface EvaluatorConfig {
@@ -72,6 +74,10 @@ export interface EvaluatorConfig {
   readonly instanceId: string;
   /** The connector's signal table (`schema.table`), or null: incremental snapshots then halt (SYNC_E408). */
   readonly signalTable: string | null;
+  /** `whole`: no checkpoint covers part of an incremental snapshot; `windows`: whole windows only. */
+  readonly incrementalSnapshots: 'whole' | 'windows';
+  /** The connector's `notification.sink.topic.name` (read in `whole` mode). */
+  readonly notificationTopic: string;
   /** Redis key prefix: one per deployment and rules version. */
   readonly keyPrefix: string;
 }
@@ -108,6 +114,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): EvaluatorConfig {
     topicRefreshMs: e.SYNCLINE_TOPIC_REFRESH_MS,
     instanceId: e.SYNCLINE_INSTANCE_ID ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
     signalTable: e.SYNCLINE_SIGNAL_TABLE ?? null,
+    incrementalSnapshots: e.SYNCLINE_INCREMENTAL_SNAPSHOTS,
+    notificationTopic: e.SYNCLINE_NOTIFICATION_TOPIC ?? `${e.SYNCLINE_TOPIC_PREFIX}.notifications`,
     keyPrefix: keyPrefixFor(e.SYNCLINE_DEPLOYMENT, e.SYNCLINE_RULES_VERSION),
   };
 }

@@ -14,7 +14,9 @@ import {
   type WriteCheckpoint,
 } from '@syncline/protocol';
 import { sleep } from '@syncline/service-runtime';
+import type { RunningSnapshot } from './incremental-snapshots';
 import type { EvaluatorMetrics } from './metrics';
+import type { SnapshotNotifications } from './notification-reader';
 import type { CoordinatorStore } from './ports';
 import { isFatal, RedisStateLostError } from './processing-halt';
 import type { TrackedTransaction } from './transaction-tracker';
@@ -105,6 +107,11 @@ export interface CoordinatorDeps {
   readonly logger: Logger;
   /** The connector's signal table: its transactions close incremental snapshot windows (§3.1). */
   readonly signalTable: string | null;
+  /**
+   * The connector's notifications, when incremental snapshots are checkpointed whole: no
+   * checkpoint covers a window while its snapshot runs. Null: window by window.
+   */
+  readonly notifications?: SnapshotNotifications | null;
   /** How long the checkpoint may stand still behind pending transactions before it is reported. */
   readonly stallReportMs?: number;
 }
@@ -123,14 +130,26 @@ export type Blocker =
       readonly processed: number;
       readonly counts: Record<string, number>;
     }
-  | { readonly waitingFor: 'snapshot-window'; readonly xid: string; readonly endOffset: string };
+  | { readonly waitingFor: 'snapshot-window'; readonly xid: string; readonly endOffset: string }
+  | { readonly waitingFor: 'incremental-snapshot'; readonly snapshot: RunningSnapshot };
+
+/** What the leader recorded when it first saw a snapshot window's END. */
+interface WindowMarks {
+  /** Change partitions' high-water marks (`topic/partition`). */
+  readonly changes: Map<string, bigint>;
+  /** The notification topic's, or null when it did not exist (notifications are off). */
+  readonly notes: ReadonlyMap<number, bigint> | null;
+}
 
 export class Coordinator {
   private leading = false;
   private checkpoint: Checkpoint | null = null;
   private lastRenewal = 0;
   /** High-water marks read after each snapshot-window END not yet passed (leader only). */
-  private readonly windowMarks = new Map<bigint, Map<string, bigint>>();
+  private readonly windowMarks = new Map<bigint, WindowMarks>();
+  /** The snapshot the checkpoint is held for (reported when the hold lasts). */
+  private holdingFor: RunningSnapshot | null = null;
+  private lastNotificationsWarningMs = 0;
   /** When the checkpoint last advanced, or the leader last had nothing pending (stall reports). */
   private lastMovedMs = Date.now();
   private lastStallReportMs = 0;
@@ -210,13 +229,14 @@ export class Coordinator {
       return this.blocked(() => ({ waitingFor: 'initial-snapshot' }), pending.length);
     const { n: complete, counted, short } = await this.completeTransactions(pending);
     const n = await this.windowsPassed(pending.slice(0, complete));
+    this.deps.metrics.snapshotHold.set(this.holdingFor === null ? 0 : 1);
     if (n === 0) {
       const t = pending[0]!;
-      const window = (): Blocker => ({
-        waitingFor: 'snapshot-window',
-        xid: t.xid.toString(),
-        endOffset: t.endOffset!.toString(),
-      });
+      const held = this.holdingFor;
+      const window = (): Blocker =>
+        held !== null
+          ? { waitingFor: 'incremental-snapshot', snapshot: held }
+          : { waitingFor: 'snapshot-window', xid: t.xid.toString(), endOffset: t.endOffset!.toString() };
       return this.blocked(complete > 0 ? window : short!, pending.length);
     }
     const covered = pending.slice(0, n);
@@ -326,6 +346,7 @@ export class Coordinator {
    */
   private async windowsPassed(complete: readonly TrackedTransaction[]): Promise<number> {
     const { signalTable } = this.deps;
+    this.holdingFor = null;
     if (signalTable === null) return complete.length;
     let positions: [Map<string, bigint>, Map<string, bigint>] | null = null;
     for (let i = 0; i < complete.length; i++) {
@@ -334,17 +355,47 @@ export class Coordinator {
       const endOffset = t.endOffset!;
       let marks = this.windowMarks.get(endOffset);
       if (marks === undefined) {
-        marks = await this.highWaterMarks();
+        // The change partitions' marks first: a notification read after them was sent after them.
+        const changes = await this.highWaterMarks();
+        marks = { changes, notes: (await this.deps.notifications?.marks()) ?? null };
         this.windowMarks.set(endOffset, marks);
       }
+      if (!this.snapshotEnded(marks.notes)) return i;
       positions ??= await Promise.all([
         this.deps.store.readPositions('progress'),
         this.deps.store.readPositions('streaming'),
       ]);
-      if (!windowPassed(endOffset, marks, positions[0], positions[1])) return i;
+      if (!windowPassed(endOffset, marks.changes, positions[0], positions[1])) return i;
       this.windowMarks.delete(endOffset);
     }
     return complete.length;
+  }
+
+  /**
+   * Whole snapshots (§3.1): a window passes only once the notifications sent before it was seen
+   * are read and no incremental snapshot of a consumed table is running. Without a notification
+   * topic (the connector sends none) windows pass one by one, which the leader reports.
+   */
+  private snapshotEnded(notes: ReadonlyMap<number, bigint> | null): boolean {
+    const { notifications, logger, consumed } = this.deps;
+    if (notifications == null) return true;
+    if (notes === null) {
+      const now = Date.now();
+      if (now - this.lastNotificationsWarningMs >= 60_000) {
+        this.lastNotificationsWarningMs = now;
+        logger.error(
+          { topic: notifications.topic },
+          'a signal-table transaction (an incremental snapshot window) passed, but the connector ' +
+            'sends no notifications to this topic: snapshots are checkpointed window by window. Set ' +
+            'notification.enabled.channels=sink and notification.sink.topic.name on the connector, or ' +
+            'SYNCLINE_INCREMENTAL_SNAPSHOTS=windows (docs/consistency.md §3.1)',
+        );
+      }
+      return true;
+    }
+    if (!notifications.readUpTo(notes)) return false;
+    this.holdingFor = notifications.running(consumed);
+    return this.holdingFor === null;
   }
 
   /** Every consumed change partition's high-water mark now (`topic/partition`). */

@@ -4,13 +4,7 @@
 import type { Redis } from 'ioredis';
 import { Kafka, logLevel, type Admin, type Consumer, type EachBatchPayload } from 'kafkajs';
 import type { Logger } from 'pino';
-import {
-  LAYOUT_VERSION,
-  RedisBucketWriter,
-  RedisCoordination,
-  type Checkpoint,
-} from '@syncline/bucket-store';
-import { SynclineError } from '@syncline/errors';
+import { RedisBucketWriter, RedisCoordination, type Checkpoint } from '@syncline/bucket-store';
 import {
   createRedisClient,
   readRedisDurability,
@@ -28,7 +22,7 @@ import {
   type TypeMappingOptions,
 } from '@syncline/cdc';
 import type { JsonObject } from '@syncline/lossless-json';
-import { firstGeneration, writeCheckpointPrefix, type OpIdGeneration } from '@syncline/protocol';
+import { writeCheckpointPrefix, type OpIdGeneration } from '@syncline/protocol';
 import { BucketTopicWriter } from '@syncline/bucket-topic';
 import { topicNamesFor, type TopicNames } from '@syncline/kafka-topics';
 import type { SyncRules } from '@syncline/sync-rules';
@@ -42,11 +36,8 @@ import { KafkaDeadLetters } from './dead-letter';
 import { createMetrics, type EvaluatorMetrics } from './metrics';
 import type { RowEvaluator } from './op-planner';
 import { TransactionReader } from './transaction-reader';
-
-export class RulesMismatchError extends SynclineError {
-  override readonly name = 'RulesMismatchError';
-  readonly code = 'SYNC_E102';
-}
+import { NotificationReader } from './notification-reader';
+import { checkIdentity } from './identity';
 
 export function rowEvaluator(rules: SyncRules): RowEvaluator {
   const mapping: TypeMappingOptions = { timestampsIso8601: rules.config.compatibility.timestampsIso8601 };
@@ -68,11 +59,6 @@ export function changeTopicsFor(topics: readonly string[], names: TopicNames, ru
     .sort();
 }
 
-export class LayoutMismatchError extends SynclineError {
-  override readonly name = 'LayoutMismatchError';
-  readonly code = 'SYNC_E103';
-}
-
 export class Evaluator {
   readonly metrics: EvaluatorMetrics = createMetrics();
   private readonly lifecycle = new StoppableRun(
@@ -84,6 +70,7 @@ export class Evaluator {
   private consumer: Consumer | null = null;
   private subscribed: string[] = [];
   private transactions: TransactionReader | null = null;
+  private notifications: NotificationReader | null = null;
   private coordinator: Coordinator | null = null;
   private deadLetters: KafkaDeadLetters | null = null;
   private writer: BucketTopicWriter | null = null;
@@ -220,6 +207,7 @@ export class Evaluator {
   ): void {
     const { config } = this;
     this.coordinator = new Coordinator({
+      notifications: this.startNotificationReader(admin),
       store,
       transactions,
       generation,
@@ -235,32 +223,28 @@ export class Evaluator {
     this.loops.push(this.coordinator.run(this.lifecycle.signal).catch((error: unknown) => this.fail(error)));
   }
 
-  /** Refuses to run against state written with other rules; records identity on first start. */
-  private async checkIdentity(store: RedisCoordination): Promise<OpIdGeneration> {
-    const generation = firstGeneration();
-    const existing = await store.getMeta();
-    if (Object.keys(existing).length === 0) await this.refuseWiped(() => store.hasMeta());
-    // State written before the layout was versioned has no `layout` field: layout 1.
-    const layout = Object.keys(existing).length === 0 ? LAYOUT_VERSION : (existing.layout ?? '1');
-    if (layout !== LAYOUT_VERSION)
-      throw new LayoutMismatchError(
-        `Redis prefix ${this.config.keyPrefix} holds state in storage layout ${layout}; this evaluator ` +
-          `writes layout ${LAYOUT_VERSION}. Reprocess into it: syncline evaluator --reset --rules ${this.config.rulesFile}`,
-      );
-    const meta = await store.initMeta({
-      layout: LAYOUT_VERSION,
-      rulesHash: this.rules.hash,
-      generation: JSON.stringify(generation, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)),
-      createdAt: new Date().toISOString(),
+  /** The connector's notifications, read when incremental snapshots are checkpointed whole. */
+  private startNotificationReader(admin: Admin): NotificationReader | null {
+    const { config } = this;
+    if (config.signalTable === null || config.incrementalSnapshots !== 'whole') return null;
+    const reader = new NotificationReader({
+      kafka: this.kafka,
+      admin,
+      topic: config.notificationTopic,
+      groupId: `${config.groupId}.notify.${config.instanceId}`,
+      logger: this.logger,
     });
-    if (meta.rulesHash !== this.rules.hash) {
-      throw new RulesMismatchError(
-        `sync rules changed: Redis prefix ${this.config.keyPrefix} holds state of rules ${meta.rulesHash?.slice(0, 12)}, ` +
-          `this evaluator runs rules ${this.rules.hash.slice(0, 12)}. Either deploy them as a new version ` +
-          `(SYNCLINE_RULES_VERSION) or reset this one: syncline evaluator --reset --rules ${this.config.rulesFile}`,
-      );
-    }
-    return generation;
+    this.notifications = reader;
+    this.loops.push(reader.start(this.lifecycle.signal).catch((error: unknown) => this.fail(error)));
+    return reader;
+  }
+
+  /** Refuses to run against state written with other rules; records identity on first start. */
+  private checkIdentity(store: RedisCoordination): Promise<OpIdGeneration> {
+    const { keyPrefix, rulesFile } = this.config;
+    return checkIdentity(store, { rulesHash: this.rules.hash, keyPrefix, rulesFile }, () =>
+      this.refuseWiped(() => store.hasMeta()),
+    );
   }
 
   /** A Redis without state for a group with committed offsets was wiped: refuse (SYNC_E405). */
@@ -480,6 +464,7 @@ export class Evaluator {
     await this.consumer?.disconnect().catch(() => undefined);
     await Promise.allSettled(this.loops);
     await this.transactions?.stop().catch(() => undefined);
+    await this.notifications?.stop().catch(() => undefined);
     await this.deadLetters?.close().catch(() => undefined);
     await this.writer?.close().catch(() => undefined);
     await this.http?.close().catch(() => undefined);

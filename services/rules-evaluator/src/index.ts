@@ -3,13 +3,8 @@
 export { runEvaluator } from './run';
 export { resetEvaluator } from './reset';
 export { loadConfig, ConfigError, CONFIG_SCHEMA, type EvaluatorConfig } from './config';
-export {
-  Evaluator,
-  RulesMismatchError,
-  LayoutMismatchError,
-  changeTopicsFor,
-  rowEvaluator,
-} from './evaluator';
+export { Evaluator, changeTopicsFor, rowEvaluator } from './evaluator';
+export { RulesMismatchError, LayoutMismatchError } from './identity';
 export { TransactionTracker, type TrackedTransaction, type TransactionLookup } from './transaction-tracker';
 export {
   planRowChange,

@@ -12,6 +12,7 @@ export interface EvaluatorMetrics {
   readonly checkpointAge: Gauge;
   readonly transactionsPending: Gauge;
   readonly isCoordinator: Gauge;
+  readonly snapshotHold: Gauge;
 }
 
 export function createMetrics(): EvaluatorMetrics {
@@ -65,6 +66,11 @@ export function createMetrics(): EvaluatorMetrics {
     isCoordinator: new Gauge({
       name: 'syncline_evaluator_is_coordinator',
       help: '1 when this instance holds the coordinator lease',
+      registers,
+    }),
+    snapshotHold: new Gauge({
+      name: 'syncline_evaluator_incremental_snapshot_hold',
+      help: '1 while the leader holds the checkpoint for an incremental snapshot still running',
       registers,
     }),
   };

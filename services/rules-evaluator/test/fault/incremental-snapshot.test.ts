@@ -3,8 +3,9 @@
 // snapshot (a signal-table insert, small chunks) while bank transfers run: a table added later.
 // Every chunk's rows must get op ids above the checkpoint published before the signal, so a client
 // that syncs incrementally (ops after the checkpoint it holds) receives them and its checksum
-// matches the server's at every checkpoint; the bank invariant holds at every checkpoint, and in
-// the end the bucket equals Postgres.
+// matches the server's at every checkpoint; no checkpoint holds part of the snapshot (the
+// evaluators read the connector's notifications and hold the checkpoint until it completed); the
+// bank invariant holds at every checkpoint, and in the end the bucket equals Postgres.
 import type { Checkpoint } from '@syncline/bucket-store';
 import { followCheckpoints, materialize, syncTo, waitFor } from '@syncline/test-kit';
 import { parseOpId, sumChecksums } from '@syncline/protocol';
@@ -19,8 +20,10 @@ const NOTES_BUCKET = 'notes[]';
 /** A client that holds a bucket's ops up to the last checkpoint and fetches only the ops after it. */
 class IncrementalClient {
   readonly mismatches: string[] = [];
-  /** Checkpoints holding part of a chunk (notes are never updated, so every chunk has CHUNK rows). */
+  /** Checkpoints holding part of the snapshot (notes are never changed: a whole one has NOTES rows). */
   readonly partial: string[] = [];
+  /** Note counts of the checkpoints seen, without repeats. */
+  readonly counts: number[] = [];
   synced = 0;
   private holds = 0n;
   private checksum = 0;
@@ -36,7 +39,9 @@ class IncrementalClient {
     const [server] = await this.bank.state.reader.checksumsAt([NOTES_BUCKET], upTo);
     if (server!.checksum !== this.checksum)
       this.mismatches.push(`checkpoint ${cp.lastOpId}: client ${this.checksum}, server ${server!.checksum}`);
-    if (server!.count % CHUNK !== 0) this.partial.push(`checkpoint ${cp.lastOpId}: ${server!.count} notes`);
+    if (server!.count !== 0 && server!.count !== NOTES)
+      this.partial.push(`checkpoint ${cp.lastOpId}: ${server!.count} notes`);
+    if (this.counts[this.counts.length - 1] !== server!.count) this.counts.push(server!.count);
   }
 }
 
@@ -47,7 +52,7 @@ describe('an incremental snapshot during live traffic', () => {
     await bank?.close();
   });
 
-  it('places every chunk above the checkpoint before it, whole, and the bucket converges', async () => {
+  it('places every chunk above the checkpoint before it, checkpoints the snapshot whole, and converges', async () => {
     bank = await startBankDeployment('fault_incr', {
       evaluators: 2,
       extraSql:
@@ -91,12 +96,15 @@ describe('an incremental snapshot during live traffic', () => {
       // Every snapshot row lies above the checkpoint a client held when the snapshot began ...
       const below = notes.ops.filter((o) => o.opId <= parseOpId(before!.lastOpId));
       expect(below).toEqual([]);
-      // ... came in several windows (chunks), each in one checkpoint ...
+      // ... came in several windows (chunks) ...
       expect(new Set(notes.ops.map((o) => o.opId)).size).toBeGreaterThan(3);
+      // ... all in one checkpoint: no checkpoint held part of the snapshot, and the client went
+      // from none of the notes to all of them ...
+      expect(client.partial).toEqual([]);
+      expect(client.counts).toEqual([0, NOTES]);
       // ... and a client syncing only what is after its checkpoint always matched the server.
       expect(client.synced).toBeGreaterThan(5);
       expect(client.mismatches).toEqual([]);
-      expect(client.partial).toEqual([]);
     } finally {
       await following.close();
     }
