@@ -107,18 +107,20 @@ export class DebeziumRecordGenerator {
     return `${this.prefix}.transaction`;
   }
   /**
-   * A row read by a snapshot (no transaction block): the initial one (`true`, read at `lsn`) or an
-   * incremental one (`incremental`, no lsn, `source.sequence` the close watermark's LSN).
+   * A row read by a snapshot (no transaction block): the initial one (`true`, read at `lsn`), an
+   * incremental one (`incremental`, no lsn, `source.sequence` the close watermark's LSN) or a
+   * blocking one (`true`, read at `lsn` while streaming: `source.sequence` names that commit, as
+   * Debezium 3.6.1 sends it).
    */
-  read(id: number, snapshot: 'true' | 'incremental', lsn: number, readMs: number): Message {
+  read(id: number, snapshot: 'true' | 'incremental' | 'blocking', lsn: number, readMs: number): Message {
     const incremental = snapshot === 'incremental';
     const payload = {
       before: null,
       after: { id, balance: this.balances[id], branch: `b${id % 20}` },
       source: {
         ...this.source(readMs, null, incremental ? null : lsn),
-        snapshot,
-        sequence: incremental ? `["${lsn}","${lsn}"]` : null,
+        snapshot: snapshot === 'blocking' ? 'true' : snapshot,
+        sequence: snapshot === 'true' ? null : `["${lsn}","${lsn}"]`,
       },
       transaction: null,
       op: 'r',

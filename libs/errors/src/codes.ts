@@ -181,6 +181,15 @@ const TABLE = {
     fix: 'Emit write checkpoints as docs/evaluator.md ("Write checkpoints") shows.',
   },
 
+  SYNC_E315: {
+    category: 'dead-letter',
+    title: 'blocking-snapshot',
+    retriable: false,
+    meaning:
+      'A row of a Debezium blocking snapshot (an `execute-snapshot` signal of type `blocking`). Its rows are read after the position the stream resumes from, so they hold changes of transactions streamed after them: no checkpoint could show them as a state Postgres had. Each row is dead-lettered and skipped; nothing is written for it.',
+    fix: 'Read the table with an incremental snapshot instead (`"type": "incremental"`, docs/evaluator.md, "Adding a table later"): its rows are placed and checkpointed consistently.',
+  },
+
   SYNC_E401: {
     category: 'evaluator',
     title: 'processing-halted',

@@ -23,7 +23,9 @@ export type DeadLetterReason =
   /** The sync rules failed on a decoded row. */
   | 'evaluation-failed'
   /** A `syncline-wc:<deployment>` logical message with content that is not `<user_id>/<client_id>:<n>`. */
-  | 'invalid-write-checkpoint';
+  | 'invalid-write-checkpoint'
+  /** A row of a Debezium blocking snapshot (rows newer than the stream position: docs/consistency.md §3.3). */
+  | 'blocking-snapshot';
 
 const DEAD_LETTER_CODES: Readonly<Record<DeadLetterReason, ErrorCode>> = {
   'invalid-utf8': 'SYNC_E301',
@@ -40,6 +42,7 @@ const DEAD_LETTER_CODES: Readonly<Record<DeadLetterReason, ErrorCode>> = {
   'internal-error': 'SYNC_E312',
   'evaluation-failed': 'SYNC_E313',
   'invalid-write-checkpoint': 'SYNC_E314',
+  'blocking-snapshot': 'SYNC_E315',
 };
 
 export const DEAD_LETTER_REASONS = Object.keys(DEAD_LETTER_CODES) as readonly DeadLetterReason[];

@@ -64,6 +64,8 @@ interface EventTransaction {
 export class EventPreparer {
   private readonly decoder = new CdcDecoder();
   private readonly topicIndexes = new Map<string, number>();
+  /** Topics whose blocking-snapshot rows were reported (once each). */
+  private readonly blockingReported = new Set<string>();
 
   constructor(private readonly deps: PreparerDeps) {}
 
@@ -84,6 +86,7 @@ export class EventPreparer {
     const offset = BigInt(message.offset);
     if (event.kind === 'read') {
       if (event.source.snapshot === 'incremental') return this.windowRow(event, message, offset, batch);
+      if (event.source.sequence?.[0] != null) return this.blockingSnapshotRow(event, message, offset, batch);
       this.refuseLateSnapshot(event, offset, batch);
       const opIdOf = (i: number) => snapshotEventOpId(this.deps.generation, i, partition, offset);
       const index = this.topicIndexes.get(topic);
@@ -251,6 +254,40 @@ export class EventPreparer {
       offset,
       batch,
     ).then((tx) => (tx === null ? null : tx === 'covered' ? SKIP : place(tx)));
+  }
+
+  /**
+   * A full-snapshot row that names a commit before it (`source.sequence[0]`; an initial snapshot's
+   * rows name none) was read while the connector streamed: a blocking snapshot. Debezium reads it
+   * after the position it resumes streaming from, so the rows already hold changes streamed after
+   * them, and no checkpoint could show them as a state Postgres had (docs/consistency.md §3.3).
+   * Dead-lettered and skipped: before this check such rows took initial-snapshot op ids below the
+   * checkpoint, which clients holding data never receive.
+   */
+  private blockingSnapshotRow(
+    event: ChangeEvent,
+    message: KafkaMessage,
+    offset: bigint,
+    batch: BatchContext,
+  ): Promise<PreparedEvent> {
+    if (!this.blockingReported.has(batch.topic)) {
+      this.blockingReported.add(batch.topic);
+      this.deps.logger.error(
+        { topic: batch.topic, partition: batch.partition, offset: String(offset) },
+        'rows of a Debezium blocking snapshot are dead-lettered and skipped (SYNC_E315): read the table ' +
+          'with an incremental snapshot instead (docs/evaluator.md, "Adding a table later")',
+      );
+    }
+    return this.deps.deadLetters
+      .send(
+        'blocking-snapshot',
+        `blocking snapshot row read at LSN ${event.source.lsn} while streaming (after commit ` +
+          `${event.source.sequence?.[0]}): use an incremental snapshot`,
+        message,
+        batch.topic,
+        batch.partition,
+      )
+      .then(() => SKIP);
   }
 
   /**

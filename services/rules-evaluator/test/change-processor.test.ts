@@ -500,4 +500,30 @@ describe('ChangeProcessor with snapshot rows after streaming began', () => {
     expect(error).toBeInstanceOf(SnapshotAfterStreamingError);
     expect(isFatal(error)).toBe(true);
   });
+
+  it('dead-letters the rows of a blocking snapshot instead of placing them below the checkpoint', async () => {
+    const work = await workload();
+    const g = new DebeziumRecordGenerator('unit');
+    // Debezium reads a blocking snapshot at the commit where it paused streaming, which the
+    // checkpoint may already cover: the row names it in source.sequence (the hole: such a row
+    // passed as a replay of the initial snapshot and took an op id below the checkpoint).
+    const covered = 1_000_500;
+    work.tx.tracker.cover(BigInt(covered));
+    const row = g.read(46, 'blocking', covered, 5);
+    const world = newWorld();
+    const sent: string[] = [];
+    const processor = new ChangeProcessor({
+      ...processorDeps(world, work.tx),
+      deadLetters: { send: async (reason) => void sent.push(reason) },
+    });
+    await processor.processBatch(
+      'unit.s.accounts',
+      0,
+      [consumedMessage(row.key as string, row.value as string, 0, 5)],
+      async () => undefined,
+      signal,
+    );
+    expect(sent).toEqual(['blocking-snapshot']);
+    expect(world.store.rows.has('s.accounts/{"id":46}')).toBe(false);
+  });
 });
