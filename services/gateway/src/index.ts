@@ -6,3 +6,4 @@ export { loadGatewayConfig, GATEWAY_CONFIG_SCHEMA, GatewayConfigError, type Gate
 export { TokenVerifier, GatewayAuthError, type VerifiedToken } from './auth';
 export { readPage, cutAtBytes } from './bucket-pages';
 export { CheckpointState } from './checkpoint-state';
+export { createGatewayMetrics, type GatewayMetrics } from './metrics';
