@@ -139,6 +139,29 @@ export class RedisCoordination {
     return (await this.snapshotHighWater())!;
   }
 
+  // ---- a full snapshot taken after streaming began (§3.2) ----------------------------------
+
+  /** The END offset of the transaction its rows are placed at, once an instance placed one. */
+  async resnapshotAnchor(): Promise<bigint | null> {
+    const v = await this.redis.hget(this.keys.resnapshot, 'anchor');
+    return v === null ? null : BigInt(v);
+  }
+
+  async recordResnapshotAnchor(endOffset: bigint): Promise<void> {
+    await this.redis.hset(this.keys.resnapshot, 'anchor', endOffset.toString());
+  }
+
+  /** Notification-topic offset of the last COMPLETED the checkpoint has passed (-1: none). */
+  async resnapshotHandled(): Promise<bigint> {
+    const v = await this.redis.hget(this.keys.resnapshot, 'handled');
+    return v === null ? -1n : BigInt(v);
+  }
+
+  /** The snapshot whose COMPLETED is at `offset` is passed: forget its anchor. */
+  async recordResnapshotHandled(offset: bigint): Promise<void> {
+    await this.redis.multi().hset(this.keys.resnapshot, 'handled', offset.toString()).hdel(this.keys.resnapshot, 'anchor').exec();
+  }
+
   // ---- write checkpoints --------------------------------------------------------------------
 
   async recordTransactionWriteCheckpoints(endOffset: bigint, wcs: readonly WriteCheckpoint[]): Promise<void> {

@@ -139,6 +139,14 @@ export class StoreKeys {
   get snapshotHighWater(): string {
     return `${this.prefix}:snapshot-hwm`;
   }
+  /**
+   * A full snapshot taken after streaming began (docs/consistency.md §3.2): `anchor`, the END
+   * offset of the first transaction after it (set by the instances placing its rows); `handled`,
+   * the notification-topic offset of the last such snapshot's COMPLETED the checkpoint passed.
+   */
+  get resnapshot(): string {
+    return `${this.prefix}:resnapshot`;
+  }
 
   /** Change topic -> dense index (snapshot op numbering), and the next index. */
   get topicIndex(): { map: string; next: string } {

@@ -263,8 +263,8 @@ const TABLE = {
     title: 'snapshot-after-streaming',
     retriable: false,
     meaning:
-      'A full (not incremental) snapshot row was taken after transactions a published checkpoint covers: the connector snapshotted again (a lost replication slot, a new connector, `snapshot.mode=always`). Its op ids would lie below the checkpoint, so clients would never receive it.',
-    fix: 'Reprocess into a new deployment (docs/consistency.md §3.2); for tables added later, or to repair data, use incremental snapshots instead.',
+      'A full (not incremental) snapshot row was taken after transactions a published checkpoint covers: the connector snapshotted again (a lost replication slot, a new connector, `snapshot.mode=always`), and the evaluator cannot hold the checkpoint for it because it reads no connector notifications (the notification topic is absent or has several partitions). Placed in the initial range, its op ids would lie below the checkpoint, so clients would never receive it.',
+    fix: "Turn on the connector's sink notifications with a one-partition topic named as `SYNCLINE_NOTIFICATION_TOPIC` (the template does) and restart the evaluators: the snapshot is then placed in place (docs/consistency.md §3.2). Or reprocess into a new deployment.",
   },
 
   SYNC_E501: {

@@ -14,7 +14,7 @@ import type { EvaluatorMetrics } from './metrics';
 import type { RowEvaluator, RowState } from './op-planner';
 import type { BucketOpSink, DeadLetterSink, ProcessorCoordination, ProcessorStore } from './ports';
 import { MovedRowWait } from './moved-row-wait';
-import { countedRef, type PreparedEvent, type RowEvent } from './prepared-event';
+import { countedRef, type PreparedEvent, type RowEvent, type TruncateEvent } from './prepared-event';
 import { RowStateCache, rowKey, type StoredRow } from './row-state-cache';
 import { haltOnLayoutLimit } from './processing-halt';
 import { planSegment, RowPlanner } from './segment-planner';
@@ -38,6 +38,8 @@ export interface ProcessorDeps {
   readonly snapshotWindows: boolean;
   /** This deployment's write-checkpoint message prefix; other deployments' are only counted. */
   readonly writeCheckpointPrefix: string;
+  /** The connector's notifications (a second full snapshot is then placed in place, §3.2). */
+  readonly fullSnapshots?: { readonly live: boolean } | null;
 }
 
 export interface BatchResult {
@@ -66,6 +68,8 @@ export class ChangeProcessor {
   /** Subkeys (a SHA-1 per row) computed before; a pure function, so never stale. */
   private readonly subkeys = new Map<string, string>();
   private readonly movedRows: MovedRowWait;
+  /** Tables truncated for a second full snapshot (`table@opId`; again after a restart: idempotent). */
+  private readonly truncated = new Set<string>();
 
   constructor(private readonly deps: ProcessorDeps) {
     this.preparer = new EventPreparer(deps);
@@ -108,12 +112,33 @@ export class ChangeProcessor {
         if (!(await this.movedRows.wait(event, batch)))
           return this.result(messages, ops, low, high, event.offset);
         segment.push(event);
+      } else if (event.kind === 'row' && event.resnapshot && !this.truncated.has(resnapshotKey(event))) {
+        // The first row of a table in a second full snapshot: truncate the table below it (§3.2).
+        ops += await this.writeSegment(segment, batch);
+        segment = [];
+        await this.counter.count(field, event.offset, null, toCount);
+        toCount = [];
+        const { truncateOpId, barrier } = event.resnapshot;
+        const truncate: TruncateEvent = {
+          kind: 'truncate',
+          offset: event.offset,
+          ref: null,
+          table: event.table,
+          opId: truncateOpId,
+          barrier,
+          lsn: event.lsn,
+        };
+        const written = await this.truncate(truncate, batch);
+        if (written === 'not-ready') return this.result(messages, ops, low, high, event.offset);
+        ops += written;
+        this.truncated.add(resnapshotKey(event));
+        segment.push(event);
       } else if (event.kind === 'truncate') {
         ops += await this.writeSegment(segment, batch);
         segment = [];
         // Everything before the truncate must be countable: it waits for the checkpoint.
         // The partition has reached the truncate's transaction: a snapshot window before it passes.
-        await this.counter.count(field, event.offset, event.ref.endOffset, toCount);
+        await this.counter.count(field, event.offset, event.ref?.endOffset ?? null, toCount);
         toCount = [];
         const written = await this.truncate(event, batch);
         if (written === 'not-ready') return this.result(messages, ops, low, high, event.offset);
@@ -230,6 +255,11 @@ export class ChangeProcessor {
     }
     return subkey;
   }
+}
+
+/** Identifies the truncate a second full snapshot implies for one table. */
+function resnapshotKey(event: RowEvent): string {
+  return `${event.table}@${event.resnapshot!.truncateOpId}`;
 }
 
 /**

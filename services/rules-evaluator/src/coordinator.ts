@@ -1,10 +1,9 @@
 // The coordinator: whichever instance holds the Redis lease walks END records in offset order
 // and advances the checkpoint past a transaction once all its events in consumed collections are
-// marked processed. The first checkpoint also waits for the initial snapshot (section 3 of
+// marked processed, and once the snapshot gates let it (snapshot-gates.ts; section 3 of
 // docs/consistency.md). Pure decision functions are exported for unit tests.
-import type { Admin } from 'kafkajs';
 import type { Logger } from 'pino';
-import type { Checkpoint, SnapshotHighWater } from '@syncline/bucket-store';
+import type { Checkpoint } from '@syncline/bucket-store';
 import { LOGICAL_DECODING_MESSAGE } from '@syncline/cdc';
 import {
   formatOpId,
@@ -16,11 +15,9 @@ import {
 import { sleep } from '@syncline/service-runtime';
 import type { RunningSnapshot } from './incremental-snapshots';
 import type { EvaluatorMetrics } from './metrics';
-import type { SnapshotNotifications } from './notification-reader';
-import type { CoordinatorStore } from './ports';
 import { isFatal, RedisStateLostError } from './processing-halt';
+import { SnapshotGates, type SnapshotGateDeps } from './snapshot-gates';
 import type { TrackedTransaction } from './transaction-tracker';
-import type { TransactionReader } from './transaction-reader';
 
 /** Events of a transaction the evaluator consumes (and so must mark before the checkpoint passes it). */
 export function expectedEvents(
@@ -39,41 +36,6 @@ export function completePrefix(expected: readonly number[], processed: readonly 
   return i;
 }
 
-/**
- * The initial snapshot is processed when every partition that existed when streaming began has
- * been processed up to its high-water mark then, or has processed a streaming event (snapshot
- * records precede streaming records in each partition).
- */
-export function snapshotComplete(
-  hwm: SnapshotHighWater,
-  progress: ReadonlyMap<string, bigint>,
-  streaming: ReadonlyMap<string, bigint>,
-): boolean {
-  return Object.entries(hwm).every(
-    ([partition, high]) =>
-      BigInt(high) === 0n || streaming.has(partition) || (progress.get(partition) ?? 0n) >= BigInt(high),
-  );
-}
-
-/**
- * An incremental snapshot window's rows are all processed when every change partition has been
- * processed up to its high-water mark read after the window's END (the rows were produced before
- * that END), or has processed an event of a later transaction (`reached`: rows precede it there).
- */
-export function windowPassed(
-  endOffset: bigint,
-  marks: ReadonlyMap<string, bigint>,
-  progress: ReadonlyMap<string, bigint>,
-  reached: ReadonlyMap<string, bigint>,
-): boolean {
-  for (const [partition, high] of marks) {
-    if ((progress.get(partition) ?? 0n) >= high) continue;
-    if ((reached.get(partition) ?? -1n) > endOffset) continue;
-    return false;
-  }
-  return true;
-}
-
 /** True when Redis' checkpoint is older than (or, wiped, absent next to) one seen stored before. */
 export function isBehind(stored: Checkpoint | null, seen: Checkpoint | null): boolean {
   if (seen === null) return false;
@@ -89,29 +51,12 @@ function lostCheckpoint(stored: Checkpoint | null, seen: Checkpoint): RedisState
   );
 }
 
-export interface CoordinatorDeps {
-  readonly store: CoordinatorStore;
-  readonly transactions: TransactionReader;
-  readonly generation: OpIdGeneration;
+export interface CoordinatorDeps extends SnapshotGateDeps {
+  readonly metrics: EvaluatorMetrics;
   readonly instanceId: string;
   readonly leaseTtlMs: number;
-  readonly consumed: (collection: string) => boolean;
-  /**
-   * The change topics of the rules' tables that exist in Kafka now (for the snapshot high-water
-   * marks). Listed from Kafka, not from the consumer's subscription: an END can be read before the
-   * consumer has subscribed, and marks of no topics would pass an unprocessed snapshot.
-   */
-  readonly changeTopics: () => Promise<readonly string[]>;
-  readonly admin: Admin;
-  readonly metrics: EvaluatorMetrics;
+  readonly generation: OpIdGeneration;
   readonly logger: Logger;
-  /** The connector's signal table: its transactions close incremental snapshot windows (§3.1). */
-  readonly signalTable: string | null;
-  /**
-   * The connector's notifications, when incremental snapshots are checkpointed whole: no
-   * checkpoint covers a window while its snapshot runs. Null: window by window.
-   */
-  readonly notifications?: SnapshotNotifications | null;
   /** How long the checkpoint may stand still behind pending transactions before it is reported. */
   readonly stallReportMs?: number;
 }
@@ -131,30 +76,21 @@ export type Blocker =
       readonly counts: Record<string, number>;
     }
   | { readonly waitingFor: 'snapshot-window'; readonly xid: string; readonly endOffset: string }
-  | { readonly waitingFor: 'incremental-snapshot'; readonly snapshot: RunningSnapshot };
-
-/** What the leader recorded when it first saw a snapshot window's END. */
-interface WindowMarks {
-  /** Change partitions' high-water marks (`topic/partition`). */
-  readonly changes: Map<string, bigint>;
-  /** The notification topic's, or null when it did not exist (notifications are off). */
-  readonly notes: ReadonlyMap<number, bigint> | null;
-}
+  | { readonly waitingFor: 'incremental-snapshot'; readonly snapshot: RunningSnapshot }
+  | { readonly waitingFor: 'full-snapshot'; readonly running: boolean };
 
 export class Coordinator {
   private leading = false;
   private checkpoint: Checkpoint | null = null;
   private lastRenewal = 0;
-  /** High-water marks read after each snapshot-window END not yet passed (leader only). */
-  private readonly windowMarks = new Map<bigint, WindowMarks>();
-  /** The snapshot the checkpoint is held for (reported when the hold lasts). */
-  private holdingFor: RunningSnapshot | null = null;
-  private lastNotificationsWarningMs = 0;
   /** When the checkpoint last advanced, or the leader last had nothing pending (stall reports). */
   private lastMovedMs = Date.now();
   private lastStallReportMs = 0;
+  private readonly gates: SnapshotGates;
 
-  constructor(private readonly deps: CoordinatorDeps) {}
+  constructor(private readonly deps: CoordinatorDeps) {
+    this.gates = new SnapshotGates(deps);
+  }
 
   get isLeader(): boolean {
     return this.leading;
@@ -204,7 +140,7 @@ export class Coordinator {
       this.checkpoint = stored;
     }
     if (held !== this.leading) {
-      this.windowMarks.clear();
+      this.gates.reset();
       logger.info({ instanceId }, held ? 'coordinator lease acquired' : 'coordinator lease lost');
       this.leading = held;
       this.deps.metrics.isCoordinator.set(held ? 1 : 0);
@@ -225,14 +161,17 @@ export class Coordinator {
       this.lastMovedMs = Date.now();
       return false;
     }
-    if (this.checkpoint === null && !(await this.snapshotDone()))
+    const { gates } = this;
+    if (this.checkpoint === null && !(await gates.initialSnapshotDone()))
       return this.blocked(() => ({ waitingFor: 'initial-snapshot' }), pending.length);
-    const { n: complete, counted, short } = await this.completeTransactions(pending);
-    const n = await this.windowsPassed(pending.slice(0, complete));
-    this.deps.metrics.snapshotHold.set(this.holdingFor === null ? 0 : 1);
+    const limit = await gates.fullSnapshotLimit(pending);
+    if (limit === 0) return this.blocked(() => gates.fullSnapshotBlocker(), pending.length);
+    const { n: complete, counted, short } = await this.completeTransactions(pending.slice(0, limit));
+    const n = await gates.windowsPassed(pending.slice(0, complete));
+    this.deps.metrics.snapshotHold.set(gates.holdingFor === null ? 0 : 1);
     if (n === 0) {
       const t = pending[0]!;
-      const held = this.holdingFor;
+      const held = gates.holdingFor;
       const window = (): Blocker =>
         held !== null
           ? { waitingFor: 'incremental-snapshot', snapshot: held }
@@ -338,88 +277,5 @@ export class Coordinator {
         out.push(...(await this.deps.store.transactionWriteCheckpoints(t.endOffset!)));
     }
     return out;
-  }
-
-  /**
-   * How many of the complete transactions the checkpoint may cover: it stops before a snapshot
-   * window (a signal-table transaction) whose rows some partition has not processed yet.
-   */
-  private async windowsPassed(complete: readonly TrackedTransaction[]): Promise<number> {
-    const { signalTable } = this.deps;
-    this.holdingFor = null;
-    if (signalTable === null) return complete.length;
-    let positions: [Map<string, bigint>, Map<string, bigint>] | null = null;
-    for (let i = 0; i < complete.length; i++) {
-      const t = complete[i]!;
-      if (!t.counts?.has(signalTable)) continue;
-      const endOffset = t.endOffset!;
-      let marks = this.windowMarks.get(endOffset);
-      if (marks === undefined) {
-        // The change partitions' marks first: a notification read after them was sent after them.
-        const changes = await this.highWaterMarks();
-        marks = { changes, notes: (await this.deps.notifications?.marks()) ?? null };
-        this.windowMarks.set(endOffset, marks);
-      }
-      if (!this.snapshotEnded(marks.notes)) return i;
-      positions ??= await Promise.all([
-        this.deps.store.readPositions('progress'),
-        this.deps.store.readPositions('streaming'),
-      ]);
-      if (!windowPassed(endOffset, marks.changes, positions[0], positions[1])) return i;
-      this.windowMarks.delete(endOffset);
-    }
-    return complete.length;
-  }
-
-  /**
-   * Whole snapshots (§3.1): a window passes only once the notifications sent before it was seen
-   * are read and no incremental snapshot of a consumed table is running. Without a notification
-   * topic (the connector sends none) windows pass one by one, which the leader reports.
-   */
-  private snapshotEnded(notes: ReadonlyMap<number, bigint> | null): boolean {
-    const { notifications, logger, consumed } = this.deps;
-    if (notifications == null) return true;
-    if (notes === null) {
-      const now = Date.now();
-      if (now - this.lastNotificationsWarningMs >= 60_000) {
-        this.lastNotificationsWarningMs = now;
-        logger.error(
-          { topic: notifications.topic },
-          'a signal-table transaction (an incremental snapshot window) passed, but the connector ' +
-            'sends no notifications to this topic: snapshots are checkpointed window by window. Set ' +
-            'notification.enabled.channels=sink and notification.sink.topic.name on the connector, or ' +
-            'SYNCLINE_INCREMENTAL_SNAPSHOTS=windows (docs/consistency.md §3.1)',
-        );
-      }
-      return true;
-    }
-    if (!notifications.readUpTo(notes)) return false;
-    this.holdingFor = notifications.running(consumed);
-    return this.holdingFor === null;
-  }
-
-  /** Every consumed change partition's high-water mark now (`topic/partition`). */
-  private async highWaterMarks(): Promise<Map<string, bigint>> {
-    const marks = new Map<string, bigint>();
-    for (const topic of await this.deps.changeTopics())
-      for (const p of await this.deps.admin.fetchTopicOffsets(topic))
-        marks.set(`${topic}/${p.partition}`, BigInt(p.high));
-    return marks;
-  }
-
-  private async snapshotDone(): Promise<boolean> {
-    const { store } = this.deps;
-    let hwm = await store.snapshotHighWater();
-    if (hwm === null) {
-      const captured: SnapshotHighWater = {};
-      for (const [partition, high] of await this.highWaterMarks()) captured[partition] = high.toString();
-      hwm = await store.recordSnapshotHighWater(captured);
-      this.deps.logger.info({ partitions: Object.keys(hwm).length }, 'captured snapshot high-water marks');
-    }
-    const [progress, streaming] = await Promise.all([
-      store.readPositions('progress'),
-      store.readPositions('streaming'),
-    ]);
-    return snapshotComplete(hwm, progress, streaming);
   }
 }

@@ -138,6 +138,7 @@ export class Evaluator {
       logger,
       latestCheckpoint: () => store.getCheckpoint(),
       snapshotWindows: config.signalTable !== null,
+      fullSnapshots: this.notifications,
       writeCheckpointPrefix: writeCheckpointPrefix(config.deployment),
     });
     this.loops.push(this.pruneLoop(store, transactions));
@@ -206,8 +207,11 @@ export class Evaluator {
     admin: Admin,
   ): void {
     const { config } = this;
+    const notifications = this.startNotificationReader(admin);
+    const wholeSnapshots = config.signalTable !== null && config.incrementalSnapshots === 'whole';
     this.coordinator = new Coordinator({
-      notifications: this.startNotificationReader(admin),
+      notifications: wholeSnapshots ? notifications : null,
+      fullSnapshots: notifications,
       store,
       transactions,
       generation,
@@ -223,10 +227,9 @@ export class Evaluator {
     this.loops.push(this.coordinator.run(this.lifecycle.signal).catch((error: unknown) => this.fail(error)));
   }
 
-  /** The connector's notifications, read when incremental snapshots are checkpointed whole. */
-  private startNotificationReader(admin: Admin): NotificationReader | null {
+  /** The connector's notifications: snapshots checkpointed whole (§3.1, §3.2). */
+  private startNotificationReader(admin: Admin): NotificationReader {
     const { config } = this;
-    if (config.signalTable === null || config.incrementalSnapshots !== 'whole') return null;
     const reader = new NotificationReader({
       kafka: this.kafka,
       admin,

@@ -22,7 +22,7 @@ import { TransactionOutsideWindowError, type TransactionLookup } from './transac
 export interface PreparerDeps {
   readonly transactions: TransactionReader;
   readonly generation: OpIdGeneration;
-  readonly coordination: Pick<ProcessorCoordination, 'topicIndex'>;
+  readonly coordination: Pick<ProcessorCoordination, 'topicIndex' | 'recordResnapshotAnchor'>;
   readonly deadLetters: DeadLetterSink;
   readonly logger: Logger;
   /**
@@ -32,6 +32,12 @@ export interface PreparerDeps {
   readonly snapshotWindows: boolean;
   /** The logical-message prefix of this deployment's write checkpoints (`writeCheckpointPrefix`). */
   readonly writeCheckpointPrefix: string;
+  /**
+   * The connector's notifications, when read: the coordinator then holds the checkpoint for a full
+   * snapshot taken after streaming began, and its rows are placed in place (§3.2); otherwise such
+   * a row halts (SYNC_E409).
+   */
+  readonly fullSnapshots?: { readonly live: boolean } | null;
 }
 
 /** What the preparer needs of the batch it works for. */
@@ -64,6 +70,8 @@ interface EventTransaction {
 export class EventPreparer {
   private readonly decoder = new CdcDecoder();
   private readonly topicIndexes = new Map<string, number>();
+  /** The last anchor this instance recorded for a second full snapshot (§3.2). */
+  private anchorsRecorded: bigint | null = null;
   /** Topics whose blocking-snapshot rows were reported (once each). */
   private readonly blockingReported = new Set<string>();
 
@@ -87,7 +95,10 @@ export class EventPreparer {
     if (event.kind === 'read') {
       if (event.source.snapshot === 'incremental') return this.windowRow(event, message, offset, batch);
       if (event.source.sequence?.[0] != null) return this.blockingSnapshotRow(event, message, offset, batch);
-      this.refuseLateSnapshot(event, offset, batch);
+      if (this.isLateSnapshot(event)) {
+        if (this.deps.fullSnapshots?.live) return this.resnapshotRow(event, message, offset, batch);
+        this.refuseLateSnapshot(event, offset, batch);
+      }
       const opIdOf = (i: number) => snapshotEventOpId(this.deps.generation, i, partition, offset);
       const index = this.topicIndexes.get(topic);
       if (index !== undefined) return rowEvent(event, null, opIdOf(index), message, offset);
@@ -292,12 +303,53 @@ export class EventPreparer {
 
   /**
    * A full snapshot (not incremental) taken after a commit the checkpoint covers is a second
-   * snapshot (a lost slot, a new connector): its op ids would lie below that checkpoint (§3.2).
+   * snapshot (a lost slot, a new connector): its op ids in the initial range would lie below that
+   * checkpoint (§3.2).
    */
+  private isLateSnapshot(event: ChangeEvent): boolean {
+    const covered = this.deps.transactions.tracker.coveredCommitLsn;
+    const taken = event.source.lsn;
+    return taken !== null && covered >= 0n && taken > covered;
+  }
+
+  /**
+   * A row of a second full snapshot, placed at `windowOpId(A)`, A the first transaction committed
+   * after the snapshot's LSN (§3.2). The row carries the truncate of its table just below that op
+   * id (A's BEGIN offset, which no event uses): rows the snapshot does not read again (deleted
+   * while the slot was gone) are removed, rows it reads survive. A row whose A a published
+   * checkpoint covers is a replay: the coordinator passes A only after every partition is past
+   * the snapshot's rows.
+   */
+  private resnapshotRow(
+    event: ChangeEvent,
+    message: KafkaMessage,
+    offset: bigint,
+    batch: BatchContext,
+  ): Promise<PreparedEvent | null> {
+    const { tracker } = this.deps.transactions;
+    const lsn = event.source.lsn!;
+    return this.waitUntilEnded(
+      () => tracker.firstEndAfter(lsn),
+      { resnapshotLsn: String(lsn) },
+      offset,
+      batch,
+    ).then(async (tx) => {
+      if (tx === null) return null;
+      if (tx === 'covered') return SKIP;
+      if (this.anchorsRecorded !== tx.endOffset) {
+        await this.deps.coordination.recordResnapshotAnchor(tx.endOffset);
+        this.anchorsRecorded = tx.endOffset;
+      }
+      const opId = windowOpId(this.deps.generation, tx.endOffset);
+      const barrier = tracker.previousEndOffset(tx.endOffset) ?? (tx.beginOffset ?? tx.endOffset) - 1n;
+      const row = rowEvent(event, null, opId, message, offset) as RowEvent;
+      return { ...row, resnapshot: { truncateOpId: opId - 1n, barrier } };
+    });
+  }
+
   private refuseLateSnapshot(event: ChangeEvent, offset: bigint, batch: BatchContext): void {
     const covered = this.deps.transactions.tracker.coveredCommitLsn;
     const taken = event.source.lsn;
-    if (taken === null || covered < 0n || taken <= covered) return;
     throw new SnapshotAfterStreamingError(
       `the snapshot row at ${batch.topic}/${batch.partition}@${offset} was read at LSN ${taken}, after commit ` +
         `${covered} that a published checkpoint covers: the connector snapshotted again (a lost replication ` +

@@ -1,7 +1,8 @@
-// Which Debezium incremental snapshots are running, from the connector's notifications (the sink
-// channel: one record per state change, keyed by the snapshot's id). Pure: the notification reader
-// feeds it records in offset order; the coordinator asks whether a snapshot is still running
-// before it lets a checkpoint cover one of its windows (docs/consistency.md §3.1).
+// Which Debezium snapshots are running, from the connector's notifications (the sink channel: one
+// record per state change). Pure: the notification reader feeds it records in offset order. The
+// coordinator asks whether an incremental snapshot is still running before it lets a checkpoint
+// cover one of its windows (docs/consistency.md §3.1), and whether a full ("Initial Snapshot")
+// one is running or completed since it last looked (§3.2).
 
 /** A running incremental snapshot, as an operator needs it reported. */
 export interface RunningSnapshot {
@@ -17,6 +18,7 @@ export interface RunningSnapshot {
 
 const RUNNING = new Set(['STARTED', 'IN_PROGRESS', 'PAUSED', 'RESUMED', 'TABLE_SCAN_COMPLETED']);
 const ENDED = new Set(['COMPLETED', 'ABORTED']);
+const INITIAL_RUNNING = new Set(['STARTED', 'IN_PROGRESS', 'TABLE_SCAN_COMPLETED']);
 
 interface Notification {
   id?: unknown;
@@ -44,18 +46,32 @@ export class IncrementalSnapshots {
   /** Notifications applied (all kinds), and ones that were not JSON notifications. */
   applied = 0;
   unreadable = 0;
+  /** A full snapshot (initial, blocking or a second one) started and has not ended. */
+  initialRunning = false;
+  /**
+   * Position (offset) of the last COMPLETED of a full snapshot after the connector's first one
+   * (the deployment's initial snapshot, or its SKIPPED with `no_data`), or null.
+   */
+  lastInitialCompleted: bigint | null = null;
+  private initialEnded = false;
 
   /**
    * Applies one notification record's value (the JSON converter's `{schema, payload}` envelope or
    * a bare object). Other aggregate types (the initial snapshot's) are ignored.
    */
-  apply(value: Buffer | string | null): void {
+  apply(value: Buffer | string | null, offset: bigint | null = null): void {
     const n = this.parse(value);
     if (n === null) return;
     this.applied++;
+    const type = text(n.type);
+    if (n.aggregate_type === 'Initial Snapshot' && type !== null) {
+      this.initialRunning = INITIAL_RUNNING.has(type);
+      if (type === 'COMPLETED' && offset !== null && this.initialEnded) this.lastInitialCompleted = offset;
+      if (!this.initialRunning) this.initialEnded = true;
+      return;
+    }
     if (n.aggregate_type !== 'Incremental Snapshot') return;
     const id = text(n.id);
-    const type = text(n.type);
     if (id === null || type === null) return;
     if (ENDED.has(type)) {
       this.running.delete(id);

@@ -14,7 +14,8 @@ export {
   type RowPlan,
   type RowEvaluator,
 } from './op-planner';
-export { completePrefix, expectedEvents, snapshotComplete, Coordinator } from './coordinator';
+export { completePrefix, expectedEvents, Coordinator } from './coordinator';
+export { snapshotComplete } from './snapshot-gates';
 export { snapshotSequence, snapshotEventOpId, SnapshotNumberingError } from './snapshot-numbering';
 export { DEAD_LETTER_HEADERS } from './dead-letter';
 // The change processor on its own (benchmarks drive it without Kafka; tests with fakes).

@@ -17,6 +17,18 @@ export interface SnapshotNotifications {
   running(consumed: (collection: string) => boolean): RunningSnapshot | null;
 }
 
+/** What the coordinator and the processors ask about full snapshots taken after streaming began. */
+export interface FullSnapshotNotifications {
+  /**
+   * Subscribed to a one-partition topic: only then is the order of its records the order they
+   * were sent (full-snapshot notifications have a new key each, so several partitions mix them).
+   */
+  readonly live: boolean;
+  marks(): Promise<ReadonlyMap<number, bigint> | null>;
+  readUpTo(marks: ReadonlyMap<number, bigint>): boolean;
+  readonly snapshots: Pick<IncrementalSnapshots, 'initialRunning' | 'lastInitialCompleted'>;
+}
+
 export interface NotificationReaderOptions {
   readonly kafka: Kafka;
   readonly admin: Admin;
@@ -25,12 +37,13 @@ export interface NotificationReaderOptions {
   readonly logger: Logger;
 }
 
-export class NotificationReader implements SnapshotNotifications {
+export class NotificationReader implements SnapshotNotifications, FullSnapshotNotifications {
   readonly snapshots = new IncrementalSnapshots();
   /** The next offset to apply, per partition. */
   private readonly positions = new Map<number, bigint>();
   private consumer: Consumer | null = null;
   private joined = 0;
+  private partitions = 0;
 
   constructor(private readonly options: NotificationReaderOptions) {}
 
@@ -43,6 +56,13 @@ export class NotificationReader implements SnapshotNotifications {
     const { kafka, admin, topic, logger } = this.options;
     while (!signal.aborted && !(await admin.listTopics()).includes(topic)) await sleep(2000, signal);
     if (signal.aborted) return;
+    this.partitions = (await admin.fetchTopicOffsets(topic)).length;
+    if (this.partitions > 1)
+      logger.error(
+        { topic, partitions: this.partitions },
+        'the notification topic has several partitions: full snapshots after streaming began are ' +
+          'refused (SYNC_E409) instead of handled in place (docs/consistency.md §3.2)',
+      );
     const consumer = kafka.consumer({
       groupId: this.options.groupId,
       maxWaitTimeInMs: 100,
@@ -76,14 +96,18 @@ export class NotificationReader implements SnapshotNotifications {
     for (const message of messages) {
       const offset = BigInt(message.offset);
       if (offset < (this.positions.get(partition) ?? 0n)) continue;
-      this.snapshots.apply(message.value);
+      this.snapshots.apply(message.value, offset);
       this.positions.set(partition, offset + 1n);
     }
   }
 
+  get live(): boolean {
+    return this.partitions === 1;
+  }
+
   async marks(): Promise<ReadonlyMap<number, bigint> | null> {
     const { admin, topic } = this.options;
-    if (!(await admin.listTopics()).includes(topic)) return null;
+    if (this.partitions === 0 && !(await admin.listTopics()).includes(topic)) return null;
     const offsets = await admin.fetchTopicOffsets(topic);
     return new Map(offsets.map((p) => [p.partition, BigInt(p.high)]));
   }

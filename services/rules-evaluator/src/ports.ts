@@ -55,6 +55,8 @@ export interface ProgressStore {
 export interface ProcessorCoordination extends ProgressStore {
   topicIndex(topic: string): Promise<number>;
   recordTransactionWriteCheckpoints(endOffset: bigint, wcs: readonly WriteCheckpoint[]): Promise<void>;
+  /** The END offset the rows of a full snapshot taken after streaming began are placed at (§3.2). */
+  recordResnapshotAnchor(endOffset: bigint): Promise<void>;
 }
 
 /** What the coordinator reads and writes of the shared state (RedisCoordination in production). */
@@ -72,6 +74,9 @@ export type CoordinatorStore = Pick<
   | 'snapshotHighWater'
   | 'recordSnapshotHighWater'
   | 'readPositions'
+  | 'resnapshotAnchor'
+  | 'resnapshotHandled'
+  | 'recordResnapshotHandled'
 >;
 
 /** Where bucket ops go besides Redis (the bucket topic). */

@@ -31,12 +31,18 @@ export interface RowEvent {
    * transaction (the old key's delete lies in [since, opId)). On the delete of the old key: 'delete'.
    */
   readonly keyChange: { readonly from: string; readonly since: bigint } | 'delete' | null;
+  /**
+   * A row of a full snapshot taken after streaming began (§3.2): its table is truncated at
+   * `truncateOpId` first (once per table), after the checkpoint covers `barrier`.
+   */
+  readonly resnapshot?: { readonly truncateOpId: bigint; readonly barrier: bigint };
 }
 
 export interface TruncateEvent {
   readonly kind: 'truncate';
   readonly offset: bigint;
-  readonly ref: EventRef;
+  /** Null for the truncate a second full snapshot implies (not an event: not counted). */
+  readonly ref: EventRef | null;
   readonly table: string;
   readonly opId: bigint;
   /** END offset of the transaction before the truncate's: the checkpoint must cover it first. */

@@ -36,6 +36,10 @@ export class TransactionReader {
     this.events.setMaxListeners(0);
   }
 
+  get topic(): string {
+    return this.options.topic;
+  }
+
   /** Starts reading at `startOffset` once the topic exists (Debezium creates it lazily). */
   async start(startOffset: bigint, signal: AbortSignal): Promise<void> {
     const { kafka, topic, logger } = this.options;

@@ -176,6 +176,25 @@ export class TransactionTracker {
     return t.covered ? { status: 'covered' } : { status: 'ended', transaction: t as EndedTransaction };
   }
 
+  /**
+   * The first transaction committed after `lsn`: where the rows of a full snapshot read at `lsn`
+   * after streaming began are placed (docs/consistency.md §3.2). 'covered' when a published
+   * checkpoint covers a commit after `lsn` (so it covers that transaction); 'unknown' until an END
+   * after `lsn` is read.
+   */
+  firstEndAfter(lsn: bigint): TransactionLookup {
+    if (this.coveredLsn > lsn) return { status: 'covered' };
+    let lo = this.endsStart;
+    let hi = this.ends.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.ends[mid]!.endLsn! > lsn) hi = mid;
+      else lo = mid + 1;
+    }
+    const t = this.ends[lo];
+    return t === undefined ? { status: 'unknown' } : { status: 'ended', transaction: t as EndedTransaction };
+  }
+
   /** Highest commit LSN a published checkpoint covers (-1 before the first). */
   get coveredCommitLsn(): bigint {
     return this.coveredLsn;

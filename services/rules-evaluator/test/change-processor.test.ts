@@ -92,15 +92,33 @@ class FakeStore implements ProcessorStore {
     }
     return { written, truncated: [] };
   }
+  /** Most tests have no truncate: one would throw. */
+  truncates = false;
   async markTruncate(): Promise<void> {
-    throw new Error('no truncates in these tests');
+    if (!this.truncates) throw new Error('no truncates in these tests');
   }
-  async *scanTableRows(): AsyncGenerator<Array<{ pk: string } & RowStateRecord>> {
-    yield* [];
-    throw new Error('no truncates in these tests');
+  async *scanTableRows(table: string): AsyncGenerator<Array<{ pk: string } & RowStateRecord>> {
+    if (!this.truncates) throw new Error('no truncates in these tests');
+    const prefix = `${table}/`;
+    yield [...this.rows]
+      .filter(([k]) => k.startsWith(prefix))
+      .map(([k, r]) => ({ pk: k.slice(prefix.length), ...r }));
   }
-  async truncateRows(): Promise<string[]> {
-    throw new Error('no truncates in these tests');
+  async truncateRows(
+    table: string,
+    pks: readonly string[],
+    opId: bigint,
+    tombstone: string,
+  ): Promise<string[]> {
+    this.journal.write('truncate');
+    const done: string[] = [];
+    for (const pk of pks) {
+      const stored = this.rows.get(`${table}/${pk}`);
+      if (stored !== undefined && stored.opId >= opId) continue;
+      this.rows.set(`${table}/${pk}`, { opId, state: tombstone });
+      done.push(pk);
+    }
+    return done;
   }
 }
 
@@ -109,7 +127,12 @@ class FakeCoordination implements ProcessorCoordination {
   readonly counts = new Map<bigint, number>();
   private readonly seen = new Set<string>();
   readonly writeCheckpoints = new Map<bigint, WriteCheckpoint[]>();
+  anchor: bigint | null = null;
   constructor(private readonly journal: Journal) {}
+
+  async recordResnapshotAnchor(endOffset: bigint): Promise<void> {
+    this.anchor = endOffset;
+  }
 
   async partitionProgress(partition: string): Promise<bigint | null> {
     return this.progress.get(partition) ?? null;
@@ -499,6 +522,72 @@ describe('ChangeProcessor with snapshot rows after streaming began', () => {
       );
     expect(error).toBeInstanceOf(SnapshotAfterStreamingError);
     expect(isFatal(error)).toBe(true);
+  });
+
+  it('places a second full snapshot at the first transaction after it, and truncates what it did not read', async () => {
+    const work = await workload();
+    const g = new DebeziumRecordGenerator('unit');
+    const { tracker } = work.tx;
+    const ends = tracker.endsAfter(-1n, 100);
+    const last = ends[ends.length - 1]!;
+    const world = newWorld();
+    world.store.truncates = true;
+    await run(world, work);
+    expect(world.store.rows.size).toBe(40);
+    // The slot was lost after the workload; the connector snapshotted again at a later LSN, then
+    // streamed transaction A (a heartbeat).
+    tracker.cover(last.endLsn);
+    const lsn = Number(last.endLsn! + 1000n);
+    const position = (offset: bigint) => ({ topic: 'unit.transaction', partition: 0, offset });
+    const xid = 999_999n;
+    tracker.addBegin({
+      kind: 'begin',
+      position: position(tracker.position),
+      id: 'a',
+      xid,
+      lsn: BigInt(lsn + 10),
+      tsMs: 1,
+    });
+    const aOffset = tracker.position;
+    tracker.addEnd({
+      kind: 'end',
+      position: position(aOffset),
+      id: 'a',
+      xid,
+      lsn: BigInt(lsn + 20),
+      tsMs: 1,
+      eventCount: 0,
+      dataCollections: [],
+    });
+    const reread = g.read(7, 'true', lsn, 5);
+    const processor = new ChangeProcessor({
+      ...processorDeps(world, work.tx),
+      fullSnapshots: { live: true },
+      latestCheckpoint: async () => ({
+        lastOpId: '0',
+        endOffset: last.endOffset!.toString(),
+        lsn: last.endLsn!.toString(),
+        commitTimeMs: null,
+        publishedAtMs: 0,
+        writeCheckpoints: [],
+      }),
+    });
+    await processor.processBatch(
+      'unit.s.accounts',
+      1,
+      [consumedMessage(reread.key as string, reread.value as string, 100, 5)],
+      async () => undefined,
+      signal,
+    );
+    const anchor = windowOpId(firstGeneration(), aOffset);
+    expect(world.coordination.anchor).toBe(aOffset);
+    // The row read again sits at A's window op id, above everything streamed before ...
+    expect(world.store.rows.get('s.accounts/{"id":7}')!.opId).toBe(anchor);
+    // ... and every row it did not read (deleted while the slot was gone, as far as it knows) is
+    // removed just below it.
+    const others = [...world.store.rows].filter(([k]) => k !== 's.accounts/{"id":7}');
+    expect(others).toHaveLength(39);
+    expect(others.every(([, r]) => r.opId === anchor - 1n && JSON.parse(r.state).raw === null)).toBe(true);
   });
 
   it('dead-letters the rows of a blocking snapshot instead of placing them below the checkpoint', async () => {

@@ -71,8 +71,21 @@ export class SharedState implements CoordinatorStore {
   async recordSnapshotHighWater(marks: Record<string, string>): Promise<Record<string, string>> {
     return marks;
   }
-  async readPositions(): Promise<Map<string, bigint>> {
-    return new Map();
+  readonly positions = { progress: new Map<string, bigint>(), streaming: new Map<string, bigint>() };
+  async readPositions(kind: string): Promise<Map<string, bigint>> {
+    return kind === 'progress' || kind === 'streaming' ? this.positions[kind] : new Map();
+  }
+  anchor: bigint | null = null;
+  handled = -1n;
+  async resnapshotAnchor(): Promise<bigint | null> {
+    return this.anchor;
+  }
+  async resnapshotHandled(): Promise<bigint> {
+    return this.handled;
+  }
+  async recordResnapshotHandled(offset: bigint): Promise<void> {
+    this.handled = offset;
+    this.anchor = null;
   }
 }
 

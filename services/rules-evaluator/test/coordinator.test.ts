@@ -1,4 +1,5 @@
-import { completePrefix, expectedEvents, snapshotComplete, windowPassed } from '../src/coordinator';
+import { completePrefix, expectedEvents } from '../src/coordinator';
+import { snapshotComplete, windowPassed } from '../src/snapshot-gates';
 
 describe('checkpoint advancement', () => {
   const consumed = (c: string) => c === 's.accounts' || c === 'LOGICAL_DECODING_MESSAGE';

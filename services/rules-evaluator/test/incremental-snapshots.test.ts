@@ -153,3 +153,81 @@ describe('the coordinator with whole incremental snapshots', () => {
     expect(lines.some((l) => /sends no notifications/.test(String(l['msg'])))).toBe(true);
   });
 });
+
+describe('the coordinator around a full snapshot taken after streaming began', () => {
+  const full = (type: string) => note(type, {}, `n-${type}`, 'Initial Snapshot');
+
+  async function setUp() {
+    const { tx } = await workload();
+    const ends = tx.tracker.endsAfter(-1n, 100).map((t) => t.endOffset!);
+    const state = new SharedState();
+    state.checkpoint = checkpointAt(ends[0]!);
+    for (const end of ends.slice(1)) state.counts.set(end, 2);
+    const topic = { exists: true, high: 0n };
+    const reader = readerWith(topic);
+    // The change topic's partition ends at 50; the transaction topic at 1000.
+    const admin = {
+      fetchTopicOffsets: async (t: string) => [
+        { partition: 0, offset: '0', low: '0', high: t === 'unit.s.accounts' ? '50' : '1000' },
+      ],
+    } as unknown as Admin;
+    const coordinator = coordinatorOver(state, tx, {
+      fullSnapshots: {
+        live: true,
+        marks: () => reader.marks(),
+        readUpTo: (m) => reader.readUpTo(m),
+        snapshots: reader.snapshots,
+      },
+      changeTopics: async () => ['unit.s.accounts'],
+      admin,
+    });
+    await coordinator.holdLease();
+    let offset = 0;
+    const feed = (...values: Buffer[]) => {
+      reader.ingest(
+        0,
+        values.map((value) => ({ offset: String(offset++), value })),
+      );
+      topic.high = BigInt(offset);
+    };
+    return { state, coordinator, feed, ends };
+  }
+
+  it("lets the connector's first snapshot pass without a gate", async () => {
+    const { state, coordinator, feed, ends } = await setUp();
+    feed(full('STARTED'), full('COMPLETED'));
+    expect(await coordinator.advance()).toBe(true);
+    expect(state.published.map((c) => c.endOffset)).toEqual([ends[ends.length - 1]!.toString()]);
+  });
+
+  it('holds while it runs, then passes only what precedes its anchor until every partition is past its rows', async () => {
+    const { state, coordinator, feed, ends } = await setUp();
+    feed(full('SKIPPED')); // snapshot.mode=no_data: the connector's first
+    feed(full('STARTED'), full('IN_PROGRESS'));
+    expect(await coordinator.advance()).toBe(false);
+    feed(full('COMPLETED'));
+    // No instance placed a row yet: nothing passes.
+    expect(await coordinator.advance()).toBe(false);
+    // Rows are placed at the fifth END: the ones before it may pass.
+    state.anchor = ends[4]!;
+    expect(await coordinator.advance()).toBe(true);
+    expect(state.published.map((c) => c.endOffset)).toEqual([ends[3]!.toString()]);
+    expect(await coordinator.advance()).toBe(false);
+    // The partition reached the anchor's transaction: it is past the rows.
+    state.positions.streaming.set('unit.s.accounts/0', ends[4]!);
+    expect(await coordinator.advance()).toBe(true);
+    expect(state.published.map((c) => c.endOffset).pop()).toBe(ends[ends.length - 1]!.toString());
+    expect(state.handled).toBe(3n);
+    expect(state.anchor).toBeNull();
+  });
+
+  it('passes a partition processed up to the marks read after COMPLETED', async () => {
+    const { state, coordinator, feed } = await setUp();
+    feed(full('SKIPPED'), full('STARTED'), full('COMPLETED'));
+    expect(await coordinator.advance()).toBe(false);
+    state.positions.progress.set('unit.s.accounts/0', 50n);
+    expect(await coordinator.advance()).toBe(true);
+    // Passed once: a restart of the leader's term reads `handled` and sets no gate again.
+    expect(state.handled).toBe(2n);
+  });
+});

@@ -112,6 +112,27 @@ describe('TransactionTracker', () => {
   });
 });
 
+describe('TransactionTracker: the first transaction after a full snapshot taken while streaming', () => {
+  it('is the first END committed after the snapshot LSN, unknown before it is read, covered after', () => {
+    const t = new TransactionTracker();
+    t.addBegin(begin(0, 10, 100));
+    t.addEnd(end(1, 10, 150));
+    expect(t.firstEndAfter(200n)).toEqual({ status: 'unknown' });
+    t.addBegin(begin(2, 11, 210));
+    expect(t.firstEndAfter(200n)).toEqual({ status: 'unknown' }); // BEGIN only
+    t.addEnd(end(3, 11, 250));
+    t.addBegin(begin(4, 12, 260));
+    t.addEnd(end(5, 12, 300));
+    const found = t.firstEndAfter(200n);
+    expect(found.status === 'ended' && found.transaction.endOffset).toBe(3n);
+    const exact = t.firstEndAfter(250n); // committed AT the LSN: not after it
+    expect(exact.status === 'ended' && exact.transaction.endOffset).toBe(5n);
+    t.cover(250n);
+    expect(t.firstEndAfter(200n)).toEqual({ status: 'covered' });
+    expect(t.firstEndAfter(250n).status).toBe('ended');
+  });
+});
+
 describe('TransactionTracker with at-least-once delivery (identity is xid and commit LSN)', () => {
   it('maps a re-sent transaction (new BEGIN/END offsets) to its first END, which alone is checkpointed', () => {
     const t = new TransactionTracker();
