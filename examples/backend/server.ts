@@ -36,6 +36,10 @@ try {
 
 const app = express();
 app.use(express.json({ limit: '2mb' }));
+// Liveness for container health checks (the image's HEALTHCHECK, docker-compose.yml).
+app.get('/healthz', (_req, res) => {
+  res.json({ ok: true });
+});
 
 /** The uploader is the user of a token the gateway would accept (a real app uses its own sessions). */
 async function userOf(req: Request): Promise<string> {
