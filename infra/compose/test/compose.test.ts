@@ -4,10 +4,27 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { repoRoot } from '@syncline/stack';
+import { parse } from 'yaml';
 import { renderComposeConnector } from '../render-connector';
 
 const root = repoRoot();
 const composeFile = path.join(root, 'docker-compose.yml');
+
+interface ComposeService {
+  build?: string;
+  image?: string;
+  scale?: number;
+  command?: string[];
+  entrypoint?: string[];
+  environment?: Record<string, string>;
+  volumes?: string[];
+  healthcheck?: unknown;
+  depends_on?: Record<string, { condition: string }>;
+}
+const services = (parse(fs.readFileSync(composeFile, 'utf8')) as { services: Record<string, ComposeService> })
+  .services;
+/** The services built from the root Dockerfile. */
+const APP_SERVICES = ['evaluator', 'gateway', 'backend'];
 const hasCompose = spawnSync('docker-compose', ['version'], { stdio: 'ignore' }).status === 0;
 if (!hasCompose) {
   process.stderr.write(
@@ -18,8 +35,35 @@ if (!hasCompose) {
 describe('docker-compose.yml', () => {
   (hasCompose ? it : it.skip)('passes `docker-compose config`', () => {
     const out = execFileSync('docker-compose', ['-f', composeFile, 'config'], { encoding: 'utf8' });
-    for (const service of ['postgres:', 'redis:', 'kafka:', 'connect:', 'registry:', 'connector-init:'])
-      expect(out).toContain(service);
+    for (const service of [...Object.keys(services), 'scale: 2']) expect(out).toContain(service);
+  });
+
+  it('runs the evaluator (two replicas), the gateway and the backend from the root Dockerfile', () => {
+    expect(services.evaluator?.build).toBe('.');
+    expect(services.evaluator?.scale).toBe(2);
+    for (const name of APP_SERVICES) expect(services[name]?.image).toBe(services.evaluator?.image);
+    expect(services.evaluator?.command?.[0]).toBe('evaluator');
+    expect(services.gateway?.command?.[0]).toBe('gateway');
+    expect(services.backend?.entrypoint?.slice(-2)).toEqual(['node', 'dist/examples/backend/server.js']);
+  });
+
+  it('comes up in order: every dependency waited for is healthy (or done), and has a health check', () => {
+    for (const [name, service] of Object.entries(services))
+      for (const [dependency, { condition }] of Object.entries(service.depends_on ?? {})) {
+        expect([name, dependency, condition]).toEqual([
+          name,
+          dependency,
+          dependency === 'connector-init' ? 'service_completed_successfully' : 'service_healthy',
+        ]);
+        if (condition === 'service_healthy') expect(services[dependency]?.healthcheck).toBeDefined();
+      }
+  });
+
+  it('mounts the sync rules and the JWT secret from files of this repository', () => {
+    for (const name of APP_SERVICES)
+      for (const volume of services[name]?.volumes ?? [])
+        expect(fs.existsSync(path.join(root, volume.split(':')[0]!))).toBe(true);
+    expect(services.gateway?.environment?.SYNCLINE_JWT_SECRET_FILE).toBeDefined();
   });
 
   it('registers exactly the connector template rendered for the compose network', () => {

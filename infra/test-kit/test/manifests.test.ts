@@ -119,10 +119,19 @@ function referenceProblems(file: string): string[] {
   return problems;
 }
 
+/**
+ * A package's bin/ may load tsx (a root devDependency) to run the TypeScript sources; its
+ * production path (compiled, `--conditions=syncline-dist`) never does (docs/deploy.md).
+ */
+const SOURCE_RUNNER = 'tsx';
+
 function dependencyProblems(dir: string, manifest: Manifest): string[] {
   const files = sourceFiles(dir);
   const isTest = (f: string) => f.includes(`${path.sep}test${path.sep}`);
+  const isBin = (f: string) => f.startsWith(path.join(dir, 'bin') + path.sep);
   const runtime = packagesOf(files.filter((f) => !isTest(f)));
+  if (!packagesOf(files.filter((f) => !isTest(f) && !isBin(f))).has(SOURCE_RUNNER))
+    runtime.delete(SOURCE_RUNNER);
   const tests = packagesOf(files.filter(isTest));
   const deps = new Set(Object.keys(manifest.dependencies ?? {}));
   const devDeps = new Set(Object.keys(manifest.devDependencies ?? {}));

@@ -2,12 +2,10 @@
 // whole bucket topic, from the beginning up to the end offsets it had when the read started,
 // into a BucketMaterializer.
 import { randomBytes } from 'node:crypto';
-import {
-  AvroDeserializer,
-  SchemaRegistryClient,
-  SerdeType,
-  SubjectNameStrategyType,
-} from '@confluentinc/schemaregistry';
+// The serde's modules by path (see encoder.ts: its index loads every KMS driver).
+import { AvroDeserializer } from '@confluentinc/schemaregistry/dist/serde/avro';
+import { SerdeType, SubjectNameStrategyType } from '@confluentinc/schemaregistry/dist/serde/serde';
+import { SchemaRegistryClient } from '@confluentinc/schemaregistry/dist/schemaregistry-client';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import { BucketRecordDecodeError, BucketTopicError, BucketTopicReadTimeoutError } from './errors';
 import { BucketMaterializer } from './materializer';

@@ -1,7 +1,8 @@
 // Writes bucket ops to a bucket topic: creates the compacted topic, registers the Avro value
 // schema, and sends each call's ops as one idempotent acks=all batch, keyed per row and
 // partitioned per bucket.
-import { SchemaRegistryClient } from '@confluentinc/schemaregistry';
+// The registry client by path (see encoder.ts: the package's index loads every KMS driver).
+import { SchemaRegistryClient } from '@confluentinc/schemaregistry/dist/schemaregistry-client';
 import { ConfigResourceTypes, Kafka, logLevel, type Admin, type Message, type Producer } from 'kafkajs';
 import { ensureTopics } from '@syncline/kafka-topics';
 import { BucketTopicConfigError, BucketTopicMismatchError } from './errors';

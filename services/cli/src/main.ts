@@ -2,30 +2,38 @@
 // commands/; this file only routes argv and turns errors into exit codes.
 import { codedMessage, exitCodeOf, SynclineError } from '@syncline/errors';
 import { processIo, type CliIo } from './io';
-import { runStackCommand } from './commands/stack';
-import { runRulesCommand } from './commands/rules';
-import { runEvaluatorCommand } from './commands/evaluator';
-import { runGatewayCommand } from './commands/gateway';
-import { runTokenCommand } from './commands/token';
 
 type Command = (args: string[], io: CliIo) => Promise<number>;
 
-const commands: Record<string, { run: Command; summary: string }> = {
+// Each command's module is loaded only when it runs: a service's start-up then pays for its own
+// dependencies only, not for the local stack's or the other service's (docs/deploy.md). `require`,
+// not `import()`: a dynamic import goes through Node's ESM loader, which tsx/cjs (source runs) and
+// jest do not hook.
+/* eslint-disable @typescript-eslint/no-require-imports -- lazy loading, as said above */
+const commands: Record<string, { load: () => Command; summary: string }> = {
   stack: {
-    run: runStackCommand,
+    load: () => (require('./commands/stack') as typeof import('./commands/stack')).runStackCommand,
     summary: 'stack up|down|status|env  run the local Kafka/Debezium/Postgres/Redis stack',
   },
-  rules: { run: runRulesCommand, summary: 'rules validate|eval|buckets  check and try sync rules' },
+  rules: {
+    load: () => (require('./commands/rules') as typeof import('./commands/rules')).runRulesCommand,
+    summary: 'rules validate|eval|buckets  check and try sync rules',
+  },
   evaluator: {
-    run: runEvaluatorCommand,
+    load: () =>
+      (require('./commands/evaluator') as typeof import('./commands/evaluator')).runEvaluatorCommand,
     summary: 'evaluator --rules FILE [--reset]  run the rules evaluator',
   },
-  gateway: { run: runGatewayCommand, summary: 'gateway --rules FILE  run the sync gateway' },
+  gateway: {
+    load: () => (require('./commands/gateway') as typeof import('./commands/gateway')).runGatewayCommand,
+    summary: 'gateway --rules FILE  run the sync gateway',
+  },
   token: {
-    run: runTokenCommand,
+    load: () => (require('./commands/token') as typeof import('./commands/token')).runTokenCommand,
     summary: 'token --sub USER [--ttl 1h] [--claims JSON]  print a development JWT',
   },
 };
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 export function usage(): string {
   const lines = Object.values(commands).map((c) => `  syncline ${c.summary}`);
@@ -45,7 +53,8 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     return 2;
   }
   try {
-    return await command.run(rest, io);
+    const run = command.load();
+    return await run(rest, io);
   } catch (err) {
     // An error with a code is one the user can act on; anything else is a bug (bin prints its stack).
     if (!(err instanceof SynclineError)) throw err;

@@ -6,6 +6,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { CliIo } from '../src/io';
 import { main } from '../src/main';
+// main() loads a command's module only when it runs; loaded here, with the test file, the cost of
+// compiling it stays out of the first test's timeout.
+import '../src/commands/rules';
 
 const dir = mkdtempSync(join(tmpdir(), 'syncline-rules-'));
 function rulesFile(name: string, text: string): string {

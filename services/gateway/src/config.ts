@@ -1,5 +1,6 @@
 // Gateway configuration: environment variables validated once at start-up (zod). Every variable is
 // listed in docs/gateway.md; a bad value fails with a message naming it.
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { keyPrefixFor } from '@syncline/bucket-store';
 import { SynclineError } from '@syncline/errors';
@@ -34,6 +35,8 @@ export const GATEWAY_CONFIG_SCHEMA = z.object({
   SYNCLINE_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   SYNCLINE_JWT_SECRET: z.string().min(32, 'at least 32 characters (HS256)').optional(),
   SYNCLINE_JWT_KEYS: z.string().optional(),
+  SYNCLINE_JWT_SECRET_FILE: z.string().min(1).optional(),
+  SYNCLINE_JWT_KEYS_FILE: z.string().min(1).optional(),
   SYNCLINE_JWKS_URLS: list.pipe(z.array(z.string().url())).optional(),
   SYNCLINE_JWKS_MIN_REFETCH_MS: int(0, 3_600_000).default(30_000),
   SYNCLINE_JWT_AUDIENCE: list.pipe(z.array(z.string().min(1)).min(1)).default('syncline'),
@@ -96,7 +99,29 @@ export interface AuthConfig {
   readonly clockToleranceS: number;
 }
 
-export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
+/**
+ * `<NAME>_FILE` (a mounted secret, as Docker and Kubernetes provide them) read into `<NAME>`, for
+ * SYNCLINE_JWT_SECRET and SYNCLINE_JWT_KEYS; setting both forms, or an unreadable file, is an error.
+ */
+function withKeyFiles(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out = { ...env };
+  for (const name of ['SYNCLINE_JWT_SECRET', 'SYNCLINE_JWT_KEYS'] as const) {
+    const file = env[`${name}_FILE`];
+    if (file === undefined || file === '') continue;
+    const problem = (detail: string) =>
+      new GatewayConfigError(`invalid gateway configuration:\n  ${name}_FILE: ${detail} (docs/gateway.md)`);
+    if (env[name] !== undefined) throw problem(`set ${name} or ${name}_FILE, not both`);
+    try {
+      out[name] = readFileSync(file, 'utf8').trim();
+    } catch (error) {
+      throw problem(`cannot read ${file}: ${(error as Error).message}`);
+    }
+  }
+  return out;
+}
+
+export function loadGatewayConfig(given: NodeJS.ProcessEnv): GatewayConfig {
+  const env = withKeyFiles(given);
   const parsed = GATEWAY_CONFIG_SCHEMA.safeParse(env);
   // A secret is never echoed back in an error message.
   const shown = {

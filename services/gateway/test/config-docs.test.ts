@@ -1,5 +1,6 @@
 // docs/gateway.md documents exactly the variables GATEWAY_CONFIG_SCHEMA reads (its Configuration table).
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GATEWAY_CONFIG_SCHEMA, loadGatewayConfig } from '../src/config';
 
@@ -32,5 +33,33 @@ describe('loadGatewayConfig', () => {
     });
     expect(config.auth.audiences).toEqual(['syncline']);
     expect(config.keyPrefix).toBe('syncline:prod:1');
+  });
+});
+
+describe('key files', () => {
+  const base = { SYNCLINE_RULES_FILE: 'r.yaml', REDIS_URL: 'redis://h:1' };
+  const dir = mkdtempSync(join(tmpdir(), 'gateway-keys-'));
+  it('reads SYNCLINE_JWT_SECRET_FILE and SYNCLINE_JWT_KEYS_FILE, trimmed', () => {
+    writeFileSync(join(dir, 'secret'), `${'s'.repeat(40)}\n`);
+    writeFileSync(join(dir, 'keys'), '{"keys": []}\n');
+    const config = loadGatewayConfig({
+      ...base,
+      SYNCLINE_JWT_SECRET_FILE: join(dir, 'secret'),
+      SYNCLINE_JWT_KEYS_FILE: join(dir, 'keys'),
+    });
+    expect(config.auth.secret).toBe('s'.repeat(40));
+    expect(config.auth.staticKeys).toBe('{"keys": []}');
+  });
+  it('names the variable when the file is missing or both forms are set', () => {
+    expect(() => loadGatewayConfig({ ...base, SYNCLINE_JWT_SECRET_FILE: join(dir, 'nope') })).toThrow(
+      /SYNCLINE_JWT_SECRET_FILE: cannot read .*nope/,
+    );
+    expect(() =>
+      loadGatewayConfig({
+        ...base,
+        SYNCLINE_JWT_SECRET: 'x'.repeat(32),
+        SYNCLINE_JWT_SECRET_FILE: join(dir, 'secret'),
+      }),
+    ).toThrow(/set SYNCLINE_JWT_SECRET or SYNCLINE_JWT_SECRET_FILE, not both/);
   });
 });

@@ -23,7 +23,7 @@ import {
 } from '@syncline/cdc';
 import type { JsonObject } from '@syncline/lossless-json';
 import { writeCheckpointPrefix, type OpIdGeneration } from '@syncline/protocol';
-import { BucketTopicWriter } from '@syncline/bucket-topic';
+import type { BucketTopicWriter } from '@syncline/bucket-topic';
 import { topicNamesFor, type TopicNames } from '@syncline/kafka-topics';
 import type { SyncRules } from '@syncline/sync-rules';
 import { ChangeProcessor } from './change-processor';
@@ -156,6 +156,12 @@ export class Evaluator {
     );
     if (!config.bucketTopic || config.schemaRegistryUrl === null) return null;
     const registryUrl = config.schemaRegistryUrl;
+    // Loaded here, not at the top: the registry client costs about 1.4 s of CPU to load, which an
+    // evaluator without the bucket topic never needs (docs/deploy.md, start-up). `require`, not
+    // `import()`, which would go through Node's ESM loader (not hooked by tsx/cjs nor jest).
+    const { BucketTopicWriter } =
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy loading, as said above
+      require('@syncline/bucket-topic') as typeof import('@syncline/bucket-topic');
     this.writer = await retry('bucket topic', logger, signal, lateCloses, () =>
       BucketTopicWriter.open(
         {
