@@ -78,7 +78,9 @@ if [ ! -x "$tools/bin/helm" ] || [ "$(cat "$tools/bin/helm.version" 2>/dev/null)
   fi
 fi
 kv_version=1.37.0
-if ! "$tools/kubernetes-validate/bin/pip" show kubernetes-validate 2>/dev/null | grep -qx "Version: $kv_version"; then
+kv_installed=$("$tools/kubernetes-validate/bin/python" -c \
+  'import importlib.metadata as m; print(m.version("kubernetes-validate"))' 2>/dev/null || true)
+if [ "$kv_installed" != "$kv_version" ]; then
   say "installing kubernetes-validate $kv_version from PyPI into $tools/kubernetes-validate"
   python3 -m venv "$tools/kubernetes-validate"
   "$tools/kubernetes-validate/bin/pip" install --quiet --disable-pip-version-check "kubernetes-validate==$kv_version"
