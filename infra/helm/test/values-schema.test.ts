@@ -63,6 +63,11 @@ const BAD: readonly [string, object, RegExp][] = [
     /connector\.strimzi\.connectCluster is required/,
   ],
   [
+    'a KafkaConnector name Kubernetes refuses',
+    { connector: { ...allFeaturesValues.connector, name: 'Sync_Connector' } },
+    /connector\.name "Sync_Connector" must be a Kubernetes name/,
+  ],
+  [
     'a connector Job without a Connect URL',
     { connector: { ...allFeaturesValues.connector, mode: 'job' } },
     /connector\.job\.connectUrl is required/,
