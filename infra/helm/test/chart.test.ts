@@ -4,7 +4,17 @@
 // loader (the same zod schema the process validates at start-up).
 import { loadConfig } from '@syncline/rules-evaluator';
 import { loadGatewayConfig } from '@syncline/gateway';
-import { find, findHelm, itWhen, kindsOf, lint, render, template, type Manifest } from './chart';
+import {
+  dryRunInstall,
+  find,
+  findHelm,
+  itWhen,
+  kindsOf,
+  lint,
+  render,
+  template,
+  type Manifest,
+} from './chart';
 import { podSpecOf, resolveContainer } from './pod';
 import { allFeaturesValues, connectorJobValues, minimalValues } from './values';
 
@@ -155,5 +165,21 @@ describe('helm chart', () => {
     });
     expect(gateway.limits.maxConnections).toBe(5000);
     expect(gateway.keyPrefix).toBe(evaluator.keyPrefix);
+  });
+
+  test('says after install how to reach the gateway and check both services', () => {
+    const notesOf = (values: object[]) => {
+      const run = dryRunInstall(values);
+      expect(run.status).toBe(0);
+      return run.stdout.slice(run.stdout.indexOf('NOTES:'));
+    };
+    const plain = notesOf([minimalValues]);
+    expect(plain).toContain('kubectl port-forward -n sync service/sl-syncline-gateway 8080:80');
+    expect(plain).toContain('curl -s http://127.0.0.1:8080/readyz');
+    expect(plain).toContain('kubectl port-forward -n sync deployment/sl-syncline-evaluator 9464:9464');
+    expect(notesOf([minimalValues, allFeaturesValues])).toContain('https://sync.example.com');
+    expect(notesOf([minimalValues, connectorJobValues])).toContain(
+      'kubectl logs -n sync job/sl-syncline-connector',
+    );
   });
 });

@@ -63,6 +63,12 @@ export function template(values: readonly object[]): HelmRun {
   return helm(['template', RELEASE, CHART_DIR, '--namespace', NAMESPACE, ...files]);
 }
 
+/** `helm install --dry-run=client`: renders NOTES.txt too, without a cluster. */
+export function dryRunInstall(values: readonly object[]): HelmRun {
+  const files = valuesFiles(values).flatMap((f) => ['-f', f]);
+  return helm(['install', RELEASE, CHART_DIR, '--namespace', NAMESPACE, '--dry-run=client', ...files]);
+}
+
 export function lint(values: readonly object[]): HelmRun {
   const files = valuesFiles(values).flatMap((f) => ['-f', f]);
   return helm(['lint', '--strict', CHART_DIR, '--namespace', NAMESPACE, ...files]);
