@@ -35,6 +35,11 @@ const BAD: readonly [string, object, RegExp][] = [
     /streamTimeoutSeconds/,
   ],
   [
+    'KEDA scaling the evaluators to zero',
+    { evaluator: { autoscaling: { keda: { enabled: true, minReplicas: 0 } } } },
+    /evaluator\/autoscaling\/keda\/minReplicas.*minimum|>= 1/,
+  ],
+  [
     'no key source for JWTs',
     { auth: { secret: '' } },
     /auth\.secret, auth\.keys, auth\.jwksUrls or auth\.existingSecret/,
