@@ -128,7 +128,7 @@ describe('helm chart', () => {
     expect(after[1]).not.toBe(before[1]);
   });
 
-  test('probes each service on its HTTP port and spreads the evaluators over nodes', () => {
+  test('probes each service on its HTTP port, drops its privileges and spreads the evaluators over nodes', () => {
     const m = render([minimalValues]);
     const evaluator = podSpecOf(find(m, 'Deployment', '-evaluator')) as unknown as Record<string, unknown>;
     expect(evaluator.terminationGracePeriodSeconds).toBe(60);
@@ -139,6 +139,7 @@ describe('helm chart', () => {
       const c = podSpecOf(find(m, 'Deployment', name)).containers[0] as unknown as Record<string, unknown>;
       expect(c.livenessProbe).toMatchObject({ httpGet: { path: '/healthz', port: 'http' } });
       expect(c.readinessProbe).toMatchObject({ httpGet: { path: '/readyz', port: 'http' } });
+      expect(c.securityContext).toEqual({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
     }
   });
 

@@ -41,6 +41,7 @@ export const allFeaturesValues = {
   },
   metrics: { serviceMonitor: { enabled: true, labels: { release: 'prometheus' } } },
   imagePullSecrets: [{ name: 'registry-login' }],
+  podSecurityContext: { runAsNonRoot: true, runAsUser: 1000, fsGroup: 1000 },
 };
 
 /** The hook-Job variant of the connector (the other mode). */
