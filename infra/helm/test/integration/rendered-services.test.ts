@@ -136,6 +136,11 @@ if (!helmPresent)
 
   afterAll(async () => {
     for (const p of processes) p.kill();
+    // The deployment's Redis keys and consumer group go with `syncline evaluator --reset`, run as
+    // the rendered evaluator container would run it.
+    const evaluator = resolveContainer(manifests, 'Deployment', '-evaluator', `${name}-evaluator-reset`);
+    const reset = startRendered({ ...evaluator, args: [...evaluator.args, '--reset'] });
+    if ((await reset.exited) !== 0) process.stderr.write(`evaluator --reset failed: ${reset.output()}\n`);
     const { endpoints } = getTestStack();
     await removeConnector(endpoints.connectUrl, {
       name,
