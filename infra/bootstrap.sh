@@ -70,3 +70,28 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   if [ -f "$node_prefix/include/node/node.h" ]; then export npm_config_nodedir="$node_prefix"; fi
   npm ci --no-audit --no-fund --loglevel=error
 fi
+
+# The Helm chart's tests (infra/helm): helm itself, built from the Go module proxy (get.helm.sh
+# is not reachable from these machines), kubernetes-validate from PyPI, and the KEDA and Strimzi
+# CRDs. All pinned, all under .syncline/tools (git-ignored); each step is skipped once done.
+tools=.syncline/tools
+helm_version=v4.3.2
+# (`helm version` says only v4.3 when built with go install: the stamp file records the version.)
+if [ ! -x "$tools/bin/helm" ] || [ "$(cat "$tools/bin/helm.version" 2>/dev/null)" != "$helm_version" ]; then
+  if command -v go >/dev/null 2>&1; then
+    say "building helm $helm_version from the Go module proxy into $tools/bin (a few minutes, once)"
+    GOBIN="$PWD/$tools/bin" go install "helm.sh/helm/v4/cmd/helm@$helm_version"
+    echo "$helm_version" >"$tools/bin/helm.version"
+  else
+    say "no Go toolchain: helm not installed, the Helm chart tests will skip (install Go 1.25+)"
+  fi
+fi
+kv_version=1.37.0
+kv_installed=$("$tools/kubernetes-validate/bin/python" -c \
+  'import importlib.metadata as m; print(m.version("kubernetes-validate"))' 2>/dev/null || true)
+if [ "$kv_installed" != "$kv_version" ]; then
+  say "installing kubernetes-validate $kv_version from PyPI into $tools/kubernetes-validate"
+  python3 -m venv "$tools/kubernetes-validate"
+  "$tools/kubernetes-validate/bin/pip" install --quiet --disable-pip-version-check "kubernetes-validate==$kv_version"
+fi
+bash infra/helm/fetch-crds.sh

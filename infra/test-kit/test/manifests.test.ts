@@ -214,6 +214,7 @@ const KIND_OF: Record<string, Kind> = {
   'services/cli': 'front door',
   'infra/stack': 'infra',
   'infra/compose': 'infra',
+  'infra/helm': 'infra',
   'infra/test-kit': 'test kit',
   'examples/todo-web': 'example',
 };
