@@ -2,12 +2,12 @@
 // is one pipeline, as it always was. A cluster pipeline may only address the keys of one node, and
 // which node holds a slot can change at any time, so there a batch becomes one pipeline per slot,
 // sent side by side; results come back in the order the commands were added.
-import { createRequire } from 'node:module';
 import { Cluster } from 'ioredis';
 import type { StorePipeline, StoreRedis } from './redis';
 
 // cluster-key-slot (the CRC16 ioredis itself routes by) ships no types: its one export is typed here.
-const keySlot = createRequire(__filename)('cluster-key-slot') as (key: string) => number;
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- an untyped CommonJS module
+const keySlot = require('cluster-key-slot') as (key: string) => number;
 
 /** The cluster slot of a key (its hash tag's, when it has one). */
 export function slotOf(key: string): number {
