@@ -1,14 +1,16 @@
 // One deployment's Redis state as tests see it: the reader, writer and coordination of its key
 // prefix, waiting (by subscription) for a checkpoint that covers what was committed, recording
 // every published checkpoint, and materializing a bucket the way a client applies it.
-import { Redis } from 'ioredis';
 import {
   RedisBucketReader,
   RedisBucketWriter,
   RedisCoordination,
   StoreKeys,
   type Checkpoint,
+  type StoreConnection,
 } from '@syncline/bucket-store';
+import { Cluster, Redis } from 'ioredis';
+import { parseRedisTarget } from '@syncline/service-runtime';
 import {
   formatWriteCheckpoint,
   parseOpId,
@@ -25,14 +27,18 @@ export interface DeploymentState {
   readonly writer: RedisBucketWriter;
   readonly coordination: RedisCoordination;
   /** The raw client and key names, for tests that damage state on purpose. */
-  readonly redis: Redis;
+  readonly redis: StoreConnection;
   readonly keys: StoreKeys;
   /** Deletes the prefix's keys and disconnects. */
   close(): Promise<void>;
 }
 
-export function openDeploymentState(keyPrefix: string): DeploymentState {
-  const redis = new Redis(getTestStack().endpoints.redisUrl);
+/** `redisUrl`: the run's stack's Redis unless given (any REDIS_URL form, e.g. a test's cluster). */
+export function openDeploymentState(
+  keyPrefix: string,
+  redisUrl: string = getTestStack().endpoints.redisUrl,
+): DeploymentState {
+  const redis = connect(redisUrl);
   const reader = new RedisBucketReader(redis, keyPrefix);
   const coordination = new RedisCoordination(redis, keyPrefix);
   return {
@@ -51,12 +57,19 @@ export function openDeploymentState(keyPrefix: string): DeploymentState {
 }
 
 /** Every checkpoint the deployment publishes from now on, in order; close() unsubscribes. */
+/** ioredis' defaults, as tests always used; a cluster client for a `redis+cluster://` URL. */
+function connect(redisUrl: string): StoreConnection {
+  const target = parseRedisTarget(redisUrl);
+  if (target.kind === 'single') return new Redis(target.url);
+  return new Cluster(target.seeds.map((s) => ({ host: s.host, port: s.port })));
+}
+
 export async function recordCheckpoints(
   state: DeploymentState,
   onCheckpoint: (checkpoint: Checkpoint) => void = () => undefined,
 ): Promise<{ readonly published: Checkpoint[]; close(): void }> {
   // The raw channel, not reader.checkpoints(): that one lets a slow consumer skip checkpoints.
-  const subscriber = new Redis(getTestStack().endpoints.redisUrl);
+  const subscriber = state.redis.duplicate();
   const published: Checkpoint[] = [];
   await subscriber.subscribe(state.keys.checkpointChannel);
   subscriber.on('message', (_c: string, json: string) => {

@@ -11,6 +11,7 @@ export { privateStackEnv, freePrivateStackEnv, PRIVATE_PORT_VARS } from './priva
 export { localStackProvider } from './local-provider';
 export { DebeziumRecordGenerator, ACCOUNTS, consumedMessage } from './debezium-records';
 export { waitFor } from './wait';
+export { startRedisCluster, type LocalRedisCluster } from './redis-cluster';
 export {
   openDeploymentState,
   recordCheckpoints,

@@ -2,11 +2,12 @@
 // partition's progress (counted once per offset), partition positions, the coordinator lease, the
 // fenced checkpoint publish, write checkpoints, deployment meta, the snapshot high-water marks and
 // the snapshot topic numbering. Also the reset of a whole prefix.
-import type { Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import type { WriteCheckpoint } from '@syncline/protocol';
 import { encodeOpIdMember, formatOpId, parseOpId } from '@syncline/protocol';
 import { StoreKeys } from './keys';
-import { execOrThrow, readCheckpoint, storePipeline, withScripts, type StoreRedis } from './redis';
+import { execOrThrow, readCheckpoint, withScripts, type StoreConnection, type StoreRedis } from './redis';
+import { CommandBatch, groupBySlot } from './slot-batch';
 import type { Checkpoint, CountResult, SnapshotHighWater, TransactionEvents } from './types';
 
 const TX_WRITE_CHECKPOINTS_TTL_SECONDS = 7 * 24 * 3600;
@@ -34,7 +35,7 @@ export class RedisCoordination {
   private readonly keys: StoreKeys;
   private readonly redis: StoreRedis;
 
-  constructor(redis: Redis, prefix: string) {
+  constructor(redis: StoreConnection, prefix: string) {
     this.keys = new StoreKeys(prefix);
     this.redis = withScripts(redis);
   }
@@ -190,15 +191,13 @@ export class RedisCoordination {
    */
   async saveWriteCheckpoints(wcs: readonly WriteCheckpoint[], opId: bigint): Promise<void> {
     if (wcs.length === 0) return;
-    const pipeline = storePipeline(this.redis);
-    for (const w of wcs)
-      pipeline.slSaveWriteCheckpoint(
-        this.keys.writeCheckpoints(w.userId),
-        w.clientId,
-        w.n,
-        JSON.stringify({ n: w.n, opId: formatOpId(opId) }),
-      );
-    await execOrThrow(pipeline);
+    const batch = new CommandBatch(this.redis);
+    for (const w of wcs) {
+      const key = this.keys.writeCheckpoints(w.userId);
+      const json = JSON.stringify({ n: w.n, opId: formatOpId(opId) });
+      batch.add(key, (p) => p.slSaveWriteCheckpoint(key, w.clientId, w.n, json));
+    }
+    await batch.exec();
   }
 
   // ---- meta, checkpoint, lease --------------------------------------------------------------
@@ -259,15 +258,22 @@ export class RedisCoordination {
     return this.redis.get(this.keys.lease);
   }
 
-  /** Deletes every key of this prefix (reset). Returns the number of keys deleted. */
+  /**
+   * Deletes every key of this prefix (reset). Returns the number of keys deleted. SCAN walks one
+   * server's keys: on a cluster every master is scanned, and one UNLINK names keys of one slot.
+   */
   async deleteAll(): Promise<number> {
-    let cursor = '0';
+    const servers: Redis[] = this.redis instanceof Cluster ? this.redis.nodes('master') : [this.redis];
     let deleted = 0;
-    do {
-      const [next, keys] = await this.redis.scan(cursor, 'MATCH', this.keys.pattern, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) deleted += await this.redis.unlink(...keys);
-    } while (cursor !== '0');
+    for (const server of servers) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await server.scan(cursor, 'MATCH', this.keys.pattern, 'COUNT', 1000);
+        cursor = next;
+        for (const group of groupBySlot(keys))
+          deleted += await this.redis.unlink(...group.map((i) => keys[i]!));
+      } while (cursor !== '0');
+    }
     return deleted;
   }
 }

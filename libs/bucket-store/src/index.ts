@@ -16,6 +16,8 @@ export { CheckpointFeed, type BucketReader } from './reader';
 export { RedisBucketReader } from './redis-reader';
 export { MemoryBucketStore } from './memory-store';
 export { RedisBucketWriter } from './writer';
+export { CommandBatch, groupBySlot, slotOf } from './slot-batch';
+export type { StoreConnection } from './redis';
 export { RedisCoordination, type LeaseOutcome, type PartitionPositions } from './coordination';
 export type {
   BucketChecksum,

@@ -1,13 +1,14 @@
 // The bucket reader over the evaluator's Redis layout. Checkpoint notifications come from the
 // pub/sub channel on one subscriber connection per reader, shared by every subscription, and
-// re-read from the checkpoint key after a reconnect (a message published meanwhile is lost).
-import type { Redis } from 'ioredis';
+// re-read from the checkpoint key after a reconnect (a message published meanwhile is lost). On a
+// Redis Cluster the subscriber is a cluster client too: PUBLISH reaches every node.
 import type { BucketOp } from '@syncline/protocol';
 import { encodeOpIdMember, opIdLexRange } from '@syncline/protocol';
 import { decodeLookupRows, decodeOpBody, lookupMemberRow } from './encoding';
 import { StoreKeys } from './keys';
 import { CheckpointFeed, type BucketReader } from './reader';
-import { execOrThrow, readCheckpoint, storePipeline, withScripts, type StoreRedis } from './redis';
+import { readCheckpoint, withScripts, type StoreConnection, type StoreRedis } from './redis';
+import { CommandBatch } from './slot-batch';
 import type { BucketChecksum, Checkpoint, ClientWriteCheckpoint } from './types';
 
 type Listener = (checkpoint: Checkpoint) => void;
@@ -16,10 +17,10 @@ export class RedisBucketReader implements BucketReader {
   private readonly keys: StoreKeys;
   private readonly redis: StoreRedis;
   private readonly listeners = new Set<Listener>();
-  private subscriber: Redis | null = null;
+  private subscriber: StoreConnection | null = null;
   private subscribed: Promise<unknown> | null = null;
 
-  constructor(redis: Redis, prefix: string) {
+  constructor(redis: StoreConnection, prefix: string) {
     this.keys = new StoreKeys(prefix);
     this.redis = withScripts(redis);
   }
@@ -44,13 +45,13 @@ export class RedisBucketReader implements BucketReader {
 
   async checksumsAt(buckets: readonly string[], checkpoint: bigint): Promise<BucketChecksum[]> {
     if (buckets.length === 0) return [];
-    const pipeline = storePipeline(this.redis);
+    const batch = new CommandBatch(this.redis);
     const min = `[${encodeOpIdMember(checkpoint + 1n)}`;
     for (const bucket of buckets) {
       const k = this.keys.bucket(bucket);
-      pipeline.slChecksumAt(k.ops, k.body, k.meta, min);
+      batch.add(k.ops, (p) => p.slChecksumAt(k.ops, k.body, k.meta, min));
     }
-    const results = (await execOrThrow(pipeline)) as [string, number][];
+    const results = (await batch.exec()) as [string, number][];
     return results.map(([checksum, count], i) => ({
       bucket: buckets[i]!,
       checksum: Number(checksum) >>> 0,

@@ -1,6 +1,7 @@
 // The bucket store's Redis plumbing: its Lua scripts registered as commands on an ioredis client,
-// typed pipelines, and a pipeline exec that throws the first failed command's error.
-import type { ChainableCommander, Redis } from 'ioredis';
+// typed pipelines, and a pipeline exec that throws the first failed command's error. A client is
+// one server's or a Redis Cluster's: every script's keys share one hash tag (keys.ts).
+import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 import type { StoreKeys } from './keys';
 import type { Checkpoint } from './types';
 import {
@@ -41,7 +42,9 @@ export interface StoreCommands {
   ): Promise<number>;
 }
 
-export type StoreRedis = Redis & StoreCommands;
+/** A connection to one Redis server or to a Redis Cluster. */
+export type StoreConnection = Redis | Cluster;
+export type StoreRedis = StoreConnection & StoreCommands;
 export type StorePipeline = ChainableCommander & {
   [K in keyof StoreCommands]: (...args: string[]) => StorePipeline;
 };
@@ -64,7 +67,7 @@ const SCRIPTS: Record<keyof StoreCommands, { lua: string; keys: number }> = {
 };
 
 /** Registers the scripts on `redis` (once per client; later calls are no-ops). */
-export function withScripts(redis: Redis): StoreRedis {
+export function withScripts(redis: StoreConnection): StoreRedis {
   for (const [name, { lua, keys }] of Object.entries(SCRIPTS)) {
     if (!(name in redis))
       redis.defineCommand(name, keys === VARIADIC ? { lua } : { lua, numberOfKeys: keys });
@@ -72,16 +75,13 @@ export function withScripts(redis: Redis): StoreRedis {
   return redis as StoreRedis;
 }
 
-export function storePipeline(redis: StoreRedis): StorePipeline {
-  return redis.pipeline() as StorePipeline;
-}
-
 /** The published checkpoint (the coordinator's and the readers' one way to read it), or null. */
-export async function readCheckpoint(redis: Redis, keys: StoreKeys): Promise<Checkpoint | null> {
+export async function readCheckpoint(redis: StoreConnection, keys: StoreKeys): Promise<Checkpoint | null> {
   const json = await redis.hget(keys.checkpoint, 'json');
   return json === null ? null : (JSON.parse(json) as Checkpoint);
 }
 
+/** Runs a pipeline whose keys share one slot (one key, or one hash tag). */
 export async function execOrThrow(pipeline: ChainableCommander): Promise<unknown[]> {
   const results = (await pipeline.exec()) ?? [];
   return results.map(([error, value]) => {

@@ -1,7 +1,7 @@
 // The evaluator's writes of what readers see and of what it needs to plan the next change: bucket
 // ops (idempotent per op, checksum counted once), row state (only moved forward, refused behind a
-// truncate that already scanned), parameter-lookup entries, and the truncate scan.
-import type { Redis } from 'ioredis';
+// truncate that already scanned), parameter-lookup entries, and the truncate scan. Each batch is
+// one pipeline on one server, one per slot on a Redis Cluster (slot-batch.ts).
 import type { BucketOp } from '@syncline/protocol';
 import { encodeOpIdMember, formatOpId } from '@syncline/protocol';
 import {
@@ -13,19 +13,20 @@ import {
   rowKeyOf,
 } from './encoding';
 import { rowShardOf, ROW_SHARDS, StoreKeys } from './keys';
-import { execOrThrow, storePipeline, withScripts, type StoreRedis } from './redis';
+import { withScripts, type StoreConnection, type StoreRedis } from './redis';
+import { CommandBatch } from './slot-batch';
 import type { LookupWrite, PutRowsOutcome, RowStateRecord, RowStateWrite, TruncatedRow } from './types';
 
 export class RedisBucketWriter {
   private readonly keys: StoreKeys;
   private readonly redis: StoreRedis;
 
-  constructor(redis: Redis, prefix: string) {
+  constructor(redis: StoreConnection, prefix: string) {
     this.keys = new StoreKeys(prefix);
     this.redis = withScripts(redis);
   }
 
-  /** Adds ops (any buckets) idempotently; one script call per bucket, pipelined. Returns ops added. */
+  /** Adds ops (any buckets) idempotently; one script call per bucket, batched. Returns ops added. */
   async addOps(ops: readonly BucketOp[]): Promise<number> {
     if (ops.length === 0) return 0;
     const byBucket = new Map<string, string[]>();
@@ -44,13 +45,13 @@ export class RedisBucketWriter {
       const member = memberPrefix + rowKeyOf(op.objectType, op.objectId, op.subkey);
       argv.push(member, String(op.checksum >>> 0), encodeOpBody(op, opIdText));
     }
-    const pipeline = storePipeline(this.redis);
+    const batch = new CommandBatch(this.redis);
     for (const [bucket, argv] of byBucket) {
       const k = this.keys.bucket(bucket);
-      pipeline.slAddOps(k.ops, k.body, k.meta, ...argv);
+      batch.add(k.ops, (p) => p.slAddOps(k.ops, k.body, k.meta, ...argv));
     }
-    pipeline.sadd(this.keys.buckets, ...byBucket.keys());
-    const results = await execOrThrow(pipeline);
+    batch.add(this.keys.buckets, (p) => p.sadd(this.keys.buckets, ...byBucket.keys()));
+    const results = await batch.exec();
     return results.slice(0, byBucket.size).reduce((n: number, r) => n + Number(r), 0);
   }
 
@@ -61,23 +62,26 @@ export class RedisBucketWriter {
 
   async writeLookups(writes: readonly LookupWrite[]): Promise<void> {
     if (writes.length === 0) return;
-    const pipeline = this.redis.pipeline();
+    const batch = new CommandBatch(this.redis);
     for (const w of writes) {
       const k = this.keys.lookup(w.lookupKey);
       const member = opMember(w.opId, w.rowKey);
-      pipeline.zadd(k.index, 0, member);
-      pipeline.hset(k.values, member, encodeLookupValue(w.parameters));
+      batch.add(k.index, (p) => p.zadd(k.index, 0, member));
+      batch.add(k.values, (p) => p.hset(k.values, member, encodeLookupValue(w.parameters)));
     }
-    await execOrThrow(pipeline);
+    await batch.exec();
   }
 
   /** Stored states of rows (null: never stored), in the order asked. One HMGET per shard. */
   async getRows(rows: readonly { table: string; pk: string }[]): Promise<(RowStateRecord | null)[]> {
     if (rows.length === 0) return [];
     const shards = groupByShard(rows);
-    const pipeline = this.redis.pipeline();
-    for (const g of shards) pipeline.hmget(this.keys.rowShard(g.table, g.shard), ...g.items.map((r) => r.pk));
-    const results = (await execOrThrow(pipeline)) as (string | null)[][];
+    const batch = new CommandBatch(this.redis);
+    for (const g of shards) {
+      const key = this.keys.rowShard(g.table, g.shard);
+      batch.add(key, (p) => p.hmget(key, ...g.items.map((r) => r.pk)));
+    }
+    const results = (await batch.exec()) as (string | null)[][];
     const byRow = new Map<string, string | null>();
     shards.forEach((g, i) =>
       g.items.forEach((r, j) => byRow.set(`${g.table}\u0000${r.pk}`, results[i]![j] ?? null)),
@@ -93,14 +97,13 @@ export class RedisBucketWriter {
   async putRows(rows: readonly RowStateWrite[]): Promise<PutRowsOutcome> {
     if (rows.length === 0) return { written: 0, truncated: [] };
     const shards = groupByShard(rows);
-    const pipeline = storePipeline(this.redis);
-    for (const g of shards)
-      pipeline.slPutRows(
-        this.keys.rowShard(g.table, g.shard),
-        this.keys.rowShardMarker(g.table, g.shard),
-        ...g.items.flatMap((r) => [r.pk, encodeRowValue(r.opId, r.state)]),
-      );
-    const results = (await execOrThrow(pipeline)) as Array<Array<string | number>>;
+    const batch = new CommandBatch(this.redis);
+    for (const g of shards) {
+      const shard = this.keys.rowShard(g.table, g.shard);
+      const argv = g.items.flatMap((r) => [r.pk, encodeRowValue(r.opId, r.state)]);
+      batch.add(shard, (p) => p.slPutRows(shard, this.keys.rowShardMarker(g.table, g.shard), ...argv));
+    }
+    const results = (await batch.exec()) as Array<Array<string | number>>;
     let written = 0;
     const truncated: TruncatedRow[] = [];
     shards.forEach((g, i) => {
@@ -118,10 +121,12 @@ export class RedisBucketWriter {
    */
   async markTruncate(table: string, opId: bigint): Promise<void> {
     const member = encodeOpIdMember(opId);
-    const pipeline = storePipeline(this.redis);
-    for (let shard = 0; shard < ROW_SHARDS; shard++)
-      pipeline.slRaiseMarker(this.keys.rowShardMarker(table, shard), member);
-    await execOrThrow(pipeline);
+    const batch = new CommandBatch(this.redis);
+    for (let shard = 0; shard < ROW_SHARDS; shard++) {
+      const marker = this.keys.rowShardMarker(table, shard);
+      batch.add(marker, (p) => p.slRaiseMarker(marker, member));
+    }
+    await batch.exec();
   }
 
   /** Every stored row of a table (tombstones included), in chunks of about `count`. */
@@ -150,15 +155,12 @@ export class RedisBucketWriter {
     if (pks.length === 0) return [];
     const shards = groupByShard(pks.map((pk) => ({ table, pk })));
     const member = encodeOpIdMember(opId);
-    const pipeline = storePipeline(this.redis);
-    for (const g of shards)
-      pipeline.slTruncateRows(
-        this.keys.rowShard(table, g.shard),
-        member,
-        tombstone,
-        ...g.items.map((r) => r.pk),
-      );
-    return ((await execOrThrow(pipeline)) as string[][]).flat();
+    const batch = new CommandBatch(this.redis);
+    for (const g of shards) {
+      const shard = this.keys.rowShard(table, g.shard);
+      batch.add(shard, (p) => p.slTruncateRows(shard, member, tombstone, ...g.items.map((r) => r.pk)));
+    }
+    return ((await batch.exec()) as string[][]).flat();
   }
 }
 

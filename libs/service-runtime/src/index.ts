@@ -13,10 +13,19 @@ export {
   type CompiledRulesFile,
   type RulesFileDiagnostic,
 } from './rules-file';
-export { createRedisClient, redisReady } from './redis-client';
+export { createRedisClient, redisReady, type RedisConnection } from './redis-client';
+export {
+  parseRedisTarget,
+  hideRedisPassword,
+  redisUrlSchema,
+  RedisTargetError,
+  type RedisTarget,
+  type RedisNodeAddress,
+} from './redis-target';
 export {
   judgeRedisDurability,
   readRedisDurability,
+  readRedisDurabilityOfEveryMaster,
   type RedisDurability,
   type DurabilityVerdict,
 } from './redis-durability';

@@ -1,7 +1,9 @@
 // Whether a Redis keeps what a sync service writes: no eviction (an evicted op, row state or count
 // breaks checkpoints silently) and some persistence (without it a restart loses everything).
-// The judgement is pure; readRedisDurability asks Redis with CONFIG GET.
-import type { Redis } from 'ioredis';
+// The judgement is pure; readRedisDurability asks Redis with CONFIG GET (in a cluster, every master:
+// CONFIG is per node, and each master holds its own slots).
+import { Cluster, type Redis } from 'ioredis';
+import type { RedisConnection } from './redis-client';
 
 export interface RedisDurability {
   /** `maxmemory-policy`; null when CONFIG is not allowed (managed Redis). */
@@ -55,4 +57,17 @@ export async function readRedisDurability(redis: Redis): Promise<RedisDurability
     appendfsync: await get('appendfsync'),
     save: await get('save'),
   };
+}
+
+/** The settings of every server that holds data: the one server, or each master of a cluster. */
+export async function readRedisDurabilityOfEveryMaster(
+  redis: RedisConnection,
+): Promise<Array<{ readonly node: string; readonly durability: RedisDurability }>> {
+  if (!(redis instanceof Cluster)) return [{ node: 'redis', durability: await readRedisDurability(redis) }];
+  return Promise.all(
+    redis.nodes('master').map(async (node) => ({
+      node: `${node.options.host ?? '?'}:${node.options.port ?? '?'}`,
+      durability: await readRedisDurability(node),
+    })),
+  );
 }

@@ -4,7 +4,12 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { keyPrefixFor } from '@syncline/bucket-store';
 import { SynclineError } from '@syncline/errors';
-import { configErrorMessage, configIssueLine } from '@syncline/service-runtime';
+import {
+  configErrorMessage,
+  configIssueLine,
+  hideRedisPassword,
+  redisUrlSchema,
+} from '@syncline/service-runtime';
 
 export class GatewayConfigError extends SynclineError {
   override readonly name = 'GatewayConfigError';
@@ -23,7 +28,7 @@ const list = z.string().transform((s) =>
 /** Env var name -> schema. The keys are the documented names. */
 export const GATEWAY_CONFIG_SCHEMA = z.object({
   SYNCLINE_RULES_FILE: z.string().min(1),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'redis:// or rediss:// URL'),
+  REDIS_URL: redisUrlSchema,
   PG_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'postgres:// URL')
@@ -127,6 +132,7 @@ export function loadGatewayConfig(given: NodeJS.ProcessEnv): GatewayConfig {
   const shown = {
     ...env,
     ...(env.SYNCLINE_JWT_SECRET === undefined ? {} : { SYNCLINE_JWT_SECRET: '<hidden>' }),
+    ...(env.REDIS_URL === undefined ? {} : { REDIS_URL: hideRedisPassword(env.REDIS_URL) }),
   };
   if (!parsed.success)
     throw new GatewayConfigError(configErrorMessage('gateway', parsed.error, shown, 'docs/gateway.md'));

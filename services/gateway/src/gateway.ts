@@ -3,11 +3,10 @@
 // serve the same deployment behind a load balancer.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Redis } from 'ioredis';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { RedisBucketReader } from '@syncline/bucket-store';
-import { createRedisClient } from '@syncline/service-runtime';
+import { createRedisClient, type RedisConnection } from '@syncline/service-runtime';
 import type { SyncRules } from '@syncline/sync-rules';
 import { createApp } from './app';
 import { TokenVerifier } from './auth';
@@ -20,7 +19,7 @@ import { WriteCheckpoints } from './write-checkpoints';
 export class Gateway {
   readonly metrics: GatewayMetrics = createGatewayMetrics();
   private readonly stopping = new AbortController();
-  private redis: Redis | null = null;
+  private redis: RedisConnection | null = null;
   private reader: RedisBucketReader | null = null;
   private pool: pg.Pool | null = null;
   private server: Server | null = null;
@@ -36,8 +35,9 @@ export class Gateway {
   async start(): Promise<number> {
     const { config, logger } = this;
     const verifier = await TokenVerifier.create(config.auth);
-    this.redis = createRedisClient(config.redisUrl, logger);
-    this.reader = new RedisBucketReader(this.redis, config.keyPrefix);
+    const redis = createRedisClient(config.redisUrl, logger);
+    this.redis = redis;
+    this.reader = new RedisBucketReader(redis, config.keyPrefix);
     this.pool = config.pgUrl === null ? null : new pg.Pool({ connectionString: config.pgUrl, max: 4 });
     this.pool?.on('error', (err) => logger.warn({ err }, 'postgres connection error'));
     const reads = new SharedReads(this.reader, config.limits);
@@ -47,7 +47,7 @@ export class Gateway {
       verifier,
       reads,
       writeCheckpoints: new WriteCheckpoints(
-        this.redis,
+        redis,
         config.keyPrefix,
         config.deployment,
         this.pool,

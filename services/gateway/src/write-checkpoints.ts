@@ -2,9 +2,8 @@
 // and client); the gateway emits a transactional logical message carrying `<user>/<client>:<n>`
 // through Postgres, so Debezium orders it after the client's writes; the evaluator records which
 // checkpoint first covers it, and the stream's next checkpoint line for that client carries n.
-import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
-import { StoreKeys } from '@syncline/bucket-store';
+import { StoreKeys, type StoreConnection } from '@syncline/bucket-store';
 import { SynclineError } from '@syncline/errors';
 import { formatWriteCheckpoint, parseOpId, writeCheckpointPrefix } from '@syncline/protocol';
 import type { RateLimiter } from './rate-limiter';
@@ -36,7 +35,7 @@ export class WriteCheckpoints {
   private readonly keys: StoreKeys;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: StoreConnection,
     keyPrefix: string,
     private readonly deployment: string,
     private readonly pg: Pool | null,

@@ -5,7 +5,12 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { keyPrefixFor } from '@syncline/bucket-store';
 import { SynclineError } from '@syncline/errors';
-import { configErrorMessage, configIssueLine } from '@syncline/service-runtime';
+import {
+  configErrorMessage,
+  configIssueLine,
+  hideRedisPassword,
+  redisUrlSchema,
+} from '@syncline/service-runtime';
 
 export class ConfigError extends SynclineError {
   override readonly name = 'ConfigError';
@@ -28,7 +33,7 @@ export const CONFIG_SCHEMA = z.object({
         .filter(Boolean),
     )
     .pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/, 'host:port')).min(1)),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'redis:// or rediss:// URL'),
+  REDIS_URL: redisUrlSchema,
   SCHEMA_REGISTRY_URL: z
     .string()
     .regex(/^https?:\/\//, 'http(s) URL of the Confluent-compatible API')
@@ -85,7 +90,12 @@ export interface EvaluatorConfig {
 export function loadConfig(env: NodeJS.ProcessEnv): EvaluatorConfig {
   const parsed = CONFIG_SCHEMA.safeParse(env);
   if (!parsed.success) {
-    throw new ConfigError(configErrorMessage('evaluator', parsed.error, env, 'docs/evaluator.md'));
+    // A password in REDIS_URL is never echoed back in an error message.
+    const shown = {
+      ...env,
+      ...(env.REDIS_URL === undefined ? {} : { REDIS_URL: hideRedisPassword(env.REDIS_URL) }),
+    };
+    throw new ConfigError(configErrorMessage('evaluator', parsed.error, shown, 'docs/evaluator.md'));
   }
   const e = parsed.data;
   if (e.SYNCLINE_BUCKET_TOPIC === 'on' && e.SCHEMA_REGISTRY_URL === undefined)

@@ -1,19 +1,19 @@
 // Wiring of one evaluator instance: Redis store, transaction reader, consumer group over the
 // change topics the rules use (re-subscribing when Debezium creates new ones), the coordinator,
 // dead letters, the bucket topic, and the HTTP endpoints. Run loop stoppable via stop().
-import type { Redis } from 'ioredis';
 import { Kafka, logLevel, type Admin, type Consumer, type EachBatchPayload } from 'kafkajs';
 import type { Logger } from 'pino';
 import { RedisBucketWriter, RedisCoordination, type Checkpoint } from '@syncline/bucket-store';
 import {
   createRedisClient,
-  readRedisDurability,
+  readRedisDurabilityOfEveryMaster,
   redisReady,
   retry,
   sleep,
   startProbeServer,
   StoppableRun,
   type ProbeServer,
+  type RedisConnection,
 } from '@syncline/service-runtime';
 import {
   LOGICAL_DECODING_MESSAGE,
@@ -65,7 +65,7 @@ export class Evaluator {
     () => this.runBody(),
     () => this.close(),
   );
-  private redis: Redis | null = null;
+  private redis: RedisConnection | null = null;
   private store: RedisCoordination | null = null;
   private consumer: Consumer | null = null;
   private subscribed: string[] = [];
@@ -117,7 +117,8 @@ export class Evaluator {
     const redis = createRedisClient(config.redisUrl, logger, { fenced: true });
     this.redis = redis;
     await redisReady(redis, signal);
-    checkDurability(await readRedisDurability(redis), logger);
+    for (const { node, durability } of await readRedisDurabilityOfEveryMaster(redis))
+      checkDurability(durability, logger.child({ redisNode: node }));
     const store = new RedisCoordination(redis, config.keyPrefix);
     this.store = store;
     const generation = await this.checkIdentity(store);

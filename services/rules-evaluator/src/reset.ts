@@ -1,16 +1,18 @@
 // `syncline evaluator --reset`: deletes this deployment+version's Redis state (its key prefix)
 // and the consumer group's committed offsets, so the next start reprocesses from the beginning.
 // Stop every evaluator of the deployment first: a live group member makes the reset fail.
-import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { RedisCoordination } from '@syncline/bucket-store';
 import { SynclineError } from '@syncline/errors';
+import { createRedisClient, redisReady } from '@syncline/service-runtime';
 import type { EvaluatorConfig } from './config';
 
 export class ResetError extends SynclineError {
   override readonly name = 'ResetError';
   readonly code = 'SYNC_E403';
 }
+
+const REDIS_WAIT_MS = 30_000;
 
 export interface ResetOutcome {
   readonly keysDeleted: number;
@@ -41,8 +43,13 @@ export async function resetEvaluator(config: EvaluatorConfig): Promise<ResetOutc
   } finally {
     await admin.disconnect();
   }
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
+  const redis = createRedisClient(config.redisUrl, { warn: () => undefined });
   try {
+    await redisReady(redis, AbortSignal.timeout(REDIS_WAIT_MS)).catch(() => {
+      throw new ResetError(
+        `Redis (REDIS_URL) did not answer within ${REDIS_WAIT_MS / 1000} s: nothing of it was deleted`,
+      );
+    });
     const keysDeleted = await new RedisCoordination(redis, config.keyPrefix).deleteAll();
     return { keysDeleted, groupDeleted };
   } finally {

@@ -30,7 +30,7 @@ describe('evaluator start-up errors', () => {
       [
         'syncline evaluator: [SYNC_E101] invalid evaluator configuration:',
         '  KAFKA_BROKERS: Required (not set)',
-        '  REDIS_URL: redis:// or rediss:// URL (got "http://x")',
+        '  REDIS_URL: redis:// or rediss:// URL, or redis+cluster://host:port,host:port,... (rediss+cluster:// for TLS) (got "http://x")',
         '  SYNCLINE_TOPIC_PREFIX: Required (not set)',
         'See docs/evaluator.md.',
       ].join('\n'),

@@ -1,10 +1,11 @@
 // The Redis layout against the real Redis: op bodies as stored, conditional sharded row state,
 // counted-once processed events, fenced checkpoints and the lease. What readers see (idempotent
 // adds, exact 64-bit order, checksums and lookups at a checkpoint) is the reader contract suite,
-// run against this layout in redis-reader.test.ts.
-import { Redis } from 'ioredis';
+// run against this layout in redis-reader.test.ts. Both run on the stack's one Redis server and
+// on a local three-master Redis Cluster.
+import { Cluster, Redis } from 'ioredis';
 import { MAX_OP_ID, type BucketOp } from '@syncline/protocol';
-import { getTestStack, uniqueName } from '@syncline/test-kit';
+import { getTestStack, startRedisCluster, uniqueName, type LocalRedisCluster } from '@syncline/test-kit';
 import {
   RedisBucketReader,
   RedisBucketWriter,
@@ -13,17 +14,36 @@ import {
   rowShardOf,
   StoreKeys,
   type Checkpoint,
+  type StoreConnection,
 } from '../../src';
 
-describe('the Redis bucket store', () => {
-  let redis: Redis;
+let cluster: LocalRedisCluster | null = null;
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+const targets: Array<[string, () => Promise<StoreConnection>]> = [
+  ['one server', async () => new Redis(getTestStack().endpoints.redisUrl)],
+  [
+    'a Redis Cluster',
+    async () => {
+      cluster = await startRedisCluster();
+      return new Cluster(
+        cluster.nodes.map((n) => ({ host: n.split(':')[0]!, port: Number(n.split(':')[1]) })),
+      );
+    },
+  ],
+];
+
+describe.each(targets)('the Redis bucket store on %s', (_name, connect) => {
+  let redis: StoreConnection;
   let prefix: string;
   let writer: RedisBucketWriter;
   let coordination: RedisCoordination;
   let reader: RedisBucketReader;
 
-  beforeAll(() => {
-    redis = new Redis(getTestStack().endpoints.redisUrl);
+  beforeAll(async () => {
+    redis = await connect();
   });
   beforeEach(() => {
     prefix = `test:${uniqueName('store')}`;

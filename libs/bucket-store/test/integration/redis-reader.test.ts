@@ -1,12 +1,12 @@
 // The Redis reader against the reader contract, written through the evaluator's own write path
-// (RedisBucketWriter and RedisCoordination's fenced publish), on the real Redis.
-import { Redis } from 'ioredis';
-import { getTestStack, uniqueName } from '@syncline/test-kit';
-import { RedisBucketReader, RedisBucketWriter, RedisCoordination } from '../../src';
-import { describeReaderContract } from '../reader-contract';
+// (RedisBucketWriter and RedisCoordination's fenced publish), on the real Redis: the stack's one
+// server, and a local three-master Redis Cluster (batches split per slot there).
+import { Cluster, Redis } from 'ioredis';
+import { getTestStack, startRedisCluster, uniqueName, type LocalRedisCluster } from '@syncline/test-kit';
+import { RedisBucketReader, RedisBucketWriter, RedisCoordination, type StoreConnection } from '../../src';
+import { describeReaderContract, type ReaderFixture } from '../reader-contract';
 
-describeReaderContract('Redis', async () => {
-  const redis = new Redis(getTestStack().endpoints.redisUrl);
+async function fixture(redis: StoreConnection): Promise<ReaderFixture> {
   const prefix = `test:${uniqueName('reader')}`;
   const writer = new RedisBucketWriter(redis, prefix);
   const coordination = new RedisCoordination(redis, prefix);
@@ -28,4 +28,21 @@ describeReaderContract('Redis', async () => {
       redis.disconnect();
     },
   };
+}
+
+describeReaderContract('Redis', () => fixture(new Redis(getTestStack().endpoints.redisUrl)));
+
+describe('on a Redis Cluster', () => {
+  let cluster: LocalRedisCluster;
+  beforeAll(async () => {
+    cluster = await startRedisCluster();
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+  describeReaderContract('Redis Cluster', () =>
+    fixture(
+      new Cluster(cluster.nodes.map((n) => ({ host: n.split(':')[0]!, port: Number(n.split(':')[1]) }))),
+    ),
+  );
 });

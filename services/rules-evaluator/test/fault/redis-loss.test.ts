@@ -4,7 +4,7 @@
 // (2) Wiped: they halt, refuse to start on the empty Redis while Kafka has committed offsets, and
 // `--reset` rebuilds the state by reprocessing. The bank invariant must hold at EVERY checkpoint
 // and the end state must equal Postgres after each.
-import type { Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import { startEvaluatorProcess, syncTo, type EvaluatorProcess } from '@syncline/test-kit';
 import {
   expectConsistent,
@@ -25,6 +25,12 @@ const LABEL = 'fault_redis';
  * in time). Seen in CI: a progress hash dumped after, and the counts before, one COUNT_EVENTS call
  * restored an event as processed but not counted, and checkpoints stopped for good.
  */
+/** The run's stack has one Redis server: the helpers below (SCAN, DUMP, RESTORE) address it. */
+function serverOf(state: { readonly redis: Redis | Cluster }): Redis {
+  if (state.redis instanceof Cluster) throw new Error('these fault tests need one Redis server');
+  return state.redis;
+}
+
 async function settle(redis: Redis): Promise<void> {
   // The query buffers of the other connections (this CLIENT LIST sits in its own): settled when
   // they stay the same for three polls (a command cut in half by SIGSTOP waits there, unexecuted).
@@ -127,8 +133,8 @@ describe('Redis losing writes under running evaluators', () => {
       async () => {
         await moreCheckpoints(bank, 5, 'checkpoints during the transfers');
         signalAll('SIGSTOP');
-        await settle(state.redis);
-        const backup = await dumpPrefix(state.redis, prefix);
+        await settle(serverOf(state));
+        const backup = await dumpPrefix(serverOf(state), prefix);
         signalAll('SIGCONT');
         // A write checkpoint after the backup: a transaction whose only event sits in a partition
         // of the message topic that then stays quiet. The restore loses its count, and no new
@@ -137,11 +143,11 @@ describe('Redis losing writes under running evaluators', () => {
         await moreCheckpoints(bank, 10, 'checkpoints after the backup');
         signalAll('SIGSTOP');
         const release = await bank.checker.hold();
-        await settle(state.redis);
-        await deletePrefix(state.redis, prefix);
+        await settle(serverOf(state));
+        await deletePrefix(serverOf(state), prefix);
         for (const [key, { payload, expiresAt }] of backup)
-          if (expiresAt === 0) await state.redis.restore(key, 0, payload);
-          else if (expiresAt > Date.now()) await state.redis.restore(key, expiresAt, payload, 'ABSTTL');
+          if (expiresAt === 0) await serverOf(state).restore(key, 0, payload);
+          else if (expiresAt > Date.now()) await serverOf(state).restore(key, expiresAt, payload, 'ABSTTL');
         release();
         signalAll('SIGCONT');
         await exited(bank.evaluators);
@@ -161,7 +167,7 @@ describe('Redis losing writes under running evaluators', () => {
     const running = later.splice(0);
     await capture.pg.query('UPDATE accounts SET balance = balance + 1 WHERE id = 1');
     await capture.pg.query('UPDATE accounts SET balance = balance - 1 WHERE id = 1');
-    await deletePrefix(state.redis, state.keyPrefix);
+    await deletePrefix(serverOf(state), state.keyPrefix);
     await capture.pg.query('UPDATE accounts SET balance = balance WHERE id = 2');
     await exited(running);
     const refused = start(2);
