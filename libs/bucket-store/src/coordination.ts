@@ -160,7 +160,11 @@ export class RedisCoordination {
 
   /** The snapshot whose COMPLETED is at `offset` is passed: forget its anchor. */
   async recordResnapshotHandled(offset: bigint): Promise<void> {
-    await this.redis.multi().hset(this.keys.resnapshot, 'handled', offset.toString()).hdel(this.keys.resnapshot, 'anchor').exec();
+    await this.redis
+      .multi()
+      .hset(this.keys.resnapshot, 'handled', offset.toString())
+      .hdel(this.keys.resnapshot, 'anchor')
+      .exec();
   }
 
   // ---- write checkpoints --------------------------------------------------------------------
