@@ -2,7 +2,9 @@
 // accounts workload: 10,000 inserts, then transfers of 2 rows) go through ChangeProcessor.processBatch
 // in batches of one partition, against the real Redis of the local stack. Prints events/s, the
 // process CPU per event and the Redis server CPU per event. Repeatable enough on a busy machine
-// to compare changes to the processor and the Redis layout.
+// to compare changes to the processor and the Redis layout. Also prints the Redis memory the run
+// left (ops, row states, lookups; the per-transaction counts forgotten as a checkpoint would) per
+// op written, for sizing (docs/deploy.md).
 // Usage: npx tsx bench/change-processor.ts [--transactions 40000] [--batch 300]
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
@@ -26,6 +28,11 @@ async function redisCpuSeconds(redis: Redis): Promise<number> {
   const info = await redis.info('cpu');
   const field = (name: string) => Number(new RegExp(`^${name}:([0-9.]+)`, 'm').exec(info)?.[1] ?? 0);
   return field('used_cpu_user') + field('used_cpu_sys');
+}
+
+async function usedMemory(redis: Redis): Promise<number> {
+  const info = await redis.info('memory');
+  return Number(/^used_memory:(\d+)/m.exec(info)?.[1] ?? 0);
 }
 
 async function main(): Promise<void> {
@@ -101,6 +108,7 @@ async function main(): Promise<void> {
   const signal = new AbortController().signal;
   const heartbeat = async (): Promise<void> => undefined;
 
+  const memoryBefore = await usedMemory(redis);
   const redisBefore = await redisCpuSeconds(redis);
   const cpuBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
@@ -108,6 +116,7 @@ async function main(): Promise<void> {
   // partitions concurrently too).
   const cursors = partitions.map(() => 0);
   let events = 0;
+  let ops = 0;
   for (;;) {
     const work: Promise<unknown>[] = [];
     partitions.forEach((messages, p) => {
@@ -116,7 +125,9 @@ async function main(): Promise<void> {
       const batch = messages.slice(from, from + batchSize);
       cursors[p] = from + batch.length;
       events += batch.length;
-      work.push(processor.processBatch(`${g.dataTopic}`, p, batch, heartbeat, signal));
+      work.push(
+        processor.processBatch(`${g.dataTopic}`, p, batch, heartbeat, signal).then((r) => (ops += r.ops)),
+      );
     });
     if (work.length === 0) break;
     await Promise.all(work);
@@ -125,13 +136,23 @@ async function main(): Promise<void> {
   const cpu = process.cpuUsage(cpuBefore);
   const redisCpu = (await redisCpuSeconds(redis)) - redisBefore;
   const counted = (await coordination.processedCounts([lastEndOffset]))[0];
+  // What a published checkpoint forgets (per-transaction counts), so what stays is what a
+  // deployment keeps: ops, row states, lookups, progress.
+  for (let from = 0n; from <= lastEndOffset; from += 10_000n) {
+    const offsets: bigint[] = [];
+    for (let o = from; o < from + 10_000n && o <= lastEndOffset; o++) offsets.push(o);
+    await coordination.forgetProcessed(offsets);
+  }
+  const memory = (await usedMemory(redis)) - memoryBefore;
   await coordination.deleteAll();
   redis.disconnect();
   if (counted !== 2 && counted !== 1) throw new Error(`last transaction counted ${counted} events`);
   const perEvent = (s: number) => ((s * 1e6) / events).toFixed(1);
   process.stdout.write(
     `change processor: ${events} events in ${seconds.toFixed(2)} s = ${Math.round(events / seconds)} events/s; ` +
-      `CPU per event: evaluator ${perEvent((cpu.user + cpu.system) / 1e6)} µs, Redis ${perEvent(redisCpu)} µs\n`,
+      `CPU per event: evaluator ${perEvent((cpu.user + cpu.system) / 1e6)} µs, Redis ${perEvent(redisCpu)} µs\n` +
+      `Redis memory left: ${(memory / 1e6).toFixed(1)} MB for ${ops} ops written (${ACCOUNTS} rows) = ` +
+      `${Math.round(memory / ops)} bytes per op, ${(((memory / ops) * 1e6) / 1e9).toFixed(2)} GB per million ops\n`,
   );
 }
 

@@ -11,7 +11,6 @@ import { writeCheckpointPrefix } from '@syncline/protocol';
 import { SyncClient, SyncStreamError } from '@syncline/sync-client';
 import {
   evaluatorEnv,
-  getTestStack,
   startEvaluatorProcess,
   openDeploymentState,
   startCapture,
@@ -24,7 +23,7 @@ import {
 } from '@syncline/test-kit';
 import { Gateway } from '../../src/gateway';
 import { loadGatewayConfig } from '../../src/config';
-import { RULES, SECRET, SETUP, token } from './todo-app';
+import { gatewayEnv, RULES, SECRET, SETUP, token } from './todo-app';
 
 jest.setTimeout(180_000);
 
@@ -68,17 +67,7 @@ describe('gateway', () => {
       '--rules',
       rulesFile,
     ]);
-    env = {
-      SYNCLINE_RULES_FILE: rulesFile,
-      REDIS_URL: getTestStack().endpoints.redisUrl,
-      PG_URL: getTestStack().endpoints.pgUrl,
-      SYNCLINE_DEPLOYMENT: capture.name,
-      SYNCLINE_DEFAULT_SCHEMA: capture.schema,
-      SYNCLINE_GATEWAY_PORT: '0',
-      SYNCLINE_LOG_LEVEL: 'warn',
-      SYNCLINE_JWT_SECRET: SECRET,
-      SYNCLINE_KEEPALIVE_MS: '1000',
-    };
+    env = gatewayEnv(capture, rulesFile);
     // The gateway reads the evaluator's key prefix (same deployment and rules version).
     state = openDeploymentState(loadGatewayConfig(env).keyPrefix);
     await capture.pg.query(`

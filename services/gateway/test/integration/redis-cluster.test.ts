@@ -8,7 +8,6 @@ import { SyncClient } from '@syncline/sync-client';
 import {
   evaluatorEnv,
   openDeploymentState,
-  getTestStack,
   startCapture,
   startEvaluatorProcess,
   startRedisCluster,
@@ -21,7 +20,7 @@ import {
 } from '@syncline/test-kit';
 import { Gateway } from '../../src/gateway';
 import { loadGatewayConfig } from '../../src/config';
-import { RULES, SECRET, SETUP, token } from './todo-app';
+import { gatewayEnv, RULES, SETUP, token } from './todo-app';
 
 jest.setTimeout(180_000);
 
@@ -40,17 +39,7 @@ describe('the gateway on a Redis Cluster', () => {
     const rulesFile = writeRulesFile(RULES);
     const extra = { SYNCLINE_BUCKET_TOPIC: 'off', REDIS_URL: cluster.url };
     evaluator = startEvaluatorProcess(evaluatorEnv(capture, rulesFile, extra), ['--rules', rulesFile]);
-    const config = loadGatewayConfig({
-      SYNCLINE_RULES_FILE: rulesFile,
-      REDIS_URL: cluster.url,
-      PG_URL: getTestStack().endpoints.pgUrl,
-      SYNCLINE_DEPLOYMENT: capture.name,
-      SYNCLINE_DEFAULT_SCHEMA: capture.schema,
-      SYNCLINE_GATEWAY_PORT: '0',
-      SYNCLINE_LOG_LEVEL: 'warn',
-      SYNCLINE_JWT_SECRET: SECRET,
-      SYNCLINE_KEEPALIVE_MS: '1000',
-    });
+    const config = loadGatewayConfig(gatewayEnv(capture, rulesFile, cluster.url));
     state = openDeploymentState(config.keyPrefix, cluster.url);
     await capture.pg.query(`
       INSERT INTO lists SELECT i, 'alice', 'list ' || i FROM generate_series(1, 8) i;

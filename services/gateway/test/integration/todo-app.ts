@@ -1,6 +1,8 @@
 // What the gateway's integration tests share: a small todo app's schema and sync rules (lists
-// by owner; todos through a membership table, with priority 1) and development tokens.
+// by owner; todos through a membership table, with priority 1), development tokens, and a
+// gateway's environment for a capture.
 import { SignJWT } from 'jose';
+import { getTestStack, type CdcCapture } from '@syncline/test-kit';
 
 export const SECRET = 'gateway-test-secret-gateway-test-secret';
 
@@ -36,4 +38,23 @@ export async function token(
     .setIssuedAt(now)
     .setExpirationTime(now + (options.ttlS ?? 3600))
     .sign(new TextEncoder().encode(options.secret ?? SECRET));
+}
+
+/** A gateway's environment for the deployment the test's evaluator runs on `capture`. */
+export function gatewayEnv(
+  capture: CdcCapture,
+  rulesFile: string,
+  redisUrl = getTestStack().endpoints.redisUrl,
+): Record<string, string> {
+  return {
+    SYNCLINE_RULES_FILE: rulesFile,
+    REDIS_URL: redisUrl,
+    PG_URL: getTestStack().endpoints.pgUrl,
+    SYNCLINE_DEPLOYMENT: capture.name,
+    SYNCLINE_DEFAULT_SCHEMA: capture.schema,
+    SYNCLINE_GATEWAY_PORT: '0',
+    SYNCLINE_LOG_LEVEL: 'warn',
+    SYNCLINE_JWT_SECRET: SECRET,
+    SYNCLINE_KEEPALIVE_MS: '1000',
+  };
 }
