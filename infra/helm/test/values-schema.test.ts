@@ -94,4 +94,9 @@ describe('values checks', () => {
   test('accept the minimal values (so each refusal above is the bad value)', () => {
     expect(template([minimalValues]).status).toBe(0);
   });
+
+  test('accept a Redis Cluster URL', () => {
+    const cluster = { connections: { redisUrl: 'redis+cluster://10.0.0.1:6379,10.0.0.2:6379' } };
+    expect(template([minimalValues, cluster]).status).toBe(0);
+  });
 });
