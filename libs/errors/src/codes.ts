@@ -1,22 +1,8 @@
 // The one table of every error a Syncline user can see. A code never changes meaning and is never
 // reused; docs/errors.md is generated from this table (npm run docs:errors) and a test fails when
 // the two differ. Add a code here first, then give the error class that carries it `code`.
-import type { ErrorCategory } from './categories';
+import type { ErrorSpec } from './error-spec';
 import { GATEWAY_ERRORS } from './gateway-codes';
-
-export interface ErrorSpec {
-  readonly category: ErrorCategory;
-  /** Short stable name; for a dead letter, the reason string in its `syncline.dlq.reason` header. */
-  readonly title: string;
-  /** True when the same operation may succeed later unchanged (a dependency comes back). */
-  readonly retriable: boolean;
-  /** What happened, one line. */
-  readonly meaning: string;
-  /** What to do about it, one line. */
-  readonly fix: string;
-  /** Gateway errors: the HTTP status of the response (absent when the stream was already open). */
-  readonly httpStatus?: number;
-}
 
 const TABLE = {
   SYNC_E001: {

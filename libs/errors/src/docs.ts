@@ -1,7 +1,8 @@
 // docs/errors.md's tables, rendered from the code table: the docs cannot list a code that does
 // not exist or miss one that does. `npm run docs:errors` writes them; a unit test compares.
 import { CATEGORIES, type ErrorCategory } from './categories';
-import { ERRORS, type ErrorCode, type ErrorSpec } from './codes';
+import { ERRORS, type ErrorCode } from './codes';
+import type { ErrorSpec } from './error-spec';
 
 export const GENERATED_BEGIN =
   '<!-- Generated from libs/errors/src/codes.ts by `npm run docs:errors`; edit the table there. -->';

@@ -1,6 +1,6 @@
 // The gateway's rows of the error table (codes.ts spreads them in): what a sync client or the
 // app's backend sees, each with the HTTP status of the response (absent once a stream is open).
-import type { ErrorSpec } from './codes';
+import type { ErrorSpec } from './error-spec';
 
 export const GATEWAY_ERRORS = {
   SYNC_E801: {

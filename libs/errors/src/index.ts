@@ -1,6 +1,7 @@
 // @syncline/errors: every error a Syncline user can see, in one table of stable codes (category,
 // retriable, fix, HTTP status), the SynclineError base class and exit codes by category. Pure.
-export { ERRORS, type ErrorCode, type ErrorSpec } from './codes';
+export { ERRORS, type ErrorCode } from './codes';
+export type { ErrorSpec } from './error-spec';
 export { CATEGORIES, type ErrorCategory, type CategorySpec } from './categories';
 export { SynclineError, rootSynclineError, exitCodeOf, codedMessage, failureMessage } from './syncline-error';
 export {

@@ -2,33 +2,15 @@
 // probes and metrics. Every error before a stream starts is a JSON body
 // `{"error": {"code", "status", "description"}}` with the status of its code (docs/errors.md).
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { Logger } from 'pino';
 import { ERRORS, rootSynclineError, SynclineError, type ErrorCode } from '@syncline/errors';
-import type { SyncRules } from '@syncline/sync-rules';
-import { GatewayAuthError, type TokenVerifier } from './auth';
-import type { GatewayConfig } from './config';
-import type { GatewayMetrics } from './metrics';
-import type { SharedReads } from './shared-reads';
+import { GatewayAuthError } from './auth';
+import type { GatewayDeps } from './gateway-deps';
 import { SyncRequestError } from './sync-request';
 import { syncStreamHandler } from './sync-stream-route';
-import type { WriteCheckpoints } from './write-checkpoints';
 
 class RequestTooLargeError extends SynclineError {
   override readonly name = 'RequestTooLargeError';
   readonly code = 'SYNC_E807';
-}
-
-export interface GatewayDeps {
-  readonly config: GatewayConfig;
-  readonly rules: SyncRules;
-  readonly verifier: TokenVerifier;
-  readonly reads: SharedReads;
-  readonly writeCheckpoints: WriteCheckpoints;
-  readonly metrics: GatewayMetrics;
-  readonly logger: Logger;
-  /** Aborted when the gateway stops: open streams end. */
-  readonly stopping: AbortSignal;
-  readonly ready: () => boolean;
 }
 
 export function createApp(deps: GatewayDeps): express.Express {

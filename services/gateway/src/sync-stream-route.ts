@@ -3,7 +3,7 @@
 // the gateway stops. A client too slow to read is disconnected (SYNC_E811).
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { SynclineError } from '@syncline/errors';
-import type { GatewayDeps } from './app';
+import type { GatewayDeps } from './gateway-deps';
 import { ClientGoneError, NdjsonWriter, SlowClientError } from './ndjson-writer';
 import { parseSyncRequest } from './sync-request';
 import { SyncSession } from './sync-session';
