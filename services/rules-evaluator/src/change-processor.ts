@@ -112,37 +112,23 @@ export class ChangeProcessor {
         if (!(await this.movedRows.wait(event, batch)))
           return this.result(messages, ops, low, high, event.offset);
         segment.push(event);
-      } else if (event.kind === 'row' && event.resnapshot && !this.truncated.has(resnapshotKey(event))) {
-        // The first row of a table in a second full snapshot: truncate the table below it (§3.2).
-        ops += await this.writeSegment(segment, batch);
-        segment = [];
-        await this.counter.count(field, event.offset, null, toCount);
-        toCount = [];
-        const { truncateOpId, barrier } = event.resnapshot;
-        const truncate: TruncateEvent = {
-          kind: 'truncate',
-          offset: event.offset,
-          ref: null,
-          table: event.table,
-          opId: truncateOpId,
-          barrier,
-          lsn: event.lsn,
-        };
-        const written = await this.truncate(truncate, batch);
-        if (written === 'not-ready') return this.result(messages, ops, low, high, event.offset);
-        ops += written;
-        this.truncated.add(resnapshotKey(event));
-        segment.push(event);
-      } else if (event.kind === 'truncate') {
+      } else if (event.kind === 'truncate' || this.truncateFirst(event) !== null) {
+        // A TRUNCATE, or the first row of a table in a second full snapshot, which truncates the
+        // table below itself first (§3.2).
+        const truncate = event.kind === 'truncate' ? event : this.truncateFirst(event)!;
         ops += await this.writeSegment(segment, batch);
         segment = [];
         // Everything before the truncate must be countable: it waits for the checkpoint.
         // The partition has reached the truncate's transaction: a snapshot window before it passes.
-        await this.counter.count(field, event.offset, event.ref?.endOffset ?? null, toCount);
+        await this.counter.count(field, truncate.offset, truncate.ref?.endOffset ?? null, toCount);
         toCount = [];
-        const written = await this.truncate(event, batch);
-        if (written === 'not-ready') return this.result(messages, ops, low, high, event.offset);
+        const written = await this.truncate(truncate, batch);
+        if (written === 'not-ready') return this.result(messages, ops, low, high, truncate.offset);
         ops += written;
+        if (event.kind === 'row') {
+          this.truncated.add(truncateKey(truncate));
+          segment.push(event);
+        }
       } else segment.push(event);
       const ref = countedRef(event);
       if (ref !== null && event.kind !== 'skip') toCount.push(ref);
@@ -238,10 +224,13 @@ export class ChangeProcessor {
     return current;
   }
 
-  private truncate(
-    event: Extract<PreparedEvent, { kind: 'truncate' }>,
-    batch: BatchContext,
-  ): Promise<number | 'not-ready'> {
+  /** The truncate a row of a second full snapshot implies, unless this instance ran it already. */
+  private truncateFirst(event: PreparedEvent): TruncateEvent | null {
+    if (event.kind !== 'row' || event.truncateFirst === undefined) return null;
+    return this.truncated.has(truncateKey(event.truncateFirst)) ? null : event.truncateFirst;
+  }
+
+  private truncate(event: TruncateEvent, batch: BatchContext): Promise<number | 'not-ready'> {
     const deps = { ...this.deps, onRowsChanged: () => this.rowCache.clear() };
     return runTruncate(event, deps, this.planner, batch.heartbeat, batch.signal);
   }
@@ -257,9 +246,9 @@ export class ChangeProcessor {
   }
 }
 
-/** Identifies the truncate a second full snapshot implies for one table. */
-function resnapshotKey(event: RowEvent): string {
-  return `${event.table}@${event.resnapshot!.truncateOpId}`;
+/** Identifies a truncate a second full snapshot implies (one per table). */
+function truncateKey(truncate: TruncateEvent): string {
+  return `${truncate.table}@${truncate.opId}`;
 }
 
 /**

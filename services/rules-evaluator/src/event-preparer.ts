@@ -14,7 +14,7 @@ import {
 import { stringifyJson } from '@syncline/lossless-json';
 import { parseWriteCheckpoint, streamOpId, windowOpId, type OpIdGeneration } from '@syncline/protocol';
 import type { DeadLetterSink, ProcessorCoordination } from './ports';
-import { SKIP, type EventRef, type PreparedEvent, type RowEvent } from './prepared-event';
+import { SKIP, type EventRef, type PreparedEvent, type RowEvent, type TruncateEvent } from './prepared-event';
 import { SnapshotAfterStreamingError, SnapshotWindowError, snapshotEventOpId } from './snapshot-numbering';
 import type { TransactionReader } from './transaction-reader';
 import { TransactionOutsideWindowError, type TransactionLookup } from './transaction-tracker';
@@ -159,11 +159,16 @@ export class EventPreparer {
       case 'message':
         return this.message(event, ref, message, offset, batch);
       case 'truncate': {
-        const barrier =
-          this.deps.transactions.tracker.previousEndOffset(tx.endOffset) ??
-          (tx.beginOffset ?? tx.endOffset) - 1n;
         const table = dataCollectionOf(event);
-        return { kind: 'truncate', offset, ref, table, opId, barrier, lsn: event.source.lsn };
+        return {
+          kind: 'truncate',
+          offset,
+          ref,
+          table,
+          opId,
+          barrier: this.barrierBefore(tx),
+          lsn: event.source.lsn,
+        };
       }
       default:
         return rowEvent(event, ref, opId, message, offset, windowOpId(this.deps.generation, tx.endOffset));
@@ -341,9 +346,17 @@ export class EventPreparer {
         this.anchorsRecorded = tx.endOffset;
       }
       const opId = windowOpId(this.deps.generation, tx.endOffset);
-      const barrier = tracker.previousEndOffset(tx.endOffset) ?? (tx.beginOffset ?? tx.endOffset) - 1n;
       const row = rowEvent(event, null, opId, message, offset) as RowEvent;
-      return { ...row, resnapshot: { truncateOpId: opId - 1n, barrier } };
+      const truncateFirst: TruncateEvent = {
+        kind: 'truncate',
+        offset,
+        ref: null,
+        table: row.table,
+        opId: opId - 1n,
+        barrier: this.barrierBefore(tx),
+        lsn,
+      };
+      return { ...row, truncateFirst };
     });
   }
 
@@ -354,6 +367,13 @@ export class EventPreparer {
       `the snapshot row at ${batch.topic}/${batch.partition}@${offset} was read at LSN ${taken}, after commit ` +
         `${covered} that a published checkpoint covers: the connector snapshotted again (a lost replication ` +
         'slot, a new connector, snapshot.mode=always). Reprocess into a new deployment (docs/consistency.md §3.2)',
+    );
+  }
+
+  /** A truncate in `tx` waits until the checkpoint covers the transaction before it. */
+  private barrierBefore(tx: EndedTransaction): bigint {
+    return (
+      this.deps.transactions.tracker.previousEndOffset(tx.endOffset) ?? (tx.beginOffset ?? tx.endOffset) - 1n
     );
   }
 

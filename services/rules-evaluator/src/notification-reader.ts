@@ -7,16 +7,6 @@ import type { Logger } from 'pino';
 import { sleep } from '@syncline/service-runtime';
 import { IncrementalSnapshots, type RunningSnapshot } from './incremental-snapshots';
 
-/** What the coordinator asks of the notifications before a checkpoint covers a snapshot window. */
-export interface SnapshotNotifications {
-  readonly topic: string;
-  /** The topic's high-water mark per partition now, or null while the topic does not exist. */
-  marks(): Promise<ReadonlyMap<number, bigint> | null>;
-  /** Every record below `marks` has been applied. */
-  readUpTo(marks: ReadonlyMap<number, bigint>): boolean;
-  running(consumed: (collection: string) => boolean): RunningSnapshot | null;
-}
-
 /** What the coordinator and the processors ask about full snapshots taken after streaming began. */
 export interface FullSnapshotNotifications {
   /**
@@ -24,9 +14,17 @@ export interface FullSnapshotNotifications {
    * were sent (full-snapshot notifications have a new key each, so several partitions mix them).
    */
   readonly live: boolean;
+  /** The topic's high-water mark per partition now, or null while the topic does not exist. */
   marks(): Promise<ReadonlyMap<number, bigint> | null>;
+  /** Every record below `marks` has been applied. */
   readUpTo(marks: ReadonlyMap<number, bigint>): boolean;
   readonly snapshots: Pick<IncrementalSnapshots, 'initialRunning' | 'lastInitialCompleted'>;
+}
+
+/** And before a checkpoint covers an incremental snapshot's window. */
+export interface SnapshotNotifications extends FullSnapshotNotifications {
+  readonly topic: string;
+  running(consumed: (collection: string) => boolean): RunningSnapshot | null;
 }
 
 export interface NotificationReaderOptions {
@@ -37,7 +35,7 @@ export interface NotificationReaderOptions {
   readonly logger: Logger;
 }
 
-export class NotificationReader implements SnapshotNotifications, FullSnapshotNotifications {
+export class NotificationReader implements SnapshotNotifications {
   readonly snapshots = new IncrementalSnapshots();
   /** The next offset to apply, per partition. */
   private readonly positions = new Map<number, bigint>();

@@ -32,10 +32,10 @@ export interface RowEvent {
    */
   readonly keyChange: { readonly from: string; readonly since: bigint } | 'delete' | null;
   /**
-   * A row of a full snapshot taken after streaming began (§3.2): its table is truncated at
-   * `truncateOpId` first (once per table), after the checkpoint covers `barrier`.
+   * A row of a full snapshot taken after streaming began (§3.2): its table is truncated below it
+   * first (once per table; the truncate is not counted).
    */
-  readonly resnapshot?: { readonly truncateOpId: bigint; readonly barrier: bigint };
+  readonly truncateFirst?: TruncateEvent;
 }
 
 export interface TruncateEvent {
