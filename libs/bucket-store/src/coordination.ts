@@ -148,6 +148,17 @@ export class RedisCoordination {
     return v === null ? null : BigInt(v);
   }
 
+  /** Rows of an incremental snapshot window were placed at `endOffset` (kept when lower than one recorded). */
+  async recordWindowPlaced(endOffset: bigint): Promise<void> {
+    await this.redis.zadd(this.keys.windowsPlaced, 'GT', Number(endOffset), 'last');
+  }
+
+  /** The highest END offset window rows were placed at, or null. */
+  async lastWindowPlaced(): Promise<bigint | null> {
+    const score = await this.redis.zscore(this.keys.windowsPlaced, 'last');
+    return score === null ? null : BigInt(score);
+  }
+
   async recordResnapshotAnchor(endOffset: bigint): Promise<void> {
     await this.redis.hset(this.keys.resnapshot, 'anchor', endOffset.toString());
   }

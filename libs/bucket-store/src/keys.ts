@@ -147,6 +147,13 @@ export class StoreKeys {
   get resnapshot(): string {
     return `${this.prefix}:resnapshot`;
   }
+  /**
+   * The highest END offset an incremental snapshot window's rows were placed at (one member,
+   * `last`, scored by it; docs/consistency.md §3.1).
+   */
+  get windowsPlaced(): string {
+    return `${this.prefix}:windows-placed`;
+  }
 
   /** Change topic -> dense index (snapshot op numbering), and the next index. */
   get topicIndex(): { map: string; next: string } {

@@ -16,7 +16,7 @@ import { sleep } from '@syncline/service-runtime';
 import type { RunningSnapshot } from './incremental-snapshots';
 import type { EvaluatorMetrics } from './metrics';
 import { isFatal, RedisStateLostError } from './processing-halt';
-import { SnapshotGates, type SnapshotGateDeps } from './snapshot-gates';
+import { SnapshotGates, type SnapshotGateDeps, type WindowHold } from './snapshot-gates';
 import type { TrackedTransaction } from './transaction-tracker';
 
 /** Events of a transaction the evaluator consumes (and so must mark before the checkpoint passes it). */
@@ -75,7 +75,12 @@ export type Blocker =
       readonly processed: number;
       readonly counts: Record<string, number>;
     }
-  | { readonly waitingFor: 'snapshot-window'; readonly xid: string; readonly endOffset: string }
+  | {
+      readonly waitingFor: 'snapshot-window';
+      readonly xid: string;
+      readonly endOffset: string;
+      readonly hold: WindowHold;
+    }
   | { readonly waitingFor: 'incremental-snapshot'; readonly snapshot: RunningSnapshot }
   | { readonly waitingFor: 'full-snapshot'; readonly running: boolean };
 
@@ -151,7 +156,8 @@ export class Coordinator {
   async advance(): Promise<boolean> {
     const { store, transactions, generation, metrics } = this.deps;
     const after = BigInt(this.checkpoint?.endOffset ?? '-1');
-    const pending = transactions.tracker.endsAfter(after, WINDOW);
+    const { gates } = this;
+    const pending = transactions.tracker.endsAfter(after, gates.wide ? Number.MAX_SAFE_INTEGER : WINDOW);
     metrics.transactionsPending.set(pending.length);
     const oldestPending = pending[0];
     metrics.checkpointAge.set(
@@ -161,7 +167,6 @@ export class Coordinator {
       this.lastMovedMs = Date.now();
       return false;
     }
-    const { gates } = this;
     if (this.checkpoint === null && !(await gates.initialSnapshotDone()))
       return this.blocked(() => ({ waitingFor: 'initial-snapshot' }), pending.length);
     const limit = await gates.fullSnapshotLimit(pending);
@@ -171,11 +176,16 @@ export class Coordinator {
     this.deps.metrics.snapshotHold.set(gates.holdingFor === null ? 0 : 1);
     if (n === 0) {
       const t = pending[0]!;
-      const held = gates.holdingFor;
+      const [held, hold] = [gates.holdingFor, gates.holdReason];
       const window = (): Blocker =>
         held !== null
           ? { waitingFor: 'incremental-snapshot', snapshot: held }
-          : { waitingFor: 'snapshot-window', xid: t.xid.toString(), endOffset: t.endOffset!.toString() };
+          : {
+              waitingFor: 'snapshot-window',
+              xid: t.xid.toString(),
+              endOffset: t.endOffset!.toString(),
+              hold,
+            };
       return this.blocked(complete > 0 ? window : short!, pending.length);
     }
     const covered = pending.slice(0, n);

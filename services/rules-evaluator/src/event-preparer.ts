@@ -22,7 +22,10 @@ import { TransactionOutsideWindowError, type TransactionLookup } from './transac
 export interface PreparerDeps {
   readonly transactions: TransactionReader;
   readonly generation: OpIdGeneration;
-  readonly coordination: Pick<ProcessorCoordination, 'topicIndex' | 'recordResnapshotAnchor'>;
+  readonly coordination: Pick<
+    ProcessorCoordination,
+    'topicIndex' | 'recordResnapshotAnchor' | 'recordWindowPlaced'
+  >;
   readonly deadLetters: DeadLetterSink;
   readonly logger: Logger;
   /**
@@ -72,6 +75,8 @@ export class EventPreparer {
   private readonly topicIndexes = new Map<string, number>();
   /** The last anchor this instance recorded for a second full snapshot (§3.2). */
   private anchorsRecorded: bigint | null = null;
+  /** The highest window END this instance recorded placing rows at (§3.1). */
+  private windowRecorded = -1n;
   /** Topics whose blocking-snapshot rows were reported (once each). */
   private readonly blockingReported = new Set<string>();
 
@@ -249,8 +254,16 @@ export class EventPreparer {
       throw new SnapshotWindowError(
         `the incremental snapshot row at ${where} has no source.sequence to place it by`,
       );
-    const place = (tx: EndedTransaction): PreparedEvent =>
+    const row = (tx: EndedTransaction): PreparedEvent =>
       rowEvent(event, null, windowOpId(this.deps.generation, tx.endOffset), message, offset);
+    // The leader learns the snapshot's last window from these records (whole snapshots, §3.1).
+    const place = (tx: EndedTransaction): PreparedEvent | Promise<PreparedEvent> => {
+      if (tx.endOffset <= this.windowRecorded) return row(tx);
+      return this.deps.coordination.recordWindowPlaced(tx.endOffset).then(() => {
+        if (tx.endOffset > this.windowRecorded) this.windowRecorded = tx.endOffset;
+        return row(tx);
+      });
+    };
     const { tracker } = this.deps.transactions;
     const found = tracker.lookupWindow(at);
     if (found.status === 'ended') return place(found.transaction);
@@ -372,9 +385,7 @@ export class EventPreparer {
 
   /** A truncate in `tx` waits until the checkpoint covers the transaction before it. */
   private barrierBefore(tx: EndedTransaction): bigint {
-    return (
-      this.deps.transactions.tracker.previousEndOffset(tx.endOffset) ?? (tx.beginOffset ?? tx.endOffset) - 1n
-    );
+    return this.deps.transactions.tracker.truncateBarrier(tx.endOffset);
   }
 
   /** Waits until `find` says the transaction ended or is covered; null when stopped. */

@@ -53,6 +53,12 @@ export class IncrementalSnapshots {
    * (the deployment's initial snapshot, or its SKIPPED with `no_data`), or null.
    */
   lastInitialCompleted: bigint | null = null;
+  /**
+   * Position (offset) of the last COMPLETED or ABORTED of an incremental snapshot, or null. Debezium
+   * sends it while it handles the last window's close watermark: that window's transaction began
+   * before it, but its END follows it.
+   */
+  lastIncrementalEnded: bigint | null = null;
   private initialEnded = false;
 
   /**
@@ -75,6 +81,7 @@ export class IncrementalSnapshots {
     if (id === null || type === null) return;
     if (ENDED.has(type)) {
       this.running.delete(id);
+      this.lastIncrementalEnded = offset ?? BigInt(this.applied);
       return;
     }
     if (!RUNNING.has(type)) return;

@@ -25,6 +25,8 @@ export interface FullSnapshotNotifications {
 export interface SnapshotNotifications extends FullSnapshotNotifications {
   readonly topic: string;
   running(consumed: (collection: string) => boolean): RunningSnapshot | null;
+  /** Where the last incremental snapshot ended (its COMPLETED or ABORTED), or null. */
+  lastEnded(): bigint | null;
 }
 
 export interface NotificationReaderOptions {
@@ -117,6 +119,10 @@ export class NotificationReader implements SnapshotNotifications {
 
   running(consumed: (collection: string) => boolean): RunningSnapshot | null {
     return this.snapshots.runningFor(consumed);
+  }
+
+  lastEnded(): bigint | null {
+    return this.snapshots.lastIncrementalEnded;
   }
 
   async stop(): Promise<void> {

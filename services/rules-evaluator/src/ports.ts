@@ -57,6 +57,8 @@ export interface ProcessorCoordination extends ProgressStore {
   recordTransactionWriteCheckpoints(endOffset: bigint, wcs: readonly WriteCheckpoint[]): Promise<void>;
   /** The END offset the rows of a full snapshot taken after streaming began are placed at (§3.2). */
   recordResnapshotAnchor(endOffset: bigint): Promise<void>;
+  /** Rows of an incremental snapshot window were placed at the END offset `endOffset` (§3.1). */
+  recordWindowPlaced(endOffset: bigint): Promise<void>;
 }
 
 /** What the coordinator reads and writes of the shared state (RedisCoordination in production). */
@@ -75,6 +77,7 @@ export type CoordinatorStore = Pick<
   | 'recordSnapshotHighWater'
   | 'readPositions'
   | 'resnapshotAnchor'
+  | 'lastWindowPlaced'
   | 'resnapshotHandled'
   | 'recordResnapshotHandled'
 >;

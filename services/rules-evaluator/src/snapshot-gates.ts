@@ -67,7 +67,16 @@ export interface SnapshotGateDeps {
   readonly notifications?: SnapshotNotifications | null;
   /** The connector's notifications about full snapshots (§3.2), or null when not read. */
   readonly fullSnapshots?: FullSnapshotNotifications | null;
+  /**
+   * How long after seeing an END or a notification the leader waits before it reads the change
+   * partitions' high-water marks that must include the rows Connect sent before it (default
+   * 2,000 ms). Connect's producer sends one batch per partition per request, so rows sent before a
+   * record in another partition can land a few requests after it (§3.1).
+   */
+  readonly markSettleMs?: number;
 }
+
+const MARK_SETTLE_MS = 2000;
 
 /** A full snapshot taken after streaming began whose rows some partition may not have processed. */
 interface FullSnapshotGate {
@@ -79,7 +88,25 @@ interface FullSnapshotGate {
   readonly after: bigint;
 }
 
-/** What the leader recorded when it first saw a snapshot window's END. */
+/** Why the checkpoint stopped before a snapshot window, as the stall report says it. */
+export type WindowHold =
+  | { readonly reason: 'settling' | 'notifications-behind' | 'snapshot-running' | 'window-rows' }
+  | { readonly reason: 'rows-before-end'; readonly partition: string; readonly high: string }
+  | { readonly reason: 'last-window'; readonly lastWindow: string }
+  | null;
+
+/** Read once an incremental snapshot's COMPLETED (or ABORTED) was applied. */
+interface EndMarks {
+  readonly at: bigint;
+  /** When the leader first saw it: the marks are read once they have settled. */
+  readonly seenMs: number;
+  /** Change partitions' high-water marks: the last window's rows were produced before them. */
+  changes: Map<string, bigint> | null;
+  /** The transaction topic's end: a transaction at or after it came after those rows. */
+  tx: bigint;
+}
+
+/** What the leader recorded once a snapshot window's END had settled. */
 interface WindowMarks {
   /** Change partitions' high-water marks (`topic/partition`). */
   readonly changes: Map<string, bigint>;
@@ -88,14 +115,25 @@ interface WindowMarks {
 }
 
 export class SnapshotGates {
-  /** High-water marks read after each snapshot-window END not yet passed. */
-  private readonly windowMarks = new Map<bigint, WindowMarks>();
+  /** High-water marks read after each snapshot-window END not yet passed, or when it was first seen. */
+  private readonly windowMarks = new Map<bigint, WindowMarks | number>();
+  /** When the leader first saw the last full snapshot's COMPLETED it has not passed (notification offset). */
+  private fullSeen: { readonly at: bigint; readonly ms: number } | null = null;
   /** The incremental snapshot the checkpoint is held for (reported when the hold lasts). */
   holdingFor: RunningSnapshot | null = null;
+  /** Why the last step stopped before a snapshot window (reported when the hold lasts). */
+  holdReason: WindowHold = null;
   private lastNotificationsWarningMs = 0;
   private fullGate: FullSnapshotGate | null = null;
   /** Notification offset of the last full snapshot passed (read once per term). */
   private fullHandled: bigint | null = null;
+  /** What the leader read once it saw the last incremental snapshot's end (notification offset `at`). */
+  private endMark: EndMarks | null = null;
+  /**
+   * The last step stopped before a window because the snapshot's last window was not among the
+   * complete transactions: the next step looks at every pending transaction, not 2,000.
+   */
+  wide = false;
 
   constructor(private readonly deps: SnapshotGateDeps) {}
 
@@ -104,6 +142,9 @@ export class SnapshotGates {
     this.windowMarks.clear();
     this.fullGate = null;
     this.fullHandled = null;
+    this.fullSeen = null;
+    this.endMark = null;
+    this.wide = false;
   }
 
   /**
@@ -113,28 +154,50 @@ export class SnapshotGates {
   async windowsPassed(complete: readonly TrackedTransaction[]): Promise<number> {
     const { signalTable } = this.deps;
     this.holdingFor = null;
+    this.holdReason = null;
     if (signalTable === null) return complete.length;
     let positions: [Map<string, bigint>, Map<string, bigint>] | null = null;
+    // Windows of an ended snapshot pass together with its last window, or not at all.
+    let ended: { readonly from: number; readonly last: bigint } | null = null;
+    const stop = (n: number, why: WindowHold): number => {
+      this.holdReason = why;
+      if (ended === null || (n > 0 && complete[n - 1]!.endOffset! >= ended.last)) return n;
+      this.holdReason = { reason: 'last-window', lastWindow: ended.last.toString() };
+      return ended.from;
+    };
+    // Every window's marks settle from when it was first seen, all at once.
+    const now = Date.now();
+    for (const t of complete)
+      if (t.counts?.has(signalTable) && !this.windowMarks.has(t.endOffset!))
+        this.windowMarks.set(t.endOffset!, now);
     for (let i = 0; i < complete.length; i++) {
       const t = complete[i]!;
       if (!t.counts?.has(signalTable)) continue;
       const endOffset = t.endOffset!;
-      let marks = this.windowMarks.get(endOffset);
-      if (marks === undefined) {
+      let marks = this.windowMarks.get(endOffset)!;
+      if (typeof marks === 'number') {
+        if (!this.settled(marks)) return stop(i, { reason: 'settling' });
         // The change partitions' marks first: a notification read after them was sent after them.
         const changes = await this.highWaterMarks();
         marks = { changes, notes: (await this.deps.notifications?.marks()) ?? null };
         this.windowMarks.set(endOffset, marks);
       }
-      if (!this.snapshotEnded(marks.notes)) return i;
+      if (!this.snapshotEnded(marks.notes))
+        return stop(i, { reason: this.holdingFor === null ? 'notifications-behind' : 'snapshot-running' });
+      if (ended === null && marks.notes !== null) {
+        const last = await this.lastWindow(complete);
+        if (last === null) return i; // holdReason says why
+        ended = { from: i, last };
+      }
       positions ??= await Promise.all([
         this.deps.store.readPositions('progress'),
         this.deps.store.readPositions('streaming'),
       ]);
-      if (!windowPassed(endOffset, marks.changes, positions[0], positions[1])) return i;
+      if (!windowPassed(endOffset, marks.changes, positions[0], positions[1]))
+        return stop(i, { reason: 'window-rows' });
       this.windowMarks.delete(endOffset);
     }
-    return complete.length;
+    return stop(complete.length, null);
   }
 
   /**
@@ -165,6 +228,42 @@ export class SnapshotGates {
   }
 
   /**
+   * Whole snapshots (§3.1): the END offset of the last window rows were placed at, which a
+   * checkpoint covering windows of an ended snapshot must cover too; null while not known. Debezium
+   * sends an incremental snapshot's COMPLETED while it handles the last window's close watermark,
+   * after that window's rows but before the watermark transaction's BEGIN and END, so that window
+   * is known once every partition is past the rows sent before the COMPLETED: processed up to the
+   * marks read (settled) after it was applied, or reached a transaction read then.
+   */
+  private async lastWindow(complete: readonly TrackedTransaction[]): Promise<bigint | null> {
+    const { notifications, store, admin, transactions } = this.deps;
+    const ended = notifications?.lastEnded() ?? null;
+    if (ended === null) return -1n;
+    if (this.endMark?.at !== ended) this.endMark = { at: ended, seenMs: Date.now(), changes: null, tx: 0n };
+    const mark = this.endMark;
+    if (mark.changes === null) {
+      this.holdReason = { reason: 'settling' };
+      if (!this.settled(mark.seenMs)) return null;
+      mark.changes = await this.highWaterMarks();
+      const [tx] = await admin.fetchTopicOffsets(transactions.topic);
+      mark.tx = BigInt(tx?.high ?? '0');
+    }
+    const { changes, tx } = mark;
+    const [progress, reached] = await Promise.all([
+      store.readPositions('progress'),
+      store.readPositions('streaming'),
+    ]);
+    for (const [p, high] of changes)
+      if ((progress.get(p) ?? 0n) < high && (reached.get(p) ?? -1n) < tx) {
+        this.holdReason = { reason: 'rows-before-end', partition: p, high: high.toString() };
+        return null;
+      }
+    const last = (await store.lastWindowPlaced()) ?? -1n;
+    this.wide = last > complete[complete.length - 1]!.endOffset!;
+    return last;
+  }
+
+  /**
    * How many pending transactions the checkpoint may cover around a full snapshot taken after
    * streaming began (§3.2): none while one runs; after its COMPLETED, until every partition is
    * past its rows (processed up to the marks read then, or reached the anchor its rows are placed
@@ -180,6 +279,8 @@ export class SnapshotGates {
     const done = n.snapshots.lastInitialCompleted;
     if (this.fullGate === null && done !== null) {
       this.fullHandled ??= await store.resnapshotHandled();
+      if (this.fullSeen?.at !== done) this.fullSeen = { at: done, ms: Date.now() };
+      if (done > this.fullHandled && !this.settled(this.fullSeen.ms)) return 0;
       if (done > this.fullHandled) {
         const marks = await this.highWaterMarks();
         const [tx] = await this.deps.admin.fetchTopicOffsets(this.deps.transactions.topic);
@@ -213,6 +314,11 @@ export class SnapshotGates {
       waitingFor: 'full-snapshot',
       running: this.deps.fullSnapshots?.snapshots.initialRunning ?? false,
     };
+  }
+
+  /** Marks read now would hold what Connect sent before something the leader saw at `sinceMs`. */
+  private settled(sinceMs: number): boolean {
+    return Date.now() - sinceMs >= (this.deps.markSettleMs ?? MARK_SETTLE_MS);
   }
 
   /** Every consumed change partition's high-water mark now (`topic/partition`). */

@@ -172,7 +172,7 @@ export class TransactionTracker {
   lookupWindow(lsn: bigint): TransactionLookup {
     const t = this.byBeginLsn.get(lsn);
     if (t === undefined) return { status: 'unknown' };
-    if (t.endLsn === null || t.endOffset === null) return { status: 'pending' };
+    if (t.endLsn === null || t.endOffset === null) return this.openStatus(t);
     return t.covered ? { status: 'covered' } : { status: 'ended', transaction: t as EndedTransaction };
   }
 
@@ -207,11 +207,24 @@ export class TransactionTracker {
       const t = list[i]!;
       if (t.beginLsn !== null && lsn < t.beginLsn) continue;
       if (t.endLsn === null || t.endOffset === null)
-        return t.beginLsn === null ? { status: 'unknown' } : { status: 'pending' };
+        return t.beginLsn === null ? { status: 'unknown' } : this.openStatus(t);
       if (lsn <= t.endLsn)
         return t.covered ? { status: 'covered' } : { status: 'ended', transaction: t as EndedTransaction };
     }
     return { status: 'unknown' };
+  }
+
+  /**
+   * A transaction whose BEGIN was read and whose END was not: 'pending', or 'covered' once it is
+   * cut off. Debezium streams committed transactions one after another and re-sends a cut-off one
+   * (a connector stopped inside it) whole before any later one; so when a later transaction's END
+   * was read, this one's END will never come: its slot was lost, and a second full snapshot holds
+   * its effects (docs/consistency.md §3.2). Its events are skipped like a covered transaction's.
+   */
+  private openStatus(t: TrackedTransaction): TransactionLookup {
+    return t.beginOffset !== null && (this.lastEndOffset ?? -1n) > t.beginOffset
+      ? { status: 'covered' }
+      : { status: 'pending' };
   }
 
   /** Canonical ENDs with endOffset > `after`, in offset order, at most `limit`. */
@@ -220,6 +233,16 @@ export class TransactionTracker {
     for (let i = this.searchEnd(after); i < this.ends.length && out.length < limit; i++)
       out.push(this.ends[i]!);
     return out;
+  }
+
+  /**
+   * The END offset a checkpoint must cover before a truncate in the transaction whose END is at
+   * `endOffset` may run: the transaction before it, or -1 when every earlier transaction is
+   * covered (pruned ENDs and ENDs read at or below the covered LSN are). Not that transaction's
+   * BEGIN offset: a cut-off transaction's BEGIN may lie between it and the covered END.
+   */
+  truncateBarrier(endOffset: bigint): bigint {
+    return this.previousEndOffset(endOffset) ?? -1n;
   }
 
   /** The END offset of the canonical transaction just before the one whose END is at `endOffset`, or null. */

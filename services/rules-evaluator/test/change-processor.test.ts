@@ -133,6 +133,10 @@ class FakeCoordination implements ProcessorCoordination {
   async recordResnapshotAnchor(endOffset: bigint): Promise<void> {
     this.anchor = endOffset;
   }
+  lastWindow: bigint | null = null;
+  async recordWindowPlaced(endOffset: bigint): Promise<void> {
+    if (this.lastWindow === null || endOffset > this.lastWindow) this.lastWindow = endOffset;
+  }
 
   async partitionProgress(partition: string): Promise<bigint | null> {
     return this.progress.get(partition) ?? null;

@@ -80,6 +80,10 @@ export class SharedState implements CoordinatorStore {
   async resnapshotAnchor(): Promise<bigint | null> {
     return this.anchor;
   }
+  lastWindow: bigint | null = null;
+  async lastWindowPlaced(): Promise<bigint | null> {
+    return this.lastWindow;
+  }
   async resnapshotHandled(): Promise<bigint> {
     return this.handled;
   }
@@ -107,6 +111,7 @@ export function coordinatorOver(
     metrics: createMetrics(),
     logger: pino({ level: 'silent' }),
     signalTable: null,
+    markSettleMs: 0,
     ...extra,
   });
 }

@@ -133,6 +133,27 @@ describe('TransactionTracker: the first transaction after a full snapshot taken 
   });
 });
 
+describe('TransactionTracker: what a truncate waits for', () => {
+  it('is the END before it, or nothing once every earlier transaction is covered; a cut-off BEGIN is skipped', () => {
+    const t = new TransactionTracker();
+    t.addBegin(begin(0, 10, 100));
+    t.addEnd(end(1, 10, 150));
+    // The connector stopped inside transaction 11 (its BEGIN only), and its slot was lost.
+    t.addBegin(begin(2, 11, 160));
+    expect(t.lookup(11n, 170n)).toEqual({ status: 'pending' });
+    t.addBegin(begin(3, 12, 900));
+    t.addEnd(end(4, 12, 950));
+    // A later transaction ended: 11's END never comes, its events are skipped.
+    expect(t.lookup(11n, 170n)).toEqual({ status: 'covered' });
+    expect(t.truncateBarrier(4n)).toBe(1n);
+    // The checkpoint covers transaction 10 and the tracker forgot it: the truncate in 12 waits for
+    // nothing. Its BEGIN offset minus one (2, the cut-off BEGIN) no checkpoint would ever reach.
+    t.cover(150n);
+    t.prune(2n);
+    expect(t.truncateBarrier(4n)).toBe(-1n);
+  });
+});
+
 describe('TransactionTracker with at-least-once delivery (identity is xid and commit LSN)', () => {
   it('maps a re-sent transaction (new BEGIN/END offsets) to its first END, which alone is checkpointed', () => {
     const t = new TransactionTracker();
