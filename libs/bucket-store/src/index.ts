@@ -15,6 +15,20 @@ export { opMember, rowKeyOf } from './encoding';
 export { CheckpointFeed, type BucketReader } from './reader';
 export { RedisBucketReader } from './redis-reader';
 export { MemoryBucketStore } from './memory-store';
+export {
+  CompactionPlanError,
+  applyCompaction,
+  planCompaction,
+  positionOf,
+  type ClearPlan,
+  type CompactableOp,
+  type CompactionCursor,
+  type CompactionOptions,
+  type CompactionPlan,
+  type OpPosition,
+  type StoredClear,
+  type StoredMove,
+} from './compaction-plan';
 export { RedisBucketWriter } from './writer';
 export { CommandBatch, groupBySlot, slotOf } from './slot-batch';
 export type { StoreConnection } from './redis';

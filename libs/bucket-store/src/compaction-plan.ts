@@ -1,0 +1,284 @@
+// Compaction of one bucket, planned without I/O: which ops at or below a safe op id become MOVE,
+// and which leading run of ops becomes one CLEAR. The store executes a plan (Redis: rewrite a body
+// for a MOVE, delete members and write one CLEAR); `applyCompaction` is the reference executor.
+// Why it keeps every checksum a client can be served: docs/consistency.md section 2.6.
+import type { BucketOp, ClearOp, MoveOp } from '@syncline/protocol';
+import { addChecksums } from '@syncline/protocol';
+import { opMember, rowKeyOf } from './encoding';
+
+/**
+ * An op's identity in its bucket: its op id and `type/id/subkey` row key (its Redis member). The op
+ * id alone is not enough: one event can write a REMOVE and a PUT of two row keys at one op id.
+ */
+export interface OpPosition {
+  readonly opId: bigint;
+  readonly rowKey: string;
+}
+
+/** A MOVE as the store keeps it: the wire MoveOp, still at the member of the op it replaced. */
+export interface StoredMove extends MoveOp {
+  readonly rowKey: string;
+}
+
+/**
+ * A CLEAR as the store keeps it: the wire ClearOp, at the member of the last op it replaced, with
+ * the number of ops it stands for. That number keeps the bucket's reported count unchanged
+ * (the client validates only checksums; `count` feeds its progress, which must not go backwards).
+ */
+export interface StoredClear extends ClearOp {
+  readonly rowKey: string;
+  readonly count: number;
+}
+
+/**
+ * A bucket's op as compaction sees it. Separate from BucketOp on purpose: BucketOpKind stays
+ * PUT | REMOVE for the evaluator, the writer and the topic, which never make a MOVE or a CLEAR;
+ * only the store and the gateway deal with the compacted forms (the gateway as OplogEntry).
+ */
+export type CompactableOp = BucketOp | StoredMove | StoredClear;
+
+/** Where the next step of a walk over one bucket continues. */
+export type CompactionCursor =
+  | {
+      readonly phase: 'move';
+      readonly safeOpId: bigint;
+      /** The last op examined: the walk goes on below it. */
+      readonly below: OpPosition;
+      /** Row keys seen above `below`; handed over to the next step, which extends it in place. */
+      readonly seen: Set<string>;
+    }
+  | { readonly phase: 'clear'; readonly safeOpId: bigint };
+
+export interface ClearPlan {
+  /** The op id and member of the last op it replaces: a prefix of the bucket ends there. */
+  readonly opId: bigint;
+  readonly rowKey: string;
+  /** Wrapping sum of the replaced ops' checksums (unsigned). */
+  readonly checksum: number;
+  /** Ops of the original history it stands for (a replaced CLEAR counts as its own count). */
+  readonly count: number;
+  /** The replaced ops, in bucket order: always the bucket's first ops, at least two of them. */
+  readonly replaces: readonly OpPosition[];
+}
+
+export interface CompactionPlan {
+  /**
+   * PUT/REMOVE ops that become MOVE. Executed before `clear`, which may replace some of them (a
+   * store may skip rewriting the body of an op the CLEAR then deletes).
+   */
+  readonly moves: readonly OpPosition[];
+  readonly clear: ClearPlan | null;
+  /** Ops this step read (the CLEAR already heading the bucket not counted). */
+  readonly examined: number;
+  /** Null when nothing is left to do at this safe op id; else pass it to the next step. */
+  readonly next: CompactionCursor | null;
+}
+
+export interface CompactionOptions {
+  /**
+   * Only ops at or below it are examined or changed, and only ops at or below it count as
+   * superseding. Every client that may still be mid-download must be downloading a checkpoint at
+   * or above it, and it must lie below the replay horizon (a replayed op whose member a CLEAR
+   * deleted would be added again).
+   */
+  readonly safeOpId: bigint;
+  /** Most ops one step examines (at least 2, so that a step can always merge two ops). */
+  readonly limit: number;
+}
+
+/** The plan and the compacted ops do not fit together: a caller error, not retriable. */
+export class CompactionPlanError extends Error {
+  override readonly name = 'CompactionPlanError';
+}
+
+export function positionOf(op: CompactableOp): OpPosition {
+  return op.op === 'MOVE' || op.op === 'CLEAR'
+    ? { opId: op.opId, rowKey: op.rowKey }
+    : { opId: op.opId, rowKey: rowKeyOf(op.objectType, op.objectId, op.subkey) };
+}
+
+/** The member text orders ops exactly as the store does (Redis lex order, the memory store's sort). */
+function memberOf(position: OpPosition): string {
+  return opMember(position.opId, position.rowKey);
+}
+
+/**
+ * One bounded step of compaction of one bucket. `ops` are the bucket's ops in member order, with
+ * the plans of earlier steps applied; `from` is the cursor the previous step returned (omit it to
+ * start a walk). First a walk from `safeOpId` down to the bucket's head marks every PUT/REMOVE that
+ * a later op of its row key at or below `safeOpId` supersedes; then the leading run of
+ * MOVE/REMOVE/CLEAR ops at or below `safeOpId` is merged into one CLEAR. Work per step is
+ * O(limit) plus two binary searches; the cursor carries the row keys seen so far.
+ */
+export function planCompaction(
+  ops: readonly CompactableOp[],
+  options: CompactionOptions,
+  from?: CompactionCursor,
+): CompactionPlan {
+  checkOptions(options, from);
+  let budget = options.limit;
+  const moves: OpPosition[] = [];
+  if (from === undefined || from.phase === 'move') {
+    const walk = walkDown(ops, options, from, moves);
+    budget -= walk.examined;
+    if (walk.next !== null) return { moves, clear: null, examined: walk.examined, next: walk.next };
+  }
+  const moved = new Set(moves.map(memberOf));
+  const run = leadingRun(ops, options.safeOpId, budget, moved);
+  return {
+    moves,
+    clear: run.ops.length >= 2 ? clearOf(run.ops) : null,
+    examined: options.limit - budget + run.examined,
+    next: run.complete ? null : { phase: 'clear', safeOpId: options.safeOpId },
+  };
+}
+
+function checkOptions(options: CompactionOptions, from: CompactionCursor | undefined): void {
+  if (!Number.isSafeInteger(options.limit) || options.limit < 2)
+    throw new RangeError(`compaction limit must be an integer of at least 2, got ${options.limit}`);
+  if (from !== undefined && from.safeOpId !== options.safeOpId)
+    throw new RangeError(
+      `a compaction cursor continues the walk at safe op id ${from.safeOpId}, not ${options.safeOpId}: start a new walk`,
+    );
+}
+
+interface Walk {
+  readonly examined: number;
+  readonly next: CompactionCursor | null;
+}
+
+/**
+ * Walks from the newest op at or below the safe op id towards the head: the first op seen of a row
+ * key is its current one, every older PUT/REMOVE of that key is superseded and becomes a MOVE.
+ * A MOVE is skipped (already superseded), a CLEAR ends the walk (everything below is in it).
+ */
+function walkDown(
+  ops: readonly CompactableOp[],
+  options: CompactionOptions,
+  from: Extract<CompactionCursor, { phase: 'move' }> | undefined,
+  moves: OpPosition[],
+): Walk {
+  const seen = from?.seen ?? new Set<string>();
+  let i =
+    from === undefined
+      ? firstIndexAbove(ops, (op) => op.opId > options.safeOpId) - 1
+      : firstIndexAbove(ops, (op) => memberOf(positionOf(op)) >= memberOf(from.below)) - 1;
+  let examined = 0;
+  for (; i >= 0 && examined < options.limit; i--) {
+    const op = ops[i]!;
+    if (op.op === 'CLEAR') break;
+    examined++;
+    if (op.op === 'MOVE') continue;
+    const position = positionOf(op);
+    if (seen.has(position.rowKey)) moves.push(position);
+    else seen.add(position.rowKey);
+  }
+  const atHead = i < 0 || ops[i]!.op === 'CLEAR';
+  if (atHead) return { examined, next: null };
+  const below = positionOf(ops[i + 1]!);
+  return { examined, next: { phase: 'move', safeOpId: options.safeOpId, below, seen } };
+}
+
+/** Index of the first op for which `isAbove` holds; `isAbove` must be monotone over `ops`. */
+function firstIndexAbove(ops: readonly CompactableOp[], isAbove: (op: CompactableOp) => boolean): number {
+  let low = 0;
+  let high = ops.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (isAbove(ops[mid]!)) high = mid;
+    else low = mid + 1;
+  }
+  return low;
+}
+
+interface LeadingRun {
+  /** The run's ops as they are after this step's moves (a PUT moved now counts as a MOVE). */
+  readonly ops: readonly CompactableOp[];
+  readonly examined: number;
+  /** The run ended at a PUT, above the safe op id or at the bucket's end, not at the budget. */
+  readonly complete: boolean;
+}
+
+/**
+ * The bucket's first ops that a client may drop: MOVE, REMOVE and CLEAR, at or below the safe op
+ * id. A PUT ends the run: its row is live, and a CLEAR before it would delete it from clients.
+ * A CLEAR heading the bucket is taken without counting against the budget (it is one op, and a
+ * step must be able to extend it).
+ */
+function leadingRun(
+  ops: readonly CompactableOp[],
+  safeOpId: bigint,
+  budget: number,
+  moved: ReadonlySet<string>,
+): LeadingRun {
+  const run: CompactableOp[] = [];
+  let examined = 0;
+  for (const op of ops) {
+    if (op.opId > safeOpId) break;
+    if (op.op === 'CLEAR' && run.length === 0) {
+      run.push(op);
+      continue;
+    }
+    if (examined >= budget) return { ops: run, examined, complete: false };
+    examined++;
+    const position = positionOf(op);
+    const kind = moved.has(memberOf(position)) ? 'MOVE' : op.op;
+    if (kind === 'PUT') break;
+    run.push(kind === 'MOVE' && op.op !== 'MOVE' ? moveOf(op) : op);
+  }
+  return { ops: run, examined, complete: true };
+}
+
+function clearOf(run: readonly CompactableOp[]): ClearPlan {
+  let checksum = 0;
+  let count = 0;
+  for (const op of run) {
+    checksum = addChecksums(checksum, op.checksum);
+    count += op.op === 'CLEAR' ? op.count : 1;
+  }
+  const last = positionOf(run[run.length - 1]!);
+  return { opId: last.opId, rowKey: last.rowKey, checksum, count, replaces: run.map(positionOf) };
+}
+
+function moveOf(op: CompactableOp): StoredMove {
+  const position = positionOf(op);
+  return { op: 'MOVE', opId: position.opId, rowKey: position.rowKey, checksum: op.checksum >>> 0 };
+}
+
+/**
+ * The bucket's ops with a plan applied, as a store executing it would leave them: each moved op
+ * becomes a MOVE at its member with its checksum, and the replaced head of the bucket becomes the
+ * one CLEAR. Throws CompactionPlanError when the plan does not fit the ops (a stale plan).
+ */
+export function applyCompaction(ops: readonly CompactableOp[], plan: CompactionPlan): CompactableOp[] {
+  const moves = new Set(plan.moves.map(memberOf));
+  const out: CompactableOp[] = [];
+  for (const op of ops) {
+    const member = memberOf(positionOf(op));
+    if (!moves.delete(member)) out.push(op);
+    else if (op.op === 'PUT' || op.op === 'REMOVE') out.push(moveOf(op));
+    else throw new CompactionPlanError(`cannot move ${member}: it is a ${op.op}`);
+  }
+  if (moves.size > 0) throw new CompactionPlanError(`no op to move at ${[...moves].join(', ')}`);
+  return plan.clear === null ? out : withClear(out, plan.clear);
+}
+
+function withClear(ops: readonly CompactableOp[], clear: ClearPlan): CompactableOp[] {
+  clear.replaces.forEach((position, i) => {
+    const op = ops[i];
+    if (op === undefined || memberOf(positionOf(op)) !== memberOf(position))
+      throw new CompactionPlanError(
+        `a CLEAR replaces the bucket's first ops; ${memberOf(position)} is not op ${i}`,
+      );
+    if (op.op === 'PUT')
+      throw new CompactionPlanError(`a CLEAR cannot replace the PUT ${memberOf(position)}`);
+  });
+  const stored: StoredClear = {
+    op: 'CLEAR',
+    opId: clear.opId,
+    rowKey: clear.rowKey,
+    checksum: clear.checksum,
+    count: clear.count,
+  };
+  return [stored, ...ops.slice(clear.replaces.length)];
+}

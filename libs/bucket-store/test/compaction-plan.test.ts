@@ -1,0 +1,134 @@
+import {
+  CompactionPlanError,
+  applyCompaction,
+  planCompaction,
+  positionOf,
+  type CompactableOp,
+  type CompactionPlan,
+} from '../src';
+import { compactFully, put, remove } from './compaction-model';
+
+const BIG = 1_000_000;
+
+/** `op@id:key` per op, so a table reads as the bucket would. */
+function describeOps(ops: readonly CompactableOp[]): string[] {
+  return ops.map((op) => {
+    const { rowKey } = positionOf(op);
+    if (op.op === 'CLEAR') return `CLEAR@${op.opId}:${op.checksum}/${op.count}`;
+    return `${op.op}@${op.opId}:${rowKey.split('/')[1]}${op.op === 'MOVE' ? `:${op.checksum}` : ''}`;
+  });
+}
+
+describe('planCompaction', () => {
+  it.each<[string, CompactableOp[], bigint, string[]]>([
+    [
+      'moves a PUT that a later PUT of its row supersedes',
+      [put(1n, 'a', '1', 10), put(2n, 'b', '2', 20), put(3n, 'a', '3', 30)],
+      3n,
+      ['MOVE@1:a:10', 'PUT@2:b', 'PUT@3:a'],
+    ],
+    [
+      'keeps an op whose superseding op is above the safe op id',
+      [put(1n, 'a', '1', 10), put(2n, 'b', '2', 20), put(3n, 'a', '3', 30)],
+      2n,
+      ['PUT@1:a', 'PUT@2:b', 'PUT@3:a'],
+    ],
+    [
+      'moves a REMOVE that a later PUT of its row supersedes, and keeps the current REMOVE',
+      [
+        put(1n, 'z', '0', 5),
+        put(2n, 'a', '1', 10),
+        remove(3n, 'a', 20),
+        put(4n, 'a', '2', 30),
+        remove(5n, 'z', 7),
+      ],
+      4n,
+      ['PUT@1:z', 'MOVE@2:a:10', 'MOVE@3:a:20', 'PUT@4:a', 'REMOVE@5:z'],
+    ],
+    [
+      'moves a PUT that a later REMOVE of its row supersedes',
+      [
+        put(1n, 'z', '0', 5),
+        put(2n, 'a', '1', 10),
+        remove(3n, 'a', 20),
+        put(4n, 'a', '2', 30),
+        remove(5n, 'z', 7),
+      ],
+      5n,
+      ['CLEAR@3:35/3', 'PUT@4:a', 'REMOVE@5:z'],
+    ],
+    [
+      'merges the leading MOVE and REMOVE ops into one CLEAR at the last one',
+      [put(1n, 'a', '1', 10), remove(2n, 'b', 20), put(3n, 'a', '2', 30), put(4n, 'c', '3', 40)],
+      4n,
+      ['CLEAR@2:30/2', 'PUT@3:a', 'PUT@4:c'],
+    ],
+    [
+      'wraps the CLEAR checksum at 32 bits',
+      [put(1n, 'a', '1', 0xffff_fff0), put(2n, 'a', '2', 0x20), put(3n, 'a', '3', 1)],
+      3n,
+      ['CLEAR@2:16/2', 'PUT@3:a'],
+    ],
+    [
+      'makes no CLEAR of a single op',
+      [remove(1n, 'b', 20), put(2n, 'a', '1', 10)],
+      2n,
+      ['REMOVE@1:b', 'PUT@2:a'],
+    ],
+    [
+      'stops the CLEAR at a PUT that shares the op id of the REMOVE before it (one event)',
+      [remove(1n, 'x', 1), remove(2n, 'a', 2), put(2n, 'b', '1', 3), remove(2n, 'c', 4)],
+      2n,
+      ['CLEAR@2:3/2', 'PUT@2:b', 'REMOVE@2:c'],
+    ],
+    [
+      'touches nothing above the safe op id',
+      [remove(1n, 'x', 1), remove(2n, 'y', 2), put(3n, 'a', '1', 3), put(4n, 'a', '2', 4)],
+      0n,
+      ['REMOVE@1:x', 'REMOVE@2:y', 'PUT@3:a', 'PUT@4:a'],
+    ],
+  ])('%s', (_name, ops, safeOpId, expected) => {
+    expect(describeOps(compactFully(ops, safeOpId, BIG).ops)).toEqual(expected);
+  });
+
+  it('extends a CLEAR heading the bucket with the ops after it', () => {
+    const first = compactFully([remove(1n, 'x', 1), remove(2n, 'y', 2), put(3n, 'a', '1', 3)], 3n, BIG).ops;
+    const later = [...first, remove(4n, 'a', 4), put(5n, 'b', '1', 5)];
+    expect(describeOps(compactFully(later, 5n, BIG).ops)).toEqual(['CLEAR@4:10/4', 'PUT@5:b']);
+  });
+
+  it('returns where to resume when the limit cuts the walk, and never reads more than the limit', () => {
+    const ops = [1n, 2n, 3n, 4n, 5n, 6n].map((id) => put(id, 'a', String(id), Number(id)));
+    const first = planCompaction(ops, { safeOpId: 6n, limit: 2 });
+    expect(first).toMatchObject({ moves: [{ opId: 5n }], clear: null, examined: 2 });
+    expect(first.next).toMatchObject({ phase: 'move', below: { opId: 5n } });
+    const { plans } = compactFully(ops, 6n, 2);
+    expect(plans.every((p) => p.examined <= 2)).toBe(true);
+    expect(plans[plans.length - 1]!.next).toBeNull();
+  });
+
+  it('refuses a limit below 2 and a cursor made for another safe op id', () => {
+    const ops = [put(1n, 'a', '1', 1), put(2n, 'a', '2', 2), put(3n, 'a', '3', 3)];
+    expect(() => planCompaction(ops, { safeOpId: 3n, limit: 1 })).toThrow(RangeError);
+    const { next } = planCompaction(ops, { safeOpId: 3n, limit: 2 });
+    expect(() => planCompaction(ops, { safeOpId: 2n, limit: 2 }, next!)).toThrow(/start a new walk/);
+  });
+});
+
+describe('applyCompaction', () => {
+  const ops = [put(1n, 'a', '1', 1), put(2n, 'b', '1', 2), put(3n, 'a', '2', 3)];
+  const empty: CompactionPlan = { moves: [], clear: null, examined: 0, next: null };
+
+  it('refuses a plan that moves an op the bucket does not hold', () => {
+    const plan = { ...empty, moves: [{ opId: 9n, rowKey: 'todos/a/s' }] };
+    expect(() => applyCompaction(ops, plan)).toThrow(CompactionPlanError);
+  });
+
+  it('refuses a CLEAR that would replace a PUT or ops not at the head', () => {
+    const clear = { opId: 2n, rowKey: 'todos/b/s', checksum: 3, count: 2 };
+    const overPut = { ...empty, clear: { ...clear, replaces: ops.slice(0, 2).map(positionOf) } };
+    expect(() => applyCompaction(ops, overPut)).toThrow(/cannot replace the PUT/);
+    const notHead = { ...empty, clear: { ...clear, replaces: ops.slice(1, 3).map(positionOf) } };
+    expect(() => applyCompaction(ops, notHead)).toThrow(/first ops/);
+  });
+});
