@@ -30,6 +30,17 @@ export {
   type StoredMove,
 } from './compaction-plan';
 export { RedisBucketWriter } from './writer';
+export {
+  classifyKey,
+  formatBytes,
+  MEMORY_CATEGORIES,
+  summarizeMemory,
+  type BucketUsage,
+  type KeyUsage,
+  type MemoryCategory,
+  type MemoryReport,
+} from './memory-accounting';
+export { readMemoryUsage } from './memory-usage';
 export { CommandBatch, groupBySlot, slotOf } from './slot-batch';
 export type { StoreConnection } from './redis';
 export { RedisCoordination, type LeaseOutcome, type PartitionPositions } from './coordination';

@@ -28,6 +28,10 @@ const commands: Record<string, { load: () => Command; summary: string }> = {
     load: () => (require('./commands/gateway') as typeof import('./commands/gateway')).runGatewayCommand,
     summary: 'gateway --rules FILE  run the sync gateway',
   },
+  memory: {
+    load: () => (require('./commands/memory') as typeof import('./commands/memory')).runMemoryCommand,
+    summary: 'memory [--deployment NAME] [--top 10] [--json]  Redis bytes of a deployment, per bucket',
+  },
   token: {
     load: () => (require('./commands/token') as typeof import('./commands/token')).runTokenCommand,
     summary: 'token --sub USER [--ttl 1h] [--claims JSON]  print a development JWT',

@@ -56,6 +56,11 @@ export const CONFIG_SCHEMA = z.object({
     .regex(/^[A-Za-z0-9_$]+\.[A-Za-z0-9_$]+$/, "schema.table, as in the connector's signal.data.collection")
     .optional(),
   SYNCLINE_INCREMENTAL_SNAPSHOTS: z.enum(['whole', 'windows']).default('whole'),
+  SYNCLINE_MEMORY_REPORT_MS: z.coerce
+    .number()
+    .int()
+    .refine((v) => v === 0 || (v >= 1000 && v <= 86_400_000), '0 (off) or 1000 to 86400000')
+    .default(60_000),
   SYNCLINE_NOTIFICATION_TOPIC: name.optional(),
 });
 
@@ -83,6 +88,8 @@ export interface EvaluatorConfig {
   readonly incrementalSnapshots: 'whole' | 'windows';
   /** The connector's `notification.sink.topic.name` (read in `whole` mode). */
   readonly notificationTopic: string;
+  /** How often the leader reads the deployment's Redis memory for its gauges (0: never). */
+  readonly memoryReportMs: number;
   /** Redis key prefix: one per deployment and rules version. */
   readonly keyPrefix: string;
 }
@@ -125,6 +132,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): EvaluatorConfig {
     instanceId: e.SYNCLINE_INSTANCE_ID ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
     signalTable: e.SYNCLINE_SIGNAL_TABLE ?? null,
     incrementalSnapshots: e.SYNCLINE_INCREMENTAL_SNAPSHOTS,
+    memoryReportMs: e.SYNCLINE_MEMORY_REPORT_MS,
     notificationTopic: e.SYNCLINE_NOTIFICATION_TOPIC ?? `${e.SYNCLINE_TOPIC_PREFIX}.notifications`,
     keyPrefix: keyPrefixFor(e.SYNCLINE_DEPLOYMENT, e.SYNCLINE_RULES_VERSION),
   };

@@ -2,6 +2,7 @@
 // change topics the rules use (re-subscribing when Debezium creates new ones), the coordinator,
 // dead letters, the bucket topic, and the HTTP endpoints. Run loop stoppable via stop().
 import { Kafka, logLevel, type Admin, type Consumer, type EachBatchPayload } from 'kafkajs';
+import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { RedisBucketWriter, RedisCoordination, type Checkpoint } from '@syncline/bucket-store';
 import {
@@ -38,6 +39,7 @@ import type { RowEvaluator } from './op-planner';
 import { TransactionReader } from './transaction-reader';
 import { NotificationReader } from './notification-reader';
 import { checkIdentity } from './identity';
+import { memoryGaugeLoop } from './memory-gauge';
 
 export function rowEvaluator(rules: SyncRules): RowEvaluator {
   const mapping: TypeMappingOptions = { timestampsIso8601: rules.config.compatibility.timestampsIso8601 };
@@ -142,7 +144,7 @@ export class Evaluator {
       fullSnapshots: this.notifications,
       writeCheckpointPrefix: writeCheckpointPrefix(config.deployment),
     });
-    this.loops.push(this.pruneLoop(store, transactions));
+    this.loops.push(this.pruneLoop(store, transactions), this.memoryGauge(redis));
     await this.subscriptionLoop(admin, processor);
     await admin.disconnect().catch(() => undefined);
     if (this.fatal) throw this.fatal;
@@ -279,6 +281,13 @@ export class Evaluator {
     let start = cp === null ? 0n : BigInt(cp.endOffset) + 1n;
     for (const low of (await store.readPositions('transactionLow')).values()) if (low < start) start = low;
     return start < 0n ? 0n : start;
+  }
+
+  private memoryGauge(redis: Redis | Cluster): Promise<void> {
+    const { config, metrics, logger } = this;
+    const isLeader = () => this.coordinator?.isLeader === true;
+    const deps = { redis, prefix: config.keyPrefix, intervalMs: config.memoryReportMs, isLeader };
+    return memoryGaugeLoop({ ...deps, metrics, logger, signal: this.lifecycle.signal });
   }
 
   private async pruneLoop(store: RedisCoordination, transactions: TransactionReader): Promise<void> {

@@ -13,6 +13,9 @@ export interface EvaluatorMetrics {
   readonly transactionsPending: Gauge;
   readonly isCoordinator: Gauge;
   readonly snapshotHold: Gauge;
+  readonly redisBytes: Gauge<'category'>;
+  readonly redisKeys: Gauge<'category'>;
+  readonly redisOpsStored: Gauge;
 }
 
 export function createMetrics(): EvaluatorMetrics {
@@ -71,6 +74,23 @@ export function createMetrics(): EvaluatorMetrics {
     snapshotHold: new Gauge({
       name: 'syncline_evaluator_incremental_snapshot_hold',
       help: '1 while the leader holds the checkpoint for an incremental snapshot still running',
+      registers,
+    }),
+    redisBytes: new Gauge({
+      name: 'syncline_evaluator_redis_bytes',
+      help: "Redis bytes of the deployment's keys by category (MEMORY USAGE; the leader reports)",
+      labelNames: ['category'],
+      registers,
+    }),
+    redisKeys: new Gauge({
+      name: 'syncline_evaluator_redis_keys',
+      help: 'Redis keys of the deployment by category (the leader reports)',
+      labelNames: ['category'],
+      registers,
+    }),
+    redisOpsStored: new Gauge({
+      name: 'syncline_evaluator_redis_ops_stored',
+      help: 'Bucket ops stored in Redis over all buckets (the leader reports)',
       registers,
     }),
   };
