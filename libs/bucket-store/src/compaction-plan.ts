@@ -15,9 +15,15 @@ export interface OpPosition {
   readonly rowKey: string;
 }
 
-/** A MOVE as the store keeps it: the wire MoveOp, still at the member of the op it replaced. */
+/**
+ * A MOVE as the store keeps it: the wire MoveOp, still at the member of the op it replaced, with
+ * `target`, the op id of the newest op of its row key at or below the safe op id (the one that
+ * superseded it). A download up to a checkpoint below `target` that received this MOVE lacks that
+ * op: the gateway must not complete that checkpoint (docs/consistency.md section 2.6).
+ */
 export interface StoredMove extends MoveOp {
   readonly rowKey: string;
+  readonly target: bigint;
 }
 
 /**
@@ -28,6 +34,8 @@ export interface StoredMove extends MoveOp {
 export interface StoredClear extends ClearOp {
   readonly rowKey: string;
   readonly count: number;
+  /** Its op id, or the highest target of a MOVE (or CLEAR) it replaced if higher. */
+  readonly target: bigint;
 }
 
 /**
@@ -44,8 +52,11 @@ export type CompactionCursor =
       readonly safeOpId: bigint;
       /** The last op examined: the walk goes on below it. */
       readonly below: OpPosition;
-      /** Row keys seen above `below`; handed over to the next step, which extends it in place. */
-      readonly seen: Set<string>;
+      /**
+       * Row keys seen above `below`, each with the op id of its newest op at or below the safe op
+       * id; handed over to the next step, which extends it in place.
+       */
+      readonly seen: Map<string, bigint>;
     }
   | { readonly phase: 'clear'; readonly safeOpId: bigint };
 
@@ -57,8 +68,15 @@ export interface ClearPlan {
   readonly checksum: number;
   /** Ops of the original history it stands for (a replaced CLEAR counts as its own count). */
   readonly count: number;
+  /** Its op id, or the highest target of a MOVE (or CLEAR) it replaces if higher. */
+  readonly target: bigint;
   /** The replaced ops, in bucket order: always the bucket's first ops, at least two of them. */
   readonly replaces: readonly OpPosition[];
+}
+
+/** A PUT/REMOVE that becomes a MOVE, and the op id of the op that superseded it. */
+export interface MovePlan extends OpPosition {
+  readonly target: bigint;
 }
 
 export interface CompactionPlan {
@@ -66,7 +84,7 @@ export interface CompactionPlan {
    * PUT/REMOVE ops that become MOVE. Executed before `clear`, which may replace some of them (a
    * store may skip rewriting the body of an op the CLEAR then deletes).
    */
-  readonly moves: readonly OpPosition[];
+  readonly moves: readonly MovePlan[];
   readonly clear: ClearPlan | null;
   /** Ops this step read (the CLEAR already heading the bucket not counted). */
   readonly examined: number;
@@ -117,13 +135,13 @@ export function planCompaction(
 ): CompactionPlan {
   checkOptions(options, from);
   let budget = options.limit;
-  const moves: OpPosition[] = [];
+  const moves: MovePlan[] = [];
   if (from === undefined || from.phase === 'move') {
     const walk = walkDown(ops, options, from, moves);
     budget -= walk.examined;
     if (walk.next !== null) return { moves, clear: null, examined: walk.examined, next: walk.next };
   }
-  const moved = new Set(moves.map(memberOf));
+  const moved = new Map(moves.map((m) => [memberOf(m), m.target]));
   const run = leadingRun(ops, options.safeOpId, budget, moved);
   return {
     moves,
@@ -156,9 +174,9 @@ function walkDown(
   ops: readonly CompactableOp[],
   options: CompactionOptions,
   from: Extract<CompactionCursor, { phase: 'move' }> | undefined,
-  moves: OpPosition[],
+  moves: MovePlan[],
 ): Walk {
-  const seen = from?.seen ?? new Set<string>();
+  const seen = from?.seen ?? new Map<string, bigint>();
   let i =
     from === undefined
       ? firstIndexAbove(ops, (op) => op.opId > options.safeOpId) - 1
@@ -170,8 +188,9 @@ function walkDown(
     examined++;
     if (op.op === 'MOVE') continue;
     const position = positionOf(op);
-    if (seen.has(position.rowKey)) moves.push(position);
-    else seen.add(position.rowKey);
+    const target = seen.get(position.rowKey);
+    if (target !== undefined) moves.push({ ...position, target });
+    else seen.set(position.rowKey, position.opId);
   }
   const atHead = i < 0 || ops[i]!.op === 'CLEAR';
   if (atHead) return { examined, next: null };
@@ -209,7 +228,7 @@ function leadingRun(
   ops: readonly CompactableOp[],
   safeOpId: bigint,
   budget: number,
-  moved: ReadonlySet<string>,
+  moved: ReadonlyMap<string, bigint>,
 ): LeadingRun {
   const run: CompactableOp[] = [];
   let examined = 0;
@@ -221,10 +240,9 @@ function leadingRun(
     }
     if (examined >= budget) return { ops: run, examined, complete: false };
     examined++;
-    const position = positionOf(op);
-    const kind = moved.has(memberOf(position)) ? 'MOVE' : op.op;
-    if (kind === 'PUT') break;
-    run.push(kind === 'MOVE' && op.op !== 'MOVE' ? moveOf(op) : op);
+    const target = moved.get(memberOf(positionOf(op)));
+    if (target === undefined && op.op === 'PUT') break;
+    run.push(target !== undefined && op.op !== 'MOVE' ? moveOf(op, target) : op);
   }
   return { ops: run, examined, complete: true };
 }
@@ -232,17 +250,19 @@ function leadingRun(
 function clearOf(run: readonly CompactableOp[]): ClearPlan {
   let checksum = 0;
   let count = 0;
+  const last = positionOf(run[run.length - 1]!);
+  let target = last.opId;
   for (const op of run) {
     checksum = addChecksums(checksum, op.checksum);
     count += op.op === 'CLEAR' ? op.count : 1;
+    if ((op.op === 'MOVE' || op.op === 'CLEAR') && op.target > target) target = op.target;
   }
-  const last = positionOf(run[run.length - 1]!);
-  return { opId: last.opId, rowKey: last.rowKey, checksum, count, replaces: run.map(positionOf) };
+  return { opId: last.opId, rowKey: last.rowKey, checksum, count, target, replaces: run.map(positionOf) };
 }
 
-function moveOf(op: CompactableOp): StoredMove {
+function moveOf(op: CompactableOp, target: bigint): StoredMove {
   const position = positionOf(op);
-  return { op: 'MOVE', opId: position.opId, rowKey: position.rowKey, checksum: op.checksum >>> 0 };
+  return { op: 'MOVE', opId: position.opId, rowKey: position.rowKey, checksum: op.checksum >>> 0, target };
 }
 
 /**
@@ -251,12 +271,14 @@ function moveOf(op: CompactableOp): StoredMove {
  * one CLEAR. Throws CompactionPlanError when the plan does not fit the ops (a stale plan).
  */
 export function applyCompaction(ops: readonly CompactableOp[], plan: CompactionPlan): CompactableOp[] {
-  const moves = new Set(plan.moves.map(memberOf));
+  const moves = new Map(plan.moves.map((m) => [memberOf(m), m.target]));
   const out: CompactableOp[] = [];
   for (const op of ops) {
     const member = memberOf(positionOf(op));
-    if (!moves.delete(member)) out.push(op);
-    else if (op.op === 'PUT' || op.op === 'REMOVE') out.push(moveOf(op));
+    const target = moves.get(member);
+    moves.delete(member);
+    if (target === undefined) out.push(op);
+    else if (op.op === 'PUT' || op.op === 'REMOVE') out.push(moveOf(op, target));
     else throw new CompactionPlanError(`cannot move ${member}: it is a ${op.op}`);
   }
   if (moves.size > 0) throw new CompactionPlanError(`no op to move at ${[...moves].join(', ')}`);
@@ -279,6 +301,7 @@ function withClear(ops: readonly CompactableOp[], clear: ClearPlan): Compactable
     rowKey: clear.rowKey,
     checksum: clear.checksum,
     count: clear.count,
+    target: clear.target,
   };
   return [stored, ...ops.slice(clear.replaces.length)];
 }

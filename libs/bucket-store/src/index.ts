@@ -25,6 +25,7 @@ export {
   type CompactionCursor,
   type CompactionOptions,
   type CompactionPlan,
+  type MovePlan,
   type OpPosition,
   type StoredClear,
   type StoredMove,

@@ -10,12 +10,12 @@ import { compactFully, put, remove } from './compaction-model';
 
 const BIG = 1_000_000;
 
-/** `op@id:key` per op, so a table reads as the bucket would. */
+/** `op@id:key` per op, so a table reads as the bucket would; `>t` is a MOVE's or CLEAR's target. */
 function describeOps(ops: readonly CompactableOp[]): string[] {
   return ops.map((op) => {
     const { rowKey } = positionOf(op);
-    if (op.op === 'CLEAR') return `CLEAR@${op.opId}:${op.checksum}/${op.count}`;
-    return `${op.op}@${op.opId}:${rowKey.split('/')[1]}${op.op === 'MOVE' ? `:${op.checksum}` : ''}`;
+    if (op.op === 'CLEAR') return `CLEAR@${op.opId}:${op.checksum}/${op.count}>${op.target}`;
+    return `${op.op}@${op.opId}:${rowKey.split('/')[1]}${op.op === 'MOVE' ? `:${op.checksum}>${op.target}` : ''}`;
   });
 }
 
@@ -25,7 +25,7 @@ describe('planCompaction', () => {
       'moves a PUT that a later PUT of its row supersedes',
       [put(1n, 'a', '1', 10), put(2n, 'b', '2', 20), put(3n, 'a', '3', 30)],
       3n,
-      ['MOVE@1:a:10', 'PUT@2:b', 'PUT@3:a'],
+      ['MOVE@1:a:10>3', 'PUT@2:b', 'PUT@3:a'],
     ],
     [
       'keeps an op whose superseding op is above the safe op id',
@@ -43,7 +43,7 @@ describe('planCompaction', () => {
         remove(5n, 'z', 7),
       ],
       4n,
-      ['PUT@1:z', 'MOVE@2:a:10', 'MOVE@3:a:20', 'PUT@4:a', 'REMOVE@5:z'],
+      ['PUT@1:z', 'MOVE@2:a:10>4', 'MOVE@3:a:20>4', 'PUT@4:a', 'REMOVE@5:z'],
     ],
     [
       'moves a PUT that a later REMOVE of its row supersedes',
@@ -55,19 +55,20 @@ describe('planCompaction', () => {
         remove(5n, 'z', 7),
       ],
       5n,
-      ['CLEAR@3:35/3', 'PUT@4:a', 'REMOVE@5:z'],
+      // The CLEAR's target is the REMOVE at 5 that superseded the PUT at 1 it absorbed.
+      ['CLEAR@3:35/3>5', 'PUT@4:a', 'REMOVE@5:z'],
     ],
     [
       'merges the leading MOVE and REMOVE ops into one CLEAR at the last one',
       [put(1n, 'a', '1', 10), remove(2n, 'b', 20), put(3n, 'a', '2', 30), put(4n, 'c', '3', 40)],
       4n,
-      ['CLEAR@2:30/2', 'PUT@3:a', 'PUT@4:c'],
+      ['CLEAR@2:30/2>3', 'PUT@3:a', 'PUT@4:c'],
     ],
     [
       'wraps the CLEAR checksum at 32 bits',
       [put(1n, 'a', '1', 0xffff_fff0), put(2n, 'a', '2', 0x20), put(3n, 'a', '3', 1)],
       3n,
-      ['CLEAR@2:16/2', 'PUT@3:a'],
+      ['CLEAR@2:16/2>3', 'PUT@3:a'],
     ],
     [
       'makes no CLEAR of a single op',
@@ -79,7 +80,7 @@ describe('planCompaction', () => {
       'stops the CLEAR at a PUT that shares the op id of the REMOVE before it (one event)',
       [remove(1n, 'x', 1), remove(2n, 'a', 2), put(2n, 'b', '1', 3), remove(2n, 'c', 4)],
       2n,
-      ['CLEAR@2:3/2', 'PUT@2:b', 'REMOVE@2:c'],
+      ['CLEAR@2:3/2>2', 'PUT@2:b', 'REMOVE@2:c'],
     ],
     [
       'touches nothing above the safe op id',
@@ -94,7 +95,7 @@ describe('planCompaction', () => {
   it('extends a CLEAR heading the bucket with the ops after it', () => {
     const first = compactFully([remove(1n, 'x', 1), remove(2n, 'y', 2), put(3n, 'a', '1', 3)], 3n, BIG).ops;
     const later = [...first, remove(4n, 'a', 4), put(5n, 'b', '1', 5)];
-    expect(describeOps(compactFully(later, 5n, BIG).ops)).toEqual(['CLEAR@4:10/4', 'PUT@5:b']);
+    expect(describeOps(compactFully(later, 5n, BIG).ops)).toEqual(['CLEAR@4:10/4>4', 'PUT@5:b']);
   });
 
   it('returns where to resume when the limit cuts the walk, and never reads more than the limit', () => {
@@ -120,12 +121,12 @@ describe('applyCompaction', () => {
   const empty: CompactionPlan = { moves: [], clear: null, examined: 0, next: null };
 
   it('refuses a plan that moves an op the bucket does not hold', () => {
-    const plan = { ...empty, moves: [{ opId: 9n, rowKey: 'todos/a/s' }] };
+    const plan = { ...empty, moves: [{ opId: 9n, rowKey: 'todos/a/s', target: 10n }] };
     expect(() => applyCompaction(ops, plan)).toThrow(CompactionPlanError);
   });
 
   it('refuses a CLEAR that would replace a PUT or ops not at the head', () => {
-    const clear = { opId: 2n, rowKey: 'todos/b/s', checksum: 3, count: 2 };
+    const clear = { opId: 2n, rowKey: 'todos/b/s', checksum: 3, count: 2, target: 2n };
     const overPut = { ...empty, clear: { ...clear, replaces: ops.slice(0, 2).map(positionOf) } };
     expect(() => applyCompaction(ops, overPut)).toThrow(/cannot replace the PUT/);
     const notHead = { ...empty, clear: { ...clear, replaces: ops.slice(1, 3).map(positionOf) } };

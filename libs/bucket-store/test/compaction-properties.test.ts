@@ -104,6 +104,35 @@ describe('compaction properties', () => {
     );
   });
 
+  it('shows exactly the rows of any checkpoint whose download the gateway may complete, and every checkpoint at or above the safe op id may be completed', () => {
+    // The gateway's rule (docs/consistency.md 2.6): a download from c0 up to checkpoint c is
+    // completed only if no MOVE or CLEAR it received has a target above c, and the bucket's CLEAR
+    // (which deleted ops) is not above c.
+    const completes = (compacted: readonly CompactableOp[], c0: bigint, c: bigint): boolean => {
+      const head = compacted[0];
+      if (head?.op === 'CLEAR' && head.opId > c) return false;
+      return after(compacted, c0, c).every((op) =>
+        op.op === 'MOVE' || op.op === 'CLEAR' ? op.target <= c : true,
+      );
+    };
+    fc.assert(
+      fc.property(caseArb, ({ ops, safeOpId, limit }) => {
+        const compacted = compactFully(ops, safeOpId, limit).ops;
+        const checkpoints = [...positions(ops), safeOpId, lastOpId(ops) + 1n];
+        for (const c of checkpoints) {
+          const reference = new ClientBucket().apply(upTo(ops, c));
+          for (const c0 of positions(ops).filter((p) => p <= c)) {
+            if (c >= safeOpId) expect(completes(compacted, c0, c)).toBe(true);
+            if (!completes(compacted, c0, c)) continue;
+            const client = new ClientBucket().apply(upTo(ops, c0)).apply(after(compacted, c0, c));
+            expect(client.rows()).toEqual(reference.rows());
+            expect(client.checksum()).toBe(checksumAt(ops, c));
+          }
+        }
+      }),
+    );
+  });
+
   it('brings a client that synced part of one compaction to the end of the next, at a higher safe op id', () => {
     const roundsArb = caseArb.chain((c) =>
       fc.record({ first: fc.constant(c), second: fc.bigInt({ min: c.safeOpId, max: lastOpId(c.ops) + 2n }) }),
