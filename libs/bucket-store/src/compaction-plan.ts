@@ -74,9 +74,10 @@ export interface ClearPlan {
   readonly replaces: readonly OpPosition[];
 }
 
-/** A PUT/REMOVE that becomes a MOVE, and the op id of the op that superseded it. */
+/** A PUT/REMOVE that becomes a MOVE: the op id of the op that superseded it, and its checksum. */
 export interface MovePlan extends OpPosition {
   readonly target: bigint;
+  readonly checksum: number;
 }
 
 export interface CompactionPlan {
@@ -189,7 +190,7 @@ function walkDown(
     if (op.op === 'MOVE') continue;
     const position = positionOf(op);
     const target = seen.get(position.rowKey);
-    if (target !== undefined) moves.push({ ...position, target });
+    if (target !== undefined) moves.push({ ...position, target, checksum: op.checksum >>> 0 });
     else seen.set(position.rowKey, position.opId);
   }
   const atHead = i < 0 || ops[i]!.op === 'CLEAR';

@@ -31,6 +31,7 @@ export {
   type StoredMove,
 } from './compaction-plan';
 export { RedisBucketWriter } from './writer';
+export { RedisBucketCompactor, decodeCompactableBody, encodeCompactedBody } from './compaction-store';
 export {
   classifyKey,
   formatBytes,

@@ -7,6 +7,7 @@ import type { Checkpoint } from './types';
 import {
   ADD_OPS,
   CHECKSUM_AT,
+  COMPACT_STEP,
   COUNT_EVENTS,
   LEASE,
   PUBLISH_CHECKPOINT,
@@ -28,6 +29,8 @@ export interface StoreCommands {
   /** KEYS (progress, counts, streaming, checkpoint, seen...) then ARGV: see COUNT_EVENTS. */
   slCountEvents(keyCount: number, ...keysAndArgv: string[]): Promise<[number, string]>;
   slTopicIndex(map: string, next: string, topic: string): Promise<number>;
+  /** KEYS ops, body; ARGV: see COMPACT_STEP. */
+  slCompactStep(ops: string, body: string, ...argv: string[]): Promise<[number, number] | 'stale'>;
   slLease(lease: string, owner: string, ttl: string): Promise<number>;
   slRelease(lease: string, owner: string): Promise<number>;
   slSaveWriteCheckpoint(userHash: string, clientId: string, n: string, json: string): Promise<number>;
@@ -60,6 +63,7 @@ const SCRIPTS: Record<keyof StoreCommands, { lua: string; keys: number }> = {
   slTruncateRows: { lua: TRUNCATE_ROWS, keys: 1 },
   slCountEvents: { lua: COUNT_EVENTS, keys: VARIADIC },
   slTopicIndex: { lua: TOPIC_INDEX, keys: 2 },
+  slCompactStep: { lua: COMPACT_STEP, keys: 2 },
   slLease: { lua: LEASE, keys: 1 },
   slRelease: { lua: RELEASE, keys: 1 },
   slSaveWriteCheckpoint: { lua: SAVE_WRITE_CHECKPOINT, keys: 1 },

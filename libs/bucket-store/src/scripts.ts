@@ -214,3 +214,61 @@ end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 return 1
 `;
+
+/**
+ * One compaction step of one bucket (docs/consistency.md 2.6), atomic so that a crash leaves it
+ * applied or not. KEYS: ops, body. ARGV: the number of MOVEs n, then n pairs (member, MOVE body),
+ * then the CLEAR's member ('' for none), its body, and the members it replaces. A MOVE rewrites
+ * the body of a member that still holds a PUT or REMOVE (or this very MOVE: a step applied
+ * again), unless the CLEAR replaces that member anyway; the CLEAR deletes the replaced members, which must be the bucket's first ones, and
+ * writes itself at the last one's member. A plan that no longer fits (made from another state of
+ * the bucket, e.g. by a second compactor) changes nothing and returns 'stale'. The running totals
+ * (meta) do not change. Returns {moves written, members deleted} or 'stale'.
+ */
+export const COMPACT_STEP = `
+local n = tonumber(ARGV[1])
+local at = 2 + 2 * n
+local replaced = {}
+if ARGV[at] ~= '' then
+  for j = at + 2, #ARGV do replaced[ARGV[j]] = true end
+end
+for i = 0, n - 1 do
+  local member = ARGV[2 + 2 * i]
+  if not replaced[member] then
+    local body = redis.call('HGET', KEYS[2], member)
+    if not body then return 'stale' end
+    local op = string.match(body, '^{"op":"(%u+)"')
+    if op ~= 'PUT' and op ~= 'REMOVE' and body ~= ARGV[3 + 2 * i] then return 'stale' end
+  end
+end
+if ARGV[at] ~= '' then
+  local count = #ARGV - at - 1
+  local head = redis.call('ZRANGE', KEYS[1], 0, count - 1)
+  local again = #head >= 1 and head[1] == ARGV[at] and redis.call('HGET', KEYS[2], ARGV[at]) == ARGV[at + 1]
+  if not again then
+    if #head ~= count then return 'stale' end
+    for j = 1, count do
+      if head[j] ~= ARGV[at + 1 + j] then return 'stale' end
+    end
+  end
+end
+local moved = 0
+for i = 0, n - 1 do
+  if not replaced[ARGV[2 + 2 * i]] then
+    redis.call('HSET', KEYS[2], ARGV[2 + 2 * i], ARGV[3 + 2 * i])
+    moved = moved + 1
+  end
+end
+local deleted = 0
+if ARGV[at] ~= '' then
+  for j = at + 2, #ARGV do
+    if ARGV[j] ~= ARGV[at] then
+      deleted = deleted + redis.call('ZREM', KEYS[1], ARGV[j])
+      redis.call('HDEL', KEYS[2], ARGV[j])
+    end
+  end
+  redis.call('ZADD', KEYS[1], 0, ARGV[at])
+  redis.call('HSET', KEYS[2], ARGV[at], ARGV[at + 1])
+end
+return {moved, deleted}
+`;

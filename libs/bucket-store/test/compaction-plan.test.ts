@@ -121,7 +121,7 @@ describe('applyCompaction', () => {
   const empty: CompactionPlan = { moves: [], clear: null, examined: 0, next: null };
 
   it('refuses a plan that moves an op the bucket does not hold', () => {
-    const plan = { ...empty, moves: [{ opId: 9n, rowKey: 'todos/a/s', target: 10n }] };
+    const plan = { ...empty, moves: [{ opId: 9n, rowKey: 'todos/a/s', target: 10n, checksum: 1 }] };
     expect(() => applyCompaction(ops, plan)).toThrow(CompactionPlanError);
   });
 

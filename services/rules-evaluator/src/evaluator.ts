@@ -2,7 +2,6 @@
 // change topics the rules use (re-subscribing when Debezium creates new ones), the coordinator,
 // dead letters, the bucket topic, and the HTTP endpoints. Run loop stoppable via stop().
 import { Kafka, logLevel, type Admin, type Consumer, type EachBatchPayload } from 'kafkajs';
-import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { RedisBucketWriter, RedisCoordination, type Checkpoint } from '@syncline/bucket-store';
 import {
@@ -144,7 +143,12 @@ export class Evaluator {
       fullSnapshots: this.notifications,
       writeCheckpointPrefix: writeCheckpointPrefix(config.deployment),
     });
-    this.loops.push(this.pruneLoop(store, transactions), this.memoryGauge(redis));
+    const isLeader = () => this.coordinator?.isLeader === true;
+    const gauge = { redis, prefix: config.keyPrefix, intervalMs: config.memoryReportMs, isLeader };
+    this.loops.push(
+      this.pruneLoop(store, transactions),
+      memoryGaugeLoop({ ...gauge, metrics: this.metrics, logger, signal: this.lifecycle.signal }),
+    );
     await this.subscriptionLoop(admin, processor);
     await admin.disconnect().catch(() => undefined);
     if (this.fatal) throw this.fatal;
@@ -281,13 +285,6 @@ export class Evaluator {
     let start = cp === null ? 0n : BigInt(cp.endOffset) + 1n;
     for (const low of (await store.readPositions('transactionLow')).values()) if (low < start) start = low;
     return start < 0n ? 0n : start;
-  }
-
-  private memoryGauge(redis: Redis | Cluster): Promise<void> {
-    const { config, metrics, logger } = this;
-    const isLeader = () => this.coordinator?.isLeader === true;
-    const deps = { redis, prefix: config.keyPrefix, intervalMs: config.memoryReportMs, isLeader };
-    return memoryGaugeLoop({ ...deps, metrics, logger, signal: this.lifecycle.signal });
   }
 
   private async pruneLoop(store: RedisCoordination, transactions: TransactionReader): Promise<void> {

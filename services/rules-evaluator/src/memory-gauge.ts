@@ -2,14 +2,13 @@
 // SYNCLINE_MEMORY_REPORT_MS it reads the deployment's keys (bucket-store's readMemoryUsage: a
 // SCAN of the prefix and MEMORY USAGE per key) and sets bytes and keys per category and the ops
 // stored. Only the leader reports, so a sum over instances counts the deployment once.
-import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { MEMORY_CATEGORIES, readMemoryUsage } from '@syncline/bucket-store';
+import { MEMORY_CATEGORIES, readMemoryUsage, type StoreConnection } from '@syncline/bucket-store';
 import { sleep } from '@syncline/service-runtime';
 import type { EvaluatorMetrics } from './metrics';
 
 export interface MemoryGaugeDeps {
-  readonly redis: Redis | Cluster;
+  readonly redis: StoreConnection;
   readonly prefix: string;
   /** 0: off. */
   readonly intervalMs: number;

@@ -1,0 +1,151 @@
+// Compaction executed in the real Redis (COMPACT_STEP through RedisBucketCompactor), against the
+// pure reference (applyCompaction): the bucket Redis holds afterwards is the reference's op for
+// op, the checksum and count the gateway reads at every checkpoint at or above the CLEAR are
+// unchanged, a step applied twice changes nothing, and a compaction killed with SIGKILL over and
+// over, then finished, ends in the same bucket.
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+import { Redis } from 'ioredis';
+import { getTestStack, uniqueName } from '@syncline/test-kit';
+import {
+  RedisBucketCompactor,
+  RedisBucketReader,
+  RedisBucketWriter,
+  RedisCoordination,
+  CompactionPlanError,
+  planCompaction,
+  type CompactableOp,
+} from '../../src';
+import { compactFully, put, remove, BUCKET } from '../compaction-model';
+import { compactInRedis } from '../compaction-runner';
+
+jest.setTimeout(120_000);
+
+/** A deterministic history: `events` events over 12 rows, one or two ops each, some removes. */
+function history(events: number, seed: number): CompactableOp[] {
+  let state = seed;
+  const next = (n: number): number => {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    return state % n;
+  };
+  const ops: CompactableOp[] = [];
+  for (let e = 1; e <= events; e++) {
+    const rows = new Set([next(12), next(12)].slice(0, 1 + next(2)));
+    for (const row of [...rows].sort((a, b) => a - b)) {
+      const checksum = next(0x1_0000_0000);
+      const id = `r${String(row).padStart(2, '0')}`;
+      ops.push(next(5) === 0 ? remove(BigInt(e), id, checksum) : put(BigInt(e), id, `{"e":${e}}`, checksum));
+    }
+  }
+  return ops;
+}
+
+describe('compaction in Redis', () => {
+  const redis = new Redis(getTestStack().endpoints.redisUrl);
+  const prefixes: string[] = [];
+
+  afterAll(async () => {
+    for (const prefix of prefixes) await new RedisCoordination(redis, prefix).deleteAll();
+    redis.disconnect();
+  });
+
+  async function filled(ops: readonly CompactableOp[]) {
+    const prefix = `test:${uniqueName('compact')}`;
+    prefixes.push(prefix);
+    await new RedisBucketWriter(redis, prefix).addOps(ops as never);
+    return {
+      prefix,
+      compactor: new RedisBucketCompactor(redis, prefix),
+      reader: new RedisBucketReader(redis, prefix),
+    };
+  }
+
+  it('leaves the reference bucket, and every checksum and count at or above the CLEAR as it was', async () => {
+    const ops = history(300, 7);
+    const { compactor, reader } = await filled(ops);
+    const safe = 240n;
+    const before = new Map<bigint, unknown>();
+    for (let c = 0n; c <= 301n; c++) before.set(c, (await reader.checksumsAt([BUCKET], c))[0]);
+    const steps = await compactInRedis(compactor, BUCKET, safe, 7);
+    expect(steps).toBeGreaterThan(10);
+    const stored = await compactor.opsUpTo(BUCKET, 1000n);
+    const reference = compactFully(ops, safe, Number.MAX_SAFE_INTEGER).ops;
+    expect(stored).toEqual(reference);
+    expect(reference[0]?.op).toBe('CLEAR');
+    expect(stored.length).toBeLessThan(ops.length / 2);
+    for (let c = reference[0]!.opId; c <= 301n; c++)
+      expect([c, (await reader.checksumsAt([BUCKET], c))[0]]).toEqual([c, before.get(c)]);
+  });
+
+  it('changes nothing when a step is applied again (a worker that died after the script)', async () => {
+    const ops = history(120, 11);
+    const { compactor } = await filled(ops);
+    const plan = planCompaction(await compactor.opsUpTo(BUCKET, 100n), {
+      safeOpId: 100n,
+      limit: Number.MAX_SAFE_INTEGER,
+    });
+    expect(plan.moves.length).toBeGreaterThan(0);
+    expect(plan.clear).not.toBeNull();
+    // MOVEs of ops the CLEAR replaces anyway are not written.
+    const replaced = new Set(plan.clear!.replaces.map((r) => `${r.opId}|${r.rowKey}`));
+    const kept = plan.moves.filter((m) => !replaced.has(`${m.opId}|${m.rowKey}`));
+    expect(kept.length).toBeGreaterThan(0);
+    expect(await compactor.apply(BUCKET, plan)).toEqual({
+      moved: kept.length,
+      deleted: plan.clear!.replaces.length - 1,
+    });
+    const once = await compactor.opsUpTo(BUCKET, 1000n);
+    await compactor.apply(BUCKET, plan);
+    expect(await compactor.opsUpTo(BUCKET, 1000n)).toEqual(once);
+  });
+
+  it('refuses a plan made from another state of the bucket (a second compactor), changing nothing', async () => {
+    const ops = history(120, 5);
+    const { compactor } = await filled(ops);
+    const initial = await compactor.opsUpTo(BUCKET, 100n);
+    const all = { limit: Number.MAX_SAFE_INTEGER };
+    const early = planCompaction(initial, { ...all, safeOpId: 60n });
+    const late = planCompaction(initial, { ...all, safeOpId: 100n });
+    expect(early.clear).not.toBeNull();
+    await compactor.apply(BUCKET, late);
+    const after = await compactor.opsUpTo(BUCKET, 1000n);
+    await expect(compactor.apply(BUCKET, early)).rejects.toThrow(CompactionPlanError);
+    expect(await compactor.opsUpTo(BUCKET, 1000n)).toEqual(after);
+  });
+
+  it('ends in the same bucket after being killed with SIGKILL mid-compaction again and again', async () => {
+    const ops = history(600, 23);
+    const { prefix, compactor, reader } = await filled(ops);
+    const safe = 560n;
+    const sums = await reader.checksumsAt([BUCKET], 601n);
+    const runner = path.resolve(__dirname, '..', 'compaction-runner.ts');
+    // tsx registered in this process (`--require`): its CLI would run the runner in a grandchild
+    // that a SIGKILL of the child leaves running.
+    const tsx = require.resolve('tsx/cjs');
+    let kills = 0;
+    for (let round = 0; round < 5; round++) {
+      const child = spawn(
+        process.execPath,
+        ['--require', tsx, runner, getTestStack().endpoints.redisUrl, prefix, BUCKET, String(safe), '3'],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      let steps = 0;
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      child.stdout.on('data', (chunk: Buffer) => {
+        steps += chunk.toString().split('\n').length - 1;
+        // Killed a few steps in, a little later every round.
+        if (steps >= 3 + round * 7 && child.exitCode === null && !child.killed) {
+          child.kill('SIGKILL');
+          kills++;
+        }
+      });
+      await exited;
+    }
+    expect(kills).toBeGreaterThan(0);
+    await compactInRedis(compactor, BUCKET, safe, 3);
+    expect(await compactor.opsUpTo(BUCKET, 1000n)).toEqual(
+      compactFully(ops, safe, Number.MAX_SAFE_INTEGER).ops,
+    );
+    expect(await reader.checksumsAt([BUCKET], 601n)).toEqual(sums);
+  });
+});
