@@ -21,6 +21,8 @@ const USAGE = [
 ].join('\n');
 
 const REDIS_WAIT_MS = 10_000;
+/** SYNCLINE_DEPLOYMENT and SYNCLINE_RULES_VERSION as the evaluator validates them. */
+const NAME = /^[A-Za-z0-9_.-]+$/;
 
 export async function runMemoryCommand(args: string[], io: CliIo): Promise<number> {
   const values = parseFlags(args, {
@@ -39,10 +41,17 @@ export async function runMemoryCommand(args: string[], io: CliIo): Promise<numbe
     throw new UsageError(`--top must be a whole number (got ${values.top})`);
   const url = process.env.REDIS_URL;
   if (url === undefined || url === '') throw new UsageError(`REDIS_URL is not set\n${USAGE}`);
-  const prefix = keyPrefixFor(
-    values.deployment ?? process.env.SYNCLINE_DEPLOYMENT ?? 'default',
-    values['rules-version'] ?? process.env.SYNCLINE_RULES_VERSION ?? '1',
-  );
+  const deployment = values.deployment ?? process.env.SYNCLINE_DEPLOYMENT ?? 'default';
+  const version = values['rules-version'] ?? process.env.SYNCLINE_RULES_VERSION ?? '1';
+  for (const [flag, value] of [
+    ['--deployment', deployment],
+    ['--rules-version', version],
+  ] as const)
+    if (!NAME.test(value))
+      throw new UsageError(
+        `${flag} must be letters, digits, _ . - only, as the evaluator's (got '${value}')`,
+      );
+  const prefix = keyPrefixFor(deployment, version);
   const redis = createRedisClient(url, { warn: () => undefined });
   try {
     await redisReady(redis, AbortSignal.timeout(REDIS_WAIT_MS)).catch(() => {

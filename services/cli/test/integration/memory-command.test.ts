@@ -104,7 +104,7 @@ describe('syncline memory', () => {
     expect(lines).toHaveLength(9);
   });
 
-  it('says what is wrong without REDIS_URL or with a bad --top', async () => {
+  it('says what is wrong without REDIS_URL, with a bad --top or an empty --deployment', async () => {
     const saved = process.env.REDIS_URL;
     delete process.env.REDIS_URL;
     const c = capture();
@@ -114,5 +114,8 @@ describe('syncline memory', () => {
     const d = capture();
     expect(await main(['memory', '--top', 'many'], d.io)).toBe(2);
     expect(d.err.join('\n')).toMatch(/--top must be a whole number/);
+    const e = capture();
+    expect(await main(['memory', '--deployment', ''], e.io)).toBe(2);
+    expect(e.err.join('\n')).toMatch(/--deployment must be letters, digits/);
   });
 });
