@@ -217,10 +217,10 @@ async function pipeline(e: ReturnType<typeof endpointsOf>): Promise<string> {
     process.stdout.write(
       `rules-evaluator: checkpoint ${checkpoint} covers the transaction; bucket ${bucket} at it:\n`,
     );
-    for (const op of ops)
-      process.stdout.write(
-        `  ${op.op} op_id=${op.opId} ${op.objectType}/${op.objectId} checksum=${op.checksum}\n`,
-      );
+    for (const op of ops) {
+      const row = 'objectId' in op ? ` ${op.objectType}/${op.objectId}` : '';
+      process.stdout.write(`  ${op.op} op_id=${op.opId}${row} checksum=${op.checksum}\n`);
+    }
     process.stdout.write(`  ${sum?.count} ops, bucket checksum ${sum?.checksum}\n`);
   } finally {
     redis.disconnect();

@@ -7,17 +7,12 @@ import {
   RedisCoordination,
   StoreKeys,
   type Checkpoint,
+  type CompactableOp,
   type StoreConnection,
 } from '@syncline/bucket-store';
 import { Cluster, Redis } from 'ioredis';
 import { parseRedisTarget } from '@syncline/service-runtime';
-import {
-  formatWriteCheckpoint,
-  parseOpId,
-  sumChecksums,
-  writeCheckpointPrefix,
-  type BucketOp,
-} from '@syncline/protocol';
+import { formatWriteCheckpoint, parseOpId, sumChecksums, writeCheckpointPrefix } from '@syncline/protocol';
 import type { CdcCapture } from './cdc';
 import { getTestStack } from './test-stack';
 
@@ -150,8 +145,14 @@ export async function syncTo(
 export interface MaterializedBucket {
   /** `type/id` -> data JSON */
   readonly rows: Map<string, string>;
-  readonly ops: BucketOp[];
+  readonly ops: CompactableOp[];
   readonly checksum: number;
+  /**
+   * False when compaction has since superseded past `checkpoint` (a MOVE or CLEAR with a target
+   * above it): the rows are then not that checkpoint's, though the checksum matches, and a
+   * gateway would move a client on to a newer checkpoint (docs/consistency.md 2.6).
+   */
+  readonly complete: boolean;
 }
 
 /** Applies a bucket's ops up to `checkpoint` the way a client does. */
@@ -162,10 +163,16 @@ export async function materialize(
 ): Promise<MaterializedBucket> {
   const ops = await state.reader.opsBetween(bucket, 0n, checkpoint, 1_000_000);
   const rows = new Map<string, string>();
+  let complete = true;
   for (const op of ops) {
+    if (op.op === 'MOVE' || op.op === 'CLEAR') {
+      if (op.target > checkpoint) complete = false;
+      if (op.op === 'CLEAR') rows.clear();
+      continue;
+    }
     const key = `${op.objectType}/${op.objectId}`;
     if (op.op === 'PUT') rows.set(key, op.data!);
     else rows.delete(key);
   }
-  return { rows, ops, checksum: sumChecksums(ops.map((o) => o.checksum)) };
+  return { rows, ops, checksum: sumChecksums(ops.map((o) => o.checksum)), complete };
 }

@@ -10,7 +10,7 @@ import {
   type StoredClear,
   type StoredMove,
 } from './compaction-plan';
-import { decodeOpBody, opMember } from './encoding';
+import { opMember, opOfBody, type StoredBody } from './encoding';
 import { StoreKeys } from './keys';
 import { withScripts, type StoreConnection, type StoreRedis } from './redis';
 
@@ -83,8 +83,9 @@ interface CompactedBody {
 
 /** A stored body of any kind as the planner reads it; `member` gives a MOVE or CLEAR its row key. */
 export function decodeCompactableBody(bucket: string, member: string, body: string): CompactableOp {
-  const b = JSON.parse(body) as CompactedBody;
-  if (b.op !== 'MOVE' && b.op !== 'CLEAR') return decodeOpBody(bucket, body);
+  const parsed = JSON.parse(body) as StoredBody | CompactedBody;
+  if (parsed.op !== 'MOVE' && parsed.op !== 'CLEAR') return opOfBody(bucket, parsed as StoredBody);
+  const b = parsed as CompactedBody;
   const opId = BigInt(b.op_id);
   const base = {
     opId,

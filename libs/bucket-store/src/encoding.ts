@@ -28,7 +28,7 @@ export function encodeOpBody(op: BucketOp, opIdText: string): string {
   );
 }
 
-interface StoredBody {
+export interface StoredBody {
   readonly op: BucketOp['op'];
   readonly op_id: string;
   readonly object_type: string;
@@ -40,7 +40,11 @@ interface StoredBody {
 
 /** The op a stored body describes. */
 export function decodeOpBody(bucket: string, body: string): BucketOp {
-  const b = JSON.parse(body) as StoredBody;
+  return opOfBody(bucket, JSON.parse(body) as StoredBody);
+}
+
+/** The op of a stored body already parsed. */
+export function opOfBody(bucket: string, b: StoredBody): BucketOp {
   return {
     bucket,
     op: b.op,

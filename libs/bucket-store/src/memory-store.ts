@@ -1,15 +1,17 @@
 // An in-memory bucket store with the reader port's exact semantics, for unit tests of readers
 // (the gateway's logic runs against it in milliseconds). It takes the same writes the evaluator
-// makes through the Redis writer and coordination: ops, lookups, write checkpoints, checkpoints.
+// makes through the Redis writer and coordination: ops, lookups, write checkpoints, checkpoints;
+// and compaction plans, as the Redis compactor applies them.
 import type { BucketOp, WriteCheckpoint } from '@syncline/protocol';
 import { decodeOpIdMember, formatOpId, parseOpId } from '@syncline/protocol';
 import { decodeLookupRows, encodeLookupValue, lookupMemberRow, opMember, rowKeyOf } from './encoding';
+import { applyCompaction, positionOf, type CompactableOp, type CompactionPlan } from './compaction-plan';
 import { CheckpointFeed, type BucketReader } from './reader';
 import type { BucketChecksum, Checkpoint, ClientWriteCheckpoint, LookupWrite } from './types';
 
 export class MemoryBucketStore implements BucketReader {
   /** bucket -> op member -> op (members order ops exactly as Redis does). */
-  private readonly buckets = new Map<string, Map<string, BucketOp>>();
+  private readonly buckets = new Map<string, Map<string, CompactableOp>>();
   /** lookup key -> `<op16>|<rowKey>` member -> parameters JSON or 'null'. */
   private readonly lookups = new Map<string, Map<string, string>>();
   private readonly userWriteCheckpoints = new Map<string, Record<string, ClientWriteCheckpoint>>();
@@ -52,6 +54,27 @@ export class MemoryBucketStore implements BucketReader {
     return Promise.resolve();
   }
 
+  /** The bucket's ops at or below `upTo` in member order, as the planner reads them. */
+  opsUpTo(bucket: string, upTo: bigint): CompactableOp[] {
+    return this.sortedOps(bucket).filter((op) => op.opId <= upTo);
+  }
+
+  /** Applies a compaction plan made from `opsUpTo` (throws CompactionPlanError when stale). */
+  compact(bucket: string, plan: CompactionPlan): void {
+    const ops = new Map<string, CompactableOp>();
+    for (const op of applyCompaction(this.sortedOps(bucket), plan)) {
+      const position = positionOf(op);
+      ops.set(opMember(position.opId, position.rowKey), op);
+    }
+    this.buckets.set(bucket, ops);
+  }
+
+  private sortedOps(bucket: string): CompactableOp[] {
+    return [...(this.buckets.get(bucket) ?? new Map<string, CompactableOp>())]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, op]) => op);
+  }
+
   /** Publishes a checkpoint when it moves forward (as the coordinator's fenced publish does). */
   publishCheckpoint(checkpoint: Checkpoint): Promise<'published' | 'stale'> {
     const current = this.checkpoint === null ? -1n : parseOpId(this.checkpoint.lastOpId);
@@ -86,20 +109,20 @@ export class MemoryBucketStore implements BucketReader {
         for (const op of this.buckets.get(bucket)?.values() ?? []) {
           if (op.opId > checkpoint) continue;
           checksum = (checksum + op.checksum) >>> 0;
-          count++;
+          count += op.op === 'CLEAR' ? op.count : 1;
         }
         return { bucket, checksum, count };
       }),
     );
   }
 
-  opsBetween(bucket: string, after: bigint, upTo: bigint, limit: number): Promise<BucketOp[]> {
-    const ops = [...(this.buckets.get(bucket) ?? new Map<string, BucketOp>())]
-      .filter(([, op]) => op.opId > after && op.opId <= upTo)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .slice(0, limit)
-      .map(([, op]) => op);
-    return Promise.resolve(ops);
+  opsBetween(bucket: string, after: bigint, upTo: bigint, limit: number): Promise<CompactableOp[]> {
+    const sorted = this.sortedOps(bucket);
+    const ops = sorted.filter((op) => op.opId > after && op.opId <= upTo).slice(0, limit);
+    if (ops.length > 0) return Promise.resolve(ops);
+    // A range whose ops a CLEAR above it replaced: that CLEAR (as the reader port says).
+    const following = sorted.find((op) => op.opId > after);
+    return Promise.resolve(following?.op === 'CLEAR' && following.opId > upTo ? [following] : []);
   }
 
   lookupAt(lookupKey: string, checkpoint: bigint): Promise<unknown[]> {

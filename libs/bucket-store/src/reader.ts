@@ -1,8 +1,8 @@
 // The bucket reader port: exactly what a reader of the evaluator's output needs (the gateway, the
 // demo, tests), with nothing of how it is stored. Implemented over Redis (redis-reader.ts) and in
 // memory (memory-store.ts); one contract suite (test/reader-contract.ts) runs against both.
-import type { BucketOp } from '@syncline/protocol';
 import { parseOpId } from '@syncline/protocol';
+import type { CompactableOp } from './compaction-plan';
 import type { BucketChecksum, Checkpoint, ClientWriteCheckpoint } from './types';
 
 export interface BucketReader {
@@ -16,8 +16,15 @@ export interface BucketReader {
   checkpoints(signal: AbortSignal): AsyncIterable<Checkpoint>;
   /** Checksum and count of each bucket as of `checkpoint` (a bucket never written: 0 and 0). */
   checksumsAt(buckets: readonly string[], checkpoint: bigint): Promise<BucketChecksum[]>;
-  /** At most `limit` ops of a bucket with after < opId <= upTo, in op-id order. */
-  opsBetween(bucket: string, after: bigint, upTo: bigint, limit: number): Promise<BucketOp[]>;
+  /**
+   * At most `limit` ops of a bucket with after < opId <= upTo, in op-id order: PUT and REMOVE as
+   * written, and where compaction ran, MOVE and CLEAR with their `target`. A reader that streams
+   * them to clients must follow the completion rule (docs/consistency.md section 2.6): a download
+   * that received a MOVE or CLEAR whose target is above checkpoint c must not be completed at c.
+   * A range whose ops a CLEAR above `upTo` replaced yields that CLEAR (op id and target above
+   * `upTo`): such a download is never completed at `upTo` and goes on past the CLEAR.
+   */
+  opsBetween(bucket: string, after: bigint, upTo: bigint, limit: number): Promise<CompactableOp[]>;
   /** Parameter rows of a lookup as of `checkpoint`: the latest entry per source row, if it matches. */
   lookupAt(lookupKey: string, checkpoint: bigint): Promise<unknown[]>;
   /** Write checkpoints of a user's clients (client id -> the latest one recorded). */

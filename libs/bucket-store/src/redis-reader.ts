@@ -2,9 +2,10 @@
 // pub/sub channel on one subscriber connection per reader, shared by every subscription, and
 // re-read from the checkpoint key after a reconnect (a message published meanwhile is lost). On a
 // Redis Cluster the subscriber is a cluster client too: PUBLISH reaches every node.
-import type { BucketOp } from '@syncline/protocol';
 import { encodeOpIdMember, opIdLexRange } from '@syncline/protocol';
-import { decodeLookupRows, decodeOpBody, lookupMemberRow } from './encoding';
+import type { CompactableOp } from './compaction-plan';
+import { decodeCompactableBody } from './compaction-store';
+import { decodeLookupRows, lookupMemberRow } from './encoding';
 import { StoreKeys } from './keys';
 import { CheckpointFeed, type BucketReader } from './reader';
 import { readCheckpoint, withScripts, type StoreConnection, type StoreRedis } from './redis';
@@ -59,13 +60,27 @@ export class RedisBucketReader implements BucketReader {
     }));
   }
 
-  async opsBetween(bucket: string, after: bigint, upTo: bigint, limit: number): Promise<BucketOp[]> {
+  async opsBetween(bucket: string, after: bigint, upTo: bigint, limit: number): Promise<CompactableOp[]> {
     const k = this.keys.bucket(bucket);
     const { min, max } = opIdLexRange(after, upTo);
     const members = await this.redis.zrangebylex(k.ops, min, max, 'LIMIT', 0, limit);
-    if (members.length === 0) return [];
+    if (members.length === 0) return this.clearBeyond(bucket, min, upTo);
     const bodies = await this.redis.hmget(k.body, ...members);
-    return bodies.filter((b): b is string => b !== null).map((b) => decodeOpBody(bucket, b));
+    return members.flatMap((member, i) => {
+      const body = bodies[i];
+      return body == null ? [] : [decodeCompactableBody(bucket, member, body)];
+    });
+  }
+
+  /** An empty range may have been compacted away: the CLEAR above it, if that is what follows. */
+  private async clearBeyond(bucket: string, min: string, upTo: bigint): Promise<CompactableOp[]> {
+    const k = this.keys.bucket(bucket);
+    const [member] = await this.redis.zrangebylex(k.ops, min, '+', 'LIMIT', 0, 1);
+    if (member === undefined) return [];
+    const body = await this.redis.hget(k.body, member);
+    if (body == null) return [];
+    const op = decodeCompactableBody(bucket, member, body);
+    return op.op === 'CLEAR' && op.opId > upTo ? [op] : [];
   }
 
   async lookupAt(lookupKey: string, checkpoint: bigint): Promise<unknown[]> {

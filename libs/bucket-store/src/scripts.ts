@@ -27,7 +27,8 @@ return added
 
 /**
  * Checksum and count of one bucket at a checkpoint: the running totals minus the ops above it
- * (only in-flight ops are above the latest checkpoint). KEYS: ops, body, meta. ARGV: lex min of the
+ * (only in-flight ops are above the latest checkpoint; a CLEAR above an older one weighs the ops it
+ * stands for). KEYS: ops, body, meta. ARGV: lex min of the
  * members above the checkpoint. Returns {checksum, count}.
  */
 export const CHECKSUM_AT = `
@@ -39,7 +40,7 @@ for _, member in ipairs(above) do
   if body then
     local op = cjson.decode(body)
     sum = (sum - op.checksum) % 4294967296
-    count = count - 1
+    count = count - (op.count or 1)
   end
 end
 return {string.format('%d', sum), count}

@@ -2,7 +2,15 @@
 // test, Redis as an integration test), so a reader's logic tested on the in-memory store holds on
 // Redis. A fixture writes through the implementation's own write path.
 import { addChecksums, MAX_OP_ID, type BucketOp, type WriteCheckpoint } from '@syncline/protocol';
-import type { BucketReader, Checkpoint, LookupWrite } from '../src';
+import {
+  planCompaction,
+  type BucketReader,
+  type Checkpoint,
+  type CompactableOp,
+  type CompactionCursor,
+  type CompactionPlan,
+  type LookupWrite,
+} from '../src';
 
 export interface ReaderFixture {
   readonly reader: BucketReader;
@@ -11,7 +19,23 @@ export interface ReaderFixture {
   saveWriteCheckpoints(wcs: readonly WriteCheckpoint[], opId: bigint): Promise<void>;
   /** Publishes as the coordinator does: only forward. */
   publish(checkpoint: Checkpoint): Promise<'published' | 'stale'>;
+  /** Compacts a bucket completely up to `safeOpId`, in steps, as the store's compactor does. */
+  compact(bucket: string, safeOpId: bigint): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Compacts one bucket completely up to `safeOpId` in small steps, through a store's read and apply. */
+export async function compactFully(
+  read: (upTo: bigint) => Promise<CompactableOp[]>,
+  apply: (plan: CompactionPlan) => Promise<unknown>,
+  safeOpId: bigint,
+): Promise<void> {
+  let cursor: CompactionCursor | undefined;
+  do {
+    const plan = planCompaction(await read(safeOpId), { safeOpId, limit: 3 }, cursor);
+    await apply(plan);
+    cursor = plan.next ?? undefined;
+  } while (cursor !== undefined);
 }
 
 const checkpoint = (lastOpId: bigint): Checkpoint => ({
@@ -69,13 +93,40 @@ export function describeReaderContract(name: string, open: () => Promise<ReaderF
       expect(await f.reader.checksumsAt([], 20n)).toEqual([]);
     });
 
+    it('serves a compacted bucket: MOVE and CLEAR with targets, the same checksums at and above the CLEAR', async () => {
+      // Rows a, b, c; a and b updated twice, c never: ops 1..3 then 4 (a), 5 (b), 6 (a), 7 (b).
+      await f.addOps([put(1n, 'a', 1), put(2n, 'b', 2), put(3n, 'c', 3), put(4n, 'a', 4)]);
+      await f.addOps([put(5n, 'b', 5), put(6n, 'a', 6), put(7n, 'b', 7), put(9n, 'a', 9)]);
+      const before = await f.reader.checksumsAt(['b["x"]'], 7n);
+      await f.compact('b["x"]', 7n);
+      const ops = await f.reader.opsBetween('b["x"]', 0n, 9n, 100);
+      // 1 and 2 lead (superseded): one CLEAR at 2; c's PUT at 3 stays live and ends the run.
+      expect(ops.map((o) => [o.op, o.opId, o.op === 'MOVE' || o.op === 'CLEAR' ? o.target : null])).toEqual([
+        ['CLEAR', 2n, 7n],
+        ['PUT', 3n, null],
+        ['MOVE', 4n, 6n],
+        ['MOVE', 5n, 7n],
+        ['PUT', 6n, null],
+        ['PUT', 7n, null],
+        ['PUT', 9n, null],
+      ]);
+      expect(ops[0]).toMatchObject({ checksum: 3 });
+      expect(await f.reader.checksumsAt(['b["x"]'], 7n)).toEqual(before);
+      expect((await f.reader.checksumsAt(['b["x"]'], 9n))[0]).toMatchObject({ checksum: 37, count: 8 });
+      // A range the CLEAR replaced yields the CLEAR (above it, so never completed there).
+      expect((await f.reader.opsBetween('b["x"]', 0n, 1n, 100)).map((o) => [o.op, o.opId])).toEqual([
+        ['CLEAR', 2n],
+      ]);
+      expect(await f.reader.opsBetween('b["x"]', 7n, 8n, 100)).toEqual([]);
+    });
+
     it('orders op ids near 2^63 exactly and returns the ops in (after, upTo]', async () => {
       const top = MAX_OP_ID;
       await f.addOps([put(top, 'c', 1), put(top - 1n, 'b', 1), put(2n ** 53n + 1n, 'a', 1)]);
       const ops = await f.reader.opsBetween('b["x"]', 2n ** 53n, top, 100);
       expect(ops.map((o) => o.opId)).toEqual([2n ** 53n + 1n, top - 1n, top]);
       const middle = await f.reader.opsBetween('b["x"]', 2n ** 53n + 1n, top - 1n, 100);
-      expect(middle.map((o) => o.objectId)).toEqual(['b']);
+      expect(middle.map((o) => ('objectId' in o ? o.objectId : o.op))).toEqual(['b']);
     });
 
     it('returns ops as written, in op-id order, at most `limit` of them', async () => {
@@ -101,7 +152,7 @@ export function describeReaderContract(name: string, open: () => Promise<ReaderF
         { ...put(5n, 'b', 2), subkey: 'sa' },
       ]);
       const ops = await f.reader.opsBetween('b["x"]', 4n, 5n, 10);
-      expect(ops.map((o) => [o.op, o.objectId])).toEqual([
+      expect(ops.map((o) => [o.op, 'objectId' in o ? o.objectId : null])).toEqual([
         ['REMOVE', 'a'],
         ['PUT', 'b'],
       ]);

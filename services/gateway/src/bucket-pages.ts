@@ -2,16 +2,21 @@
 // always ending at an op-id boundary. One event can write several ops with the same op id into a
 // bucket (a REMOVE and a PUT; the rows of one incremental snapshot window), and a client resuming
 // with `after` = the last op id it got would never receive the rest of that op id.
-import type { BucketOp } from '@syncline/protocol';
+import type { CompactableOp } from '@syncline/bucket-store';
 
 export interface OpSource {
-  opsBetween(bucket: string, after: bigint, upTo: bigint, limit: number): Promise<BucketOp[]>;
+  opsBetween(bucket: string, after: bigint, upTo: bigint, limit: number): Promise<CompactableOp[]>;
 }
 
 export interface Page {
-  readonly ops: BucketOp[];
+  readonly ops: CompactableOp[];
   /** The op id the next page starts after (the last op id of this one), or null when none is left. */
   readonly next: bigint | null;
+  /**
+   * -1, or, when a CLEAR above `upTo` replaced the whole range (compaction overtook the
+   * checkpoint), that CLEAR's target: no op is sent and the checkpoint must not be completed.
+   */
+  readonly compactedPast: bigint;
 }
 
 /** Ops of one op id read in one go (the rows of an incremental snapshot window share one). */
@@ -26,7 +31,10 @@ export async function readPage(
   pageBytes: number,
 ): Promise<Page> {
   const read = await source.opsBetween(bucket, after, upTo, pageOps);
-  if (read.length === 0) return { ops: [], next: null };
+  if (read.length === 0) return { ops: [], next: null, compactedPast: -1n };
+  const first = read[0]!;
+  if (first.opId > upTo)
+    return { ops: [], next: null, compactedPast: first.op === 'CLEAR' ? first.target : -1n };
   let ops = read;
   if (read.length === pageOps) {
     // The last op id may continue past the limit: leave it to the next page, or, when it is the
@@ -38,11 +46,11 @@ export async function readPage(
   ops = cutAtBytes(ops, pageBytes);
   const last = ops[ops.length - 1]!.opId;
   const complete = read.length < pageOps && ops.length === read.length;
-  return { ops, next: complete || last >= upTo ? null : last };
+  return { ops, next: complete || last >= upTo ? null : last, compactedPast: -1n };
 }
 
 /** The longest prefix within `limit` bytes that ends at an op-id boundary (at least one op id). */
-export function cutAtBytes(ops: BucketOp[], limit: number): BucketOp[] {
+export function cutAtBytes(ops: CompactableOp[], limit: number): CompactableOp[] {
   let bytes = 0;
   let cut = ops.length;
   for (let i = 0; i < ops.length; i++) {
@@ -63,6 +71,17 @@ export function cutAtBytes(ops: BucketOp[], limit: number): BucketOp[] {
   return ops.slice(0, end);
 }
 
-function opBytes(op: BucketOp): number {
+function opBytes(op: CompactableOp): number {
+  if (op.op === 'MOVE' || op.op === 'CLEAR') return 60;
   return 120 + op.bucket.length + op.objectType.length + op.objectId.length + (op.data?.length ?? 0);
+}
+
+/**
+ * The highest `target` of the MOVE and CLEAR ops among `ops` (-1 when there is none): a download
+ * that sent them must not be completed at a checkpoint below it (docs/consistency.md 2.6).
+ */
+export function highestTarget(ops: readonly CompactableOp[]): bigint {
+  let target = -1n;
+  for (const op of ops) if ((op.op === 'MOVE' || op.op === 'CLEAR') && op.target > target) target = op.target;
+  return target;
 }

@@ -1,6 +1,6 @@
 // What one connection has told its client, and what the next checkpoint line must be: a full
 // `checkpoint` first, then a `checkpoint_diff` only when a bucket's checksum, count or priority
-// changed, a bucket came or went, or the write checkpoint changed. Pure.
+// changed, a bucket came or went, or the write checkpoint changed (or when told to). Pure.
 import type { BucketChecksumEntry, CheckpointDiffLine, CheckpointLine } from '@syncline/protocol';
 
 export interface CheckpointTarget {
@@ -21,8 +21,12 @@ export class CheckpointState {
   private sent: Map<string, BucketChecksumEntry> | null = null;
   private writeCheckpoint: bigint | null = null;
 
-  /** The line for `target`, or null when nothing the client sees changed. */
-  next(target: CheckpointTarget): NextLine | null {
+  /**
+   * The line for `target`, or null when nothing the client sees changed. `force`: a line even
+   * then (a diff that changes nothing), because the client must move on to `target`'s op id (its
+   * download of the previous one was not completed: sync-session.ts, the completion rule).
+   */
+  next(target: CheckpointTarget, force = false): NextLine | null {
     const writeCheckpoint = maxOf(this.writeCheckpoint, target.writeCheckpoint);
     if (this.sent === null) {
       return {
@@ -39,7 +43,8 @@ export class CheckpointState {
     const updated = target.buckets.filter((b) => !sameEntry(sent.get(b.bucket), b));
     const present = new Set(target.buckets.map((b) => b.bucket));
     const removed = [...sent.keys()].filter((b) => !present.has(b));
-    if (updated.length === 0 && removed.length === 0 && writeCheckpoint === this.writeCheckpoint) return null;
+    const same = updated.length === 0 && removed.length === 0 && writeCheckpoint === this.writeCheckpoint;
+    if (same && !force) return null;
     return {
       line: {
         kind: 'checkpoint_diff',

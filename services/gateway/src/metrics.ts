@@ -9,6 +9,7 @@ export interface GatewayMetrics {
   readonly opsSent: Counter;
   readonly checkpointsSent: Counter;
   readonly downloadsInterrupted: Counter;
+  readonly completionsWithheld: Counter;
   readonly authFailures: Counter<'code'>;
   readonly slowClientDisconnects: Counter;
   readonly checkpointAge: Gauge;
@@ -34,6 +35,12 @@ export function createGatewayMetrics(): GatewayMetrics {
       m(
         'downloads_interrupted_total',
         'Checkpoint downloads cut short by a newer checkpoint (after 1,000 ops).',
+      ),
+    ),
+    completionsWithheld: new Counter(
+      m(
+        'completions_withheld_total',
+        'Checkpoint downloads not completed because a MOVE or CLEAR sent superseded past them (compaction); the client completes the next checkpoint instead.',
       ),
     ),
     authFailures: new Counter({

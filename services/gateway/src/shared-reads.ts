@@ -2,12 +2,13 @@
 // serialized data lines of bucket pages and parameter lookups are read from Redis once
 // (concurrent requests for the same thing wait for the same read) and kept in bounded LRU caches;
 // checksums missing from the cache are read in one batch per event-loop turn across connections
-// (read-batcher.ts). Checkpoint data never changes once published (ops up to a checkpoint are
-// final), so an entry is never stale.
+// (read-batcher.ts). A checkpoint's checksums never change once published, and a page never goes
+// stale: compaction rewrites ops into MOVE/CLEAR, but a page read before it still holds the
+// original ops, which lead a client to the same checksums (docs/consistency.md 2.6).
 import type { BucketChecksum, BucketReader } from '@syncline/bucket-store';
 import { serializeSyncLine } from '@syncline/protocol';
 import { Lru } from '@syncline/service-runtime';
-import { readPage } from './bucket-pages';
+import { highestTarget, readPage } from './bucket-pages';
 import { ReadBatcher } from './read-batcher';
 
 /** Buckets per batched checksum read: one pipeline of this many scripts. */
@@ -22,6 +23,8 @@ export interface DataPage {
   readonly last: bigint;
   /** Null when the page reaches the end of what was asked for. */
   readonly next: bigint | null;
+  /** The highest target of its MOVE/CLEAR ops, -1 when none (the completion rule, sync-session.ts). */
+  readonly target: bigint;
 }
 
 export interface PageShape {
@@ -91,7 +94,11 @@ export class SharedReads {
   private async readDataPage(bucket: string, after: bigint, upTo: bigint): Promise<DataPage | null> {
     const { pageOps, pageBytes } = this.shape;
     const page = await readPage(this.reader, bucket, after, upTo, pageOps, pageBytes);
-    if (page.ops.length === 0) return null;
+    if (page.ops.length === 0)
+      // Nothing to send; a range compacted away still withholds the checkpoint's completion.
+      return page.compactedPast < 0
+        ? null
+        : { text: '', bytes: 0, ops: 0, last: after, next: null, target: page.compactedPast };
     const last = page.ops[page.ops.length - 1]!.opId;
     const text = serializeSyncLine({
       kind: 'data',
@@ -101,7 +108,8 @@ export class SharedReads {
       hasMore: page.next !== null,
       ops: page.ops,
     });
-    return { text, bytes: Buffer.byteLength(text), ops: page.ops.length, last, next: page.next };
+    const target = highestTarget(page.ops);
+    return { text, bytes: Buffer.byteLength(text), ops: page.ops.length, last, next: page.next, target };
   }
 
   private cached<T>(cache: Lru<string, Promise<T>>, key: string, read: () => Promise<T>): Promise<T> {

@@ -1,7 +1,8 @@
 // One client's sync stream: for the current checkpoint and then each newer one, resolve the user's
 // buckets as of it, send the checkpoint line (full first, then diffs), the ops each changed
 // bucket lacks (most urgent priority first, paged at op-id boundaries), a
-// partial_checkpoint_complete per priority level but the last, and checkpoint_complete. Besides,
+// partial_checkpoint_complete per priority level but the last, and checkpoint_complete, unless
+// compacted ops sent supersede past the checkpoint (the completion rule, below). Besides,
 // token_expires_in every keepalive interval, and 0 then the end of the stream at token expiry.
 import type { Checkpoint } from '@syncline/bucket-store';
 import { parseOpId, type BucketChecksumEntry } from '@syncline/protocol';
@@ -49,6 +50,16 @@ export class SyncSession {
   private sent: CheckpointTarget | null = null;
   /** Buckets of that line whose download a newer checkpoint interrupted. */
   private readonly unfinished = new Set<string>();
+  /**
+   * The highest target of the MOVE/CLEAR ops sent since the last checkpoint_complete (-1: none).
+   * The completion rule (docs/consistency.md 2.6): a client that received a MOVE whose superseding
+   * op, or a CLEAR whose absorbed ops, lie above checkpoint c has checksums that match c and rows c
+   * never had, so c is not completed; the client is moved on to a checkpoint at or above it (one
+   * exists: compaction only runs up to a published checkpoint).
+   */
+  private sentTarget = -1n;
+  /** A completion was withheld: the next checkpoint gets a line even when nothing changed. */
+  private withheld = false;
 
   constructor(
     private readonly deps: SessionDeps,
@@ -133,7 +144,7 @@ export class SyncSession {
     live: boolean,
     newer: () => boolean,
   ): Promise<void> {
-    const next = this.state.next(target);
+    const next = this.state.next(target, this.withheld);
     if (next !== null) {
       await writer.write(next.line);
       this.state.sentLine(target);
@@ -156,13 +167,20 @@ export class SyncSession {
             this.deps.metrics.downloadsInterrupted.inc();
             return;
           }
-      if (i < levels.length - 1)
+      if (i < levels.length - 1 && this.sentTarget <= current.lastOpId)
         await writer.write({
           kind: 'partial_checkpoint_complete',
           lastOpId: current.lastOpId,
           priority: level,
         });
     }
+    if (this.sentTarget > current.lastOpId) {
+      this.withheld = true;
+      this.deps.metrics.completionsWithheld.inc();
+      return;
+    }
+    this.withheld = false;
+    this.sentTarget = -1n;
     await writer.write({ kind: 'checkpoint_complete', lastOpId: current.lastOpId });
     if (live && current.publishedAtMs !== undefined)
       this.deps.metrics.checkpointDelivery.observe(Math.max(0, Date.now() - current.publishedAtMs) / 1000);
@@ -195,13 +213,15 @@ export class SyncSession {
       // and at most two pages per connection are in memory.
       next = page.next === null ? null : reads.dataPage(bucket, page.next, upTo);
       next?.catch(() => undefined); // a write that fails first ends the download; its error wins
-      await writer.writeText(page.text, page.bytes);
+      if (page.ops > 0) await writer.writeText(page.text, page.bytes);
       metrics.opsSent.inc(page.ops);
+      if (page.target > this.sentTarget) this.sentTarget = page.target;
       this.after.set(bucket, page.last);
       budget.ops += page.ops;
       if (next !== null && interrupted()) return false;
     }
-    this.after.set(bucket, upTo);
+    // At least upTo; past it when a CLEAR above upTo stood for the range (the client holds it).
+    if ((this.after.get(bucket) ?? 0n) < upTo) this.after.set(bucket, upTo);
     this.unfinished.delete(bucket);
     return true;
   }

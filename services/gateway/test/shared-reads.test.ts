@@ -1,7 +1,7 @@
 // Work shared across connections: the same page is read and serialized once for every connection
 // asking for it, checksums asked for in one turn go to the store in one call, and the page cache
 // keeps to its byte budget.
-import { MemoryBucketStore } from '@syncline/bucket-store';
+import { MemoryBucketStore, type CompactableOp } from '@syncline/bucket-store';
 import type { BucketOp } from '@syncline/protocol';
 import { SharedReads } from '../src/shared-reads';
 import { putOp } from './put-op';
@@ -12,7 +12,7 @@ const op = (bucket: string, opId: bigint, id: string): BucketOp => putOp(bucket,
 class CountingStore extends MemoryBucketStore {
   opsReads = 0;
   checksumCalls: string[][] = [];
-  override opsBetween(bucket: string, after: bigint, upTo: bigint, limit: number): Promise<BucketOp[]> {
+  override opsBetween(bucket: string, after: bigint, upTo: bigint, limit: number): Promise<CompactableOp[]> {
     this.opsReads++;
     return super.opsBetween(bucket, after, upTo, limit);
   }

@@ -86,6 +86,11 @@ export async function transfers(capture: CdcCapture, o: TransferOptions): Promis
 export class BankChecker {
   readonly violations: string[] = [];
   verified = 0;
+  /**
+   * Checkpoints not verifiable any more when read: compaction had already superseded past them
+   * (a gateway moves a client on from such a checkpoint; docs/consistency.md 2.6).
+   */
+  compactedPast = 0;
   /** Verification waits for this (a test that rewrites Redis key by key holds it meanwhile). */
   private gate = Promise.resolve();
   private following: Awaited<ReturnType<typeof followCheckpoints>> | null = null;
@@ -128,7 +133,11 @@ export class BankChecker {
   }
 
   private async verify(cp: Checkpoint): Promise<void> {
-    const { rows, checksum } = await materialize(this.state, BANK_BUCKET, parseOpId(cp.lastOpId));
+    const { rows, checksum, complete } = await materialize(this.state, BANK_BUCKET, parseOpId(cp.lastOpId));
+    if (!complete) {
+      this.compactedPast++;
+      return;
+    }
     this.verified++;
     if (rows.size === 0) return; // before the accounts' insert is covered
     let sum = 0;

@@ -3,14 +3,21 @@
 // server, and a local three-master Redis Cluster (batches split per slot there).
 import { Cluster, Redis } from 'ioredis';
 import { getTestStack, startRedisCluster, uniqueName, type LocalRedisCluster } from '@syncline/test-kit';
-import { RedisBucketReader, RedisBucketWriter, RedisCoordination, type StoreConnection } from '../../src';
-import { describeReaderContract, type ReaderFixture } from '../reader-contract';
+import {
+  RedisBucketCompactor,
+  RedisBucketReader,
+  RedisBucketWriter,
+  RedisCoordination,
+  type StoreConnection,
+} from '../../src';
+import { compactFully, describeReaderContract, type ReaderFixture } from '../reader-contract';
 
 async function fixture(redis: StoreConnection): Promise<ReaderFixture> {
   const prefix = `test:${uniqueName('reader')}`;
   const writer = new RedisBucketWriter(redis, prefix);
   const coordination = new RedisCoordination(redis, prefix);
   const reader = new RedisBucketReader(redis, prefix);
+  const compactor = new RedisBucketCompactor(redis, prefix);
   await coordination.holdLease('contract', 60_000);
   return {
     reader,
@@ -22,6 +29,12 @@ async function fixture(redis: StoreConnection): Promise<ReaderFixture> {
       if (outcome === 'not-leader' || outcome === 'regressed') throw new Error(`unexpected ${outcome}`);
       return outcome;
     },
+    compact: (bucket, safeOpId) =>
+      compactFully(
+        (upTo) => compactor.opsUpTo(bucket, upTo),
+        (plan) => compactor.apply(bucket, plan),
+        safeOpId,
+      ),
     async close() {
       await reader.close();
       await coordination.deleteAll();

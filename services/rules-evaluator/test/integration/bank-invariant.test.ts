@@ -134,7 +134,7 @@ describe('bank invariant with three evaluator processes', () => {
     const [checksumAfter] = await state.reader.checksumsAt([BUCKET], parseOpId(cp.lastOpId));
     expect(checksumAfter).toEqual(checksumBefore);
     const members = (await state.reader.opsBetween(BUCKET, 0n, parseOpId(after.lastOpId), 1_000_000)).map(
-      (o) => `${o.opId}/${o.objectId}`,
+      (o) => `${o.opId}/${'objectId' in o ? o.objectId : o.op}`,
     );
     expect(new Set(members).size).toBe(members.length);
   });
