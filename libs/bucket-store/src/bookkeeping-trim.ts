@@ -166,11 +166,12 @@ export class RedisBookkeepingTrimmer {
     let deleted = 0;
     if (cursor === null) ({ examined, deleted } = await this.trimCounts(endOffset));
     let keys = cursor?.keys ?? null;
+    let over = false;
     const batch: string[] = [];
     while (examined < limit) {
       const next = await this.checkpointedScan.next(keys);
       if (next === null) {
-        keys = null;
+        over = true;
         break;
       }
       keys = next.cursor;
@@ -179,7 +180,7 @@ export class RedisBookkeepingTrimmer {
       if (/^-?[0-9]+$/.test(offset) && BigInt(offset) <= endOffset) batch.push(next.key);
     }
     deleted += await this.unlinkEach(batch);
-    return { examined, deleted, cursor: keys === null ? null : { keys } };
+    return { examined, deleted, cursor: over ? null : { keys } };
   }
 
   /** Counts of transactions at or below `endOffset` (the hash holds only the pending ones, and leaks). */
