@@ -2,9 +2,10 @@
 // lookups end as the pure reference and every lookupAt at or above the horizon is unchanged;
 // tombstones at or below the horizon go and nothing else does; counts, seen bitmaps and
 // write-checkpoint lists of covered transactions go; a second pass deletes nothing; a write
-// made meanwhile is never deleted; write-checkpoint hashes expire.
-import { Redis } from 'ioredis';
-import { getTestStack, uniqueName } from '@syncline/test-kit';
+// made meanwhile is never deleted; write-checkpoint hashes expire. On the stack's one Redis server
+// and on a local three-master Redis Cluster (the trim SCANs every master).
+import { Cluster, Redis } from 'ioredis';
+import { getTestStack, startRedisCluster, uniqueName, type LocalRedisCluster } from '@syncline/test-kit';
 import { encodeOpIdMember } from '@syncline/protocol';
 import {
   RedisBookkeepingTrimmer,
@@ -13,6 +14,7 @@ import {
   RedisCoordination,
   StoreKeys,
   opMember,
+  rowShardOf,
   trimLookupVersions,
   type CheckpointedTrimCursor,
   type LookupTrimCursor,
@@ -20,6 +22,7 @@ import {
   type TombstoneTrimCursor,
   type LookupWrite,
   type RowStateWrite,
+  type StoreConnection,
   type TrimProgress,
 } from '../../src';
 import { withScripts } from '../../src/redis';
@@ -66,9 +69,31 @@ async function untilDone<C>(
   return { calls, deleted };
 }
 
-describe('bookkeeping trim in Redis', () => {
-  const redis = new Redis(getTestStack().endpoints.redisUrl);
+let cluster: LocalRedisCluster | null = null;
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+const targets: Array<[string, () => Promise<StoreConnection>]> = [
+  ['one server', async () => new Redis(getTestStack().endpoints.redisUrl)],
+  [
+    'a Redis Cluster',
+    async () => {
+      cluster = await startRedisCluster();
+      return new Cluster(
+        cluster.nodes.map((n) => ({ host: n.split(':')[0]!, port: Number(n.split(':')[1]) })),
+      );
+    },
+  ],
+];
+
+describe.each(targets)('bookkeeping trim on %s', (_name, connect) => {
+  let redis: StoreConnection;
   const prefixes: string[] = [];
+
+  beforeAll(async () => {
+    redis = await connect();
+  });
 
   afterAll(async () => {
     for (const prefix of prefixes) await new RedisCoordination(redis, prefix).deleteAll();
@@ -221,7 +246,7 @@ describe('bookkeeping trim in Redis', () => {
     const [read] = await writer.getRows([{ table: 'public.a', pk: '[1]' }]);
     const seen = encodeOpIdMember(read!.opId) + read!.state;
     await writer.putRows([{ table: 'public.a', pk: '[1]', opId: 9n, state: LIVE }]);
-    const shard = (await redis.keys(`${keys.prefix}:{rs:*}`))[0]!;
+    const shard = keys.rowShard('public.a', rowShardOf('[1]'));
     expect(await withScripts(redis).slTrimTombstones(shard, '[1]', seen)).toBe(0);
     expect(await writer.getRows([{ table: 'public.a', pk: '[1]' }])).toEqual([{ opId: 9n, state: LIVE }]);
   });
@@ -237,8 +262,14 @@ describe('bookkeeping trim in Redis', () => {
     );
     expect(deleted).toBe(2 + 2 + 1);
     expect(await redis.hkeys(keys.counts)).toEqual(['9']);
-    expect(await redis.exists(keys.seen(5n), keys.seen(7n), keys.transactionWriteCheckpoints(5n))).toBe(0);
-    expect(await redis.exists(keys.seen(9n), keys.transactionWriteCheckpoints(9n))).toBe(2);
+    const exists = async (...names: string[]) =>
+      Promise.all(names.map(async (n) => (await redis.exists(n)) === 1));
+    expect(await exists(keys.seen(5n), keys.seen(7n), keys.transactionWriteCheckpoints(5n))).toEqual([
+      false,
+      false,
+      false,
+    ]);
+    expect(await exists(keys.seen(9n), keys.transactionWriteCheckpoints(9n))).toEqual([true, true]);
     expect(
       (await untilDone((c: CheckpointedTrimCursor | null) => trimmer.trimCheckpointed(7n, c, 1))).deleted,
     ).toBe(0);
