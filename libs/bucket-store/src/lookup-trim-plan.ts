@@ -37,6 +37,9 @@ export function startLookupWalk(): LookupWalk {
  * Plans one chunk: `chunk` holds the next members at or below the horizon in descending member
  * order (below `walk.below`). Returns the versions to drop now and the walk to continue with. The
  * drops keep every lookupAt(c), c >= horizon: each is hidden by a newer version at or below it.
+ * Successive walks share their map and list (a walk over a large lookup must not copy them per
+ * chunk): planning a chunk again from an earlier walk (a call retried after an error) sees its
+ * own keepers as seen, and plans the same drops, since a member is never its own keeper.
  */
 export function planLookupChunk(
   walk: LookupWalk,
@@ -50,8 +53,9 @@ export function planLookupChunk(
     below = member;
     const row = lookupMemberRow(member);
     const keeper = walk.keepers.get(row);
-    if (keeper !== undefined) drops.push({ member, keeper });
-    else {
+    if (keeper !== undefined) {
+      if (keeper > member) drops.push({ member, keeper });
+    } else {
       walk.keepers.set(row, member);
       if (value === 'null') walk.nulls.push(member);
     }

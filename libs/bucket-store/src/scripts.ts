@@ -277,8 +277,9 @@ return {moved, deleted}
 `;
 
 /**
- * Trims one parameter lookup (docs/consistency.md §2.6): drops versions a newer version of the
- * same source row at or below the horizon hides, each only while that keeper is still indexed,
+ * Trims one parameter lookup (docs/consistency.md §2.7): drops versions a newer version of the
+ * same source row at or below the horizon hides, each only while that keeper (a greater member)
+ * is still indexed,
  * then newest versions that say `null`, each only while it still does (the caller names them only
  * once every older version of their row is gone). Index and values share a slot; deleting twice
  * changes nothing. KEYS: index, values. ARGV: the number of pairs n, n pairs (member, keeper),
@@ -289,7 +290,7 @@ local n = tonumber(ARGV[1])
 local deleted = 0
 for i = 0, n - 1 do
   local member, keeper = ARGV[2 + 2 * i], ARGV[3 + 2 * i]
-  if redis.call('ZSCORE', KEYS[1], keeper) then
+  if keeper > member and redis.call('ZSCORE', KEYS[1], keeper) then
     deleted = deleted + redis.call('ZREM', KEYS[1], member)
     redis.call('HDEL', KEYS[2], member)
   end

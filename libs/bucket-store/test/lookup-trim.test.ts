@@ -136,6 +136,21 @@ describe('parameter-lookup trim', () => {
     expect(trimLookupVersions(history, 0n)).toEqual(history);
   });
 
+  it('plans the same drops when a chunk is planned again from an earlier walk (a retried call)', () => {
+    const chunk = [
+      { member: opMember(9n, 'a'), value: 'null' },
+      { member: opMember(8n, 'b'), value: '[1]' },
+      { member: opMember(7n, 'a'), value: '[2]' },
+    ];
+    const first = planLookupChunk(startLookupWalk(), chunk.slice(0, 2));
+    const once = planLookupChunk(first.walk, chunk.slice(2));
+    const again = planLookupChunk(first.walk, chunk.slice(2));
+    expect(again.drops).toEqual(once.drops);
+    const retried = planLookupChunk(startLookupWalk(), chunk);
+    const fresh = planLookupChunk(startLookupWalk(), chunk);
+    expect(planLookupChunk({ ...retried.walk, below: null }, chunk).drops).toEqual(fresh.drops);
+  });
+
   it('refuses a chunk that does not continue below the last one', () => {
     const walk = planLookupChunk(startLookupWalk(), [{ member: opMember(5n, 'a'), value: '[1]' }]).walk;
     expect(() => planLookupChunk(walk, [{ member: opMember(6n, 'a'), value: '[1]' }])).toThrow(RangeError);

@@ -199,6 +199,9 @@ describe.each(targets)('bookkeeping trim on %s', (_name, connect) => {
     const scripts = withScripts(redis);
     // The keeper named is not indexed (another trimmer took it): keep.
     expect(await scripts.slTrimLookup(k.index, k.values, '1', opMember(1n, 'r'), opMember(9n, 'r'))).toBe(0);
+    // A version is never its own keeper, nor hidden by an older one: keep.
+    expect(await scripts.slTrimLookup(k.index, k.values, '1', opMember(2n, 'r'), opMember(2n, 'r'))).toBe(0);
+    expect(await scripts.slTrimLookup(k.index, k.values, '1', opMember(2n, 'r'), opMember(1n, 'r'))).toBe(0);
     // Not null any more: keep.
     expect(await scripts.slTrimLookup(k.index, k.values, '0', opMember(3n, 's'))).toBe(0);
     expect(await scripts.slTrimLookup(k.index, k.values, '1', opMember(1n, 'r'), opMember(2n, 'r'))).toBe(1);
