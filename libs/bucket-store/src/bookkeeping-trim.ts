@@ -23,7 +23,13 @@ export interface TrimProgress<C> {
 
 export interface LookupTrimCursor {
   readonly keys: KeyScanCursor | null;
-  readonly lookup: { readonly index: string; readonly values: string; readonly walk: LookupWalk } | null;
+  /** The lookup whose walk is under way, and the horizon it started at. */
+  readonly lookup: {
+    readonly index: string;
+    readonly values: string;
+    readonly horizon: bigint;
+    readonly walk: LookupWalk;
+  } | null;
 }
 
 export interface TombstoneTrimCursor {
@@ -65,6 +71,8 @@ export class RedisBookkeepingTrimmer {
   /**
    * Drops parameter-lookup versions at or below `horizon` that no lookupAt(c), c >= horizon, reads:
    * per source row every version but the newest at or below it, and that one when it is `null`.
+   * A lookup whose walk is under way finishes at the horizon it started at (its drops hold for
+   * every higher one); a lower horizon than that walks it again.
    */
   async trimLookups(
     horizon: bigint,
@@ -72,8 +80,10 @@ export class RedisBookkeepingTrimmer {
     limit: number,
   ): Promise<TrimProgress<LookupTrimCursor>> {
     checkLimit(limit);
-    const top = `(${encodeOpIdMember(horizon + 1n)}`;
     let { keys, lookup } = cursor ?? { keys: null, lookup: null };
+    // A walk's drops hold for every horizon at or above the one it started at, not below: a
+    // lower horizon (a new history) walks that lookup again.
+    if (lookup !== null && horizon < lookup.horizon) lookup = { ...lookup, horizon, walk: startLookupWalk() };
     let examined = 0;
     let deleted = 0;
     while (examined < limit) {
@@ -82,9 +92,10 @@ export class RedisBookkeepingTrimmer {
         if (next === null) return { examined, deleted, cursor: null };
         keys = next.cursor;
         const base = next.key.slice(0, -':idx'.length);
-        lookup = { index: next.key, values: `${base}:val`, walk: startLookupWalk() };
+        lookup = { index: next.key, values: `${base}:val`, horizon, walk: startLookupWalk() };
       }
       const count = Math.max(1, Math.min(CHUNK, limit - examined));
+      const top = `(${encodeOpIdMember(lookup.horizon + 1n)}`;
       const step = await this.lookupChunk(lookup, top, count);
       examined += step.read;
       deleted += step.deleted;
