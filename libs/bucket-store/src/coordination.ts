@@ -12,6 +12,14 @@ import type { Checkpoint, CountResult, SnapshotHighWater, TransactionEvents } fr
 
 const TX_WRITE_CHECKPOINTS_TTL_SECONDS = 7 * 24 * 3600;
 
+/** How long a user's write-checkpoint records outlive the last one recorded (docs/consistency.md §2.6). */
+export const DEFAULT_WRITE_CHECKPOINT_RETENTION_MS = 30 * 24 * 3600 * 1000;
+
+export interface CoordinationOptions {
+  /** A user's write checkpoints expire this long after the last one recorded; null: never. */
+  readonly writeCheckpointRetentionMs?: number | null;
+}
+
 /** What holdLease found: the lease was free, ours already, or another instance's. */
 export type LeaseOutcome = 'acquired' | 'renewed' | 'held-by-other';
 
@@ -34,10 +42,16 @@ const PUBLISH_OUTCOMES: Record<number, PublishOutcome> = {
 export class RedisCoordination {
   private readonly keys: StoreKeys;
   private readonly redis: StoreRedis;
+  private readonly writeCheckpointRetention: string;
 
-  constructor(redis: StoreConnection, prefix: string) {
+  constructor(redis: StoreConnection, prefix: string, options: CoordinationOptions = {}) {
     this.keys = new StoreKeys(prefix);
     this.redis = withScripts(redis);
+    const retention = options.writeCheckpointRetentionMs;
+    if (retention != null && (!Number.isSafeInteger(retention) || retention < 1))
+      throw new RangeError(`writeCheckpointRetentionMs must be a positive integer, got ${retention}`);
+    this.writeCheckpointRetention =
+      retention === null ? '' : String(retention ?? DEFAULT_WRITE_CHECKPOINT_RETENTION_MS);
   }
 
   // ---- processed counts and partition positions ---------------------------------------------
@@ -202,7 +216,8 @@ export class RedisCoordination {
 
   /**
    * Stores write checkpoints as included in checkpoint `opId` (readers look them up per user),
-   * each only forward: a client's `n` never goes back.
+   * each only forward: a client's `n` never goes back. Each write sets the user's records to
+   * expire after the retention (30 days unless configured).
    */
   async saveWriteCheckpoints(wcs: readonly WriteCheckpoint[], opId: bigint): Promise<void> {
     if (wcs.length === 0) return;
@@ -210,7 +225,9 @@ export class RedisCoordination {
     for (const w of wcs) {
       const key = this.keys.writeCheckpoints(w.userId);
       const json = JSON.stringify({ n: w.n, opId: formatOpId(opId) });
-      batch.add(key, (p) => p.slSaveWriteCheckpoint(key, w.clientId, w.n, json));
+      batch.add(key, (p) =>
+        p.slSaveWriteCheckpoint(key, w.clientId, w.n, json, this.writeCheckpointRetention),
+      );
     }
     await batch.exec();
   }

@@ -44,8 +44,39 @@ export {
 } from './memory-accounting';
 export { readMemoryUsage } from './memory-usage';
 export { CommandBatch, groupBySlot, slotOf } from './slot-batch';
+export {
+  RedisBookkeepingTrimmer,
+  type CheckpointedTrimCursor,
+  type LookupTrimCursor,
+  type TombstoneTrimCursor,
+  type TrimProgress,
+} from './bookkeeping-trim';
+export {
+  RetentionHorizon,
+  bookkeepingHorizon,
+  replayHorizon,
+  type CheckpointPosition,
+  type PublishedCheckpoint,
+} from './bookkeeping-horizon';
+export {
+  lookupValuesAt,
+  planLookupChunk,
+  startLookupWalk,
+  trimLookupVersions,
+  type LookupDrop,
+  type LookupVersion,
+  type LookupWalk,
+} from './lookup-trim-plan';
+export { isRowTombstone, tombstonesAtOrBelow, TOMBSTONE_STATE_PREFIX } from './row-tombstones';
+export type { KeyScanCursor } from './key-scan';
 export type { StoreConnection } from './redis';
-export { RedisCoordination, type LeaseOutcome, type PartitionPositions } from './coordination';
+export {
+  RedisCoordination,
+  DEFAULT_WRITE_CHECKPOINT_RETENTION_MS,
+  type CoordinationOptions,
+  type LeaseOutcome,
+  type PartitionPositions,
+} from './coordination';
 export type {
   BucketChecksum,
   Checkpoint,

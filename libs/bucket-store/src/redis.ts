@@ -16,6 +16,8 @@ import {
   RELEASE,
   SAVE_WRITE_CHECKPOINT,
   TOPIC_INDEX,
+  TRIM_LOOKUP,
+  TRIM_TOMBSTONES,
   TRUNCATE_ROWS,
 } from './scripts';
 
@@ -33,7 +35,16 @@ export interface StoreCommands {
   slCompactStep(ops: string, body: string, ...argv: string[]): Promise<[number, number] | 'stale'>;
   slLease(lease: string, owner: string, ttl: string): Promise<number>;
   slRelease(lease: string, owner: string): Promise<number>;
-  slSaveWriteCheckpoint(userHash: string, clientId: string, n: string, json: string): Promise<number>;
+  slSaveWriteCheckpoint(
+    userHash: string,
+    clientId: string,
+    n: string,
+    json: string,
+    retentionMs: string,
+  ): Promise<number>;
+  /** KEYS index, values; ARGV: see TRIM_LOOKUP. */
+  slTrimLookup(index: string, values: string, ...argv: string[]): Promise<number>;
+  slTrimTombstones(shard: string, ...pairs: string[]): Promise<number>;
   slPublishCheckpoint(
     lease: string,
     checkpoint: string,
@@ -68,6 +79,8 @@ const SCRIPTS: Record<keyof StoreCommands, { lua: string; keys: number }> = {
   slRelease: { lua: RELEASE, keys: 1 },
   slSaveWriteCheckpoint: { lua: SAVE_WRITE_CHECKPOINT, keys: 1 },
   slPublishCheckpoint: { lua: PUBLISH_CHECKPOINT, keys: 2 },
+  slTrimLookup: { lua: TRIM_LOOKUP, keys: 2 },
+  slTrimTombstones: { lua: TRIM_TOMBSTONES, keys: 1 },
 };
 
 /** Registers the scripts on `redis` (once per client; later calls are no-ops). */

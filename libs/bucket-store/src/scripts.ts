@@ -203,8 +203,10 @@ return 1
 /**
  * Records a client's write checkpoint only forward: a smaller `n` than the stored one (an older
  * write checkpoint covered again, e.g. a re-delivered transaction) changes nothing. `n` is a
- * decimal of any length, compared by length then digits. KEYS: the user's hash. ARGV: client id,
- * n, JSON {n, opId}. Returns 1 when written.
+ * decimal of any length, compared by length then digits. A write sets the user's hash to expire
+ * `retention` ms later (docs/consistency.md §2.6: a user none of whose clients wrote for that long
+ * loses the records). KEYS: the user's hash. ARGV: client id, n, JSON {n, opId}, retention ms
+ * ('' or absent: never expires). Returns 1 when written.
  */
 export const SAVE_WRITE_CHECKPOINT = `
 local stored = redis.call('HGET', KEYS[1], ARGV[1])
@@ -213,6 +215,7 @@ if stored then
   if #n > #ARGV[2] or (#n == #ARGV[2] and n >= ARGV[2]) then return 0 end
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+if ARGV[4] and ARGV[4] ~= '' then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
 return 1
 `;
 
@@ -272,4 +275,47 @@ if ARGV[at] ~= '' then
   redis.call('HSET', KEYS[2], ARGV[at], ARGV[at + 1])
 end
 return {moved, deleted}
+`;
+
+/**
+ * Trims one parameter lookup (docs/consistency.md §2.7): drops versions a newer version of the
+ * same source row at or below the horizon hides, each only while that keeper (a greater member)
+ * is still indexed,
+ * then newest versions that say `null`, each only while it still does (the caller names them only
+ * once every older version of their row is gone). Index and values share a slot; deleting twice
+ * changes nothing. KEYS: index, values. ARGV: the number of pairs n, n pairs (member, keeper),
+ * then the null members. Returns the versions deleted.
+ */
+export const TRIM_LOOKUP = `
+local n = tonumber(ARGV[1])
+local deleted = 0
+for i = 0, n - 1 do
+  local member, keeper = ARGV[2 + 2 * i], ARGV[3 + 2 * i]
+  if keeper > member and redis.call('ZSCORE', KEYS[1], keeper) then
+    deleted = deleted + redis.call('ZREM', KEYS[1], member)
+    redis.call('HDEL', KEYS[2], member)
+  end
+end
+for j = 2 + 2 * n, #ARGV do
+  if redis.call('HGET', KEYS[2], ARGV[j]) == 'null' then
+    deleted = deleted + redis.call('ZREM', KEYS[1], ARGV[j])
+    redis.call('HDEL', KEYS[2], ARGV[j])
+  end
+end
+return deleted
+`;
+
+/**
+ * Deletes row-state tombstones of one shard, each only if its value is still the one the caller
+ * read (a state written meanwhile, always newer, stays). KEYS: shard. ARGV: pairs (pk, value).
+ * Returns the fields deleted.
+ */
+export const TRIM_TOMBSTONES = `
+local deleted = 0
+for i = 1, #ARGV, 2 do
+  if redis.call('HGET', KEYS[1], ARGV[i]) == ARGV[i + 1] then
+    deleted = deleted + redis.call('HDEL', KEYS[1], ARGV[i])
+  end
+end
+return deleted
 `;

@@ -1,0 +1,57 @@
+// A resumable SCAN of the keys matching some patterns, on every master of a Redis Cluster (the one
+// server otherwise), one key at a time: the cursor is a plain value a caller keeps between bounded
+// calls. A key may be returned twice (SCAN's guarantee), and keys added during a pass may be
+// missed; callers' work per key is idempotent, and the next pass finds them.
+import { Cluster, type Redis } from 'ioredis';
+import type { StoreConnection } from './redis';
+
+export interface KeyScanCursor {
+  readonly pattern: number;
+  readonly server: number;
+  /** SCAN cursor of that server; null when its pass is over. */
+  readonly scan: string | null;
+  /** Keys of the last page not returned yet. */
+  readonly pending: readonly string[];
+}
+
+const START: KeyScanCursor = { pattern: 0, server: 0, scan: '0', pending: [] };
+
+export class KeyScan {
+  constructor(
+    private readonly redis: StoreConnection,
+    private readonly patterns: readonly string[],
+    private readonly page = 1000,
+  ) {}
+
+  /**
+   * The next key after `cursor` (null: from the start) and the cursor after it; null once every
+   * pattern's pass is over. On a cluster a cursor names a master by its place in the node list: a
+   * failover in between may skip keys until the next pass.
+   */
+  async next(cursor: KeyScanCursor | null): Promise<{ key: string; cursor: KeyScanCursor } | null> {
+    let { pattern, server, scan, pending } = cursor ?? START;
+    const servers: Redis[] = this.redis instanceof Cluster ? this.redis.nodes('master') : [this.redis];
+    for (;;) {
+      const [key, ...rest] = pending;
+      if (key !== undefined) return { key, cursor: { pattern, server, scan, pending: rest } };
+      if (scan === null) {
+        server++;
+        scan = '0';
+        if (server >= servers.length) {
+          pattern++;
+          server = 0;
+        }
+      }
+      if (pattern >= this.patterns.length || server >= servers.length) return null;
+      const [next, keys] = await servers[server]!.scan(
+        scan,
+        'MATCH',
+        this.patterns[pattern]!,
+        'COUNT',
+        this.page,
+      );
+      pending = keys;
+      scan = next === '0' ? null : next;
+    }
+  }
+}
