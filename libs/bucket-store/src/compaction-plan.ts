@@ -122,34 +122,96 @@ function memberOf(position: OpPosition): string {
 }
 
 /**
+ * A run of consecutive ops of one bucket, in member order, with the plans of earlier steps
+ * applied: what one bounded read returns (`compactionRead` says which read a step needs).
+ */
+export interface CompactionWindow {
+  readonly ops: readonly CompactableOp[];
+  /** The first of `ops` is the bucket's first op (the read reached the head). */
+  readonly atHead: boolean;
+  /** No op at or below the safe op id follows the last of `ops` in the bucket. */
+  readonly atEnd: boolean;
+}
+
+/** The one read a step needs; a store returns it as a CompactionWindow. */
+export type CompactionRead =
+  /** The bucket's first `count` ops at or below `upTo`: atHead, and atEnd when fewer came back. */
+  | { readonly from: 'head'; readonly upTo: bigint; readonly count: number }
+  /**
+   * The `count` ops just below `below` (exclusive), or at or below `upTo` when `below` is null,
+   * returned in member order: atHead when fewer came back, atEnd when `below` is null.
+   */
+  | {
+      readonly from: 'below';
+      readonly below: OpPosition | null;
+      readonly upTo: bigint;
+      readonly count: number;
+    };
+
+/**
+ * The read the step continuing at `from` needs (omit it to start a walk): the walk reads `limit`
+ * ops below where it stands, the leading run `limit + 1` ops from the head (a CLEAR heading the
+ * bucket is not counted against the limit). So a step costs O(limit), whatever the bucket's size.
+ */
+export function compactionRead(options: CompactionOptions, from?: CompactionCursor): CompactionRead {
+  checkOptions(options, from);
+  if (from?.phase === 'clear') return { from: 'head', upTo: options.safeOpId, count: options.limit + 1 };
+  return { from: 'below', below: from?.below ?? null, upTo: options.safeOpId, count: options.limit };
+}
+
+/**
  * One bounded step of compaction of one bucket. `ops` are the bucket's ops in member order, with
  * the plans of earlier steps applied; `from` is the cursor the previous step returned (omit it to
  * start a walk). First a walk from `safeOpId` down to the bucket's head marks every PUT/REMOVE that
  * a later op of its row key at or below `safeOpId` supersedes; then the leading run of
  * MOVE/REMOVE/CLEAR ops at or below `safeOpId` is merged into one CLEAR. Work per step is
- * O(limit) plus two binary searches; the cursor carries the row keys seen so far.
+ * O(limit) plus two binary searches; the cursor carries the row keys seen so far. A store that
+ * cannot afford to read the whole bucket plans from the window `compactionRead` names instead
+ * (`planCompactionWindow`): the steps differ, the bucket they end in does not.
  */
 export function planCompaction(
   ops: readonly CompactableOp[],
   options: CompactionOptions,
   from?: CompactionCursor,
 ): CompactionPlan {
+  return planCompactionWindow({ ops, atHead: true, atEnd: true }, options, from);
+}
+
+/**
+ * One bounded step planned from a window of the bucket: the ops `compactionRead(options, from)`
+ * returned (any window holding them works, the whole bucket too). When the window ends before
+ * the walk or the leading run does, the plan's cursor says where the next read continues.
+ */
+export function planCompactionWindow(
+  window: CompactionWindow,
+  options: CompactionOptions,
+  from?: CompactionCursor,
+): CompactionPlan {
   checkOptions(options, from);
+  checkWindow(window, from);
+  const { ops } = window;
   let budget = options.limit;
   const moves: MovePlan[] = [];
   if (from === undefined || from.phase === 'move') {
-    const walk = walkDown(ops, options, from, moves);
+    const walk = walkDown(window, options, from, moves);
     budget -= walk.examined;
     if (walk.next !== null) return { moves, clear: null, examined: walk.examined, next: walk.next };
   }
   const moved = new Map(moves.map((m) => [memberOf(m), m.target]));
-  const run = leadingRun(ops, options.safeOpId, budget, moved);
+  const run = leadingRun(ops, options.safeOpId, budget, moved, window.atEnd);
   return {
     moves,
     clear: run.ops.length >= 2 ? clearOf(run.ops) : null,
     examined: options.limit - budget + run.examined,
     next: run.complete ? null : { phase: 'clear', safeOpId: options.safeOpId },
   };
+}
+
+function checkWindow(window: CompactionWindow, from: CompactionCursor | undefined): void {
+  if (from?.phase === 'clear' && !window.atHead)
+    throw new RangeError("the leading run is planned from a window that starts at the bucket's head");
+  if (window.ops.length === 0 && !window.atHead)
+    throw new RangeError('an empty compaction window must be at the head: nothing is below it');
 }
 
 function checkOptions(options: CompactionOptions, from: CompactionCursor | undefined): void {
@@ -172,11 +234,12 @@ interface Walk {
  * A MOVE is skipped (already superseded), a CLEAR ends the walk (everything below is in it).
  */
 function walkDown(
-  ops: readonly CompactableOp[],
+  window: CompactionWindow,
   options: CompactionOptions,
   from: Extract<CompactionCursor, { phase: 'move' }> | undefined,
   moves: MovePlan[],
 ): Walk {
+  const { ops } = window;
   const seen = from?.seen ?? new Map<string, bigint>();
   let i =
     from === undefined
@@ -193,7 +256,8 @@ function walkDown(
     if (target !== undefined) moves.push({ ...position, target, checksum: op.checksum >>> 0 });
     else seen.set(position.rowKey, position.opId);
   }
-  const atHead = i < 0 || ops[i]!.op === 'CLEAR';
+  // Past the window's first op: the head only if the window starts there (else read below it).
+  const atHead = i < 0 ? window.atHead : ops[i]!.op === 'CLEAR';
   if (atHead) return { examined, next: null };
   const below = positionOf(ops[i + 1]!);
   return { examined, next: { phase: 'move', safeOpId: options.safeOpId, below, seen } };
@@ -215,7 +279,10 @@ interface LeadingRun {
   /** The run's ops as they are after this step's moves (a PUT moved now counts as a MOVE). */
   readonly ops: readonly CompactableOp[];
   readonly examined: number;
-  /** The run ended at a PUT, above the safe op id or at the bucket's end, not at the budget. */
+  /**
+   * The run ended at a PUT, above the safe op id or at the bucket's end, not at the budget nor at
+   * the end of a window that does not reach the safe op id.
+   */
   readonly complete: boolean;
 }
 
@@ -230,11 +297,12 @@ function leadingRun(
   safeOpId: bigint,
   budget: number,
   moved: ReadonlyMap<string, bigint>,
+  atEnd: boolean,
 ): LeadingRun {
   const run: CompactableOp[] = [];
   let examined = 0;
   for (const op of ops) {
-    if (op.opId > safeOpId) break;
+    if (op.opId > safeOpId) return { ops: run, examined, complete: true };
     if (op.op === 'CLEAR' && run.length === 0) {
       run.push(op);
       continue;
@@ -242,10 +310,11 @@ function leadingRun(
     if (examined >= budget) return { ops: run, examined, complete: false };
     examined++;
     const target = moved.get(memberOf(positionOf(op)));
-    if (target === undefined && op.op === 'PUT') break;
+    if (target === undefined && op.op === 'PUT') return { ops: run, examined, complete: true };
     run.push(target !== undefined && op.op !== 'MOVE' ? moveOf(op, target) : op);
   }
-  return { ops: run, examined, complete: true };
+  // Out of ops: the bucket's end, or only the window's (the next step reads on from the head).
+  return { ops: run, examined, complete: atEnd };
 }
 
 function clearOf(run: readonly CompactableOp[]): ClearPlan {

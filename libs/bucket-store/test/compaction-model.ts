@@ -5,10 +5,16 @@ import type { BucketOp } from '@syncline/protocol';
 import { addChecksums } from '@syncline/protocol';
 import {
   applyCompaction,
+  compactionRead,
+  opMember,
   planCompaction,
+  planCompactionWindow,
+  positionOf,
   type CompactableOp,
   type CompactionCursor,
   type CompactionPlan,
+  type CompactionRead,
+  type CompactionWindow,
 } from '../src';
 
 export const BUCKET = 'global[]';
@@ -101,4 +107,51 @@ export function compactFully(ops: readonly CompactableOp[], safeOpId: bigint, li
     cursor = plan.next;
   }
   throw new Error(`compaction at limit ${limit} did not finish in ${4 * ops.length + 4} steps`);
+}
+
+const memberOfOp = (op: CompactableOp): string => {
+  const { opId, rowKey } = positionOf(op);
+  return opMember(opId, rowKey);
+};
+
+/** What a store returns for a read (the Redis compactor's windows, done on an array). */
+export function readWindow(ops: readonly CompactableOp[], read: CompactionRead): CompactionWindow {
+  if (read.from === 'head') {
+    const window = ops.filter((op) => op.opId <= read.upTo).slice(0, read.count);
+    return { ops: window, atHead: true, atEnd: window.length < read.count };
+  }
+  const below = read.below;
+  const candidates =
+    below === null
+      ? ops.filter((op) => op.opId <= read.upTo)
+      : ops.filter((op) => memberOfOp(op) < opMember(below.opId, below.rowKey));
+  const window = candidates.slice(Math.max(0, candidates.length - read.count));
+  return { ops: window, atHead: window.length < read.count, atEnd: below === null };
+}
+
+export interface WindowedRun extends CompactionRun {
+  /** The ops each step read. */
+  readonly reads: number[];
+}
+
+/** Like compactFully, but every step plans from the window compactionRead names, never the bucket. */
+export function compactInWindows(
+  ops: readonly CompactableOp[],
+  safeOpId: bigint,
+  limit: number,
+): WindowedRun {
+  let current = [...ops];
+  let cursor: CompactionCursor | undefined;
+  const plans: CompactionPlan[] = [];
+  const reads: number[] = [];
+  for (let step = 0; step <= 4 * ops.length + 8; step++) {
+    const window = readWindow(current, compactionRead({ safeOpId, limit }, cursor));
+    reads.push(window.ops.length);
+    const plan = planCompactionWindow(window, { safeOpId, limit }, cursor);
+    plans.push(plan);
+    current = applyCompaction(current, plan);
+    if (plan.next === null) return { ops: current, plans, reads };
+    cursor = plan.next;
+  }
+  throw new Error(`windowed compaction at limit ${limit} did not finish in ${4 * ops.length + 8} steps`);
 }

@@ -1,7 +1,9 @@
 import {
   CompactionPlanError,
   applyCompaction,
+  compactionRead,
   planCompaction,
+  planCompactionWindow,
   positionOf,
   type CompactableOp,
   type CompactionPlan,
@@ -131,5 +133,49 @@ describe('applyCompaction', () => {
     expect(() => applyCompaction(ops, overPut)).toThrow(/cannot replace the PUT/);
     const notHead = { ...empty, clear: { ...clear, replaces: ops.slice(1, 3).map(positionOf) } };
     expect(() => applyCompaction(ops, notHead)).toThrow(/first ops/);
+  });
+});
+
+describe('compactionRead and planCompactionWindow', () => {
+  const safe = { safeOpId: 9n, limit: 3 };
+
+  it('reads the limit of ops below where the walk stands, and limit + 1 from the head for the leading run', () => {
+    expect(compactionRead(safe)).toEqual({ from: 'below', below: null, upTo: 9n, count: 3 });
+    const below = { opId: 5n, rowKey: 'todos/a/s' };
+    const walking = { phase: 'move', safeOpId: 9n, below, seen: new Map() } as const;
+    expect(compactionRead(safe, walking)).toEqual({ from: 'below', below, upTo: 9n, count: 3 });
+    expect(compactionRead(safe, { phase: 'clear', safeOpId: 9n })).toEqual({
+      from: 'head',
+      upTo: 9n,
+      count: 4,
+    });
+  });
+
+  it('walks on below a full window that is not at the head, instead of taking it for the whole bucket', () => {
+    const window = [remove(4n, 'b', 4), put(5n, 'a', '5', 5), put(6n, 'a', '6', 6)];
+    const plan = planCompactionWindow({ ops: window, atHead: false, atEnd: true }, safe);
+    expect(plan.clear).toBeNull();
+    expect(plan.moves.map((m) => m.opId)).toEqual([5n]);
+    expect(plan.next).toMatchObject({ phase: 'move', below: { opId: 4n, rowKey: 'todos/b/s' } });
+  });
+
+  it('continues the leading run in another step when the window ends before the safe op id', () => {
+    const window = [remove(1n, 'b', 1), remove(2n, 'c', 2)];
+    const walking = {
+      phase: 'move',
+      safeOpId: 9n,
+      below: { opId: 3n, rowKey: 'todos/d/s' },
+      seen: new Map(),
+    } as const;
+    const wide = { safeOpId: 9n, limit: 5 };
+    const plan = planCompactionWindow({ ops: window, atHead: true, atEnd: false }, wide, walking);
+    expect(plan.clear?.count).toBe(2);
+    expect(plan.next).toEqual({ phase: 'clear', safeOpId: 9n });
+  });
+
+  it('refuses a window that cannot be what the step needs', () => {
+    expect(() => planCompactionWindow({ ops: [], atHead: false, atEnd: true }, safe)).toThrow(RangeError);
+    const window = { ops: [remove(4n, 'b', 4)], atHead: false, atEnd: true };
+    expect(() => planCompactionWindow(window, safe, { phase: 'clear', safeOpId: 9n })).toThrow(/head/);
   });
 });

@@ -4,7 +4,16 @@
 import fc from 'fast-check';
 import type { BucketOp } from '@syncline/protocol';
 import { opMember, positionOf, type CompactableOp } from '../src';
-import { ClientBucket, checksumAt, compactFully, countAt, put, remove, storedAt } from './compaction-model';
+import {
+  ClientBucket,
+  checksumAt,
+  compactFully,
+  compactInWindows,
+  countAt,
+  put,
+  remove,
+  storedAt,
+} from './compaction-model';
 
 const ROWS = ['a', 'b', 'c'].flatMap((id) => ['s1', 's2'].map((subkey) => ({ id, subkey })));
 
@@ -169,6 +178,34 @@ describe('compaction properties', () => {
         const steps = compactFully(ops, safeOpId, limit);
         expect(steps.plans.every((p) => p.examined <= limit)).toBe(true);
         expect(steps.ops).toEqual(compactFully(ops, safeOpId, Number.MAX_SAFE_INTEGER).ops);
+      }),
+    );
+  });
+
+  it('ends in the bucket whole-bucket planning gives when every step plans from a bounded window', () => {
+    fc.assert(
+      fc.property(caseArb, ({ ops, safeOpId, limit }) => {
+        const windowed = compactInWindows(ops, safeOpId, limit);
+        expect(windowed.reads.every((n) => n <= limit + 1)).toBe(true);
+        expect(windowed.plans.every((p) => p.examined <= limit)).toBe(true);
+        expect(windowed.ops).toEqual(compactFully(ops, safeOpId, Number.MAX_SAFE_INTEGER).ops);
+        // Starting over on the compacted bucket (a new leader) finds nothing to do.
+        const again = compactInWindows(windowed.ops, safeOpId, limit);
+        expect(again.plans.every((p) => p.moves.length === 0 && p.clear === null)).toBe(true);
+      }),
+    );
+  });
+
+  it('ends in the same bucket when a windowed walk is resumed over a bucket compacted before at a lower safe op id', () => {
+    const roundsArb = caseArb.chain((c) =>
+      fc.record({ first: fc.constant(c), second: fc.bigInt({ min: c.safeOpId, max: lastOpId(c.ops) + 2n }) }),
+    );
+    fc.assert(
+      fc.property(roundsArb, ({ first: { ops, safeOpId, limit }, second }) => {
+        const once = compactInWindows(ops, safeOpId, limit).ops;
+        const twice = compactInWindows(once, second, limit).ops;
+        const reference = compactFully(compactFully(ops, safeOpId, limit).ops, second, limit).ops;
+        expect(twice).toEqual(reference);
       }),
     );
   });
