@@ -1,18 +1,28 @@
-// Executes compaction plans on a bucket in Redis (docs/consistency.md 2.6): reads the ops a plan
-// is made from, and applies a plan with one atomic script per step (COMPACT_STEP), so a crash
-// (kill -9) leaves a step applied or not, and running a step again changes nothing. It decides
-// nothing: the safe op id and the steps come from the caller (the worker: not built yet).
+// Executes compaction plans on a bucket in Redis (docs/consistency.md 2.6): lists the buckets and
+// what changed in them, reads the bounded window a step is planned from, and applies a plan with
+// one atomic script per step (COMPACT_STEP), so a crash (kill -9) leaves a step applied or not,
+// and running a step again changes nothing. It decides nothing: the safe op id and the steps come
+// from the caller (the evaluator leader's compaction worker).
 import { encodeOpIdMember, formatOpId } from '@syncline/protocol';
 import {
   CompactionPlanError,
   type CompactableOp,
   type CompactionPlan,
+  type CompactionRead,
+  type CompactionWindow,
   type StoredClear,
   type StoredMove,
 } from './compaction-plan';
 import { opMember, opOfBody, type StoredBody } from './encoding';
 import { StoreKeys } from './keys';
 import { withScripts, type StoreConnection, type StoreRedis } from './redis';
+import { CommandBatch } from './slot-batch';
+
+/** One page of the bucket registry; `cursor` '0' when the scan is done. */
+export interface BucketPage {
+  readonly cursor: string;
+  readonly buckets: readonly string[];
+}
 
 export class RedisBucketCompactor {
   private readonly keys: StoreKeys;
@@ -23,12 +33,63 @@ export class RedisBucketCompactor {
     this.redis = withScripts(redis);
   }
 
+  /**
+   * One page of the registry of buckets (SSCAN from `cursor`, '0' to start). A bucket may come
+   * twice in one scan; every bucket present for the whole scan comes at least once.
+   */
+  async scanBuckets(cursor: string, count: number): Promise<BucketPage> {
+    const [next, buckets] = await this.redis.sscan(this.keys.buckets, cursor, 'COUNT', count);
+    return { cursor: next, buckets };
+  }
+
+  /**
+   * Each bucket's count of ops ever added (meta `count`, 0 for none): it changes whenever an op is
+   * added and never when one is compacted. One pipeline (per slot on a cluster).
+   */
+  async opCounts(buckets: readonly string[]): Promise<number[]> {
+    const batch = new CommandBatch(this.redis);
+    for (const bucket of buckets) {
+      const k = this.keys.bucket(bucket);
+      batch.add(k.meta, (p) => p.hget(k.meta, 'count'));
+    }
+    return (await batch.exec()).map((count) => Number(count ?? 0));
+  }
+
+  /** True when the bucket holds an op above `opId` (one it cannot compact at that safe op id). */
+  async hasOpsAbove(bucket: string, opId: bigint): Promise<boolean> {
+    const k = this.keys.bucket(bucket);
+    const above = await this.redis.zrangebylex(k.ops, `[${encodeOpIdMember(opId + 1n)}`, '+', 'LIMIT', 0, 1);
+    return above.length > 0;
+  }
+
   /** The bucket's ops at or below `upTo`, in member order, in the form the planner reads. */
   async opsUpTo(bucket: string, upTo: bigint): Promise<CompactableOp[]> {
     const k = this.keys.bucket(bucket);
     const members = await this.redis.zrangebylex(k.ops, '-', `(${encodeOpIdMember(upTo + 1n)}`);
+    return this.withBodies(bucket, members);
+  }
+
+  /**
+   * The window a step is planned from (`compactionRead`): at most `read.count` members with one
+   * ZRANGEBYLEX or ZREVRANGEBYLEX, then their bodies with one HMGET, whatever the bucket's size.
+   */
+  async readWindow(bucket: string, read: CompactionRead): Promise<CompactionWindow> {
+    const k = this.keys.bucket(bucket);
+    const upTo = `(${encodeOpIdMember(read.upTo + 1n)}`;
+    if (read.from === 'head') {
+      const members = await this.redis.zrangebylex(k.ops, '-', upTo, 'LIMIT', 0, read.count);
+      const ops = await this.withBodies(bucket, members);
+      return { ops, atHead: true, atEnd: members.length < read.count };
+    }
+    const below = read.below === null ? upTo : `(${opMember(read.below.opId, read.below.rowKey)}`;
+    const members = await this.redis.zrevrangebylex(k.ops, below, '-', 'LIMIT', 0, read.count);
+    const ops = await this.withBodies(bucket, members.reverse());
+    return { ops, atHead: members.length < read.count, atEnd: read.below === null };
+  }
+
+  private async withBodies(bucket: string, members: readonly string[]): Promise<CompactableOp[]> {
     if (members.length === 0) return [];
-    const bodies = await this.redis.hmget(k.body, ...members);
+    const bodies = await this.redis.hmget(this.keys.bucket(bucket).body, ...members);
     return members.flatMap((member, i) => {
       const body = bodies[i];
       return body == null ? [] : [decodeCompactableBody(bucket, member, body)];
@@ -53,7 +114,7 @@ export class RedisBucketCompactor {
         encodeCompactedBody({ op: 'CLEAR', ...clear }),
         ...clear.replaces.map((r) => opMember(r.opId, r.rowKey)),
       );
-    const result = await this.redis.slCompactStep(k.ops, k.body, ...argv);
+    const result = await this.redis.slCompactStep(k.ops, k.body, k.meta, ...argv);
     if (result === 'stale')
       throw new CompactionPlanError(
         `the compaction step no longer fits bucket ${bucket} (another compactor changed it?): nothing applied`,

@@ -31,8 +31,13 @@ export interface StoreCommands {
   /** KEYS (progress, counts, streaming, checkpoint, seen...) then ARGV: see COUNT_EVENTS. */
   slCountEvents(keyCount: number, ...keysAndArgv: string[]): Promise<[number, string]>;
   slTopicIndex(map: string, next: string, topic: string): Promise<number>;
-  /** KEYS ops, body; ARGV: see COMPACT_STEP. */
-  slCompactStep(ops: string, body: string, ...argv: string[]): Promise<[number, number] | 'stale'>;
+  /** KEYS ops, body, meta; ARGV: see COMPACT_STEP. */
+  slCompactStep(
+    ops: string,
+    body: string,
+    meta: string,
+    ...argv: string[]
+  ): Promise<[number, number] | 'stale'>;
   slLease(lease: string, owner: string, ttl: string): Promise<number>;
   slRelease(lease: string, owner: string): Promise<number>;
   slSaveWriteCheckpoint(
@@ -74,7 +79,7 @@ const SCRIPTS: Record<keyof StoreCommands, { lua: string; keys: number }> = {
   slTruncateRows: { lua: TRUNCATE_ROWS, keys: 1 },
   slCountEvents: { lua: COUNT_EVENTS, keys: VARIADIC },
   slTopicIndex: { lua: TOPIC_INDEX, keys: 2 },
-  slCompactStep: { lua: COMPACT_STEP, keys: 2 },
+  slCompactStep: { lua: COMPACT_STEP, keys: 3 },
   slLease: { lua: LEASE, keys: 1 },
   slRelease: { lua: RELEASE, keys: 1 },
   slSaveWriteCheckpoint: { lua: SAVE_WRITE_CHECKPOINT, keys: 1 },

@@ -4,15 +4,19 @@
 /**
  * Adds ops to one bucket. KEYS: ops, body, meta (the buckets set is NOT passed: other slot).
  * ARGV: bucket name, then triples (member, checksum, body). An op whose member is present is
- * skipped (ZADD NX says so), so its checksum and count are added exactly once. Returns ops added.
+ * skipped (ZADD NX says so), so its checksum and count are added exactly once. So is an op at or
+ * below the op id of the bucket's CLEAR (meta `cleared`, written by COMPACT_STEP): its member may
+ * be gone, but the CLEAR already holds its checksum and count (a late writer replaying a batch
+ * the checkpoint covers; docs/consistency.md 2.6). Returns ops added.
  */
 export const ADD_OPS = `
 local added = 0
-local totals = redis.call('HMGET', KEYS[3], 'checksum', 'count')
+local totals = redis.call('HMGET', KEYS[3], 'checksum', 'count', 'cleared')
 local sum = tonumber(totals[1] or '0')
 local count = tonumber(totals[2] or '0')
+local cleared = totals[3]
 for i = 2, #ARGV, 3 do
-  if redis.call('ZADD', KEYS[1], 'NX', 0, ARGV[i]) == 1 then
+  if (not cleared or string.sub(ARGV[i], 1, 16) > cleared) and redis.call('ZADD', KEYS[1], 'NX', 0, ARGV[i]) == 1 then
     redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 2])
     sum = (sum + tonumber(ARGV[i + 1])) % 4294967296
     count = count + 1
@@ -221,13 +225,15 @@ return 1
 
 /**
  * One compaction step of one bucket (docs/consistency.md 2.6), atomic so that a crash leaves it
- * applied or not. KEYS: ops, body. ARGV: the number of MOVEs n, then n pairs (member, MOVE body),
- * then the CLEAR's member ('' for none), its body, and the members it replaces. A MOVE rewrites
- * the body of a member that still holds a PUT or REMOVE (or this very MOVE: a step applied
- * again), unless the CLEAR replaces that member anyway; the CLEAR deletes the replaced members, which must be the bucket's first ones, and
- * writes itself at the last one's member. A plan that no longer fits (made from another state of
- * the bucket, e.g. by a second compactor) changes nothing and returns 'stale'. The running totals
- * (meta) do not change. Returns {moves written, members deleted} or 'stale'.
+ * applied or not. KEYS: ops, body, meta. ARGV: the number of MOVEs n, then n pairs (member, MOVE
+ * body), then the CLEAR's member ('' for none), its body, and the members it replaces. A MOVE
+ * rewrites the body of a member that still holds a PUT or REMOVE (or this very MOVE: a step
+ * applied again), unless the CLEAR replaces that member anyway; the CLEAR deletes the replaced
+ * members, which must be the bucket's first ones, writes itself at the last one's member and
+ * records its op id (16 hex) as meta `cleared`, below which ADD_OPS adds nothing any more. A plan
+ * that no longer fits (made from another state of the bucket, e.g. by a second compactor) changes
+ * nothing and returns 'stale'. The running totals (meta checksum and count) do not change.
+ * Returns {moves written, members deleted} or 'stale'.
  */
 export const COMPACT_STEP = `
 local n = tonumber(ARGV[1])
@@ -273,6 +279,7 @@ if ARGV[at] ~= '' then
   end
   redis.call('ZADD', KEYS[1], 0, ARGV[at])
   redis.call('HSET', KEYS[2], ARGV[at], ARGV[at + 1])
+  redis.call('HSET', KEYS[3], 'cleared', string.sub(ARGV[at], 1, 16))
 end
 return {moved, deleted}
 `;

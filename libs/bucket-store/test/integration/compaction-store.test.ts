@@ -13,10 +13,13 @@ import {
   RedisBucketWriter,
   RedisCoordination,
   CompactionPlanError,
+  compactionRead,
   planCompaction,
+  planCompactionWindow,
   type CompactableOp,
+  type CompactionCursor,
 } from '../../src';
-import { compactFully, put, remove, BUCKET } from '../compaction-model';
+import { compactFully, put, readWindow, remove, BUCKET } from '../compaction-model';
 import { compactInRedis } from '../compaction-runner';
 
 jest.setTimeout(120_000);
@@ -147,5 +150,47 @@ describe('compaction in Redis', () => {
       compactFully(ops, safe, Number.MAX_SAFE_INTEGER).ops,
     );
     expect(await reader.checksumsAt([BUCKET], 601n)).toEqual(sums);
+  });
+
+  it('reads the windows the pure model reads, and compacts from them to the reference bucket', async () => {
+    const ops = history(400, 31);
+    const { compactor, reader } = await filled(ops);
+    const safe = 350n;
+    const sums = await reader.checksumsAt([BUCKET], 401n);
+    let cursor: CompactionCursor | undefined;
+    let largest = 0;
+    for (let step = 0; step < 2000; step++) {
+      const read = compactionRead({ safeOpId: safe, limit: 9 }, cursor);
+      const window = await compactor.readWindow(BUCKET, read);
+      // The same window the model cuts from the bucket as Redis holds it now.
+      expect(window).toEqual(readWindow(await compactor.opsUpTo(BUCKET, 1000n), read));
+      largest = Math.max(largest, window.ops.length);
+      const plan = planCompactionWindow(window, { safeOpId: safe, limit: 9 }, cursor);
+      await compactor.apply(BUCKET, plan);
+      if (plan.next === null) break;
+      cursor = plan.next;
+    }
+    expect(largest).toBeLessThanOrEqual(10);
+    expect(await compactor.opsUpTo(BUCKET, 1000n)).toEqual(
+      compactFully(ops, safe, Number.MAX_SAFE_INTEGER).ops,
+    );
+    expect(await reader.checksumsAt([BUCKET], 401n)).toEqual(sums);
+  });
+
+  it('refuses to add again an op a CLEAR replaced (a late writer replaying a batch the checkpoint covers)', async () => {
+    const ops = history(120, 3);
+    const { prefix, compactor, reader } = await filled(ops);
+    const writer = new RedisBucketWriter(redis, prefix);
+    await compactInRedis(compactor, BUCKET, 100n, 50);
+    const compacted = await compactor.opsUpTo(BUCKET, 1000n);
+    const clear = compacted[0]!;
+    expect(clear.op).toBe('CLEAR');
+    const sums = await reader.checksumsAt([BUCKET], 121n);
+    // Every op again, as a replay would write them: the cleared ones stay gone, the rest are present.
+    expect(await writer.addOps(ops as never)).toBe(0);
+    expect(await compactor.opsUpTo(BUCKET, 1000n)).toEqual(compacted);
+    expect(await reader.checksumsAt([BUCKET], 121n)).toEqual(sums);
+    // A new op above the CLEAR is still added.
+    expect(await writer.addOps([put(500n, 'r01', '{}', 7)] as never)).toBe(1);
   });
 });
