@@ -3,7 +3,7 @@
 // one atomic script per step (COMPACT_STEP), so a crash (kill -9) leaves a step applied or not,
 // and running a step again changes nothing. It decides nothing: the safe op id and the steps come
 // from the caller (the evaluator leader's compaction worker).
-import { encodeOpIdMember, formatOpId } from '@syncline/protocol';
+import { decodeOpIdMember, encodeOpIdMember, formatOpId } from '@syncline/protocol';
 import {
   CompactionPlanError,
   type CompactableOp,
@@ -55,11 +55,15 @@ export class RedisBucketCompactor {
     return (await batch.exec()).map((count) => Number(count ?? 0));
   }
 
-  /** True when the bucket holds an op above `opId` (one it cannot compact at that safe op id). */
-  async hasOpsAbove(bucket: string, opId: bigint): Promise<boolean> {
+  /**
+   * The op id of the bucket's first op above `opId` (one a compaction at that safe op id left
+   * alone), or null when there is none. One ZRANGEBYLEX of one member.
+   */
+  async firstOpAbove(bucket: string, opId: bigint): Promise<bigint | null> {
     const k = this.keys.bucket(bucket);
-    const above = await this.redis.zrangebylex(k.ops, `[${encodeOpIdMember(opId + 1n)}`, '+', 'LIMIT', 0, 1);
-    return above.length > 0;
+    const from = `[${encodeOpIdMember(opId + 1n)}`;
+    const [member] = await this.redis.zrangebylex(k.ops, from, '+', 'LIMIT', 0, 1);
+    return member === undefined ? null : decodeOpIdMember(member);
   }
 
   /** The bucket's ops at or below `upTo`, in member order, in the form the planner reads. */

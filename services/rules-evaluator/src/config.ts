@@ -62,6 +62,9 @@ export const CONFIG_SCHEMA = z.object({
     .refine((v) => v === 0 || (v >= 1000 && v <= 86_400_000), '0 (off) or 1000 to 86400000')
     .default(60_000),
   SYNCLINE_NOTIFICATION_TOPIC: name.optional(),
+  SYNCLINE_COMPACTION: z.enum(['on', 'off']).default('on'),
+  SYNCLINE_COMPACTION_INTERVAL_MS: int(100, 86_400_000).default(5000),
+  SYNCLINE_COMPACTION_STEP_OPS: int(2, 1_000_000).default(5000),
 });
 
 export interface EvaluatorConfig {
@@ -90,6 +93,12 @@ export interface EvaluatorConfig {
   readonly notificationTopic: string;
   /** How often the leader reads the deployment's Redis memory for its gauges (0: never). */
   readonly memoryReportMs: number;
+  /** The leader compacts buckets continuously (docs/consistency.md 2.6). */
+  readonly compaction: boolean;
+  /** Pause between compaction passes. */
+  readonly compactionIntervalMs: number;
+  /** Ops one compaction step examines (at least 2): the bound of one step's Redis read. */
+  readonly compactionStepOps: number;
   /** Redis key prefix: one per deployment and rules version. */
   readonly keyPrefix: string;
 }
@@ -133,6 +142,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): EvaluatorConfig {
     signalTable: e.SYNCLINE_SIGNAL_TABLE ?? null,
     incrementalSnapshots: e.SYNCLINE_INCREMENTAL_SNAPSHOTS,
     memoryReportMs: e.SYNCLINE_MEMORY_REPORT_MS,
+    compaction: e.SYNCLINE_COMPACTION === 'on',
+    compactionIntervalMs: e.SYNCLINE_COMPACTION_INTERVAL_MS,
+    compactionStepOps: e.SYNCLINE_COMPACTION_STEP_OPS,
     notificationTopic: e.SYNCLINE_NOTIFICATION_TOPIC ?? `${e.SYNCLINE_TOPIC_PREFIX}.notifications`,
     keyPrefix: keyPrefixFor(e.SYNCLINE_DEPLOYMENT, e.SYNCLINE_RULES_VERSION),
   };

@@ -39,6 +39,7 @@ import { TransactionReader } from './transaction-reader';
 import { NotificationReader } from './notification-reader';
 import { checkIdentity } from './identity';
 import { memoryGaugeLoop } from './memory-gauge';
+import { compactionLoop } from './compaction-worker';
 
 export function rowEvaluator(rules: SyncRules): RowEvaluator {
   const mapping: TypeMappingOptions = { timestampsIso8601: rules.config.compatibility.timestampsIso8601 };
@@ -144,10 +145,11 @@ export class Evaluator {
       writeCheckpointPrefix: writeCheckpointPrefix(config.deployment),
     });
     const isLeader = () => this.coordinator?.isLeader === true;
-    const gauge = { redis, prefix: config.keyPrefix, intervalMs: config.memoryReportMs, isLeader };
+    const leaderOnly = { redis, prefix: config.keyPrefix, isLeader, metrics: this.metrics, logger, signal };
     this.loops.push(
       this.pruneLoop(store, transactions),
-      memoryGaugeLoop({ ...gauge, metrics: this.metrics, logger, signal: this.lifecycle.signal }),
+      memoryGaugeLoop({ ...leaderOnly, intervalMs: config.memoryReportMs }),
+      compactionLoop(config, { ...leaderOnly, checkpoint: () => store.getCheckpoint() }),
     );
     await this.subscriptionLoop(admin, processor);
     await admin.disconnect().catch(() => undefined);

@@ -1,5 +1,5 @@
 // The evaluator's Prometheus metrics: names in one place (docs/evaluator.md lists them).
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface EvaluatorMetrics {
   readonly registry: Registry;
@@ -16,6 +16,14 @@ export interface EvaluatorMetrics {
   readonly redisBytes: Gauge<'category'>;
   readonly redisKeys: Gauge<'category'>;
   readonly redisOpsStored: Gauge;
+  readonly compactionOpsMoved: Counter;
+  readonly compactionOpsCleared: Counter;
+  readonly compactionSteps: Counter;
+  readonly compactionStaleSteps: Counter;
+  readonly compactionPasses: Counter;
+  readonly compactionBuckets: Counter;
+  readonly compactionSafeOpId: Gauge;
+  readonly compactionPassSeconds: Histogram;
 }
 
 export function createMetrics(): EvaluatorMetrics {
@@ -91,6 +99,54 @@ export function createMetrics(): EvaluatorMetrics {
     redisOpsStored: new Gauge({
       name: 'syncline_evaluator_redis_ops_stored',
       help: 'Bucket ops stored in Redis over all buckets (the leader reports)',
+      registers,
+    }),
+    ...compactionMetrics(registers),
+  };
+}
+
+/** The leader's compaction worker (docs/evaluator.md, "Compaction"). */
+function compactionMetrics(registers: Registry[]) {
+  return {
+    compactionOpsMoved: new Counter({
+      name: 'syncline_evaluator_compaction_ops_moved_total',
+      help: 'Superseded PUT/REMOVE ops compaction rewrote as MOVE (body without data)',
+      registers,
+    }),
+    compactionOpsCleared: new Counter({
+      name: 'syncline_evaluator_compaction_ops_cleared_total',
+      help: "Ops compaction deleted from buckets' heads, merged into their CLEAR",
+      registers,
+    }),
+    compactionSteps: new Counter({
+      name: 'syncline_evaluator_compaction_steps_total',
+      help: 'Compaction steps applied (each one bounded read and one atomic script)',
+      registers,
+    }),
+    compactionStaleSteps: new Counter({
+      name: 'syncline_evaluator_compaction_stale_steps_total',
+      help: 'Compaction steps refused because the bucket changed under them (another compactor)',
+      registers,
+    }),
+    compactionPasses: new Counter({
+      name: 'syncline_evaluator_compaction_passes_total',
+      help: 'Compaction passes finished over every bucket',
+      registers,
+    }),
+    compactionBuckets: new Counter({
+      name: 'syncline_evaluator_compaction_buckets_total',
+      help: 'Buckets compacted (changed since their last compaction)',
+      registers,
+    }),
+    compactionSafeOpId: new Gauge({
+      name: 'syncline_evaluator_compaction_safe_op_id',
+      help: 'The safe op id (checkpoint) of the last finished compaction pass',
+      registers,
+    }),
+    compactionPassSeconds: new Histogram({
+      name: 'syncline_evaluator_compaction_pass_seconds',
+      help: 'Duration of a finished compaction pass',
+      buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300],
       registers,
     }),
   };

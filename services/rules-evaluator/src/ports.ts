@@ -2,6 +2,7 @@
 // implement them in production; the unit tests use in-memory fakes that keep Redis' semantics.
 import type { KafkaMessage } from 'kafkajs';
 import type {
+  RedisBucketCompactor,
   RedisCoordination,
   TransactionEvents,
   CountResult,
@@ -80,6 +81,12 @@ export type CoordinatorStore = Pick<
   | 'lastWindowPlaced'
   | 'resnapshotHandled'
   | 'recordResnapshotHandled'
+>;
+
+/** What the leader's compaction worker reads and writes of the buckets (RedisBucketCompactor). */
+export type CompactionStore = Pick<
+  RedisBucketCompactor,
+  'scanBuckets' | 'opCounts' | 'firstOpAbove' | 'readWindow' | 'apply'
 >;
 
 /** Where bucket ops go besides Redis (the bucket topic). */

@@ -1,0 +1,49 @@
+// The evaluator's compaction settings, validated once at start-up like every other variable.
+import { ConfigError, loadConfig } from '../src/config';
+
+const VALID_ENV = {
+  SYNCLINE_RULES_FILE: 'rules.yaml',
+  KAFKA_BROKERS: '127.0.0.1:1',
+  REDIS_URL: 'redis://127.0.0.1:1',
+  SYNCLINE_TOPIC_PREFIX: 'app',
+  SYNCLINE_BUCKET_TOPIC: 'off',
+};
+
+describe('compaction configuration', () => {
+  it('compacts by default, every 5 s, 5,000 ops per step', () => {
+    expect(loadConfig(VALID_ENV)).toMatchObject({
+      compaction: true,
+      compactionIntervalMs: 5000,
+      compactionStepOps: 5000,
+    });
+  });
+
+  it('reads the three variables', () => {
+    const env = {
+      ...VALID_ENV,
+      SYNCLINE_COMPACTION: 'off',
+      SYNCLINE_COMPACTION_INTERVAL_MS: '250',
+      SYNCLINE_COMPACTION_STEP_OPS: '2',
+    };
+    expect(loadConfig(env)).toMatchObject({
+      compaction: false,
+      compactionIntervalMs: 250,
+      compactionStepOps: 2,
+    });
+  });
+
+  it.each([
+    ['SYNCLINE_COMPACTION', 'yes'],
+    ['SYNCLINE_COMPACTION', 'ON'],
+    ['SYNCLINE_COMPACTION_INTERVAL_MS', '0'],
+    ['SYNCLINE_COMPACTION_INTERVAL_MS', '99'],
+    ['SYNCLINE_COMPACTION_INTERVAL_MS', 'often'],
+    ['SYNCLINE_COMPACTION_STEP_OPS', '1'],
+    ['SYNCLINE_COMPACTION_STEP_OPS', '2.5'],
+    ['SYNCLINE_COMPACTION_STEP_OPS', '1000001'],
+  ])('refuses %s=%s at start-up, naming the variable', (name, value) => {
+    const load = () => loadConfig({ ...VALID_ENV, [name]: value });
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(new RegExp(`^invalid evaluator configuration:\\n  ${name}: `));
+  });
+});
