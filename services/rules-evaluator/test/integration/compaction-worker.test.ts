@@ -3,7 +3,8 @@
 // compacted buckets must be the pure reference's (whole-bucket plan applied), keep the checksum
 // and count of every checkpoint at or above their CLEAR, leave every op above the safe op id as it
 // was, and cost a bounded read per step; a follower compacts nothing, an unchanged bucket is
-// skipped, and a step another compactor overtook is counted stale and redone next pass.
+// skipped, and a step another compactor overtook is counted stale and redone next pass. The same
+// on a three-master Redis Cluster (counts read per slot, each step in its bucket's slot).
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import {
@@ -11,13 +12,14 @@ import {
   keyPrefixFor,
   planCompaction,
   RedisBucketCompactor,
+  slotOf,
   type BucketChecksum,
   type CompactableOp,
   type CompactionRead,
   type CompactionPlan,
 } from '@syncline/bucket-store';
 import type { BucketOp } from '@syncline/protocol';
-import { openDeploymentState, waitFor, type DeploymentState } from '@syncline/test-kit';
+import { openDeploymentState, startRedisCluster, waitFor, type DeploymentState } from '@syncline/test-kit';
 import { compactionLoop, CompactionWorker } from '../../src/compaction-worker';
 import { createMetrics, type EvaluatorMetrics } from '../../src/metrics';
 import type { CompactionStore } from '../../src/ports';
@@ -288,5 +290,46 @@ describe('the compaction worker', () => {
     expect(sizes.length).toBeGreaterThanOrEqual(49);
     expect(Math.max(...sizes)).toBeLessThanOrEqual(1_001);
     expect(await stored('global[]')).toEqual(reference(ops, 49_000n));
+  });
+});
+
+describe('the compaction worker on a Redis Cluster', () => {
+  it('compacts buckets spread over every master to the reference, with their checksums kept', async () => {
+    const cluster = await startRedisCluster();
+    const state = openDeploymentState(keyPrefixFor('compact_cluster', '1'), cluster.url);
+    try {
+      const compactor = new RedisBucketCompactor(state.redis, state.keyPrefix);
+      const names = Array.from({ length: 12 }, (_, i) => `list[${i}]`);
+      const histories = names.map((name, i) => history(name, 150, 6, 41 + i));
+      await state.writer.addOps(histories.flat());
+      const slots = new Set(names.map((name) => slotOf(state.keys.bucket(name).ops)));
+      expect(slots.size).toBe(12);
+      await state.coordination.holdLease('test', 60_000);
+      await state.coordination.publishCheckpoint('test', {
+        lastOpId: '120',
+        endOffset: '120',
+        lsn: null,
+        commitTimeMs: null,
+        publishedAtMs: Date.now(),
+        writeCheckpoints: [],
+      });
+      const sums = await state.reader.checksumsAt(names, 151n);
+      const w = new CompactionWorker({
+        store: compactor,
+        checkpoint: () => state.coordination.getCheckpoint(),
+        isLeader: () => true,
+        stepOps: 10,
+        metrics: createMetrics(),
+        logger: pino({ level: 'silent' }),
+        signal: new AbortController().signal,
+      });
+      expect(await w.pass()).toMatchObject({ buckets: 12, compacted: 12, stale: 0 });
+      for (const [i, name] of names.entries())
+        expect(await compactor.opsUpTo(name, 1000n)).toEqual(reference(histories[i]!, 120n));
+      expect(await state.reader.checksumsAt(names, 151n)).toEqual(sums);
+    } finally {
+      await state.close();
+      await cluster.stop();
+    }
   });
 });
