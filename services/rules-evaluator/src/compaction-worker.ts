@@ -78,6 +78,8 @@ export class CompactionWorker {
     let cursor = '0';
     const summary = { safeOpId, buckets: 0, compacted: 0, stale: 0, finished: false };
     do {
+      // A pass over many unchanged buckets compacts nothing, but it too stops with the leadership.
+      if (this.deps.signal.aborted || !this.deps.isLeader()) return summary;
       const page = await store.scanBuckets(cursor, SCAN_PAGE);
       cursor = page.cursor;
       const counts = await store.opCounts(page.buckets);
