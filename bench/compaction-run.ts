@@ -19,7 +19,7 @@ import {
   type DeploymentState,
   type EvaluatorProcess,
 } from '@syncline/test-kit';
-import { transactionsOf, type Workload } from './compaction-workload';
+import { compactionFloor, transactionsOf, type Workload } from './compaction-workload';
 import { processCpuSeconds, redisCpuSeconds } from './cpu-time';
 import { cleanUpOnInterrupt } from './interrupt';
 import { deleteKafkaStateOfRun } from './kafka-cleanup';
@@ -41,6 +41,8 @@ const RULES = `bucket_definitions:
     data:
       - SELECT id, project, n FROM items WHERE project = bucket.project
 `;
+/** The buckets of row `id`, as the rules and the inserted owner and project put it. */
+const bucketsOfRow = (id: number): string[] => ['everything', `o${id % OWNERS}`, `p${id % PROJECTS}`];
 const TABLE =
   'CREATE TABLE items (id int PRIMARY KEY, owner text NOT NULL, project text NOT NULL, n bigint NOT NULL, body text NOT NULL);';
 const INSERT_TX_ROWS = 1000;
@@ -76,6 +78,8 @@ export interface RunResult {
   readonly settleSeconds: number;
   readonly settled: boolean;
   readonly settleCpuSeconds: number;
+  /** compactionFloor of the rows as they were written (updates in the order their commits returned). */
+  readonly floorOps: number;
 }
 
 interface Run {
@@ -118,6 +122,7 @@ async function measure(run: Run): Promise<RunResult> {
   const redis = new Redis(getTestStack().endpoints.redisUrl);
   const [cpu0, redis0] = [processCpuSeconds(pid), await redisCpuSeconds(redis)];
   const delivered = whenInKafka(run, rows + options.workload.updates);
+  delivered.catch(() => undefined); // awaited below; a failed run must not end on its rejection first
   const commits = await runUpdates(run);
   options.progress(`mode ${options.mode}: waiting for the checkpoint covering the last update`);
   const covering = await whileEvaluatorRuns(run, syncTo(run.capture, state, catchUpTimeoutMs(run)));
@@ -141,6 +146,7 @@ async function measure(run: Run): Promise<RunResult> {
     settleSeconds: (Date.now() - settleStart) / 1000,
     settled: settled.settled,
     settleCpuSeconds: processCpuSeconds(pid) - cpu1,
+    floorOps: compactionFloor(writtenRows(rows, commits.order), bucketsOfRow),
   };
 }
 
@@ -158,8 +164,16 @@ async function insertRows(run: Run): Promise<void> {
   await whileEvaluatorRuns(run, syncTo(run.capture, run.state, 300_000));
 }
 
-/** Commits the workload's updates from its concurrent clients; times of the first and last commit. */
-async function runUpdates(run: Run): Promise<{ first: number; last: number }> {
+function* writtenRows(rows: number, updated: readonly (readonly number[])[]): Generator<number> {
+  for (let id = 1; id <= rows; id++) yield id;
+  for (const ids of updated) yield* ids;
+}
+
+/**
+ * Commits the workload's updates from its concurrent clients: the times of the first and last
+ * commit, and the transactions' rows in the order their commits returned.
+ */
+async function runUpdates(run: Run): Promise<{ first: number; last: number; order: number[][] }> {
   const { workload, progress, mode } = run.options;
   const clients = await Promise.all(
     Array.from({ length: workload.clients }, async () => {
@@ -170,6 +184,7 @@ async function runUpdates(run: Run): Promise<{ first: number; last: number }> {
     }),
   );
   let [first, last, committed] = [Infinity, 0, 0];
+  const order: number[][] = [];
   const report = setInterval(
     () => progress(`mode ${mode}: ${committed.toLocaleString('en-US')} updates committed`),
     15_000,
@@ -187,6 +202,7 @@ async function runUpdates(run: Run): Promise<{ first: number; last: number }> {
           first = Math.min(first, now);
           last = Math.max(last, now);
           committed += ids.length;
+          order.push(ids);
         }
       }),
     );
@@ -197,7 +213,7 @@ async function runUpdates(run: Run): Promise<{ first: number; last: number }> {
   if (committed !== workload.updates)
     throw new Error(`${committed} updates committed, not ${workload.updates}`);
   if (committed === 0) first = last = Date.now();
-  return { first, last };
+  return { first, last, order };
 }
 
 /** When the capture's change topic holds `events` records, polled every 100 ms. */

@@ -95,3 +95,38 @@ export function workloadProblem(w: Workload): string | null {
   if (!UPDATE_PATTERNS.includes(w.pattern)) return `--pattern must be one of ${UPDATE_PATTERNS.join(', ')}`;
   return null;
 }
+
+/**
+ * The fewest ops a compaction of MOVEs and leading CLEARs (docs/consistency.md §2.6) can leave once
+ * it has caught up with every op written: per bucket, each op from the bucket's oldest current op
+ * on (a superseded op after it can only become a MOVE), plus one CLEAR for the ops before it when
+ * they are two or more. `written` lists the row of each write in op order; a row's buckets never
+ * change here and nothing is deleted.
+ */
+export function compactionFloor(
+  written: Iterable<number>,
+  bucketsOf: (id: number) => readonly string[],
+): number {
+  const opsIn = new Map<string, number>();
+  /** Per row, the index (within each of its buckets) of its latest op. */
+  const latest = new Map<number, number[]>();
+  for (const id of written) {
+    const positions = bucketsOf(id).map((bucket) => {
+      const n = opsIn.get(bucket) ?? 0;
+      opsIn.set(bucket, n + 1);
+      return n;
+    });
+    latest.set(id, positions);
+  }
+  const oldestCurrent = new Map<string, number>();
+  for (const [id, positions] of latest)
+    bucketsOf(id).forEach((bucket, i) =>
+      oldestCurrent.set(bucket, Math.min(oldestCurrent.get(bucket) ?? Infinity, positions[i]!)),
+    );
+  let kept = 0;
+  for (const [bucket, n] of opsIn) {
+    const oldest = oldestCurrent.get(bucket)!;
+    kept += oldest >= 2 ? n - oldest + 1 : n;
+  }
+  return kept;
+}

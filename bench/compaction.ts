@@ -88,6 +88,10 @@ function rowsFor(w: Workload): [string, (r: RunResult) => string][] {
     ['ops stored after inserts -> end', (r) => `${int(r.afterInserts.ops)} -> ${int(r.atEnd.ops)}`],
     ['live ops (rows x buckets)', () => int(liveOps)],
     [
+      'floor of ops a MOVE/CLEAR compaction keeps',
+      (r) => `${int(r.floorOps)} (${(r.floorOps / liveOps).toFixed(2)}x live)`,
+    ],
+    [
       'bytes per live op (all / buckets)',
       (r) => `${int(r.atEnd.bytes / liveOps)} / ${int(r.atEnd.categories.buckets.bytes / liveOps)}`,
     ],
