@@ -104,6 +104,11 @@ export async function runCompactionBench(options: RunOptions): Promise<RunResult
   const release = cleanUpOnInterrupt(close);
   try {
     return await measure(run);
+  } catch (error) {
+    const output = run.evaluator.output().slice(-4000);
+    throw new Error(`${String(error)}\nthe evaluator's last output:\n${output || '(none)'}`, {
+      cause: error,
+    });
   } finally {
     release();
     await close();
