@@ -15,6 +15,8 @@ import { firstGeneration } from '@syncline/protocol';
 import { compileSyncRules } from '@syncline/sync-rules';
 import { ChangeProcessor, createMetrics, rowEvaluator, TransactionReader } from '@syncline/rules-evaluator';
 import { ACCOUNTS, consumedMessage, DebeziumRecordGenerator as Generator } from '@syncline/test-kit';
+import { redisCpuSeconds } from './cpu-time';
+import { runBenchmark } from './script';
 
 const { values: args } = parseArgs({
   options: { transactions: { type: 'string', default: '40000' }, batch: { type: 'string', default: '300' } },
@@ -23,12 +25,6 @@ const PARTITIONS = 6;
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:63799';
 const RULES =
   'bucket_definitions:\n  by_branch:\n    data:\n      - SELECT id, balance, branch FROM accounts WHERE branch = bucket.branch\n    parameters: SELECT request.user_id() AS branch\n';
-
-async function redisCpuSeconds(redis: Redis): Promise<number> {
-  const info = await redis.info('cpu');
-  const field = (name: string) => Number(new RegExp(`^${name}:([0-9.]+)`, 'm').exec(info)?.[1] ?? 0);
-  return field('used_cpu_user') + field('used_cpu_sys');
-}
 
 async function usedMemory(redis: Redis): Promise<number> {
   const info = await redis.info('memory');
@@ -156,10 +152,4 @@ async function main(): Promise<void> {
   );
 }
 
-main().then(
-  () => process.exit(0),
-  (e: unknown) => {
-    process.stderr.write(`${String((e as Error).stack ?? e)}\n`);
-    process.exit(1);
-  },
-);
+runBenchmark(main);

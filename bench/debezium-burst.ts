@@ -4,8 +4,10 @@
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
-import { startCapture } from '@syncline/test-kit';
+import { startCapture, useShellStack } from '@syncline/test-kit';
 import { cleanUpOnInterrupt } from './interrupt';
+import { deleteKafkaStateOfRun } from './kafka-cleanup';
+import { runBenchmark } from './script';
 
 const { values: args } = parseArgs({
   options: { override: { type: 'string', multiple: true, default: [] } },
@@ -17,6 +19,7 @@ const ROWS = TRANSACTIONS * ROWS_PER_TX;
 const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
 
 async function main(): Promise<void> {
+  useShellStack();
   const capture = await startCapture({
     label: 'bench_dbz',
     setupSql: 'CREATE TABLE accounts (id int PRIMARY KEY, balance bigint NOT NULL, branch text);',
@@ -73,16 +76,8 @@ async function main(): Promise<void> {
   );
   await pg.end();
   await capture.close();
-  // Debezium's topics outlive the connector; drop this run's so repeated runs do not pile up.
-  const mine = (await admin.listTopics()).filter((t) => t.includes(capture.topicPrefix));
-  await admin.deleteTopics({ topics: mine }).catch(() => undefined);
+  await deleteKafkaStateOfRun(admin, capture.topicPrefix);
   await admin.disconnect();
 }
 
-main().then(
-  () => process.exit(0),
-  (e: unknown) => {
-    process.stderr.write(`${String((e as Error).stack ?? e)}\n`);
-    process.exit(1);
-  },
-);
+runBenchmark(main);

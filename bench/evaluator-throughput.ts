@@ -8,7 +8,7 @@
 // Usage: npx tsx bench/evaluator-throughput.ts [--transactions 40000] [--only A|B|C] [--bucket-topic]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -23,9 +23,11 @@ import {
   type Checkpoint,
 } from '@syncline/bucket-store';
 import { ensureTopics } from '@syncline/kafka-topics';
-import { startCapture } from '@syncline/test-kit';
+import { startCapture, useShellStack } from '@syncline/test-kit';
+import { processCpuSeconds, redisCpuSeconds } from './cpu-time';
 import { cleanUpOnInterrupt } from './interrupt';
 import { ACCOUNTS, DebeziumRecordGenerator as Generator } from '@syncline/test-kit';
+import { print, runBenchmark } from './script';
 
 const { values: args } = parseArgs({
   options: {
@@ -151,27 +153,6 @@ function waitUntil(cond: () => boolean, timeoutMs: number, what: string): Promis
   });
 }
 
-/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
-function processCpuSeconds(pid: number | undefined): number {
-  if (pid === undefined) return 0;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
-
-/** CPU seconds the Redis server has used so far. */
-async function redisCpuSeconds(): Promise<number> {
-  const redis = new Redis(REDIS_URL);
-  const info = await redis.info('cpu');
-  redis.disconnect();
-  const field = (name: string) => Number(new RegExp(`^${name}:([0-9.]+)`, 'm').exec(info)?.[1] ?? 0);
-  return field('used_cpu_user') + field('used_cpu_sys');
-}
-
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
@@ -205,7 +186,8 @@ async function throughput(processes: number, transactions: number): Promise<numb
   const lastEnd = BigInt(2 * (transactions + 1) - 1);
   const seen: { cp: Checkpoint; at: number }[] = [];
   const sub = await checkpoints(prefix, (cp, at) => seen.push({ cp, at }));
-  const redisCpuBefore = await redisCpuSeconds();
+  const redis = new Redis(REDIS_URL);
+  const redisCpuBefore = await redisCpuSeconds(redis);
   const children = Array.from({ length: processes }, () => spawnEvaluator(env(prefix, prefix)));
   await waitUntil(
     () => seen.length > 0 && BigInt(seen[seen.length - 1]!.cp.endOffset) >= lastEnd,
@@ -215,7 +197,8 @@ async function throughput(processes: number, transactions: number): Promise<numb
   // CPU per event over the whole run (start-up included): less noisy than wall time when other
   // work shares the machine.
   const evaluatorCpu = children.reduce((n, c) => n + processCpuSeconds(c.pid), 0);
-  const redisCpu = (await redisCpuSeconds()) - redisCpuBefore;
+  const redisCpu = (await redisCpuSeconds(redis)) - redisCpuBefore;
+  redis.disconnect();
   await stopAll(children);
   await cleanup(prefix);
   sub.disconnect();
@@ -299,6 +282,7 @@ async function latency(rate = 2000, seconds = 15): Promise<void> {
 // ---- C. 100k rows through Debezium --------------------------------------------------------------
 
 async function burst(): Promise<void> {
+  useShellStack();
   const capture = await startCapture({
     label: 'bench_burst',
     setupSql: 'CREATE TABLE accounts (id int PRIMARY KEY, balance bigint NOT NULL, branch text);',
@@ -387,14 +371,4 @@ async function main(): Promise<void> {
   if (!only || only === 'C') await burst();
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(1);
-  },
-);
-
-function print(line: string): void {
-  process.stdout.write(`${line}\n`);
-}
+runBenchmark(main);

@@ -17,8 +17,9 @@ import { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
 import { keyPrefixFor, RedisBucketReader, RedisCoordination } from '@syncline/bucket-store';
 import { SyncClient } from '@syncline/sync-client';
-import { startCapture, type CdcCapture } from '@syncline/test-kit';
+import { startCapture, useShellStack, type CdcCapture } from '@syncline/test-kit';
 import { cleanUpOnInterrupt } from './interrupt';
+import { runBenchmark } from './script';
 
 const { values: args } = parseArgs({
   options: {
@@ -103,6 +104,7 @@ const pct = (sorted: number[], p: number): number =>
   sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
 
 async function main(): Promise<void> {
+  useShellStack();
   const capture: CdcCapture = await startCapture({
     label: 'bench_gateway',
     setupSql:
@@ -274,10 +276,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(1);
-  },
-);
+runBenchmark(main);

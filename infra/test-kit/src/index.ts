@@ -1,5 +1,6 @@
 // Public surface of the test kit: the run's stack, unique names, Kafka and CDC helpers.
 export { getTestStack, uniqueName, type TestStack } from './test-stack';
+export { useShellStack } from './script-stack';
 export { providerFor, externalEndpoints, EXTERNAL_VARS } from './providers';
 export type { StackKind, StackProvider, ProvidedStack } from './provided-stack';
 export { CONTAINER_IMAGES } from './containers';
@@ -11,6 +12,7 @@ export { privateStackEnv, freePrivateStackEnv, PRIVATE_PORT_VARS } from './priva
 export { localStackProvider } from './local-provider';
 export { DebeziumRecordGenerator, ACCOUNTS, consumedMessage } from './debezium-records';
 export { waitFor } from './wait';
+export { seededRandom } from './seeded-random';
 export { startRedisCluster, type LocalRedisCluster } from './redis-cluster';
 export {
   openDeploymentState,

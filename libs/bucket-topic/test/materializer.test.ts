@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { seededRandom } from '@syncline/test-kit';
 import { BucketMaterializer, BucketOpConflictError, type BucketOpRecord } from '../src';
 import { put, remove } from './ops';
 
@@ -108,7 +109,7 @@ describe('BucketMaterializer', () => {
         for (const op of ops) inOrder.apply(op);
 
         const replayed = [...ops, ...ops.slice(0, Math.min(dupes, ops.length))];
-        const rng = mulberry32(seed);
+        const rng = seededRandom(seed);
         for (let i = replayed.length - 1; i > 0; i--) {
           const j = Math.floor(rng() * (i + 1));
           [replayed[i], replayed[j]] = [replayed[j]!, replayed[i]!];
@@ -131,14 +132,3 @@ describe('BucketMaterializer', () => {
     );
   });
 });
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
