@@ -1,0 +1,150 @@
+// The official @powersync/node client across the evaluator's compaction (docs/consistency.md
+// 2.6), over the real pipeline: a client online while a bucket's history is compacted, one offline
+// across the compaction, and one joining afterwards all converge to Postgres with every checksum
+// valid (the SDK logs a checksum failure before it resyncs a bucket), and the one joining late
+// downloads the live rows, not the history.
+import pino from 'pino';
+import { loadSyncRulesFile } from '@syncline/service-runtime';
+import { parseOpId } from '@syncline/protocol';
+import {
+  evaluatorEnv,
+  getTestStack,
+  openDeploymentState,
+  startCapture,
+  startEvaluatorProcess,
+  syncTo,
+  waitFor,
+  writeRulesFile,
+  type CdcCapture,
+  type DeploymentState,
+  type EvaluatorProcess,
+} from '@syncline/test-kit';
+import { Gateway } from '../../src/gateway';
+import { loadGatewayConfig } from '../../src/config';
+import { RULES, SECRET, SETUP, token } from './todo-app';
+import { OfficialClient } from '../official-client/client-process';
+
+jest.setTimeout(300_000);
+
+const TODOS = 40;
+const ROUNDS = 15;
+const BUCKET = 'shared_todos[1]';
+
+interface Todo {
+  id: string;
+  title: string;
+}
+
+describe('the official @powersync/node client across a compaction', () => {
+  let capture: CdcCapture;
+  let evaluator: EvaluatorProcess;
+  let state: DeploymentState;
+  let gateway: Gateway;
+  const clients: OfficialClient[] = [];
+
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.close()));
+    await gateway?.stop();
+    evaluator?.child.kill('SIGTERM');
+    await evaluator?.exited;
+    await state?.close();
+    await capture?.close();
+  });
+
+  it('keeps online, offline and new clients converging, checksum-valid, without re-downloading history', async () => {
+    capture = await startCapture({ label: 'compaction', setupSql: SETUP, partitions: 2 });
+    const rulesFile = writeRulesFile(RULES);
+    evaluator = startEvaluatorProcess(
+      evaluatorEnv(capture, rulesFile, {
+        SYNCLINE_BUCKET_TOPIC: 'off',
+        SYNCLINE_COMPACTION: 'on',
+        SYNCLINE_COMPACTION_INTERVAL_MS: '200',
+      }),
+      ['--rules', rulesFile],
+    );
+    const { pgUrl, redisUrl } = getTestStack().endpoints;
+    const config = loadGatewayConfig({
+      SYNCLINE_RULES_FILE: rulesFile,
+      REDIS_URL: redisUrl,
+      PG_URL: pgUrl,
+      SYNCLINE_DEPLOYMENT: capture.name,
+      SYNCLINE_DEFAULT_SCHEMA: capture.schema,
+      SYNCLINE_GATEWAY_PORT: '0',
+      SYNCLINE_JWT_SECRET: SECRET,
+    });
+    state = openDeploymentState(config.keyPrefix);
+    await capture.pg.query(`
+      INSERT INTO lists VALUES (1, 'alice', 'groceries');
+      INSERT INTO members VALUES (1, 'alice');
+      INSERT INTO todos SELECT g, 1, 'v0', g FROM generate_series(1, ${TODOS}) g;
+    `);
+    await syncTo(capture, state, 120_000);
+    gateway = new Gateway(
+      config,
+      await loadSyncRulesFile(rulesFile, { defaultSchema: capture.schema }),
+      pino({ level: 'warn' }),
+    );
+    const endpoint = `http://127.0.0.1:${await gateway.start()}`;
+    const aliceToken = await token('alice');
+    const newClient = (): OfficialClient => {
+      const c = new OfficialClient({ endpoint, token: aliceToken, uploadUrl: 'http://127.0.0.1:9/none' });
+      clients.push(c);
+      return c;
+    };
+    const todos = (c: OfficialClient) =>
+      c.getAll<Todo>('SELECT id, title FROM todos ORDER BY CAST(id AS INTEGER)');
+    const postgres = async (): Promise<Todo[]> =>
+      (await capture.pg.query<Todo>('SELECT t.id::text AS id, t.title FROM todos t ORDER BY t.id')).rows;
+    const sent = async () => (await gateway.metrics.opsSent.get()).values[0]?.value ?? 0;
+
+    const online = newClient();
+    const offline = newClient();
+    for (const c of [online, offline]) {
+      await c.call('connect');
+      await c.call('waitForFirstSync');
+      expect(await todos(c)).toEqual(await postgres());
+    }
+    await offline.call('disconnect');
+
+    // A history of ROUNDS updates of every todo, one transaction per round.
+    for (let round = 1; round <= ROUNDS; round++)
+      await capture.pg.query(`UPDATE todos SET title = 'v${round}'`);
+    const last = await syncTo(capture, state, 120_000);
+    // The worker compacts up to that checkpoint: the superseded history becomes one CLEAR.
+    await waitFor(
+      'the bucket compacted',
+      async () => {
+        const ops = await state.reader.opsBetween(BUCKET, 0n, parseOpId(last.lastOpId), 100_000);
+        return ops[0]?.op === 'CLEAR' && ops.length <= TODOS + 1;
+      },
+      60_000,
+    );
+    await waitFor('the online client follows', async () => {
+      const rows = await todos(online);
+      return rows.length === TODOS && rows.every((t) => t.title === `v${ROUNDS}`);
+    });
+    expect(await todos(online)).toEqual(await postgres());
+
+    // Offline across the compaction: it resumes from its old op ids and converges.
+    await offline.call('connect');
+    await waitFor('the offline client converges', async () => {
+      const rows = await todos(offline);
+      return rows.length === TODOS && rows.every((t) => t.title === `v${ROUNDS}`);
+    });
+    expect(await todos(offline)).toEqual(await postgres());
+
+    // A client joining now gets the CLEAR and the live rows, not (ROUNDS + 1) x TODOS ops.
+    const before = await sent();
+    const late = newClient();
+    await late.call('connect');
+    await late.call('waitForFirstSync');
+    expect(await todos(late)).toEqual(await postgres());
+    // Its buckets: the list (1 op) and the todos (a CLEAR and TODOS live rows).
+    expect((await sent()) - before).toBeLessThanOrEqual(TODOS + 2);
+
+    for (const c of clients) {
+      if (c.log !== '') process.stderr.write(`official client log:\n${c.log}\n`);
+      expect(c.log).not.toMatch(/checksum/i);
+    }
+  });
+});
