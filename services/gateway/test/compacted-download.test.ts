@@ -66,9 +66,11 @@ function rowsAt(at: number, pinned = false): Map<string, string> {
 
 type Wire = Record<string, Record<string, unknown>>;
 
+/** Streams to a client (a new one, or `from`: one resuming with what it holds) until `onLine` stops. */
 async function stream(
   store: MemoryBucketStore,
   onLine: (line: Wire, stop: () => void) => Promise<void>,
+  from: { client: ClientState; after: Map<string, bigint> } = { client: new ClientState(), after: new Map() },
 ): Promise<{ lines: Wire[]; client: ClientState; withheld: number }> {
   // Pages of 4 ops: the download of one checkpoint takes many lines.
   const reads = new SharedReads(store, { pageOps: 5, pageBytes: 1 << 20, pageCacheBytes: 1 << 20 });
@@ -82,10 +84,10 @@ async function stream(
       writeCheckpointAt: async () => null,
     },
     { userId: 'u1', payload: { sub: 'u1' }, expiresAt: Math.floor(Date.now() / 1000) + 3600 },
-    { after: new Map(), clientId: null, parameters: {} },
+    { after: from.after, clientId: null, parameters: {} },
   );
   const abort = new AbortController();
-  const client = new ClientState();
+  const client = from.client;
   const lines: Wire[] = [];
   const writer = {
     write: (line: SyncLine) => writer.writeText(serializeSyncLine(line)),
@@ -167,32 +169,13 @@ describe('a download that compaction overtakes', () => {
     await write(store, 26, 80);
     compact(store, 80);
     // The same client resumes from what it holds.
-    const reads = new SharedReads(store, { pageOps: 5, pageBytes: 1 << 20, pageCacheBytes: 0 });
-    const metrics = createGatewayMetrics();
-    const session = new SyncSession(
-      {
-        rules: RULES,
-        reads,
-        limits: { maxBuckets: 10, keepaliveMs: 60_000 },
-        metrics,
-        writeCheckpointAt: async () => null,
+    const { client } = await stream(
+      store,
+      async (line, stop) => {
+        if (line.checkpoint_complete) stop();
       },
-      { userId: 'u1', payload: { sub: 'u1' }, expiresAt: Math.floor(Date.now() / 1000) + 3600 },
-      { after: new Map([['g[]', 25n]]), clientId: null, parameters: {} },
+      { client: first.client, after: new Map([['g[]', 25n]]) },
     );
-    const abort = new AbortController();
-    const client = first.client;
-    const writer = {
-      write: (line: SyncLine) => writer.writeText(serializeSyncLine(line)),
-      async writeText(text: string): Promise<void> {
-        const line = JSON.parse(text) as Wire;
-        client.apply(line);
-        if (line.checkpoint_complete) abort.abort();
-      },
-      end(): void {},
-    };
-    const target = await session.target((await store.currentCheckpoint())!);
-    await session.run(writer as unknown as NdjsonWriter, target, (s) => store.checkpoints(s), abort.signal);
     expect(client.failures).toEqual([]);
     expect(client.lastCompleted?.lastOpId).toBe(80n);
     expect(client.lastCompleted?.rows).toEqual(rowsAt(80));
