@@ -9,12 +9,16 @@ import {
   CompactionPlanError,
   compactionRead,
   planCompactionWindow,
+  RedisBookkeepingTrimmer,
   RedisBucketCompactor,
   type Checkpoint,
   type CompactionCursor,
+  type RedisCoordination,
   type StoreConnection,
 } from '@syncline/bucket-store';
+import type { OpIdGeneration } from '@syncline/protocol';
 import { sleep } from '@syncline/service-runtime';
+import { BookkeepingWorker } from './bookkeeping-worker';
 import type { EvaluatorMetrics } from './metrics';
 import type { CompactionStore } from './ports';
 
@@ -22,8 +26,10 @@ export interface CompactionSettings {
   readonly compaction: boolean;
   /** Pause between passes. */
   readonly compactionIntervalMs: number;
-  /** Ops one step examines (at least 2). */
+  /** Ops one step examines (at least 2); also entries one bookkeeping trim call reads. */
   readonly compactionStepOps: number;
+  /** How long a checkpoint stays resolvable by a gateway: lookups below it are trimmed. */
+  readonly lookupRetentionMs: number;
 }
 
 export interface CompactionWorkerDeps {
@@ -146,20 +152,41 @@ export class CompactionWorker {
 export interface CompactionLoopDeps extends Omit<CompactionWorkerDeps, 'stepOps' | 'store'> {
   readonly redis: StoreConnection;
   readonly prefix: string;
+  /** For the bookkeeping trim's replay horizon (docs/consistency.md 2.7). */
+  readonly generation: OpIdGeneration;
+  readonly transactionLows: () => Promise<Iterable<bigint>>;
+}
+
+/** The checkpoint and `txlow` readers of the loop, from the coordination store. */
+export function publishedPositions(
+  store: Pick<RedisCoordination, 'getCheckpoint' | 'readPositions'>,
+): Pick<CompactionLoopDeps, 'checkpoint' | 'transactionLows'> {
+  return {
+    checkpoint: () => store.getCheckpoint(),
+    transactionLows: async () => (await store.readPositions('transactionLow')).values(),
+  };
 }
 
 /** Runs passes while this instance leads, `compactionIntervalMs` apart, until `signal` aborts. */
 export async function compactionLoop(settings: CompactionSettings, deps: CompactionLoopDeps): Promise<void> {
   if (!settings.compaction) return;
   const store = new RedisBucketCompactor(deps.redis, deps.prefix);
-  const worker = new CompactionWorker({ ...deps, store, stepOps: settings.compactionStepOps });
+  const stepOps = settings.compactionStepOps;
+  const worker = new CompactionWorker({ ...deps, store, stepOps });
+  const trimmer = new RedisBookkeepingTrimmer(deps.redis, deps.prefix);
+  const retentionMs = settings.lookupRetentionMs;
+  const bookkeeping = new BookkeepingWorker({ ...deps, trimmer, retentionMs, stepOps });
   const { logger, signal } = deps;
   while (!signal.aborted) {
-    if (!deps.isLeader()) worker.forget();
-    else
+    if (!deps.isLeader()) {
+      worker.forget();
+      bookkeeping.forget();
+    } else
       try {
         const summary = await worker.pass();
         logger.debug({ ...summary, safeOpId: String(summary.safeOpId) }, 'compaction pass');
+        const trimmed = await bookkeeping.pass(await deps.checkpoint());
+        logger.debug({ ...trimmed, horizon: String(trimmed.horizon) }, 'bookkeeping trim pass');
       } catch (error) {
         logger.warn({ err: error }, 'compaction pass failed; the next pass starts over');
       }

@@ -65,6 +65,7 @@ export const CONFIG_SCHEMA = z.object({
   SYNCLINE_COMPACTION: z.enum(['on', 'off']).default('on'),
   SYNCLINE_COMPACTION_INTERVAL_MS: int(100, 86_400_000).default(5000),
   SYNCLINE_COMPACTION_STEP_OPS: int(2, 1_000_000).default(5000),
+  SYNCLINE_LOOKUP_RETENTION_MS: int(0, 7 * 24 * 3_600_000).default(300_000),
 });
 
 export interface EvaluatorConfig {
@@ -99,6 +100,8 @@ export interface EvaluatorConfig {
   readonly compactionIntervalMs: number;
   /** Ops one compaction step examines (at least 2): the bound of one step's Redis read. */
   readonly compactionStepOps: number;
+  /** How long a checkpoint stays resolvable by a gateway: lookup versions below it are trimmed. */
+  readonly lookupRetentionMs: number;
   /** Redis key prefix: one per deployment and rules version. */
   readonly keyPrefix: string;
 }
@@ -145,6 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): EvaluatorConfig {
     compaction: e.SYNCLINE_COMPACTION === 'on',
     compactionIntervalMs: e.SYNCLINE_COMPACTION_INTERVAL_MS,
     compactionStepOps: e.SYNCLINE_COMPACTION_STEP_OPS,
+    lookupRetentionMs: e.SYNCLINE_LOOKUP_RETENTION_MS,
     notificationTopic: e.SYNCLINE_NOTIFICATION_TOPIC ?? `${e.SYNCLINE_TOPIC_PREFIX}.notifications`,
     keyPrefix: keyPrefixFor(e.SYNCLINE_DEPLOYMENT, e.SYNCLINE_RULES_VERSION),
   };

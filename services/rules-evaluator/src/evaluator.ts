@@ -39,7 +39,7 @@ import { TransactionReader } from './transaction-reader';
 import { NotificationReader } from './notification-reader';
 import { checkIdentity } from './identity';
 import { memoryGaugeLoop } from './memory-gauge';
-import { compactionLoop } from './compaction-worker';
+import { compactionLoop, publishedPositions } from './compaction-worker';
 
 export function rowEvaluator(rules: SyncRules): RowEvaluator {
   const mapping: TypeMappingOptions = { timestampsIso8601: rules.config.compatibility.timestampsIso8601 };
@@ -149,7 +149,7 @@ export class Evaluator {
     this.loops.push(
       this.pruneLoop(store, transactions),
       memoryGaugeLoop({ ...leaderOnly, intervalMs: config.memoryReportMs }),
-      compactionLoop(config, { ...leaderOnly, checkpoint: () => store.getCheckpoint() }),
+      compactionLoop(config, { ...leaderOnly, generation, ...publishedPositions(store) }),
     );
     await this.subscriptionLoop(admin, processor);
     await admin.disconnect().catch(() => undefined);

@@ -24,6 +24,7 @@ export interface EvaluatorMetrics {
   readonly compactionBuckets: Counter;
   readonly compactionSafeOpId: Gauge;
   readonly compactionPassSeconds: Histogram;
+  readonly bookkeepingTrimmed: Counter<'kind'>;
 }
 
 export function createMetrics(): EvaluatorMetrics {
@@ -126,6 +127,12 @@ function compactionMetrics(registers: Registry[]) {
     compactionStaleSteps: new Counter({
       name: 'syncline_evaluator_compaction_stale_steps_total',
       help: 'Compaction steps refused because the bucket changed under them (another compactor)',
+      registers,
+    }),
+    bookkeepingTrimmed: new Counter({
+      name: 'syncline_evaluator_bookkeeping_trimmed_total',
+      help: 'Bookkeeping entries the leader trimmed: lookup versions, row tombstones, checkpointed transaction records',
+      labelNames: ['kind'],
       registers,
     }),
     compactionPasses: new Counter({

@@ -59,6 +59,8 @@ describe('the official @powersync/node client across a compaction', () => {
         SYNCLINE_BUCKET_TOPIC: 'off',
         SYNCLINE_COMPACTION: 'on',
         SYNCLINE_COMPACTION_INTERVAL_MS: '200',
+        // Lookups trimmed right up to the replay horizon: clients must still resolve their buckets.
+        SYNCLINE_LOOKUP_RETENTION_MS: '0',
       }),
       ['--rules', rulesFile],
     );
@@ -107,8 +109,12 @@ describe('the official @powersync/node client across a compaction', () => {
     await offline.call('disconnect');
 
     // A history of ROUNDS updates of every todo, one transaction per round.
-    for (let round = 1; round <= ROUNDS; round++)
+    // and the membership dropped and restored three times (lookup versions to trim).
+    for (let round = 1; round <= ROUNDS; round++) {
       await capture.pg.query(`UPDATE todos SET title = 'v${round}'`);
+      if (round % 5 === 0)
+        await capture.pg.query(`DELETE FROM members; INSERT INTO members VALUES (1, 'alice')`);
+    }
     const last = await syncTo(capture, state, 120_000);
     // The worker compacts up to that checkpoint: the superseded history becomes one CLEAR.
     await waitFor(
@@ -116,6 +122,16 @@ describe('the official @powersync/node client across a compaction', () => {
       async () => {
         const ops = await state.reader.opsBetween(BUCKET, 0n, parseOpId(last.lastOpId), 100_000);
         return ops[0]?.op === 'CLEAR' && ops.length <= TODOS + 1;
+      },
+      60_000,
+    );
+    // The leader trims the membership lookup to its one current version.
+    await waitFor(
+      'the lookup versions trimmed',
+      async () => {
+        const keys = await state.redis.keys(`${config.keyPrefix}:{pl:*}:idx`);
+        const sizes = await Promise.all(keys.map((k) => state.redis.zcard(k)));
+        return keys.length > 0 && sizes.every((n) => n === 1);
       },
       60_000,
     );

@@ -18,7 +18,7 @@ import {
   type CompactionRead,
   type CompactionPlan,
 } from '@syncline/bucket-store';
-import type { BucketOp } from '@syncline/protocol';
+import { firstGeneration, type BucketOp } from '@syncline/protocol';
 import { openDeploymentState, startRedisCluster, waitFor, type DeploymentState } from '@syncline/test-kit';
 import { compactionLoop, CompactionWorker } from '../../src/compaction-worker';
 import { createMetrics, type EvaluatorMetrics } from '../../src/metrics';
@@ -198,11 +198,13 @@ describe('the compaction worker', () => {
     let asked = 0;
     const stop = new AbortController();
     const loop = compactionLoop(
-      { compaction: true, compactionIntervalMs: 50, compactionStepOps: 20 },
+      { compaction: true, compactionIntervalMs: 50, lookupRetentionMs: 300_000, compactionStepOps: 20 },
       {
         redis: state.redis,
         prefix: state.keyPrefix,
         checkpoint: () => state.coordination.getCheckpoint(),
+        generation: firstGeneration(),
+        transactionLows: async () => [],
         isLeader: () => (asked++, leader),
         metrics,
         logger: silent,
@@ -229,11 +231,18 @@ describe('the compaction worker', () => {
     const { worker: w } = worker(new RecordingStore(compactor), 10);
     expect(await w.pass()).toMatchObject({ safeOpId: null, buckets: 0 });
     await publish(90n);
-    const off = { compaction: false, compactionIntervalMs: 50, compactionStepOps: 10 };
+    const off = {
+      compaction: false,
+      compactionIntervalMs: 50,
+      lookupRetentionMs: 300_000,
+      compactionStepOps: 10,
+    };
     const deps = { redis: state.redis, prefix: state.keyPrefix, metrics: createMetrics(), logger: silent };
     await compactionLoop(off, {
       ...deps,
       checkpoint: () => state.coordination.getCheckpoint(),
+      generation: firstGeneration(),
+      transactionLows: async () => [],
       isLeader: () => true,
       signal: controller.signal,
     });
