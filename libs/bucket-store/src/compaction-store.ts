@@ -91,13 +91,8 @@ export class RedisBucketCompactor {
     return { ops, atHead: members.length < read.count, atEnd: read.below === null };
   }
 
-  private async withBodies(bucket: string, members: readonly string[]): Promise<CompactableOp[]> {
-    if (members.length === 0) return [];
-    const bodies = await this.redis.hmget(this.keys.bucket(bucket).body, ...members);
-    return members.flatMap((member, i) => {
-      const body = bodies[i];
-      return body == null ? [] : [decodeCompactableBody(bucket, member, body)];
-    });
+  private withBodies(bucket: string, members: readonly string[]): Promise<CompactableOp[]> {
+    return readOpBodies(this.redis, this.keys.bucket(bucket).body, bucket, members);
   }
 
   /**
@@ -144,6 +139,21 @@ interface CompactedBody {
   readonly checksum: number;
   readonly count?: number;
   readonly target?: string;
+}
+
+/** The ops of `members` of a bucket (one HMGET of its body hash), any kind, skipping bodies gone. */
+export async function readOpBodies(
+  redis: StoreRedis,
+  bodyKey: string,
+  bucket: string,
+  members: readonly string[],
+): Promise<CompactableOp[]> {
+  if (members.length === 0) return [];
+  const bodies = await redis.hmget(bodyKey, ...members);
+  return members.flatMap((member, i) => {
+    const body = bodies[i];
+    return body == null ? [] : [decodeCompactableBody(bucket, member, body)];
+  });
 }
 
 /** A stored body of any kind as the planner reads it; `member` gives a MOVE or CLEAR its row key. */

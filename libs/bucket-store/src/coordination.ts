@@ -2,7 +2,7 @@
 // partition's progress (counted once per offset), partition positions, the coordinator lease, the
 // fenced checkpoint publish, write checkpoints, deployment meta, the snapshot high-water marks and
 // the snapshot topic numbering. Also the reset of a whole prefix.
-import { Cluster, type Redis } from 'ioredis';
+import { forEachKeyPage } from './key-scan';
 import type { WriteCheckpoint } from '@syncline/protocol';
 import { encodeOpIdMember, formatOpId, parseOpId } from '@syncline/protocol';
 import { StoreKeys } from './keys';
@@ -295,17 +295,11 @@ export class RedisCoordination {
    * server's keys: on a cluster every master is scanned, and one UNLINK names keys of one slot.
    */
   async deleteAll(): Promise<number> {
-    const servers: Redis[] = this.redis instanceof Cluster ? this.redis.nodes('master') : [this.redis];
     let deleted = 0;
-    for (const server of servers) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await server.scan(cursor, 'MATCH', this.keys.pattern, 'COUNT', 1000);
-        cursor = next;
-        for (const group of groupBySlot(keys))
-          deleted += await this.redis.unlink(...group.map((i) => keys[i]!));
-      } while (cursor !== '0');
-    }
+    await forEachKeyPage(this.redis, this.keys.pattern, async (_, keys) => {
+      for (const group of groupBySlot(keys))
+        deleted += await this.redis.unlink(...group.map((i) => keys[i]!));
+    });
     return deleted;
   }
 }

@@ -14,6 +14,28 @@ export interface KeyScanCursor {
   readonly pending: readonly string[];
 }
 
+/** The servers a SCAN must walk: every master of a cluster, or the one server. */
+export function scanServers(redis: StoreConnection): Redis[] {
+  return redis instanceof Cluster ? redis.nodes('master') : [redis];
+}
+
+/** Calls `onPage` with each SCAN page of the keys matching `pattern`, server by server. */
+export async function forEachKeyPage(
+  redis: StoreConnection,
+  pattern: string,
+  onPage: (server: Redis, keys: string[]) => Promise<void>,
+  page = 1000,
+): Promise<void> {
+  for (const server of scanServers(redis)) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await server.scan(cursor, 'MATCH', pattern, 'COUNT', page);
+      cursor = next;
+      if (keys.length > 0) await onPage(server, keys);
+    } while (cursor !== '0');
+  }
+}
+
 const START: KeyScanCursor = { pattern: 0, server: 0, scan: '0', pending: [] };
 
 export class KeyScan {
@@ -30,7 +52,7 @@ export class KeyScan {
    */
   async next(cursor: KeyScanCursor | null): Promise<{ key: string; cursor: KeyScanCursor } | null> {
     let { pattern, server, scan, pending } = cursor ?? START;
-    const servers: Redis[] = this.redis instanceof Cluster ? this.redis.nodes('master') : [this.redis];
+    const servers = scanServers(this.redis);
     for (;;) {
       const [key, ...rest] = pending;
       if (key !== undefined) return { key, cursor: { pattern, server, scan, pending: rest } };

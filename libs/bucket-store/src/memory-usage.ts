@@ -2,7 +2,8 @@
 // USAGE` (Redis's estimate, sampling large collections) and ZCARD of op lists, pipelined per
 // SCAN page; then the bucket registry to name buckets. O(keys) round trips of 1,000: meant for a
 // CLI line and a gauge refreshed every minute, not for a hot path.
-import { Cluster, type Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
+import { forEachKeyPage } from './key-scan';
 import { StoreKeys } from './keys';
 import { classifyKey, summarizeMemory, type KeyUsage, type MemoryReport } from './memory-accounting';
 
@@ -10,16 +11,13 @@ const PAGE = 1000;
 
 export async function readMemoryUsage(redis: Redis | Cluster, prefix: string): Promise<MemoryReport> {
   const keys = new StoreKeys(prefix);
-  const servers: Redis[] = redis instanceof Cluster ? redis.nodes('master') : [redis];
   const usages: KeyUsage[] = [];
-  for (const server of servers) {
-    let cursor = '0';
-    do {
-      const [next, found] = await server.scan(cursor, 'MATCH', keys.pattern, 'COUNT', PAGE);
-      cursor = next;
-      if (found.length > 0) usages.push(...(await usageOf(server, prefix, found)));
-    } while (cursor !== '0');
-  }
+  await forEachKeyPage(
+    redis,
+    keys.pattern,
+    async (server, found) => void usages.push(...(await usageOf(server, prefix, found))),
+    PAGE,
+  );
   const names: string[] = [];
   let cursor = '0';
   do {

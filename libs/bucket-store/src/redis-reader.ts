@@ -4,7 +4,7 @@
 // Redis Cluster the subscriber is a cluster client too: PUBLISH reaches every node.
 import { encodeOpIdMember, opIdLexRange } from '@syncline/protocol';
 import type { CompactableOp } from './compaction-plan';
-import { decodeCompactableBody } from './compaction-store';
+import { decodeCompactableBody, readOpBodies } from './compaction-store';
 import { decodeLookupRows, lookupMemberRow } from './encoding';
 import { StoreKeys } from './keys';
 import { CheckpointFeed, type BucketReader } from './reader';
@@ -65,11 +65,7 @@ export class RedisBucketReader implements BucketReader {
     const { min, max } = opIdLexRange(after, upTo);
     const members = await this.redis.zrangebylex(k.ops, min, max, 'LIMIT', 0, limit);
     if (members.length === 0) return this.clearBeyond(bucket, min, upTo);
-    const bodies = await this.redis.hmget(k.body, ...members);
-    return members.flatMap((member, i) => {
-      const body = bodies[i];
-      return body == null ? [] : [decodeCompactableBody(bucket, member, body)];
-    });
+    return readOpBodies(this.redis, k.body, bucket, members);
   }
 
   /** An empty range may have been compacted away: the CLEAR above it, if that is what follows. */
