@@ -29,3 +29,4 @@ export {
   writeRulesFile,
   type EvaluatorProcess,
 } from './evaluator-process';
+export { servedForm } from './served-form';

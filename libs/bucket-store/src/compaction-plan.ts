@@ -4,6 +4,7 @@
 // Why it keeps every checksum a client can be served: docs/consistency.md section 2.6.
 import type { BucketOp, ClearOp, MoveOp } from '@syncline/protocol';
 import { addChecksums } from '@syncline/protocol';
+import { packedMoves, planPacks, type PackPlan } from './compaction-packs';
 import { opMember, rowKeyOf } from './encoding';
 
 /**
@@ -13,6 +14,8 @@ import { opMember, rowKeyOf } from './encoding';
 export interface OpPosition {
   readonly opId: bigint;
   readonly rowKey: string;
+  /** The store member holding it when that is not its own (a packed MOVE: its pack's member). */
+  readonly member?: string;
 }
 
 /**
@@ -24,6 +27,11 @@ export interface OpPosition {
 export interface StoredMove extends MoveOp {
   readonly rowKey: string;
   readonly target: bigint;
+  /**
+   * The member of the pack holding it (compaction-packs.ts), when packed: its row key is then ''
+   * and its target the pack's (the highest of the pack's MOVEs).
+   */
+  readonly pack?: string;
 }
 
 /**
@@ -70,7 +78,10 @@ export interface ClearPlan {
   readonly count: number;
   /** Its op id, or the highest target of a MOVE (or CLEAR) it replaces if higher. */
   readonly target: bigint;
-  /** The replaced ops, in bucket order: always the bucket's first ops, at least two of them. */
+  /**
+   * The members it replaces, in bucket order: always the bucket's first ones (a pack is one
+   * member, so one pack of MOVEs alone may be replaced).
+   */
   readonly replaces: readonly OpPosition[];
 }
 
@@ -87,6 +98,12 @@ export interface CompactionPlan {
    */
   readonly moves: readonly MovePlan[];
   readonly clear: ClearPlan | null;
+  /**
+   * Runs of MOVEs stored as packs, executed after `moves` and `clear` (none of the ops it replaces).
+   * Absent or empty: none. A store may skip them: packs change how MOVEs are stored, not what a
+   * reader gets.
+   */
+  readonly packs?: readonly PackPlan[];
   /** Ops this step read (the CLEAR already heading the bucket not counted). */
   readonly examined: number;
   /** Null when nothing is left to do at this safe op id; else pass it to the next step. */
@@ -111,14 +128,23 @@ export class CompactionPlanError extends Error {
 }
 
 export function positionOf(op: CompactableOp): OpPosition {
+  if (op.op === 'MOVE' && op.pack !== undefined) return { opId: op.opId, rowKey: '', member: op.pack };
   return op.op === 'MOVE' || op.op === 'CLEAR'
     ? { opId: op.opId, rowKey: op.rowKey }
     : { opId: op.opId, rowKey: rowKeyOf(op.objectType, op.objectId, op.subkey) };
 }
 
-/** The member text orders ops exactly as the store does (Redis lex order, the memory store's sort). */
-function memberOf(position: OpPosition): string {
-  return opMember(position.opId, position.rowKey);
+/**
+ * The store member holding the op at `position`: its text orders ops exactly as the store does
+ * (Redis lex order, the memory store's sort). The MOVEs of one pack share their pack's member.
+ */
+export function memberOf(position: OpPosition): string {
+  return position.member ?? opMember(position.opId, position.rowKey);
+}
+
+/** Both are MOVEs of one pack: one member, read and replaced together. */
+function samePack(a: CompactableOp, b: CompactableOp): boolean {
+  return a.op === 'MOVE' && b.op === 'MOVE' && a.pack !== undefined && a.pack === b.pack;
 }
 
 /**
@@ -195,16 +221,33 @@ export function planCompactionWindow(
   if (from === undefined || from.phase === 'move') {
     const walk = walkDown(window, options, from, moves);
     budget -= walk.examined;
-    if (walk.next !== null) return { moves, clear: null, examined: walk.examined, next: walk.next };
+    if (walk.next !== null) {
+      const packs = packsOf(ops, moves, options.safeOpId);
+      return { moves, clear: null, packs, examined: walk.examined, next: walk.next };
+    }
   }
   const moved = new Map(moves.map((m) => [memberOf(m), m.target]));
   const run = leadingRun(ops, options.safeOpId, budget, moved, window.atEnd);
+  const clear = run.ops.length >= 2 ? clearOf(run.ops) : null;
+  const walked = from === undefined || from.phase === 'move';
   return {
     moves,
-    clear: run.ops.length >= 2 ? clearOf(run.ops) : null,
+    clear,
+    // Packs after the ops the CLEAR replaces (their members are gone once it is applied).
+    packs: walked ? packsOf(ops.slice(clear === null ? 0 : run.ops.length), moves, options.safeOpId) : [],
     examined: options.limit - budget + run.examined,
     next: run.complete ? null : { phase: 'clear', safeOpId: options.safeOpId },
   };
+}
+
+/** The packs of (part of) a walked window, as it stands after `moves`. */
+function packsOf(ops: readonly CompactableOp[], moves: readonly MovePlan[], safeOpId: bigint): PackPlan[] {
+  const moved = new Map(moves.map((m) => [memberOf(m), m.target]));
+  const after = ops.map((op) => {
+    const target = moved.get(memberOf(positionOf(op)));
+    return target !== undefined && (op.op === 'PUT' || op.op === 'REMOVE') ? moveOf(op, target) : op;
+  });
+  return planPacks(after, safeOpId);
 }
 
 function checkWindow(window: CompactionWindow, from: CompactionCursor | undefined): void {
@@ -249,6 +292,8 @@ function walkDown(
   for (; i >= 0 && examined < options.limit; i--) {
     const op = ops[i]!;
     if (op.op === 'CLEAR') break;
+    // A pack is one member: counted once, at its last MOVE (the first the walk meets).
+    if (i + 1 < ops.length && samePack(op, ops[i + 1]!)) continue;
     examined++;
     if (op.op === 'MOVE') continue;
     const position = positionOf(op);
@@ -301,14 +346,17 @@ function leadingRun(
 ): LeadingRun {
   const run: CompactableOp[] = [];
   let examined = 0;
-  for (const op of ops) {
+  for (const [j, op] of ops.entries()) {
     if (op.opId > safeOpId) return { ops: run, examined, complete: true };
     if (op.op === 'CLEAR' && run.length === 0) {
       run.push(op);
       continue;
     }
-    if (examined >= budget) return { ops: run, examined, complete: false };
-    examined++;
+    // A pack is one member: counted once, and never split by the budget (a CLEAR takes it whole).
+    if (!(j > 0 && samePack(op, ops[j - 1]!))) {
+      if (examined >= budget) return { ops: run, examined, complete: false };
+      examined++;
+    }
     const target = moved.get(memberOf(positionOf(op)));
     if (target === undefined && op.op === 'PUT') return { ops: run, examined, complete: true };
     run.push(target !== undefined && op.op !== 'MOVE' ? moveOf(op, target) : op);
@@ -322,12 +370,22 @@ function clearOf(run: readonly CompactableOp[]): ClearPlan {
   let count = 0;
   const last = positionOf(run[run.length - 1]!);
   let target = last.opId;
-  for (const op of run) {
+  const replaces: OpPosition[] = [];
+  for (const [i, op] of run.entries()) {
     checksum = addChecksums(checksum, op.checksum);
     count += op.op === 'CLEAR' ? op.count : 1;
     if ((op.op === 'MOVE' || op.op === 'CLEAR') && op.target > target) target = op.target;
+    if (!(i > 0 && samePack(op, run[i - 1]!))) replaces.push(positionOf(op));
   }
-  return { opId: last.opId, rowKey: last.rowKey, checksum, count, target, replaces: run.map(positionOf) };
+  // After a pack, the CLEAR takes the member `<op id>|` of no row: the pack's member is deleted.
+  return {
+    opId: last.opId,
+    rowKey: last.member === undefined ? last.rowKey : '',
+    checksum,
+    count,
+    target,
+    replaces,
+  };
 }
 
 function moveOf(op: CompactableOp, target: bigint): StoredMove {
@@ -337,11 +395,18 @@ function moveOf(op: CompactableOp, target: bigint): StoredMove {
 
 /**
  * The bucket's ops with a plan applied, as a store executing it would leave them: each moved op
- * becomes a MOVE at its member with its checksum, and the replaced head of the bucket becomes the
- * one CLEAR. Throws CompactionPlanError when the plan does not fit the ops (a stale plan).
+ * becomes a MOVE at its member with its checksum, the replaced head of the bucket becomes the one
+ * CLEAR, and each pack's MOVEs become that pack's. Throws CompactionPlanError when the plan does
+ * not fit the ops (a stale plan).
  */
 export function applyCompaction(ops: readonly CompactableOp[], plan: CompactionPlan): CompactableOp[] {
-  const moves = new Map(plan.moves.map((m) => [memberOf(m), m.target]));
+  const moved = applyMoves(ops, plan.moves);
+  const cleared = plan.clear === null ? moved : withClear(moved, plan.clear);
+  return applyPacks(cleared, plan.packs ?? []);
+}
+
+function applyMoves(ops: readonly CompactableOp[], plan: readonly MovePlan[]): CompactableOp[] {
+  const moves = new Map(plan.map((m) => [memberOf(m), m.target]));
   const out: CompactableOp[] = [];
   for (const op of ops) {
     const member = memberOf(positionOf(op));
@@ -352,19 +417,19 @@ export function applyCompaction(ops: readonly CompactableOp[], plan: CompactionP
     else throw new CompactionPlanError(`cannot move ${member}: it is a ${op.op}`);
   }
   if (moves.size > 0) throw new CompactionPlanError(`no op to move at ${[...moves].join(', ')}`);
-  return plan.clear === null ? out : withClear(out, plan.clear);
+  return out;
 }
 
 function withClear(ops: readonly CompactableOp[], clear: ClearPlan): CompactableOp[] {
-  clear.replaces.forEach((position, i) => {
-    const op = ops[i];
-    if (op === undefined || memberOf(positionOf(op)) !== memberOf(position))
-      throw new CompactionPlanError(
-        `a CLEAR replaces the bucket's first ops; ${memberOf(position)} is not op ${i}`,
-      );
-    if (op.op === 'PUT')
-      throw new CompactionPlanError(`a CLEAR cannot replace the PUT ${memberOf(position)}`);
-  });
+  let i = 0;
+  for (const position of clear.replaces) {
+    const member = memberOf(position);
+    const start = i;
+    for (; i < ops.length && memberOf(positionOf(ops[i]!)) === member; i++)
+      if (ops[i]!.op === 'PUT') throw new CompactionPlanError(`a CLEAR cannot replace the PUT ${member}`);
+    if (i === start)
+      throw new CompactionPlanError(`a CLEAR replaces the bucket's first ops; ${member} is not op ${i}`);
+  }
   const stored: StoredClear = {
     op: 'CLEAR',
     opId: clear.opId,
@@ -373,5 +438,33 @@ function withClear(ops: readonly CompactableOp[], clear: ClearPlan): Compactable
     count: clear.count,
     target: clear.target,
   };
-  return [stored, ...ops.slice(clear.replaces.length)];
+  return [stored, ...ops.slice(i)];
+}
+
+/** Each pack's members, consecutive MOVEs holding exactly its MOVEs, replaced by the pack. */
+function applyPacks(ops: readonly CompactableOp[], packs: readonly PackPlan[]): CompactableOp[] {
+  let out = [...ops];
+  for (const pack of packs) {
+    const replaced = new Set(pack.replaces);
+    const first = out.findIndex((op) => replaced.has(memberOf(positionOf(op))));
+    let end = first;
+    while (end >= 0 && end < out.length && replaced.has(memberOf(positionOf(out[end]!)))) end++;
+    const run = first < 0 ? [] : out.slice(first, end);
+    const fits =
+      run.length === pack.moves.length &&
+      new Set(run.map((op) => memberOf(positionOf(op)))).size === replaced.size &&
+      run.every(
+        (op, k) =>
+          op.op === 'MOVE' && op.opId === pack.moves[k]!.opId && op.checksum === pack.moves[k]!.checksum,
+      ) &&
+      !out.slice(end).some((op) => replaced.has(memberOf(positionOf(op))));
+    if (!fits)
+      throw new CompactionPlanError(`pack ${pack.member.slice(0, 33)} does not fit the bucket's MOVEs`);
+    // At its member's place, as a store sorts it: a pack sorts before the other ops of its op id.
+    const rest = [...out.slice(0, first), ...out.slice(end)];
+    let at = rest.findIndex((op) => memberOf(positionOf(op)) > pack.member);
+    if (at < 0) at = rest.length;
+    out = [...rest.slice(0, at), ...packedMoves(pack.member, pack.moves, pack.target), ...rest.slice(at)];
+  }
+  return out;
 }

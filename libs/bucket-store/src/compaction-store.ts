@@ -12,8 +12,10 @@ import {
   type CompactionWindow,
   type StoredClear,
   type StoredMove,
+  memberOf,
 } from './compaction-plan';
-import { opMember, opOfBody, type StoredBody } from './encoding';
+import { packedMoves } from './compaction-packs';
+import { decodePackMember, isPackMember, opMember, opOfBody, type StoredBody } from './encoding';
 import { StoreKeys } from './keys';
 import { withScripts, type StoreConnection, type StoreRedis } from './redis';
 import { CommandBatch } from './slot-batch';
@@ -85,7 +87,7 @@ export class RedisBucketCompactor {
       const ops = await this.withBodies(bucket, members);
       return { ops, atHead: true, atEnd: members.length < read.count };
     }
-    const below = read.below === null ? upTo : `(${opMember(read.below.opId, read.below.rowKey)}`;
+    const below = read.below === null ? upTo : `(${memberOf(read.below)}`;
     const members = await this.redis.zrevrangebylex(k.ops, below, '-', 'LIMIT', 0, read.count);
     const ops = await this.withBodies(bucket, members.reverse());
     return { ops, atHead: members.length < read.count, atEnd: read.below === null };
@@ -96,10 +98,27 @@ export class RedisBucketCompactor {
   }
 
   /**
-   * Applies one step's plan: the MOVE bodies written (not those of ops the CLEAR replaces) and
-   * the members deleted. A plan that no longer fits the bucket throws CompactionPlanError.
+   * Applies one step's plan: the MOVE bodies written (not those of ops the CLEAR replaces), the
+   * members deleted by the CLEAR, then the packs (one more atomic script: a crash between the two
+   * leaves MOVEs unpacked, which the next pass packs). A plan that no longer fits the bucket
+   * throws CompactionPlanError.
    */
   async apply(bucket: string, plan: CompactionPlan): Promise<{ moved: number; deleted: number }> {
+    const step = await this.applyStep(bucket, plan);
+    const k = this.keys.bucket(bucket);
+    const packs = plan.packs ?? [];
+    if (packs.length > 0) {
+      const argv = packs.flatMap((p) => [p.member, String(p.replaces.length), ...p.replaces]);
+      const result = await this.redis.slPackMoves(k.ops, k.body, k.meta, ...argv);
+      if (result === 'stale')
+        throw new CompactionPlanError(
+          `the packs of the compaction step no longer fit bucket ${bucket} (another compactor changed it?)`,
+        );
+    }
+    return step;
+  }
+
+  private async applyStep(bucket: string, plan: CompactionPlan): Promise<{ moved: number; deleted: number }> {
     if (plan.moves.length === 0 && plan.clear === null) return { moved: 0, deleted: 0 };
     const k = this.keys.bucket(bucket);
     const argv: string[] = [String(plan.moves.length)];
@@ -111,7 +130,7 @@ export class RedisBucketCompactor {
       argv.push(
         opMember(clear.opId, clear.rowKey),
         encodeCompactedBody({ op: 'CLEAR', ...clear }),
-        ...clear.replaces.map((r) => opMember(r.opId, r.rowKey)),
+        ...clear.replaces.map(memberOf),
       );
     const result = await this.redis.slCompactStep(k.ops, k.body, k.meta, ...argv);
     if (result === 'stale')
@@ -141,19 +160,30 @@ interface CompactedBody {
   readonly target?: string;
 }
 
-/** The ops of `members` of a bucket (one HMGET of its body hash), any kind, skipping bodies gone. */
+/**
+ * The ops of `members` of a bucket (one HMGET of its body hash), any kind, skipping bodies gone;
+ * a pack gives each of its MOVEs (it has no body).
+ */
 export async function readOpBodies(
   redis: StoreRedis,
   bodyKey: string,
   bucket: string,
   members: readonly string[],
 ): Promise<CompactableOp[]> {
-  if (members.length === 0) return [];
-  const bodies = await redis.hmget(bodyKey, ...members);
-  return members.flatMap((member, i) => {
-    const body = bodies[i];
+  const withBody = members.filter((m) => !isPackMember(m));
+  const bodies = withBody.length === 0 ? [] : await redis.hmget(bodyKey, ...withBody);
+  let next = 0;
+  return members.flatMap((member) => {
+    if (isPackMember(member)) return unpack(member);
+    const body = bodies[next++];
     return body == null ? [] : [decodeCompactableBody(bucket, member, body)];
   });
+}
+
+/** The MOVEs a pack member holds. */
+export function unpack(member: string): StoredMove[] {
+  const { moves, target } = decodePackMember(member);
+  return packedMoves(member, moves, target);
 }
 
 /** A stored body of any kind as the planner reads it; `member` gives a MOVE or CLEAR its row key. */

@@ -80,3 +80,48 @@ export function encodeLookupValue(parameters: string | null): string {
 export function decodeLookupRows(value: string | null): unknown[] {
   return value === null || value === 'null' ? [] : (parseJson(value) as unknown[]);
 }
+
+/**
+ * A pack: a run of MOVEs stored as one sorted-set member (docs/consistency.md 2.6), so that a MOVE
+ * costs its 24 characters and not a member and a body of its own. The member is
+ * `<hi16>#<target16>` then per MOVE `<op16><checksum8>`, in op-id order: it sorts at its last
+ * MOVE's op id (`#` sorts before the `|` of any op member at that op id), and `target` is the
+ * highest target of its MOVEs (a download that received any of them is withheld up to it).
+ */
+export const PACK_MARK = '#';
+
+/** Most MOVEs one pack holds: keeps a member (and a read of it) a few kilobytes at most. */
+export const PACK_MAX = 128;
+
+export interface PackedMove {
+  readonly opId: bigint;
+  readonly checksum: number;
+}
+
+export function isPackMember(member: string): boolean {
+  return member.charCodeAt(16) === 0x23; // '#'
+}
+
+/** The member of a pack of `moves` (in op-id order, at least one). */
+export function encodePackMember(moves: readonly PackedMove[], target: bigint): string {
+  if (moves.length === 0 || moves.length > PACK_MAX)
+    throw new RangeError(`a pack holds 1 to ${PACK_MAX} MOVEs, not ${moves.length}`);
+  const hi = moves[moves.length - 1]!.opId;
+  let member = `${encodeOpIdMember(hi)}${PACK_MARK}${encodeOpIdMember(target)}`;
+  for (const m of moves)
+    member += encodeOpIdMember(m.opId) + (m.checksum >>> 0).toString(16).padStart(8, '0');
+  return member;
+}
+
+/** The MOVEs and target of a pack member. */
+export function decodePackMember(member: string): { moves: PackedMove[]; target: bigint } {
+  if (!isPackMember(member) || (member.length - 33) % 24 !== 0 || member.length < 57)
+    throw new RangeError(`not a pack member: ${JSON.stringify(member.slice(0, 80))}`);
+  const moves: PackedMove[] = [];
+  for (let at = 33; at < member.length; at += 24)
+    moves.push({
+      opId: BigInt(`0x${member.slice(at, at + 16)}`),
+      checksum: Number.parseInt(member.slice(at + 16, at + 24), 16) >>> 0,
+    });
+  return { moves, target: BigInt(`0x${member.slice(17, 33)}`) };
+}

@@ -11,7 +11,8 @@ export {
   ROW_SHARDS,
   LAYOUT_VERSION,
 } from './keys';
-export { opMember, rowKeyOf } from './encoding';
+export { isPackMember, opMember, PACK_MAX, rowKeyOf } from './encoding';
+export { planPacks, type PackPlan } from './compaction-packs';
 export { CheckpointFeed, type BucketReader } from './reader';
 export { RedisBucketReader } from './redis-reader';
 export { MemoryBucketStore } from './memory-store';
@@ -21,6 +22,7 @@ export {
   compactionRead,
   planCompaction,
   planCompactionWindow,
+  memberOf,
   positionOf,
   type ClearPlan,
   type CompactableOp,

@@ -3,15 +3,26 @@
 // makes through the Redis writer and coordination: ops, lookups, write checkpoints, checkpoints;
 // and compaction plans, as the Redis compactor applies them.
 import type { BucketOp, WriteCheckpoint } from '@syncline/protocol';
-import { decodeOpIdMember, formatOpId, parseOpId } from '@syncline/protocol';
+import { decodeOpIdMember, encodeOpIdMember, formatOpId, parseOpId } from '@syncline/protocol';
 import { decodeLookupRows, encodeLookupValue, lookupMemberRow, opMember, rowKeyOf } from './encoding';
-import { applyCompaction, positionOf, type CompactableOp, type CompactionPlan } from './compaction-plan';
+import {
+  applyCompaction,
+  memberOf,
+  positionOf,
+  type CompactableOp,
+  type CompactionPlan,
+} from './compaction-plan';
 import { CheckpointFeed, type BucketReader } from './reader';
 import type { BucketChecksum, Checkpoint, ClientWriteCheckpoint, LookupWrite } from './types';
 
 export class MemoryBucketStore implements BucketReader {
-  /** bucket -> op member -> op (members order ops exactly as Redis does). */
+  /**
+   * bucket -> op member -> op (members order ops exactly as Redis does; a packed MOVE is keyed by
+   * its pack's member, NUL and its op id, so a pack's MOVEs sort where the pack does).
+   */
   private readonly buckets = new Map<string, Map<string, CompactableOp>>();
+  /** bucket -> op id at or below which no op is added any more (its CLEAR's or highest pack's). */
+  private readonly sealed = new Map<string, bigint>();
   /** lookup key -> `<op16>|<rowKey>` member -> parameters JSON or 'null'. */
   private readonly lookups = new Map<string, Map<string, string>>();
   private readonly userWriteCheckpoints = new Map<string, Record<string, ClientWriteCheckpoint>>();
@@ -27,7 +38,7 @@ export class MemoryBucketStore implements BucketReader {
       let bucket = this.buckets.get(op.bucket);
       if (bucket === undefined) this.buckets.set(op.bucket, (bucket = new Map()));
       const member = opMember(op.opId, rowKeyOf(op.objectType, op.objectId, op.subkey));
-      if (bucket.has(member)) continue;
+      if (bucket.has(member) || op.opId <= (this.sealed.get(op.bucket) ?? -1n)) continue;
       bucket.set(member, { ...op, checksum: op.checksum >>> 0 });
       added++;
     }
@@ -63,10 +74,19 @@ export class MemoryBucketStore implements BucketReader {
   compact(bucket: string, plan: CompactionPlan): void {
     const ops = new Map<string, CompactableOp>();
     for (const op of applyCompaction(this.sortedOps(bucket), plan)) {
-      const position = positionOf(op);
-      ops.set(opMember(position.opId, position.rowKey), op);
+      const member = memberOf(positionOf(op));
+      ops.set(
+        op.op === 'MOVE' && op.pack !== undefined ? `${member}\u0000${encodeOpIdMember(op.opId)}` : member,
+        op,
+      );
     }
     this.buckets.set(bucket, ops);
+    const sealedBy = [
+      plan.clear?.opId ?? -1n,
+      ...(plan.packs ?? []).map((p) => p.moves[p.moves.length - 1]!.opId),
+    ];
+    const sealed = sealedBy.reduce((a, b) => (b > a ? b : a), this.sealed.get(bucket) ?? -1n);
+    this.sealed.set(bucket, sealed);
   }
 
   private sortedOps(bucket: string): CompactableOp[] {

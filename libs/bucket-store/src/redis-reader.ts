@@ -4,8 +4,8 @@
 // Redis Cluster the subscriber is a cluster client too: PUBLISH reaches every node.
 import { encodeOpIdMember, opIdLexRange } from '@syncline/protocol';
 import type { CompactableOp } from './compaction-plan';
-import { decodeCompactableBody, readOpBodies } from './compaction-store';
-import { decodeLookupRows, lookupMemberRow } from './encoding';
+import { decodeCompactableBody, readOpBodies, unpack } from './compaction-store';
+import { decodeLookupRows, isPackMember, lookupMemberRow } from './encoding';
 import { StoreKeys } from './keys';
 import { CheckpointFeed, type BucketReader } from './reader';
 import { readCheckpoint, withScripts, type StoreConnection, type StoreRedis } from './redis';
@@ -64,19 +64,34 @@ export class RedisBucketReader implements BucketReader {
     const k = this.keys.bucket(bucket);
     const { min, max } = opIdLexRange(after, upTo);
     const members = await this.redis.zrangebylex(k.ops, min, max, 'LIMIT', 0, limit);
-    if (members.length === 0) return this.clearBeyond(bucket, min, upTo);
-    return readOpBodies(this.redis, k.body, bucket, members);
+    const inRange = (op: CompactableOp): boolean => op.opId > after && op.opId <= upTo;
+    // A pack sorts at its last MOVE: the first member read may hold MOVEs at or below `after`.
+    const ops = (await readOpBodies(this.redis, k.body, bucket, members)).filter(inRange);
+    // Every member in the range gives at least one op in it: a full read is a full page.
+    if (members.length === limit) return ops.slice(0, limit);
+    const beyond = await this.opsOfMemberAbove(bucket, upTo);
+    // The range ends inside the pack that follows it, or (empty) was replaced by the CLEAR above it.
+    const packed = beyond.filter((op) => op.op === 'MOVE' && inRange(op));
+    if (packed.length > 0) return [...ops, ...packed].slice(0, limit);
+    const first = beyond[0];
+    return ops.length === 0 && first?.op === 'CLEAR' ? [first] : ops;
   }
 
-  /** An empty range may have been compacted away: the CLEAR above it, if that is what follows. */
-  private async clearBeyond(bucket: string, min: string, upTo: bigint): Promise<CompactableOp[]> {
+  /** The ops of the bucket's first member above `opId` (one op, or a pack's MOVEs; none at the end). */
+  private async opsOfMemberAbove(bucket: string, opId: bigint): Promise<CompactableOp[]> {
     const k = this.keys.bucket(bucket);
-    const [member] = await this.redis.zrangebylex(k.ops, min, '+', 'LIMIT', 0, 1);
+    const [member] = await this.redis.zrangebylex(
+      k.ops,
+      `[${encodeOpIdMember(opId + 1n)}`,
+      '+',
+      'LIMIT',
+      0,
+      1,
+    );
     if (member === undefined) return [];
+    if (isPackMember(member)) return unpack(member);
     const body = await this.redis.hget(k.body, member);
-    if (body == null) return [];
-    const op = decodeCompactableBody(bucket, member, body);
-    return op.op === 'CLEAR' && op.opId > upTo ? [op] : [];
+    return body == null ? [] : [decodeCompactableBody(bucket, member, body)];
   }
 
   async lookupAt(lookupKey: string, checkpoint: bigint): Promise<unknown[]> {

@@ -9,6 +9,7 @@ import {
   CHECKSUM_AT,
   COMPACT_STEP,
   COUNT_EVENTS,
+  PACK_MOVES,
   LEASE,
   PUBLISH_CHECKPOINT,
   PUT_ROWS,
@@ -38,6 +39,8 @@ export interface StoreCommands {
     meta: string,
     ...argv: string[]
   ): Promise<[number, number] | 'stale'>;
+  /** KEYS ops, body, meta; ARGV: see PACK_MOVES. */
+  slPackMoves(ops: string, body: string, meta: string, ...argv: string[]): Promise<number | 'stale'>;
   slLease(lease: string, owner: string, ttl: string): Promise<number>;
   slRelease(lease: string, owner: string): Promise<number>;
   slSaveWriteCheckpoint(
@@ -80,6 +83,7 @@ const SCRIPTS: Record<keyof StoreCommands, { lua: string; keys: number }> = {
   slCountEvents: { lua: COUNT_EVENTS, keys: VARIADIC },
   slTopicIndex: { lua: TOPIC_INDEX, keys: 2 },
   slCompactStep: { lua: COMPACT_STEP, keys: 3 },
+  slPackMoves: { lua: PACK_MOVES, keys: 3 },
   slLease: { lua: LEASE, keys: 1 },
   slRelease: { lua: RELEASE, keys: 1 },
   slSaveWriteCheckpoint: { lua: SAVE_WRITE_CHECKPOINT, keys: 1 },

@@ -5,18 +5,20 @@
  * Adds ops to one bucket. KEYS: ops, body, meta (the buckets set is NOT passed: other slot).
  * ARGV: bucket name, then triples (member, checksum, body). An op whose member is present is
  * skipped (ZADD NX says so), so its checksum and count are added exactly once. So is an op at or
- * below the op id of the bucket's CLEAR (meta `cleared`, written by COMPACT_STEP): its member may
- * be gone, but the CLEAR already holds its checksum and count (a late writer replaying a batch
- * the checkpoint covers; docs/consistency.md 2.6). Returns ops added.
+ * below the op id of the bucket's CLEAR (meta `cleared`, written by COMPACT_STEP) or of its
+ * highest pack (meta `sealed`, written by PACK_MOVES): its member may be gone, but the CLEAR or
+ * the pack already holds its checksum and count (a late writer replaying a batch the checkpoint
+ * covers; docs/consistency.md 2.6). Returns ops added.
  */
 export const ADD_OPS = `
 local added = 0
-local totals = redis.call('HMGET', KEYS[3], 'checksum', 'count', 'cleared')
+local totals = redis.call('HMGET', KEYS[3], 'checksum', 'count', 'cleared', 'sealed')
 local sum = tonumber(totals[1] or '0')
 local count = tonumber(totals[2] or '0')
-local cleared = totals[3]
+local cleared = totals[3] or ''
+if totals[4] and totals[4] > cleared then cleared = totals[4] end
 for i = 2, #ARGV, 3 do
-  if (not cleared or string.sub(ARGV[i], 1, 16) > cleared) and redis.call('ZADD', KEYS[1], 'NX', 0, ARGV[i]) == 1 then
+  if string.sub(ARGV[i], 1, 16) > cleared and redis.call('ZADD', KEYS[1], 'NX', 0, ARGV[i]) == 1 then
     redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 2])
     sum = (sum + tonumber(ARGV[i + 1])) % 4294967296
     count = count + 1
@@ -32,15 +34,27 @@ return added
 /**
  * Checksum and count of one bucket at a checkpoint: the running totals minus the ops above it
  * (only in-flight ops are above the latest checkpoint; a CLEAR above an older one weighs the ops it
- * stands for). KEYS: ops, body, meta. ARGV: lex min of the
- * members above the checkpoint. Returns {checksum, count}.
+ * stands for, a pack its MOVEs above the checkpoint: the one holding the checkpoint's op id may
+ * hold MOVEs at or below it too). KEYS: ops, body, meta. ARGV: lex min of the members above the
+ * checkpoint (`[` and 16 hex). Returns {checksum, count}.
  */
 export const CHECKSUM_AT = `
 local sum = tonumber(redis.call('HGET', KEYS[3], 'checksum') or '0')
 local count = tonumber(redis.call('HGET', KEYS[3], 'count') or '0')
 local above = redis.call('ZRANGEBYLEX', KEYS[1], ARGV[1], '+')
+local min = string.sub(ARGV[1], 2, 17)
 for _, member in ipairs(above) do
-  local body = redis.call('HGET', KEYS[2], member)
+  local body = false
+  if string.sub(member, 17, 17) == '#' then
+    for at = 34, #member, 24 do
+      if string.sub(member, at, at + 15) >= min then
+        sum = (sum - tonumber(string.sub(member, at + 16, at + 23), 16)) % 4294967296
+        count = count - 1
+      end
+    end
+  else
+    body = redis.call('HGET', KEYS[2], member)
+  end
   if body then
     local op = cjson.decode(body)
     sum = (sum - op.checksum) % 4294967296
@@ -232,7 +246,9 @@ return 1
  * members, which must be the bucket's first ones, writes itself at the last one's member and
  * records its op id (16 hex) as meta `cleared`, below which ADD_OPS adds nothing any more. A plan
  * that no longer fits (made from another state of the bucket, e.g. by a second compactor) changes
- * nothing and returns 'stale'. The running totals (meta checksum and count) do not change.
+ * nothing and returns 'stale'. A MOVE whose member is gone at or below meta `sealed` was packed
+ * since (the step applied again after its packs): it is skipped. The running totals (meta
+ * checksum and count) do not change.
  * Returns {moves written, members deleted} or 'stale'.
  */
 export const COMPACT_STEP = `
@@ -242,13 +258,19 @@ local replaced = {}
 if ARGV[at] ~= '' then
   for j = at + 2, #ARGV do replaced[ARGV[j]] = true end
 end
+local sealed = redis.call('HGET', KEYS[3], 'sealed') or ''
 for i = 0, n - 1 do
   local member = ARGV[2 + 2 * i]
   if not replaced[member] then
     local body = redis.call('HGET', KEYS[2], member)
-    if not body then return 'stale' end
-    local op = string.match(body, '^{"op":"(%u+)"')
-    if op ~= 'PUT' and op ~= 'REMOVE' and body ~= ARGV[3 + 2 * i] then return 'stale' end
+    if body then
+      local op = string.match(body, '^{"op":"(%u+)"')
+      if op ~= 'PUT' and op ~= 'REMOVE' and body ~= ARGV[3 + 2 * i] then return 'stale' end
+    elseif string.sub(member, 1, 16) <= sealed then
+      replaced[member] = true
+    else
+      return 'stale'
+    end
   end
 end
 if ARGV[at] ~= '' then
@@ -271,17 +293,70 @@ for i = 0, n - 1 do
 end
 local deleted = 0
 if ARGV[at] ~= '' then
+  local extra = 0
   for j = at + 2, #ARGV do
     if ARGV[j] ~= ARGV[at] then
-      deleted = deleted + redis.call('ZREM', KEYS[1], ARGV[j])
+      local gone = redis.call('ZREM', KEYS[1], ARGV[j])
+      deleted = deleted + gone
       redis.call('HDEL', KEYS[2], ARGV[j])
+      if gone == 1 and string.sub(ARGV[j], 17, 17) == '#' then extra = extra + (#ARGV[j] - 33) / 24 - 1 end
     end
   end
+  if extra > 0 then redis.call('HINCRBY', KEYS[3], 'pack_extra', -extra) end
   redis.call('ZADD', KEYS[1], 0, ARGV[at])
   redis.call('HSET', KEYS[2], ARGV[at], ARGV[at + 1])
   redis.call('HSET', KEYS[3], 'cleared', string.sub(ARGV[at], 1, 16))
 end
 return {moved, deleted}
+`;
+
+/**
+ * Stores runs of MOVEs as packs (docs/consistency.md 2.6), all of one compaction step in one
+ * atomic call. KEYS: ops, body, meta. ARGV: per pack, its member, the number k of members it
+ * replaces, then those k members: each a MOVE (its body says so) or a smaller pack, all present.
+ * Raises meta `sealed` to the highest pack's op id (16 hex): ADD_OPS adds nothing at or below it
+ * any more, as the members of the MOVEs are gone. Keeps meta `pack_extra`, the MOVEs packs hold
+ * beyond one per member (ops stored = ZCARD + pack_extra; COMPACT_STEP takes off what the packs a
+ * CLEAR deletes held). The running totals do not change. A pack already present (the step ran
+ * before) is skipped. Returns the packs written, or 'stale' (nothing changed) when a member to
+ * replace is gone or no longer a MOVE.
+ */
+export const PACK_MOVES = `
+local packs = {}
+local i = 1
+while i <= #ARGV do
+  local k = tonumber(ARGV[i + 1])
+  if not redis.call('ZSCORE', KEYS[1], ARGV[i]) then
+    for j = i + 2, i + 1 + k do
+      if not redis.call('ZSCORE', KEYS[1], ARGV[j]) then return 'stale' end
+      if string.sub(ARGV[j], 17, 17) ~= '#' then
+        local body = redis.call('HGET', KEYS[2], ARGV[j])
+        if not body or string.sub(body, 1, 13) ~= '{"op":"MOVE",' then return 'stale' end
+      end
+    end
+    packs[#packs + 1] = i
+  end
+  i = i + 2 + k
+end
+local extra = 0
+local sealed = redis.call('HGET', KEYS[3], 'sealed') or ''
+for _, at in ipairs(packs) do
+  local k = tonumber(ARGV[at + 1])
+  extra = extra + (#ARGV[at] - 33) / 24 - 1
+  for j = at + 2, at + 1 + k do
+    redis.call('ZREM', KEYS[1], ARGV[j])
+    redis.call('HDEL', KEYS[2], ARGV[j])
+    if string.sub(ARGV[j], 17, 17) == '#' then extra = extra - ((#ARGV[j] - 33) / 24 - 1) end
+  end
+  redis.call('ZADD', KEYS[1], 0, ARGV[at])
+  local hi = string.sub(ARGV[at], 1, 16)
+  if hi > sealed then sealed = hi end
+end
+if #packs > 0 then
+  redis.call('HINCRBY', KEYS[3], 'pack_extra', extra)
+  redis.call('HSET', KEYS[3], 'sealed', sealed)
+end
+return #packs
 `;
 
 /**

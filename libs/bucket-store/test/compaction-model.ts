@@ -6,7 +6,7 @@ import { addChecksums } from '@syncline/protocol';
 import {
   applyCompaction,
   compactionRead,
-  opMember,
+  memberOf,
   planCompaction,
   planCompactionWindow,
   positionOf,
@@ -109,28 +109,43 @@ export function compactFully(ops: readonly CompactableOp[], safeOpId: bigint, li
   throw new Error(`compaction at limit ${limit} did not finish in ${4 * ops.length + 4} steps`);
 }
 
-const memberOfOp = (op: CompactableOp): string => {
-  const { opId, rowKey } = positionOf(op);
-  return opMember(opId, rowKey);
-};
+const memberOfOp = (op: CompactableOp): string => memberOf(positionOf(op));
 
-/** What a store returns for a read (the Redis compactor's windows, done on an array). */
+/** Consecutive ops grouped by the store member holding them (a pack's MOVEs share one). */
+export function membersOf(ops: readonly CompactableOp[]): CompactableOp[][] {
+  const members: CompactableOp[][] = [];
+  for (const op of ops) {
+    const last = members[members.length - 1];
+    if (last !== undefined && memberOfOp(last[0]!) === memberOfOp(op)) last.push(op);
+    else members.push([op]);
+  }
+  return members;
+}
+
+/**
+ * What a store returns for a read (the Redis compactor's windows, done on an array): `count`
+ * members, a pack being one; a pack sorts at its last MOVE's op id.
+ */
 export function readWindow(ops: readonly CompactableOp[], read: CompactionRead): CompactionWindow {
+  const members = membersOf(ops);
+  const top = (m: CompactableOp[]): CompactableOp => m[m.length - 1]!;
   if (read.from === 'head') {
-    const window = ops.filter((op) => op.opId <= read.upTo).slice(0, read.count);
-    return { ops: window, atHead: true, atEnd: window.length < read.count };
+    const window = members.filter((m) => top(m).opId <= read.upTo).slice(0, read.count);
+    return { ops: window.flat(), atHead: true, atEnd: window.length < read.count };
   }
   const below = read.below;
   const candidates =
     below === null
-      ? ops.filter((op) => op.opId <= read.upTo)
-      : ops.filter((op) => memberOfOp(op) < opMember(below.opId, below.rowKey));
+      ? members.filter((m) => top(m).opId <= read.upTo)
+      : members.filter((m) => memberOfOp(m[0]!) < memberOf(below));
   const window = candidates.slice(Math.max(0, candidates.length - read.count));
-  return { ops: window, atHead: window.length < read.count, atEnd: below === null };
+  return { ops: window.flat(), atHead: window.length < read.count, atEnd: below === null };
 }
 
+export { servedForm as semantic } from '@syncline/test-kit';
+
 export interface WindowedRun extends CompactionRun {
-  /** The ops each step read. */
+  /** The members each step read (a pack is one). */
   readonly reads: number[];
 }
 
@@ -146,7 +161,7 @@ export function compactInWindows(
   const reads: number[] = [];
   for (let step = 0; step <= 4 * ops.length + 8; step++) {
     const window = readWindow(current, compactionRead({ safeOpId, limit }, cursor));
-    reads.push(window.ops.length);
+    reads.push(membersOf(window.ops).length);
     const plan = planCompactionWindow(window, { safeOpId, limit }, cursor);
     plans.push(plan);
     current = applyCompaction(current, plan);

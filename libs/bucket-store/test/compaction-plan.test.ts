@@ -17,7 +17,9 @@ function describeOps(ops: readonly CompactableOp[]): string[] {
   return ops.map((op) => {
     const { rowKey } = positionOf(op);
     if (op.op === 'CLEAR') return `CLEAR@${op.opId}:${op.checksum}/${op.count}>${op.target}`;
-    return `${op.op}@${op.opId}:${rowKey.split('/')[1]}${op.op === 'MOVE' ? `:${op.checksum}>${op.target}` : ''}`;
+    // A packed MOVE has no row key: `*` stands for it.
+    const row = rowKey === '' ? '*' : rowKey.split('/')[1];
+    return `${op.op}@${op.opId}:${row}${op.op === 'MOVE' ? `:${op.checksum}>${op.target}` : ''}`;
   });
 }
 
@@ -45,7 +47,7 @@ describe('planCompaction', () => {
         remove(5n, 'z', 7),
       ],
       4n,
-      ['PUT@1:z', 'MOVE@2:a:10>4', 'MOVE@3:a:20>4', 'PUT@4:a', 'REMOVE@5:z'],
+      ['PUT@1:z', 'MOVE@2:*:10>4', 'MOVE@3:*:20>4', 'PUT@4:a', 'REMOVE@5:z'],
     ],
     [
       'moves a PUT that a later REMOVE of its row supersedes',

@@ -104,7 +104,8 @@ export function describeReaderContract(name: string, open: () => Promise<ReaderF
       expect(ops.map((o) => [o.op, o.opId, o.op === 'MOVE' || o.op === 'CLEAR' ? o.target : null])).toEqual([
         ['CLEAR', 2n, 7n],
         ['PUT', 3n, null],
-        ['MOVE', 4n, 6n],
+        // 4 and 5 are one pack of MOVEs: both carry the pack's target, the higher of theirs (6, 7).
+        ['MOVE', 4n, 7n],
         ['MOVE', 5n, 7n],
         ['PUT', 6n, null],
         ['PUT', 7n, null],
@@ -118,6 +119,38 @@ export function describeReaderContract(name: string, open: () => Promise<ReaderF
         ['CLEAR', 2n],
       ]);
       expect(await f.reader.opsBetween('b["x"]', 7n, 8n, 100)).toEqual([]);
+    });
+
+    it('serves a run of MOVEs stored as one pack op by op: any range, any limit, every checksum', async () => {
+      // a, b live; x written at 2..5 and 7: 2..5 become MOVEs (one pack, target 7); 9 above the safe op id.
+      const xs = [2n, 3n, 4n, 5n, 7n].map((n) => ({ ...put(n, 'x', Number(n) * 10) }));
+      await f.addOps([put(1n, 'a', 1), ...xs.slice(0, 4), put(6n, 'b', 6), xs[4]!, put(9n, 'c', 9)]);
+      const upTo = [...Array(11).keys()].map(BigInt);
+      const before = await Promise.all(upTo.map((c) => f.reader.checksumsAt(['b["x"]'], c)));
+      await f.compact('b["x"]', 7n);
+      const show = (ops: CompactableOp[]): string[] =>
+        ops.map((o) => `${o.op}${o.opId}${o.op === 'MOVE' ? `>${o.target}` : ''}`);
+      expect(show(await f.reader.opsBetween('b["x"]', 0n, 9n, 100))).toEqual([
+        'PUT1',
+        'MOVE2>7',
+        'MOVE3>7',
+        'MOVE4>7',
+        'MOVE5>7',
+        'PUT6',
+        'PUT7',
+        'PUT9',
+      ]);
+      // Ranges that start or end inside the pack, and pages that end inside it.
+      expect(show(await f.reader.opsBetween('b["x"]', 3n, 4n, 100))).toEqual(['MOVE4>7']);
+      expect(show(await f.reader.opsBetween('b["x"]', 3n, 6n, 100))).toEqual(['MOVE4>7', 'MOVE5>7', 'PUT6']);
+      expect(show(await f.reader.opsBetween('b["x"]', 2n, 9n, 2))).toEqual(['MOVE3>7', 'MOVE4>7']);
+      expect(show(await f.reader.opsBetween('b["x"]', 0n, 3n, 100))).toEqual(['PUT1', 'MOVE2>7', 'MOVE3>7']);
+      const after = await Promise.all(upTo.map((c) => f.reader.checksumsAt(['b["x"]'], c)));
+      expect(after).toEqual(before);
+      // Replaying an op the pack holds (a late writer) adds nothing; a new op is added.
+      expect(await f.addOps([xs[1]!, put(6n, 'b', 6)])).toBe(0);
+      expect(await f.addOps([put(10n, 'd', 10)])).toBe(1);
+      expect((await f.reader.checksumsAt(['b["x"]'], 9n))[0]).toEqual(before[9]![0]);
     });
 
     it('orders op ids near 2^63 exactly and returns the ops in (after, upTo]', async () => {
