@@ -140,7 +140,8 @@ export class DebeziumRecordGenerator {
     const data = ids.map((id, i) => {
       const lsn = (this.lsn += 100);
       if (op === 'u') this.balances[id]! += i % 2 === 0 ? -1 : 1;
-      const after = { id, balance: this.balances[id], branch: `b${id % 20}` };
+      // Rows past ACCOUNTS (inserts of new rows) start at the same balance as the others.
+      const after = { id, balance: this.balances[id] ?? 1000, branch: `b${id % 20}` };
       const payload = {
         before: null,
         after,

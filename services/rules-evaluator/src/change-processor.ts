@@ -40,6 +40,11 @@ export interface ProcessorDeps {
   readonly writeCheckpointPrefix: string;
   /** The connector's notifications (a second full snapshot is then placed in place, §3.2). */
   readonly fullSnapshots?: { readonly live: boolean } | null;
+  /**
+   * Rows the row-state cache (and the subkey cache) holds, default 200,000; benchmarks shrink it so
+   * a table can reach many times it.
+   */
+  readonly rowStateCacheCapacity?: number;
 }
 
 export interface BatchResult {
@@ -57,21 +62,25 @@ export interface BatchResult {
   readonly resumeAt: bigint | null;
 }
 
-const SUBKEY_CACHE = 200_000;
+const ROW_CACHE_CAPACITY = 200_000;
 
 export class ChangeProcessor {
   private readonly preparer: EventPreparer;
   private readonly counter: EventCounter;
   private readonly planner: RowPlanner;
   /** Row states this instance wrote for partitions it owns; cleared on every rebalance. */
-  readonly rowCache = new RowStateCache();
+  readonly rowCache: RowStateCache;
   /** Subkeys (a SHA-1 per row) computed before; a pure function, so never stale. */
   private readonly subkeys = new Map<string, string>();
+  /** Rows each of the two caches above holds. */
+  private readonly cacheCapacity: number;
   private readonly movedRows: MovedRowWait;
   /** Tables truncated for a second full snapshot (`table@opId`; again after a restart: idempotent). */
   private readonly truncated = new Set<string>();
 
   constructor(private readonly deps: ProcessorDeps) {
+    this.cacheCapacity = deps.rowStateCacheCapacity ?? ROW_CACHE_CAPACITY;
+    this.rowCache = new RowStateCache(this.cacheCapacity);
     this.preparer = new EventPreparer(deps);
     this.counter = new EventCounter(deps.coordination, deps.generation);
     this.planner = new RowPlanner(deps.evaluator, (table, pk) => this.subkeyOf(table, pk));
@@ -239,7 +248,7 @@ export class ChangeProcessor {
     const key = `${table}/${pk}`;
     let subkey = this.subkeys.get(key);
     if (subkey === undefined) {
-      if (this.subkeys.size >= SUBKEY_CACHE) this.subkeys.clear();
+      if (this.subkeys.size >= this.cacheCapacity) this.subkeys.clear();
       this.subkeys.set(key, (subkey = tagOf(key)));
     }
     return subkey;
