@@ -1,0 +1,121 @@
+// Parameter lookups of sync streams. Row side: a subquery table's rows indexed by their key values,
+// storing the outputs later steps need. Request side: a lookup's keys come from the request or from
+// an earlier lookup's outputs (a chain), read through the injected lookup source.
+import type { EvalContext } from './expression';
+import type { ParameterLookup, ParameterLookupEntry } from './parameter-query';
+import type { RequestContext } from './request-context';
+import { keyValues } from './stream-data-source';
+import type { LookupPlan, ParameterValue } from './stream-plan';
+import * as sqliteValues from '@syncline/sqlite-value';
+import type { SqliteJsonRow, SqliteJsonValue, SqliteRow } from '@syncline/sqlite-value';
+import { compileTableMatcher, type SourceTableName } from './table-pattern';
+
+const { isTruthy, normalizeNumber } = sqliteValues;
+
+/** The `definition` of every stream lookup key: `lookup/<queryId>[<values>]`, as PowerSync names them. */
+export const STREAM_LOOKUP_DEFINITION = 'lookup';
+
+/** Row side of one canonical lookup, shared by every stream and variant that plans the same one. */
+export interface StreamLookupCreator {
+  queryId: string;
+  matchesTable(table: SourceTableName): boolean;
+  lookupEntries(row: SqliteRow): ParameterLookupEntry[];
+}
+
+/** A lookup's identity: the table, its filters, its keys and its outputs (not how keys are instantiated). */
+export function lookupSignature(plan: LookupPlan): string {
+  const { schema, name } = plan.set.table;
+  return JSON.stringify([
+    schema,
+    name,
+    [...plan.filterSigs].sort(),
+    plan.keys.map((k) => k.sig),
+    plan.outputSigs,
+  ]);
+}
+
+export function createLookupCreator(plan: LookupPlan, queryId: string): StreamLookupCreator {
+  const { filters, keys, outputs } = plan;
+  return {
+    queryId,
+    matchesTable: compileTableMatcher(plan.set.table),
+    lookupEntries: (row) => {
+      const ctx: EvalContext = { row, request: undefined };
+      for (const filter of filters) if (!isTruthy(filter(ctx))) return [];
+      const parameters: SqliteJsonRow = {};
+      outputs.forEach((output, index) => {
+        const value = output(ctx);
+        parameters[String(index)] = value instanceof Uint8Array ? null : normalizeNumber(value);
+      });
+      return product(keys.map((k) => keyValues(k.evaluate(ctx), k.expands))).map((values) => ({
+        lookup: { definition: STREAM_LOOKUP_DEFINITION, queryId, values },
+        parameters,
+      }));
+    },
+  };
+}
+
+export function product(sets: readonly SqliteJsonValue[][]): SqliteJsonValue[][] {
+  let result: SqliteJsonValue[][] = [[]];
+  for (const set of sets) result = result.flatMap((prefix) => set.map((value) => [...prefix, value]));
+  return result;
+}
+
+/** Reads stored lookup rows (aligned with `lookups`); the sync-rules ParameterLookupSource. */
+export type LookupReader = (lookups: readonly ParameterLookup[]) => Promise<SqliteJsonRow[][]>;
+
+/** Request-time values of partition keys for one request (one subscription), reading each lookup once. */
+export class StreamRequestEvaluation {
+  private readonly rowsByLookup = new Map<LookupPlan, Promise<SqliteJsonRow[]>>();
+  private readonly ctx: EvalContext;
+
+  constructor(
+    request: RequestContext,
+    private readonly read: LookupReader,
+    private readonly queryIds: ReadonlyMap<LookupPlan, string>,
+  ) {
+    this.ctx = { row: {}, request };
+  }
+
+  /** Whether a request-only filter holds. */
+  holds(filter: (ctx: EvalContext) => unknown): boolean {
+    return isTruthy(filter(this.ctx) as never);
+  }
+
+  /** The distinct values a parameter takes for this request (none when NULL or nothing found). */
+  async values(value: ParameterValue): Promise<SqliteJsonValue[]> {
+    if (value.kind === 'request') return keyValues(value.evaluate(this.ctx), value.expands);
+    if (value.kind === 'lookup') {
+      const rows = await this.rows(value.lookup);
+      return distinct(rows.map((r) => r[String(value.output)] ?? null));
+    }
+    const sets = await Promise.all(value.values.map((v) => this.values(v)));
+    return sets.reduce((a, b) => a.filter((v) => b.includes(v)));
+  }
+
+  /** The stored rows of a lookup for this request, its keys instantiated first. */
+  rows(lookup: LookupPlan): Promise<SqliteJsonRow[]> {
+    let rows = this.rowsByLookup.get(lookup);
+    if (rows === undefined) {
+      rows = this.readRows(lookup);
+      this.rowsByLookup.set(lookup, rows);
+    }
+    return rows;
+  }
+
+  private async readRows(lookup: LookupPlan): Promise<SqliteJsonRow[]> {
+    const queryId = this.queryIds.get(lookup);
+    if (queryId === undefined) throw new Error('internal error: lookup without a query id');
+    const keys = product(await Promise.all(lookup.values.map((v) => this.values(v))));
+    if (keys.length === 0) return [];
+    const lookups = keys.map((values) => ({ definition: STREAM_LOOKUP_DEFINITION, queryId, values }));
+    return (await this.read(lookups)).flat();
+  }
+}
+
+/** Lookup outputs as parameter values: NULL dropped, duplicates once. */
+function distinct(values: readonly SqliteJsonValue[]): SqliteJsonValue[] {
+  const out: SqliteJsonValue[] = [];
+  for (const value of values) if (value !== null && !out.includes(value)) out.push(value);
+  return out;
+}

@@ -1,0 +1,348 @@
+// Parses one sync-stream query into result sets (the synced table and one per `IN (SELECT ...)`
+// subquery) and its WHERE as OR-variants of terms, each term tied to what it depends on: one result
+// set, the request, or both sides of an `=` / `IN` that links them. No evaluation here.
+import type { Expr, ExprBinary, PGNode, SelectedColumn, SelectFromStatement } from 'pgsql-ast-parser';
+import type { SqlSource } from './sql-source';
+import { toVariants, type BoolNode, type VariantRules } from './stream-dnf';
+import { STREAM_REQUEST_SOURCES, type StreamRequestSource } from './stream-request-functions';
+import { tablePattern, type TablePattern } from './table-pattern';
+
+/** A table the query reads: the synced one, or a subquery's. */
+export interface ResultSet {
+  id: number;
+  table: TablePattern;
+  /** What qualifies its columns in SQL: the alias, else the table name. */
+  qualifier: string;
+  alias: string | undefined;
+  node: PGNode;
+}
+
+/** One side of a term: the expression and the single thing it depends on. */
+export interface TermSide {
+  expr: Expr;
+  /** The result set whose row it reads; undefined for request values and constants. */
+  set: ResultSet | undefined;
+  /** The request sources it reads (`auth`, `connection`, `subscription`). */
+  request: ReadonlySet<StreamRequestSource>;
+  /** Its dependencies were already reported as wrong: compile it without reporting again. */
+  invalid?: boolean;
+}
+
+/**
+ * A WHERE term after OR-splitting. `filter`: depends on one result set, or (set undefined) only on
+ * the request. `equals`: `left = right` across two dependencies. `member`: `value IN array` where
+ * the array is JSON text and the two sides depend on different things.
+ */
+export type Term =
+  | { kind: 'filter'; side: TermSide; node: PGNode }
+  | { kind: 'equals'; left: TermSide; right: TermSide; node: PGNode }
+  | { kind: 'member'; value: TermSide; array: TermSide; node: PGNode };
+
+export interface ParsedStreamQuery {
+  primary: ResultSet;
+  sets: ResultSet[];
+  columns: SelectedColumn[];
+  /** The WHERE as OR-variants (each an AND of terms), in PowerSync's bucket order. */
+  variants: Term[][];
+  statement: SelectFromStatement;
+}
+
+/** What an expression was found to depend on while walking it. */
+interface Found {
+  set: ResultSet | undefined;
+  request: Set<StreamRequestSource>;
+  invalid: boolean;
+}
+
+interface Scope {
+  set: ResultSet;
+  parent: Scope | undefined;
+}
+
+const NO_REQUEST: ReadonlySet<StreamRequestSource> = new Set();
+
+export function parseStreamQuery(source: SqlSource, defaultSchema: string): ParsedStreamQuery | undefined {
+  const statement = source.parseStatement();
+  if (!statement) return undefined;
+  if (statement.type !== 'select') {
+    source.report('query-shape', 'Expected a SELECT statement', statement);
+    return undefined;
+  }
+  const parser = new StreamQueryParser(source, defaultSchema);
+  const primary = parser.fromTable(statement, false);
+  if (!primary) return undefined;
+  const scope: Scope = { set: primary, parent: undefined };
+  const where = statement.where
+    ? parser.condition(statement.where, scope, false)
+    : { type: 'and' as const, inner: [] };
+  const variants = toVariants(where, variantRules(source));
+  if (variants === undefined) {
+    source.report(
+      'query-shape',
+      'For sync streams, inner OR operators need to be moved up to be top-level filters; this query results in more than 100 variants',
+      statement.where ?? statement,
+    );
+    return undefined;
+  }
+  return { primary, sets: parser.sets, columns: statement.columns ?? [], variants, statement };
+}
+
+/** How terms group, negate and merge when the WHERE becomes bucket variants. */
+function variantRules(source: SqlSource): VariantRules<Term> {
+  return {
+    group: (term) =>
+      term.kind === 'filter' ? (term.side.set ? `set:${term.side.set.id}` : 'request') : undefined,
+    negate: (term) => {
+      if (term.kind === 'filter') {
+        const expr: Expr = {
+          type: 'unary',
+          op: 'NOT',
+          operand: term.side.expr,
+          _location: term.side.expr._location,
+        };
+        return { kind: 'filter', side: { ...term.side, expr }, node: term.node };
+      }
+      source.report(
+        'query-shape',
+        'A condition linking the synced row to the request or to a subquery cannot be negated',
+        term.node,
+      );
+      return constantFilter(false, term.node);
+    },
+    mergeOr: (variants) => {
+      const sides = variants.flat().map((t) => (t as Term & { kind: 'filter' }).side);
+      const ands = variants.map((v) =>
+        v.length === 0
+          ? TRUE
+          : v.map((t) => (t as Term & { kind: 'filter' }).side.expr).reduce((a, b) => combine('AND', a, b)),
+      );
+      const expr = ands.reduce((a, b) => combine('OR', a, b));
+      const set = sides.find((side) => side.set)?.set;
+      const request = new Set(sides.flatMap((side) => [...side.request]));
+      const invalid = sides.some((side) => side.invalid === true);
+      return { kind: 'filter', side: { expr, set, request, ...(invalid ? { invalid } : {}) }, node: expr };
+    },
+  };
+}
+
+const TRUE: Expr = { type: 'boolean', value: true };
+
+function combine(op: 'AND' | 'OR', left: Expr, right: Expr): Expr {
+  return { type: 'binary', op, left, right, _location: left._location };
+}
+
+function constantFilter(value: boolean, node: PGNode): Term {
+  return {
+    kind: 'filter',
+    side: { expr: { type: 'boolean', value }, set: undefined, request: NO_REQUEST },
+    node,
+  };
+}
+
+class StreamQueryParser {
+  readonly sets: ResultSet[] = [];
+
+  constructor(
+    private readonly source: SqlSource,
+    private readonly defaultSchema: string,
+  ) {}
+
+  /** The single table of a SELECT (joins, several tables and table functions are not built yet). */
+  fromTable(statement: SelectFromStatement, subquery: boolean): ResultSet | undefined {
+    const report = this.source.report;
+    for (const [clause, node] of [
+      ['GROUP BY', statement.groupBy?.[0]],
+      ['GROUP BY', statement.having],
+      ['LIMIT', statement.limit],
+      ['ORDER BY', statement.orderBy?.[0]],
+      ['DISTINCT', statement.distinct ? statement : undefined],
+    ] as const) {
+      if (node) report('query-shape', `${clause} is not supported`, node as PGNode);
+    }
+    const from = statement.from ?? [];
+    const first = from[0];
+    if (!first) {
+      report('query-shape', 'Must have a result column selecting from a table', statement);
+      return undefined;
+    }
+    if (from.length > 1 || first.join) {
+      const at = from[1] ?? first;
+      report('query-shape', 'Joins and several tables in FROM are not supported in sync streams yet', at);
+      return undefined;
+    }
+    if (first.type !== 'table') {
+      report(
+        'query-shape',
+        first.type === 'call'
+          ? 'Table-valued functions in FROM are not supported in sync streams yet'
+          : `Subqueries in FROM are not supported in sync streams${subquery ? '' : ' yet'}`,
+        first,
+      );
+      return undefined;
+    }
+    const name = first.name;
+    const set: ResultSet = {
+      id: this.sets.length,
+      table: tablePattern(name.name, name.schema, this.defaultSchema),
+      qualifier: name.alias ?? name.name,
+      alias: name.alias,
+      node: first,
+    };
+    this.sets.push(set);
+    return set;
+  }
+
+  /** The boolean structure of a condition; `negated` is true under an odd number of NOTs. */
+  condition(expr: Expr, scope: Scope, negated: boolean): BoolNode<Term> {
+    if (expr.type === 'binary' && (expr.op === 'AND' || expr.op === 'OR')) {
+      return {
+        type: expr.op === 'AND' ? 'and' : 'or',
+        inner: [this.condition(expr.left, scope, negated), this.condition(expr.right, scope, negated)],
+      };
+    }
+    if (expr.type === 'unary' && expr.op === 'NOT') {
+      return { type: 'not', inner: this.condition(expr.operand, scope, !negated) };
+    }
+    if (
+      expr.type === 'binary' &&
+      (expr.op === 'IN' || expr.op === 'NOT IN') &&
+      expr.right.type === 'select'
+    ) {
+      return this.subquery(expr, scope, negated !== (expr.op === 'NOT IN'));
+    }
+    return { type: 'base', term: this.term(expr, scope) };
+  }
+
+  /** `value IN (SELECT column FROM table WHERE ...)`: `value = table.column AND ...`. */
+  private subquery(expr: ExprBinary, scope: Scope, negated: boolean): BoolNode<Term> {
+    const select = expr.right as SelectFromStatement;
+    const fallback: BoolNode<Term> = { type: 'and', inner: [] };
+    if (negated) {
+      this.source.report('query-shape', 'NOT IN (SELECT ...) and negated subqueries are not supported', expr);
+      return fallback;
+    }
+    const set = this.fromTable(select, true);
+    if (!set) return fallback;
+    const columns = select.columns ?? [];
+    const column = columns[0];
+    if (columns.length !== 1 || !column || (column.expr.type === 'ref' && column.expr.name === '*')) {
+      this.source.report('query-shape', 'Must return a single expression column', select);
+      return fallback;
+    }
+    const inner: Scope = { set, parent: scope };
+    const link = this.linkTerm(this.side(expr.left, scope), this.side(column.expr, inner), expr);
+    const parts: BoolNode<Term>[] = [{ type: 'base', term: link }];
+    if (select.where) parts.push(this.condition(select.where, inner, false));
+    return { type: 'and', inner: parts };
+  }
+
+  /** A base condition: `a = b` or `a IN b` across dependencies, or a single-dependency filter. */
+  private term(expr: Expr, scope: Scope): Term {
+    if (expr.type === 'binary' && (expr.op === '=' || expr.op === 'IN')) {
+      const left = this.side(expr.left, scope);
+      const right = this.side(expr.right, scope);
+      if (expr.op === 'IN' && expr.right.type !== 'list' && !sameDependency(left, right)) {
+        return { kind: 'member', value: left, array: right, node: expr };
+      }
+      return this.linkTerm(left, right, expr);
+    }
+    return { kind: 'filter', side: this.side(expr, scope), node: expr };
+  }
+
+  private linkTerm(left: TermSide, right: TermSide, node: Expr): Term {
+    if (sameDependency(left, right)) {
+      const set = left.set ?? right.set;
+      const request = new Set([...left.request, ...right.request]);
+      const invalid = left.invalid === true || right.invalid === true;
+      return { kind: 'filter', side: { expr: node, set, request, ...(invalid ? { invalid } : {}) }, node };
+    }
+    return { kind: 'equals', left, right, node };
+  }
+
+  /** What an expression depends on; reports reading two tables, or a table and the request. */
+  side(expr: Expr, scope: Scope): TermSide {
+    const found: Found = { set: undefined, request: new Set(), invalid: false };
+    this.collect(expr, scope, found);
+    const request = found.request.size > 0 ? found.request : NO_REQUEST;
+    return { expr, set: found.set, request, ...(found.invalid ? { invalid: true } : {}) };
+  }
+
+  private collect(node: unknown, scope: Scope, found: Found): void {
+    if (node === null || typeof node !== 'object') return;
+    const n = node as Expr;
+    if (n.type === 'select') return; // reported by the expression compiler: subqueries only in IN
+    if (n.type === 'ref') {
+      const set = this.resolveRef(n, scope);
+      if (set) this.depend(found, set, undefined, n);
+      else found.invalid = true;
+      return;
+    }
+    if (n.type === 'call' && n.function.schema && STREAM_REQUEST_SOURCES.has(n.function.schema)) {
+      this.depend(found, undefined, n.function.schema as StreamRequestSource, n);
+    }
+    for (const [key, value] of Object.entries(node)) {
+      if (key === '_location') continue;
+      if (Array.isArray(value)) value.forEach((v) => this.collect(v, scope, found));
+      else this.collect(value, scope, found);
+    }
+  }
+
+  private depend(
+    found: Found,
+    set: ResultSet | undefined,
+    request: StreamRequestSource | undefined,
+    node: PGNode,
+  ): void {
+    const wrong =
+      (set && found.request.size > 0) || (set && found.set && found.set !== set) || (request && found.set);
+    if (wrong) found.invalid = true;
+    if (set && found.request.size > 0) {
+      this.source.report(
+        'expression',
+        "This expression already references connection parameters, so it can't also reference row data unless the two are compared with an equals operator",
+        node,
+      );
+    } else if (set && found.set && found.set !== set) {
+      this.source.report(
+        'expression',
+        `This expression already references '${found.set.qualifier}', so it can't also reference data from this row unless the two are compared with an equals operator`,
+        node,
+      );
+    } else if (request && found.set) {
+      this.source.report(
+        'expression',
+        "This expression already references row data, so it can't also reference connection parameters unless the two are compared with an equals operator",
+        node,
+      );
+    } else if (set) found.set = set;
+    else if (request) found.request.add(request);
+  }
+
+  private resolveRef(ref: Expr & { type: 'ref' }, scope: Scope): ResultSet | undefined {
+    if (ref.name === '*') {
+      this.source.report('expression', '* columns are not supported here', ref);
+      return undefined;
+    }
+    const qualifier = ref.table?.name;
+    if (qualifier === undefined || qualifier === scope.set.qualifier) return scope.set;
+    for (let s = scope.parent; s; s = s.parent) {
+      if (s.set.qualifier !== qualifier) continue;
+      this.source.report(
+        'query-shape',
+        'A subquery referencing a table of the query around it (a correlated subquery) is not supported in sync streams yet',
+        ref,
+      );
+      return undefined;
+    }
+    this.source.report('expression', `Table '${qualifier}' has not been added in a FROM clause here`, ref);
+    return undefined;
+  }
+}
+
+/** Both sides read the same row, or at most one side reads anything (a row or the request). */
+function sameDependency(a: TermSide, b: TermSide): boolean {
+  if (a.set && b.set) return a.set === b.set;
+  if (a.set) return b.request.size === 0;
+  if (b.set) return a.request.size === 0;
+  return true;
+}

@@ -1,0 +1,286 @@
+// Edition 3 (sync streams): every accepted and rejected file shape, with class, severity and position.
+import {
+  compileSyncRules,
+  ConfigStructureError,
+  DangerousQueryWarning,
+  ExpressionError,
+  QueryShapeError,
+  SqlSyntaxError,
+  UnsupportedFeatureError,
+  YamlSyntaxError,
+  type SyncRulesDiagnostic,
+} from '../src';
+
+type Expected = [new (...args: never[]) => SyncRulesDiagnostic, 'error' | 'warning', number, number, RegExp];
+
+const HEADER = 'config:\n  edition: 3\n';
+
+/** A stream `s` whose query is on line 5; the SQL starts at column 12. Options go on line 5 before it. */
+function stream(sql: string, options = ''): string {
+  return `${HEADER}streams:\n  s:\n${options}    query: ${sql}\n`;
+}
+
+const yamlCases: [string, string, Expected][] = [
+  ['YAML syntax', `${HEADER}streams:\n  s: [unclosed\n`, [YamlSyntaxError, 'error', 5, 1, /./]],
+  ['no streams', HEADER, [ConfigStructureError, 'error', 1, 1, /'streams' are required with edition 3/]],
+  [
+    'bucket_definitions under edition 3',
+    `${stream('SELECT * FROM t')}bucket_definitions:\n  b:\n    data: []\n`,
+    [ConfigStructureError, 'error', 7, 3, /'bucket_definitions' are not supported with edition 3/],
+  ],
+  ['streams not a map', `${HEADER}streams: [a]\n`, [ConfigStructureError, 'error', 3, 10, /must be a map/]],
+  [
+    'stream not a map',
+    `${HEADER}streams:\n  s: SELECT 1\n`,
+    [ConfigStructureError, 'error', 4, 6, /'s' must be a map/],
+  ],
+  [
+    'unknown stream key',
+    stream('SELECT * FROM t', '    colour: red\n'),
+    [ConfigStructureError, 'error', 5, 5, /Unknown key 'colour' in stream 's'/],
+  ],
+  [
+    'no query',
+    `${HEADER}streams:\n  s:\n    auto_subscribe: true\n`,
+    [ConfigStructureError, 'error', 5, 5, /exactly one of 'query' or 'queries'/],
+  ],
+  [
+    'query and queries',
+    stream('SELECT * FROM t', '    queries: [SELECT * FROM u]\n'),
+    [ConfigStructureError, 'error', 5, 5, /exactly one of 'query' or 'queries'/],
+  ],
+  [
+    'queries not a list',
+    `${HEADER}streams:\n  s:\n    queries: SELECT * FROM t\n`,
+    [ConfigStructureError, 'error', 5, 14, /'queries' must be a list/],
+  ],
+  [
+    'query not a string',
+    `${HEADER}streams:\n  s:\n    query: [1]\n`,
+    [ConfigStructureError, 'error', 5, 12, /must be a SQL string/],
+  ],
+  [
+    'bad priority',
+    stream('SELECT * FROM t', '    priority: 7\n'),
+    [ConfigStructureError, 'error', 5, 15, /'priority' must be an integer from 0 to 3/],
+  ],
+  [
+    'auto_subscribe not a boolean',
+    stream('SELECT * FROM t', "    auto_subscribe: 'yes'\n"),
+    [ConfigStructureError, 'error', 5, 21, /'auto_subscribe' must be true or false/],
+  ],
+  [
+    'accept_potentially_dangerous_queries not a boolean',
+    stream('SELECT * FROM t', '    accept_potentially_dangerous_queries: 1\n'),
+    [ConfigStructureError, 'error', 5, 43, /must be true or false/],
+  ],
+  [
+    'global with (CTEs)',
+    `${stream('SELECT * FROM t')}with:\n  x: SELECT 1\n`,
+    [UnsupportedFeatureError, 'error', 6, 1, /'with' .* not supported yet/],
+  ],
+  [
+    'stream with (CTEs)',
+    stream('SELECT * FROM t', '    with:\n      x: SELECT id FROM u\n'),
+    [UnsupportedFeatureError, 'error', 5, 5, /'with' .* not supported yet/],
+  ],
+  [
+    'unknown top-level key',
+    `${stream('SELECT * FROM t')}buckets: {}\n`,
+    [ConfigStructureError, 'error', 6, 1, /Unknown top-level key 'buckets'/],
+  ],
+  [
+    'edition 4',
+    'config:\n  edition: 4\nstreams: {}\n',
+    [ConfigStructureError, 'error', 2, 12, /'edition' must be 1, 2 or 3/],
+  ],
+  [
+    'unstable_sqlite_expression_engine',
+    `config:\n  edition: 3\n  unstable_sqlite_expression_engine: true\nstreams: {}\n`,
+    [UnsupportedFeatureError, 'error', 3, 38, /unstable_sqlite_expression_engine/],
+  ],
+  [
+    'unstable_sqlite_expression_engine before edition 3',
+    `config:\n  unstable_sqlite_expression_engine: true\nbucket_definitions: {}\n`,
+    [ConfigStructureError, 'error', 2, 38, /requires edition: 3/],
+  ],
+  [
+    'with under edition 2',
+    'config:\n  edition: 2\nbucket_definitions: {}\nwith:\n  x: SELECT 1\n',
+    [ConfigStructureError, 'error', 4, 1, /require edition 3/],
+  ],
+];
+
+const sqlCases: [string, string, Expected][] = [
+  ['SQL syntax', stream('SELECT * FROM t WHERE ~~~'), [SqlSyntaxError, 'error', 5, 34, /Syntax error/]],
+  ['not a SELECT', stream('DELETE FROM t'), [QueryShapeError, 'error', 5, 12, /Expected a SELECT statement/]],
+  [
+    'join',
+    stream('SELECT * FROM t JOIN u ON t.a = u.a'),
+    [QueryShapeError, 'error', 5, 28, /Joins .* not supported in sync streams yet/],
+  ],
+  ['two tables', stream('SELECT * FROM t, u'), [QueryShapeError, 'error', 5, 29, /Joins .* not supported/]],
+  [
+    'table-valued function in FROM',
+    stream("SELECT * FROM json_each(auth.parameter('x'))"),
+    [QueryShapeError, 'error', 5, 26, /Table-valued functions in FROM are not supported/],
+  ],
+  [
+    'GROUP BY',
+    stream('SELECT * FROM t GROUP BY a'),
+    [QueryShapeError, 'error', 5, 37, /GROUP BY is not supported/],
+  ],
+  ['LIMIT', stream('SELECT * FROM t LIMIT 1'), [QueryShapeError, 'error', 5, 34, /LIMIT is not supported/]],
+  [
+    'request.user_id() (bucket definitions syntax)',
+    stream('SELECT * FROM t WHERE a = request.user_id()'),
+    [ExpressionError, 'error', 5, 38, /request.user_id\(\) is not available in sync streams/],
+  ],
+  [
+    'user_id() outside auth',
+    stream('SELECT * FROM t WHERE a = subscription.user_id()'),
+    [ExpressionError, 'error', 5, 38, /only available on auth/],
+  ],
+  [
+    'unknown request function',
+    stream('SELECT * FROM t WHERE a = auth.whatever()'),
+    [ExpressionError, 'error', 5, 38, /Unknown request function 'auth.whatever'/],
+  ],
+  [
+    'parameter() without a name',
+    stream('SELECT * FROM t WHERE a = auth.parameter()'),
+    [ExpressionError, 'error', 5, 38, /takes exactly one argument/],
+  ],
+  [
+    'selecting a request value',
+    stream('SELECT id, auth.user_id() AS u FROM t'),
+    [ExpressionError, 'error', 5, 23, /attempts to sync a connection parameter/],
+  ],
+  [
+    'subquery with two columns',
+    stream('SELECT * FROM t WHERE a IN (SELECT x, y FROM u)'),
+    [QueryShapeError, 'error', 5, 40, /Must return a single expression column/],
+  ],
+  [
+    'subquery selecting *',
+    stream('SELECT * FROM t WHERE a IN (SELECT * FROM u)'),
+    [QueryShapeError, 'error', 5, 40, /Must return a single expression column/],
+  ],
+  [
+    'NOT IN subquery',
+    stream('SELECT * FROM t WHERE a NOT IN (SELECT x FROM u WHERE u.o = auth.user_id())'),
+    [QueryShapeError, 'error', 5, 34, /negated subqueries are not supported/],
+  ],
+  [
+    'NOT around a subquery',
+    stream('SELECT * FROM t WHERE NOT (a IN (SELECT x FROM u WHERE u.o = auth.user_id()))'),
+    [QueryShapeError, 'error', 5, 39, /negated subqueries are not supported/],
+  ],
+  [
+    'negated parameter condition',
+    stream('SELECT * FROM t WHERE NOT (owner = auth.user_id())'),
+    [QueryShapeError, 'error', 5, 39, /cannot be negated/],
+  ],
+  [
+    'row and request values in one expression',
+    stream("SELECT * FROM t WHERE upper(owner) || auth.user_id() = 'x'"),
+    [ExpressionError, 'error', 5, 50, /already references row data/],
+  ],
+  [
+    'correlated subquery',
+    stream('SELECT * FROM t WHERE a IN (SELECT x FROM u WHERE u.tags = t.b)'),
+    [QueryShapeError, 'error', 5, 71, /correlated subquery/],
+  ],
+  [
+    'subquery in FROM of a subquery',
+    stream('SELECT * FROM t WHERE a IN (SELECT x FROM (SELECT x FROM u) AS s)'),
+    [QueryShapeError, 'error', 5, 54, /Subqueries in FROM are not supported/],
+  ],
+  [
+    'table not in FROM',
+    stream('SELECT * FROM t WHERE x.a = 1'),
+    [ExpressionError, 'error', 5, 34, /Table 'x' has not been added in a FROM clause here/],
+  ],
+  [
+    '* in WHERE',
+    stream('SELECT * FROM t WHERE t.* = 1'),
+    [ExpressionError, 'error', 5, 34, /\* columns are not supported here/],
+  ],
+  [
+    'too many OR variants',
+    stream(
+      `SELECT * FROM t WHERE ${Array.from({ length: 7 }, (_, i) => `(a${i} = auth.parameter('x') OR b${i} = auth.user_id())`).join(' AND ')}`,
+    ),
+    [QueryShapeError, 'error', 5, 35, /inner OR operators need to be moved up/],
+  ],
+  [
+    'subscription parameter alone',
+    stream("SELECT * FROM t WHERE a = subscription.parameter('a')"),
+    [DangerousQueryWarning, 'warning', 5, 38, /unauthenticated parameter/],
+  ],
+  [
+    'connection parameter alone',
+    stream("SELECT * FROM t WHERE a = connection.parameter('a')"),
+    [DangerousQueryWarning, 'warning', 5, 38, /unauthenticated parameter/],
+  ],
+  [
+    'subscription parameter in a subquery',
+    stream("SELECT * FROM t WHERE a IN (SELECT id FROM u WHERE u.k = subscription.parameter('k'))"),
+    [DangerousQueryWarning, 'warning', 5, 69, /unauthenticated parameter/],
+  ],
+];
+
+describe('edition 3 diagnostics', () => {
+  test.each([...yamlCases, ...sqlCases])('%s', (_name, yaml, [type, severity, line, column, message]) => {
+    const { diagnostics } = compileSyncRules(yaml);
+    const found = diagnostics.find((d) => d instanceof type && message.test(d.message));
+    expect(found).toBeDefined();
+    expect({ severity: found?.severity, line: found?.line, column: found?.column }).toEqual({
+      severity,
+      line,
+      column,
+    });
+  });
+
+  test.each([
+    ['a global stream', stream('SELECT * FROM t')],
+    [
+      'several queries',
+      `${HEADER}streams:\n  s:\n    queries:\n      - SELECT * FROM t\n      - SELECT * FROM u\n`,
+    ],
+    [
+      'every option',
+      stream(
+        'SELECT * FROM t',
+        '    auto_subscribe: true\n    priority: 1\n    accept_potentially_dangerous_queries: false\n',
+      ),
+    ],
+    ['auth.user_id()', stream('SELECT * FROM t WHERE owner = auth.user_id()')],
+    ['auth.parameter()', stream("SELECT * FROM t WHERE org = auth.parameter('org')")],
+    [
+      'accepted subscription parameter',
+      stream(
+        "SELECT * FROM t WHERE a = subscription.parameter('a')",
+        '    accept_potentially_dangerous_queries: true\n',
+      ),
+    ],
+    [
+      'subscription parameter narrowed by auth',
+      stream("SELECT * FROM t WHERE a = subscription.parameter('a') AND b = auth.user_id()"),
+    ],
+    ['IN subquery', stream('SELECT * FROM t WHERE l IN (SELECT id FROM lists WHERE owner = auth.user_id())')],
+    [
+      'nested IN subquery',
+      stream(
+        'SELECT * FROM c WHERE t IN (SELECT id FROM t WHERE l IN (SELECT id FROM lists WHERE owner = auth.user_id()))',
+      ),
+    ],
+    ['request array', stream("SELECT * FROM t WHERE id IN auth.parameter('ids')")],
+    ['row array', stream('SELECT * FROM t WHERE auth.user_id() IN t.members')],
+    ['OR of row and request', stream("SELECT * FROM t WHERE is_public OR auth.parameter('admin')")],
+  ])('accepts %s without diagnostics', (_name, yaml) => {
+    const result = compileSyncRules(yaml);
+    expect(result.diagnostics.map((d) => `${d.line}:${d.column} ${d.message}`)).toEqual([]);
+    expect(result.rules?.hasStreams).toBe(true);
+  });
+});
