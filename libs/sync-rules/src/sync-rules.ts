@@ -137,6 +137,11 @@ export class SyncRules {
     return this.streams !== undefined;
   }
 
+  /** Edition 3: the stream names in file order (empty for editions 1-2). */
+  get streamNames(): string[] {
+    return this.streams?.streams.map((s) => s.name) ?? [];
+  }
+
   /**
    * Edition 3: the buckets a connection's stream subscriptions reach, with their priority and the
    * subscriptions that reached each; evaluation errors per subscription. Empty for editions 1-2.

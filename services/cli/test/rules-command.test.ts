@@ -31,6 +31,18 @@ const valid = rulesFile(
       - SELECT id, upper(title) AS title FROM todos WHERE owner_id = bucket.user_id
 `,
 );
+const streams = rulesFile(
+  'streams.yaml',
+  `config:
+  edition: 3
+streams:
+  lists:
+    auto_subscribe: true
+    query: SELECT * FROM lists WHERE owner_id = auth.user_id()
+  notes:
+    query: SELECT * FROM notes WHERE is_public OR auth.parameter('admin')
+`,
+);
 const invalid = rulesFile(
   'invalid.yaml',
   `bucket_definitions:
@@ -77,6 +89,13 @@ describe('syncline rules validate', () => {
         `^${warning.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3:24: warning: Potentially dangerous query`,
       ),
     );
+  });
+
+  test('accepts an edition-3 (sync streams) file and counts its streams and buckets', async () => {
+    const ok = await run('rules', 'validate', streams);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toHaveLength(1);
+    expect(ok.out[0]).toMatch(/valid \(2 streams, 3 buckets, 3 data queries, hash [0-9a-f]{12}\)$/);
   });
 
   test('usage errors exit 2', async () => {

@@ -61,9 +61,11 @@ async function validate(args: string[], io: CliIo): Promise<number> {
   const rules = await compileFile(file, (line) => io.out(line));
   if (!rules) return 1;
   const queries = rules.definitions.reduce((n, d) => n + d.dataQueries.length + d.parameterQueries.length, 0);
-  io.out(
-    `${file}: valid (${rules.definitions.length} bucket definitions, ${queries} queries, hash ${rules.hash.slice(0, 12)})`,
-  );
+  // Edition 3: a stream compiles to buckets `<stream>|<n>`, each with one data query per table.
+  const counts = rules.hasStreams
+    ? `${rules.streamNames.length} streams, ${rules.definitions.length} buckets, ${queries} data queries`
+    : `${rules.definitions.length} bucket definitions, ${queries} queries`;
+  io.out(`${file}: valid (${counts}, hash ${rules.hash.slice(0, 12)})`);
   return 0;
 }
 
