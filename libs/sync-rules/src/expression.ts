@@ -333,9 +333,11 @@ export class ExpressionCompiler {
 
   private compileBinary(expr: Expr & { type: 'binary' }): CompiledExpression {
     const op = expr.op;
-    if ((op === 'IN' || op === 'NOT IN') && expr.right.type === 'list') {
+    // Sync streams also accept `x IN ARRAY[a, b]` for a literal list, as PowerSync does.
+    const arrayList = this.scope.requestSyntax === 'streams' && expr.right.type === 'array';
+    if ((op === 'IN' || op === 'NOT IN') && (expr.right.type === 'list' || arrayList)) {
       const left = this.compile(expr.left);
-      const items = expr.right.expressions.map((e) => this.compile(e));
+      const items = (expr.right as Expr & { expressions: Expr[] }).expressions.map((e) => this.compile(e));
       const l = left.evaluate;
       const evaluate: Evaluator =
         op === 'IN'

@@ -208,7 +208,18 @@ class StreamQueryParser {
       (expr.op === 'IN' || expr.op === 'NOT IN') &&
       expr.right.type === 'select'
     ) {
-      return this.subquery(expr, scope, negated !== (expr.op === 'NOT IN'));
+      const expansion = this.subquery(expr, scope, negated !== (expr.op === 'NOT IN'));
+      // Under an odd number of outer NOTs, `NOT IN` is a plain IN; the DNF will still apply those
+      // NOTs to the expansion, so one more cancels them.
+      return negated ? { type: 'not', inner: expansion } : expansion;
+    }
+    if (
+      expr.type === 'binary' &&
+      expr.op === '&&' &&
+      [expr.left, expr.right].some((e) => e.type === 'select')
+    ) {
+      this.source.report('query-shape', "'&&' with a subquery is not supported in sync streams yet", expr);
+      return { type: 'and', inner: [] };
     }
     return { type: 'base', term: this.term(expr, scope) };
   }
@@ -230,7 +241,15 @@ class StreamQueryParser {
       return fallback;
     }
     const inner: Scope = { set, parent: scope };
-    const link = this.linkTerm(this.side(expr.left, scope), this.side(column.expr, inner), expr);
+    // `value = column`, the condition a filter keeps when both sides depend on the same thing.
+    const equals: Expr = {
+      type: 'binary',
+      op: '=',
+      left: expr.left,
+      right: column.expr,
+      _location: expr._location,
+    };
+    const link = this.linkTerm(this.side(expr.left, scope), this.side(column.expr, inner), equals);
     const parts: BoolNode<Term>[] = [{ type: 'base', term: link }];
     if (select.where) parts.push(this.condition(select.where, inner, false));
     return { type: 'and', inner: parts };
@@ -241,7 +260,7 @@ class StreamQueryParser {
     if (expr.type === 'binary' && (expr.op === '=' || expr.op === 'IN')) {
       const left = this.side(expr.left, scope);
       const right = this.side(expr.right, scope);
-      if (expr.op === 'IN' && expr.right.type !== 'list' && !sameDependency(left, right)) {
+      if (expr.op === 'IN' && !['list', 'array'].includes(expr.right.type) && !sameDependency(left, right)) {
         return { kind: 'member', value: left, array: right, node: expr };
       }
       return this.linkTerm(left, right, expr);

@@ -202,6 +202,11 @@ const sqlCases: [string, string, Expected][] = [
     [ExpressionError, 'error', 5, 34, /Table 'x' has not been added in a FROM clause here/],
   ],
   [
+    "'&&' with a subquery",
+    stream('SELECT * FROM t WHERE tags && (SELECT id FROM u WHERE owner = auth.user_id())'),
+    [QueryShapeError, 'error', 5, 34, /'&&' with a subquery is not supported/],
+  ],
+  [
     '* in WHERE',
     stream('SELECT * FROM t WHERE t.* = 1'),
     [ExpressionError, 'error', 5, 34, /\* columns are not supported here/],
@@ -278,6 +283,19 @@ describe('edition 3 diagnostics', () => {
     ['request array', stream("SELECT * FROM t WHERE id IN auth.parameter('ids')")],
     ['row array', stream('SELECT * FROM t WHERE auth.user_id() IN t.members')],
     ['OR of row and request', stream("SELECT * FROM t WHERE is_public OR auth.parameter('admin')")],
+    [
+      'NOT around NOT IN (SELECT ...)',
+      stream('SELECT * FROM t WHERE NOT (a NOT IN (SELECT id FROM u WHERE owner = auth.user_id()))'),
+    ],
+    [
+      'NOT IN (SELECT ...) inside a negated OR',
+      stream(
+        'SELECT * FROM t WHERE NOT (length(c) = 5 OR a NOT IN (SELECT id FROM u WHERE owner = auth.user_id()))',
+      ),
+    ],
+    ['constant IN (SELECT ...)', stream("SELECT * FROM t WHERE 'x' IN (SELECT id FROM u WHERE is_admin)")],
+    ['IN ARRAY[...]', stream("SELECT * FROM t WHERE state IN ARRAY['public', 'archived']")],
+    ['constant IN a request array', stream("SELECT * FROM t WHERE 't' IN auth.parameter('tables')")],
   ])('accepts %s without diagnostics', (_name, yaml) => {
     const result = compileSyncRules(yaml);
     expect(result.diagnostics.map((d) => `${d.line}:${d.column} ${d.message}`)).toEqual([]);

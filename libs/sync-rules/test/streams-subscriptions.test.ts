@@ -27,6 +27,12 @@ const RULES = streamsFile(`  lists:
     query: SELECT * FROM docs WHERE auth.user_id() IN editors
   ops:
     query: SELECT * FROM incidents WHERE auth.user_id() IN (SELECT id FROM admins WHERE active)
+  not_archived:
+    query: |
+      SELECT * FROM todos WHERE NOT (list_id NOT IN (SELECT id FROM lists WHERE owner_id = auth.user_id()))
+        AND state IN ARRAY['open', 'done']
+  if_admins:
+    query: SELECT * FROM reports WHERE 'u1' IN (SELECT id FROM admins WHERE active)
   categories:
     auto_subscribe: true
     priority: 0
@@ -132,6 +138,20 @@ describe('stream subscriptions -> buckets', () => {
     ['request value IN a row array', { sub: 'u5' }, [{ stream: 'shared' }], false, ['1#shared|0["u5"]']],
     ['existence check passes', { sub: 'u1' }, [{ stream: 'ops' }], false, ['1#ops|0[]']],
     ['existence check fails', { sub: 'u2' }, [{ stream: 'ops' }], false, []],
+    [
+      'NOT around NOT IN (SELECT ...) is IN',
+      { sub: 'u1' },
+      [{ stream: 'not_archived' }],
+      false,
+      ['1#not_archived|0["l1"]', '1#not_archived|0["l2"]'],
+    ],
+    [
+      'constant IN (SELECT ...): the lookup finds a row',
+      { sub: 'u9' },
+      [{ stream: 'if_admins' }],
+      false,
+      ['1#if_admins|0[]'],
+    ],
     ['unknown stream reaches nothing', { sub: 'u1' }, [{ stream: 'nope' }], false, []],
   ])('%s', async (_name, token, subscriptions, includeDefaults, expected) => {
     expect((await resolve(token, subscriptions, includeDefaults)).map(([name]) => name)).toEqual(expected);
