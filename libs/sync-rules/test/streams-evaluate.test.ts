@@ -101,6 +101,13 @@ describe('stream rows -> bucket ops', () => {
       { id: 'x', user_id: 'u' },
       ['1#s|0["u"]'],
     ],
+    [
+      'IN ARRAY[...] is a row filter',
+      "  s:\n    query: SELECT * FROM t WHERE state IN ARRAY['open', 'done']\n",
+      't',
+      { id: 'x', state: 'closed' },
+      [],
+    ],
   ])('%s', (_name, streams, table, row, expected) => {
     const rules = compileValid(streamsFile(streams));
     expect(
