@@ -12,6 +12,8 @@ export interface PartitionKey {
   /** The value is a JSON array: the row is partitioned once per element (`request_value IN row_array`). */
   expands: boolean;
   sig: string;
+  /** Set when the key is a plain column: PowerSync orders such bucket parameters by a hash of it. */
+  column?: string;
 }
 
 /** Where the request-time value of a partition key comes from. */
@@ -88,7 +90,7 @@ class VariantPlanner {
   }
 
   plan(primary: ResultSet): VariantPlan {
-    const resolved = this.resolve(primary, []);
+    const resolved = inPowerSyncOrder(this.resolve(primary, []));
     const existence: LookupPlan[] = [];
     const requestFilters: RequestFilter[] = [];
     for (let progress = true; progress;) {
@@ -175,7 +177,9 @@ class VariantPlanner {
 
   private key(side: TermSide, expands: boolean): PartitionKey {
     const sig = exprSignature(side.expr) + (expands ? '[]' : '');
-    return { evaluate: this.compile(side).evaluate, expands, sig };
+    const key: PartitionKey = { evaluate: this.compile(side).evaluate, expands, sig };
+    if (!expands && side.expr.type === 'ref') key.column = side.expr.name;
+    return key;
   }
 
   private valueFrom(side: TermSide, expands: boolean, stack: ResultSet[]): ParameterValue {
@@ -246,6 +250,36 @@ class VariantPlanner {
     }
     return compiled;
   }
+}
+
+/**
+ * Bucket parameters in the order PowerSync gives them, which decides bucket names: sorted by a
+ * stable hash of each key (for a plain column, of `?` followed by its name), ties in the order
+ * found. Only plain columns can be hashed here; with any other key the order stays as written.
+ */
+function inPowerSyncOrder(resolved: Resolved): Resolved {
+  if (resolved.keys.length < 2 || resolved.keys.some((k) => k.column === undefined)) return resolved;
+  const order = resolved.keys
+    .map((key, index) => ({ index, hash: stableHash(`?${key.column}`) }))
+    .sort((a, b) => a.hash - b.hash);
+  return {
+    ...resolved,
+    keys: order.map((o) => resolved.keys[o.index]!),
+    values: order.map((o) => resolved.values[o.index]!),
+  };
+}
+
+/** The Jenkins-style string hash PowerSync's stream compiler orders parameters by (seed included). */
+export function stableHash(text: string): number {
+  let hash = 614160925;
+  for (let i = 0; i < text.length; i++) {
+    hash = 0x1fffffff & (hash + text.charCodeAt(i));
+    hash = 0x1fffffff & (hash + ((0x0007ffff & hash) << 10));
+    hash ^= hash >> 6;
+  }
+  hash = 0x1fffffff & (hash + ((0x03ffffff & hash) << 3));
+  hash ^= hash >> 11;
+  return 0x1fffffff & (hash + ((0x00003fff & hash) << 15));
 }
 
 /** The table a term still needs resolved as a lookup, if it reads exactly one table. */

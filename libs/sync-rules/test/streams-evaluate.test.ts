@@ -102,6 +102,20 @@ describe('stream rows -> bucket ops', () => {
       ['1#s|0["u"]'],
     ],
     [
+      'two parameters in PowerSync order (by a hash of the column), not as written',
+      "  s:\n    query: SELECT * FROM t WHERE c1 = auth.parameter('a') AND c2 = auth.user_id()\n",
+      't',
+      { id: 'x', c1: 'A', c2: 1n },
+      ['1#s|0[1,"A"]'],
+    ],
+    [
+      'the same parameters written in another order share the bucket',
+      "  s:\n    queries:\n      - SELECT * FROM stores WHERE region = subscription.parameter('region') AND org = auth.parameter('org')\n      - SELECT * FROM products WHERE org = auth.parameter('org') AND region = subscription.parameter('region')\n",
+      'products',
+      { id: 'p', org: 'o', region: 'r' },
+      ['1#s|0["r","o"]'],
+    ],
+    [
       'IN ARRAY[...] is a row filter',
       "  s:\n    query: SELECT * FROM t WHERE state IN ARRAY['open', 'done']\n",
       't',
