@@ -73,8 +73,16 @@ export function compileStreams(
   options: StreamCompileOptions,
   diagnostics: SyncRulesDiagnostic[],
 ): CompiledStreams {
-  const compiler = new StreamsCompiler(options, diagnostics);
+  const found: SyncRulesDiagnostic[] = [];
+  const compiler = new StreamsCompiler(options, found);
   const streams = raw.map((stream) => compiler.stream(stream));
+  // A term negated or merged in several OR-variants is compiled once per variant: report it once.
+  const seen = new Set<string>();
+  for (const d of found) {
+    const key = `${d.category}:${d.line}:${d.column}:${d.message}`;
+    if (!seen.has(key)) diagnostics.push(d);
+    seen.add(key);
+  }
   return { streams, buckets: compiler.buckets, lookups: compiler.lookups, lookupIds: compiler.lookupIds };
 }
 

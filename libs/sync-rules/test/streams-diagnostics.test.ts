@@ -247,6 +247,15 @@ describe('edition 3 diagnostics', () => {
     });
   });
 
+  test('an error in a negated term shared by several OR-variants is reported once', () => {
+    const yaml = stream(
+      "SELECT * FROM t WHERE NOT frob(a) AND (b = auth.user_id() OR c = auth.parameter('x'))",
+    );
+    expect(compileSyncRules(yaml).diagnostics.map((d) => `${d.line}:${d.column} ${d.message}`)).toEqual([
+      "5:38 Function 'frob' is not defined",
+    ]);
+  });
+
   test.each([
     ['a global stream', stream('SELECT * FROM t')],
     [
