@@ -105,6 +105,69 @@ describe('syncline rules validate', () => {
   });
 });
 
+describe('syncline rules buckets with sync streams', () => {
+  const rows = '{"lists":[{"id":"l1","owner_id":"u1"},{"id":"l2","owner_id":"u2"}]}';
+  const todos = rulesFile(
+    'todos-streams.yaml',
+    `config:
+  edition: 3
+streams:
+  lists:
+    auto_subscribe: true
+    query: SELECT * FROM lists WHERE owner_id = auth.user_id()
+  todos:
+    priority: 2
+    query: SELECT * FROM todos WHERE list_id IN (SELECT id FROM lists WHERE owner_id = auth.user_id())
+  list:
+    accept_potentially_dangerous_queries: true
+    query: SELECT * FROM todos WHERE list_id = subscription.parameter('id')
+`,
+  );
+
+  test('prints each bucket with its priority and the subscriptions that reached it', async () => {
+    const { code, out } = await run(
+      'rules',
+      'buckets',
+      todos,
+      '--token',
+      '{"sub":"u1"}',
+      '--rows',
+      rows,
+      '--subscription',
+      'todos',
+      '--subscription',
+      'list={"id":"l1"}',
+      '--subscription',
+      'lists',
+    );
+    expect(code).toBe(0);
+    expect(out).toEqual([
+      '1#todos|0["l1"]\tpriority=2\tsubscriptions=0:todos,1:list',
+      '1#lists|0["u1"]\tpriority=3\tsubscriptions=2:lists,default',
+    ]);
+  });
+
+  test('--no-defaults leaves out the auto_subscribe streams', async () => {
+    const { code, out } = await run('rules', 'buckets', todos, '--token', '{"sub":"u1"}', '--no-defaults');
+    expect(code).toBe(0);
+    expect(out).toEqual([]);
+  });
+
+  test('--subscription needs an edition-3 file', async () => {
+    const { code, err } = await run(
+      'rules',
+      'buckets',
+      valid,
+      '--token',
+      '{"sub":"u1"}',
+      '--subscription',
+      'x',
+    );
+    expect(code).toBe(2);
+    expect(err.join('\n')).toMatch(/need an edition-3/);
+  });
+});
+
 describe('syncline rules eval', () => {
   test('prints one JSON line per op, with exact 64-bit integers', async () => {
     const { code, out } = await run(
