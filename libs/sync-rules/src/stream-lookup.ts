@@ -93,6 +93,40 @@ export class StreamRequestEvaluation {
     return sets.reduce((a, b) => a.filter((v) => b.includes(v)));
   }
 
+  /**
+   * Every combination of values `values` take together. Values read from the same lookup come
+   * from the same stored row (a joined row), so their combinations are the rows', not a product.
+   */
+  async tuples(values: readonly ParameterValue[]): Promise<SqliteJsonValue[][]> {
+    const byLookup = new Map<LookupPlan, number[]>();
+    values.forEach((value, index) => {
+      if (value.kind === 'lookup') byLookup.set(value.lookup, [...(byLookup.get(value.lookup) ?? []), index]);
+    });
+    const parts: { indices: number[]; options: SqliteJsonValue[][] }[] = [];
+    for (const [lookup, indices] of byLookup) {
+      const rows = await this.rows(lookup);
+      const outputs = indices.map((i) => String((values[i] as ParameterValue & { kind: 'lookup' }).output));
+      parts.push({ indices, options: distinctTuples(rows.map((row) => outputs.map((o) => row[o] ?? null))) });
+    }
+    const others = values
+      .map((value, index) => ({ value, index }))
+      .filter(({ value }) => value.kind !== 'lookup');
+    for (const { value, index } of others) {
+      parts.push({ indices: [index], options: (await this.values(value)).map((v) => [v]) });
+    }
+    let tuples: SqliteJsonValue[][] = [new Array<SqliteJsonValue>(values.length).fill(null)];
+    for (const { indices, options } of parts) {
+      tuples = tuples.flatMap((tuple) =>
+        options.map((option) => {
+          const next = tuple.slice();
+          indices.forEach((index, k) => (next[index] = option[k]!));
+          return next;
+        }),
+      );
+    }
+    return tuples;
+  }
+
   /** The stored rows of a lookup for this request, its keys instantiated first. */
   rows(lookup: LookupPlan): Promise<SqliteJsonRow[]> {
     let rows = this.rowsByLookup.get(lookup);
@@ -106,11 +140,24 @@ export class StreamRequestEvaluation {
   private async readRows(lookup: LookupPlan): Promise<SqliteJsonRow[]> {
     const queryId = this.queryIds.get(lookup);
     if (queryId === undefined) throw new Error('internal error: lookup without a query id');
-    const keys = product(await Promise.all(lookup.values.map((v) => this.values(v))));
+    const keys = await this.tuples(lookup.values);
     if (keys.length === 0) return [];
     const lookups = keys.map((values) => ({ definition: STREAM_LOOKUP_DEFINITION, queryId, values }));
     return (await this.read(lookups)).flat();
   }
+}
+
+/** Rows of lookup outputs as parameter tuples: rows with a NULL dropped, duplicates once. */
+function distinctTuples(rows: readonly SqliteJsonValue[][]): SqliteJsonValue[][] {
+  const out: SqliteJsonValue[][] = [];
+  const seen = new Set<string>();
+  for (const row of rows) {
+    if (row.some((v) => v === null)) continue;
+    const key = JSON.stringify(row, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
+    if (!seen.has(key)) out.push(row);
+    seen.add(key);
+  }
+  return out;
 }
 
 /** Lookup outputs as parameter values: NULL dropped, duplicates once. */

@@ -114,7 +114,15 @@ class VariantPlanner {
         term.node,
       );
     }
-    return { ...resolved, requestFilters, existence };
+    const plan = { ...resolved, requestFilters, existence };
+    if (!isTreeShaped(plan)) {
+      this.options.source.report(
+        'query-shape',
+        'These joins reach one table through two paths (or combine its columns with other tables in one parameter); such joins are not supported in sync streams yet',
+        primary.node,
+      );
+    }
+    return plan;
   }
 
   private resolve(set: ResultSet, stack: ResultSet[]): Resolved {
@@ -280,6 +288,45 @@ export function stableHash(text: string): number {
   hash = 0x1fffffff & (hash + ((0x03ffffff & hash) << 3));
   hash ^= hash >> 11;
   return 0x1fffffff & (hash + ((0x00003fff & hash) << 15));
+}
+
+/**
+ * Whether every lookup feeds one consumer (the synced table, or one other lookup), with its values
+ * used directly or in a single intersection. Request-time evaluation keeps the values one consumer
+ * takes from one lookup row together, but not across consumers or inside intersections, so other
+ * shapes could combine values of different rows and give a user buckets the join does not allow.
+ */
+function isTreeShaped(plan: VariantPlan): boolean {
+  const uses = new Map<LookupPlan, { consumers: Set<object>; direct: number; intersected: number }>();
+  const visit = (value: ParameterValue, consumer: object, intersected: boolean): void => {
+    if (value.kind === 'request') return;
+    if (value.kind === 'intersection') {
+      value.values.forEach((v) => visit(v, consumer, true));
+      return;
+    }
+    const use = uses.get(value.lookup) ?? { consumers: new Set<object>(), direct: 0, intersected: 0 };
+    uses.set(value.lookup, use);
+    use.consumers.add(consumer);
+    if (intersected) use.intersected++;
+    else use.direct++;
+  };
+  const lookups = new Set<LookupPlan>(plan.existence);
+  plan.values.forEach((v) => visit(v, plan, false));
+  for (const use of uses.keys()) lookups.add(use);
+  // Lookups reached from lookups: visit each once (the map grows while iterating).
+  const visited = new Set<LookupPlan>();
+  for (let pending = [...lookups]; pending.length > 0;) {
+    const lookup = pending.pop()!;
+    if (visited.has(lookup)) continue;
+    visited.add(lookup);
+    lookup.values.forEach((v) => visit(v, lookup, false));
+    pending = [...pending, ...uses.keys()].filter((l) => !visited.has(l));
+  }
+  for (const use of uses.values()) {
+    if (use.consumers.size > 1) return false;
+    if (use.intersected > 0 && use.direct + use.intersected > 1) return false;
+  }
+  return true;
 }
 
 /** The table a term still needs resolved as a lookup, if it reads exactly one table. */

@@ -5,7 +5,8 @@ import type { Expr, ExprBinary, PGNode, SelectedColumn, SelectFromStatement } fr
 import type { SqlSource } from './sql-source';
 import { toVariants, type BoolNode, type VariantRules } from './stream-dnf';
 import { STREAM_REQUEST_SOURCES, type StreamRequestSource } from './stream-request-functions';
-import { tablePattern, type TablePattern } from './table-pattern';
+import { readFrom, reportUnsupportedClauses, warnAliasedPrimary, type FromClause } from './stream-from';
+import type { TablePattern } from './table-pattern';
 
 /** A table the query reads: the synced one, or a subquery's. */
 export interface ResultSet {
@@ -54,8 +55,9 @@ interface Found {
   invalid: boolean;
 }
 
+/** The tables of one query level (the query, or a subquery) and the level around it. */
 interface Scope {
-  set: ResultSet;
+  sets: ResultSet[];
   parent: Scope | undefined;
 }
 
@@ -69,12 +71,18 @@ export function parseStreamQuery(source: SqlSource, defaultSchema: string): Pars
     return undefined;
   }
   const parser = new StreamQueryParser(source, defaultSchema);
-  const primary = parser.fromTable(statement, false);
+  reportUnsupportedClauses(statement, source);
+  const from = parser.from(statement);
+  if (!from) return undefined;
+  const scope: Scope = { sets: from.sets, parent: undefined };
+  const primary = parser.primaryOf(statement, scope);
   if (!primary) return undefined;
-  const scope: Scope = { set: primary, parent: undefined };
-  const where = statement.where
-    ? parser.condition(statement.where, scope, false)
-    : { type: 'and' as const, inner: [] };
+  warnAliasedPrimary(primary, from.sets.length, source);
+  const conditions = [...from.on, ...(statement.where ? [statement.where] : [])];
+  const where: BoolNode<Term> = {
+    type: 'and',
+    inner: conditions.map((c) => parser.condition(c, scope, false)),
+  };
   const variants = toVariants(where, variantRules(source));
   if (variants === undefined) {
     source.report(
@@ -147,49 +155,32 @@ class StreamQueryParser {
     private readonly defaultSchema: string,
   ) {}
 
-  /** The single table of a SELECT (joins, several tables and table functions are not built yet). */
-  fromTable(statement: SelectFromStatement, subquery: boolean): ResultSet | undefined {
-    const report = this.source.report;
-    for (const [clause, node] of [
-      ['GROUP BY', statement.groupBy?.[0]],
-      ['GROUP BY', statement.having],
-      ['LIMIT', statement.limit],
-      ['ORDER BY', statement.orderBy?.[0]],
-      ['DISTINCT', statement.distinct ? statement : undefined],
-    ] as const) {
-      if (node) report('query-shape', `${clause} is not supported`, node as PGNode);
+  /** The tables of a FROM (several with INNER JOINs), registered as result sets of this query. */
+  from(statement: SelectFromStatement): FromClause | undefined {
+    const from = readFrom(statement, this.source, this.defaultSchema, this.sets.length);
+    if (from) this.sets.push(...from.sets);
+    return from;
+  }
+
+  /** The synced table: the one every output column reads (`*` needs a single table or `t.*`). */
+  primaryOf(statement: SelectFromStatement, scope: Scope): ResultSet | undefined {
+    let primary: ResultSet | undefined;
+    for (const column of statement.columns ?? []) {
+      const expr = column.expr;
+      const isStar = expr.type === 'ref' && expr.name === '*';
+      const set = isStar ? this.resolveQualifier(expr, scope) : this.side(expr, scope).set;
+      if (set === undefined) continue;
+      if (primary && primary !== set) {
+        this.source.report(
+          'query-shape',
+          `Sync streams can only select from a single table, and this one already selects from '${primary.qualifier}'`,
+          expr,
+        );
+      } else primary = set;
     }
-    const from = statement.from ?? [];
-    const first = from[0];
-    if (!first) {
-      report('query-shape', 'Must have a result column selecting from a table', statement);
-      return undefined;
-    }
-    if (from.length > 1 || first.join) {
-      const at = from[1] ?? first;
-      report('query-shape', 'Joins and several tables in FROM are not supported in sync streams yet', at);
-      return undefined;
-    }
-    if (first.type !== 'table') {
-      report(
-        'query-shape',
-        first.type === 'call'
-          ? 'Table-valued functions in FROM are not supported in sync streams yet'
-          : `Subqueries in FROM are not supported in sync streams${subquery ? '' : ' yet'}`,
-        first,
-      );
-      return undefined;
-    }
-    const name = first.name;
-    const set: ResultSet = {
-      id: this.sets.length,
-      table: tablePattern(name.name, name.schema, this.defaultSchema),
-      qualifier: name.alias ?? name.name,
-      alias: name.alias,
-      node: first,
-    };
-    this.sets.push(set);
-    return set;
+    if (!primary)
+      this.source.report('query-shape', 'Must have a result column selecting from a table', statement);
+    return primary;
   }
 
   /** The boolean structure of a condition; `negated` is true under an odd number of NOTs. */
@@ -232,15 +223,16 @@ class StreamQueryParser {
       this.source.report('query-shape', 'NOT IN (SELECT ...) and negated subqueries are not supported', expr);
       return fallback;
     }
-    const set = this.fromTable(select, true);
-    if (!set) return fallback;
+    reportUnsupportedClauses(select, this.source);
+    const from = this.from(select);
+    if (!from) return fallback;
     const columns = select.columns ?? [];
     const column = columns[0];
     if (columns.length !== 1 || !column || (column.expr.type === 'ref' && column.expr.name === '*')) {
       this.source.report('query-shape', 'Must return a single expression column', select);
       return fallback;
     }
-    const inner: Scope = { set, parent: scope };
+    const inner: Scope = { sets: from.sets, parent: scope };
     // `value = column`, the condition a filter keeps when both sides depend on the same thing.
     const equals: Expr = {
       type: 'binary',
@@ -251,7 +243,9 @@ class StreamQueryParser {
     };
     const link = this.linkTerm(this.side(expr.left, scope), this.side(column.expr, inner), equals);
     const parts: BoolNode<Term>[] = [{ type: 'base', term: link }];
-    if (select.where) parts.push(this.condition(select.where, inner, false));
+    for (const condition of [...from.on, ...(select.where ? [select.where] : [])]) {
+      parts.push(this.condition(condition, inner, false));
+    }
     return { type: 'and', inner: parts };
   }
 
@@ -342,10 +336,25 @@ class StreamQueryParser {
       this.source.report('expression', '* columns are not supported here', ref);
       return undefined;
     }
+    return this.resolveQualifier(ref, scope);
+  }
+
+  /** The table a column reference or `t.*` reads, in this query level; reports other cases. */
+  private resolveQualifier(ref: Expr & { type: 'ref' }, scope: Scope): ResultSet | undefined {
     const qualifier = ref.table?.name;
-    if (qualifier === undefined || qualifier === scope.set.qualifier) return scope.set;
+    if (qualifier === undefined) {
+      if (scope.sets.length === 1) return scope.sets[0];
+      this.source.report(
+        'expression',
+        'Invalid unqualified reference since multiple tables are in scope',
+        ref,
+      );
+      return undefined;
+    }
+    const own = scope.sets.find((s) => s.qualifier === qualifier);
+    if (own) return own;
     for (let s = scope.parent; s; s = s.parent) {
-      if (s.set.qualifier !== qualifier) continue;
+      if (!s.sets.some((set) => set.qualifier === qualifier)) continue;
       this.source.report(
         'query-shape',
         'A subquery referencing a table of the query around it (a correlated subquery) is not supported in sync streams yet',

@@ -4,7 +4,7 @@
 import { serializeBucketName } from './bucket-name';
 import { withSubscriptionParameters, type RequestContext } from './request-context';
 import type { CompiledStream, CompiledStreams, StreamBucketResolver } from './stream-compiler';
-import { product, StreamRequestEvaluation, type LookupReader } from './stream-lookup';
+import { StreamRequestEvaluation, type LookupReader } from './stream-lookup';
 
 /** One entry of the sync request's `streams.subscriptions`. */
 export interface StreamSubscription {
@@ -146,6 +146,6 @@ async function resolverBuckets(
   if (!plan.requestFilters.every((f) => evaluation.holds(f.evaluate))) return [];
   const found = await Promise.all(plan.existence.map((lookup) => evaluation.rows(lookup)));
   if (found.some((rows) => rows.length === 0)) return [];
-  const values = await Promise.all(plan.values.map((v) => evaluation.values(v)));
-  return product(values).map((tuple) => serializeBucketName(bucketPrefix + resolver.bucket, tuple));
+  const tuples = await evaluation.tuples(plan.values);
+  return tuples.map((tuple) => serializeBucketName(bucketPrefix + resolver.bucket, tuple));
 }

@@ -115,11 +115,53 @@ const sqlCases: [string, string, Expected][] = [
   ['SQL syntax', stream('SELECT * FROM t WHERE ~~~'), [SqlSyntaxError, 'error', 5, 34, /Syntax error/]],
   ['not a SELECT', stream('DELETE FROM t'), [QueryShapeError, 'error', 5, 12, /Expected a SELECT statement/]],
   [
-    'join',
+    'unqualified * with a join',
     stream('SELECT * FROM t JOIN u ON t.a = u.a'),
-    [QueryShapeError, 'error', 5, 28, /Joins .* not supported in sync streams yet/],
+    [ExpressionError, 'error', 5, 19, /Invalid unqualified reference since multiple tables are in scope/],
   ],
-  ['two tables', stream('SELECT * FROM t, u'), [QueryShapeError, 'error', 5, 29, /Joins .* not supported/]],
+  [
+    'unqualified column with two tables',
+    stream('SELECT t.* FROM t, u WHERE a = auth.user_id()'),
+    [ExpressionError, 'error', 5, 39, /Invalid unqualified reference/],
+  ],
+  [
+    'LEFT JOIN',
+    stream('SELECT t.* FROM t LEFT JOIN u ON t.a = u.id'),
+    [QueryShapeError, 'error', 5, 30, /LEFT JOIN is not supported; sync streams only support INNER JOIN/],
+  ],
+  [
+    'USING',
+    stream('SELECT t.* FROM t JOIN u USING (a)'),
+    [QueryShapeError, 'error', 5, 30, /USING is not supported/],
+  ],
+  [
+    'columns from two tables',
+    stream('SELECT t.*, u.name FROM t JOIN u ON t.a = u.id'),
+    [
+      QueryShapeError,
+      'error',
+      5,
+      24,
+      /can only select from a single table, and this one already selects from 't'/,
+    ],
+  ],
+  [
+    'aliased synced table in a join',
+    stream('SELECT c.* FROM comments c JOIN issues i ON c.issue_id = i.id WHERE i.owner_id = auth.user_id()'),
+    [QueryShapeError, 'warning', 5, 28, /synced under its alias 'c' instead of 'comments'/],
+  ],
+  [
+    'a join reaching one table through two paths',
+    stream(
+      'SELECT a.* FROM a, b, c WHERE a.id1 = b.id1 AND a.c1 = c.c1 AND b.c1 = c.c1 AND c.u = auth.user_id()',
+    ),
+    [QueryShapeError, 'error', 5, 28, /reach one table through two paths/],
+  ],
+  [
+    'the same name twice',
+    stream('SELECT t.* FROM t JOIN t ON t.a = t.b'),
+    [QueryShapeError, 'error', 5, 30, /used for two tables here/],
+  ],
   [
     'table-valued function in FROM',
     stream("SELECT * FROM json_each(auth.parameter('x'))"),
@@ -305,6 +347,20 @@ describe('edition 3 diagnostics', () => {
     ['constant IN (SELECT ...)', stream("SELECT * FROM t WHERE 'x' IN (SELECT id FROM u WHERE is_admin)")],
     ['IN ARRAY[...]', stream("SELECT * FROM t WHERE state IN ARRAY['public', 'archived']")],
     ['constant IN a request array', stream("SELECT * FROM t WHERE 't' IN auth.parameter('tables')")],
+    ['INNER JOIN', stream('SELECT t.* FROM t JOIN u ON t.a = u.id WHERE u.owner = auth.user_id()')],
+    ['tables joined in WHERE', stream('SELECT a.* FROM a, b WHERE a.c1 = b.c1 AND b.u = auth.user_id()')],
+    [
+      'quoted alias of the synced table in a join',
+      stream(
+        'SELECT "items".* FROM todos AS "items" JOIN lists l ON "items".list_id = l.id WHERE l.owner = auth.user_id()',
+      ),
+    ],
+    [
+      'a join inside a subquery',
+      stream(
+        'SELECT * FROM t WHERE g IN (SELECT m.g FROM m JOIN u ON m.u = u.id WHERE u.owner = auth.user_id())',
+      ),
+    ],
   ])('accepts %s without diagnostics', (_name, yaml) => {
     const result = compileSyncRules(yaml);
     expect(result.diagnostics.map((d) => `${d.line}:${d.column} ${d.message}`)).toEqual([]);

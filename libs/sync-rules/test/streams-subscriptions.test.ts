@@ -33,6 +33,14 @@ const RULES = streamsFile(`  lists:
         AND state IN ARRAY['open', 'done']
   if_admins:
     query: SELECT * FROM reports WHERE 'u1' IN (SELECT id FROM admins WHERE active)
+  joined:
+    query: |
+      SELECT comments.* FROM comments
+        JOIN todos ON comments.todo_id = todos.id
+        JOIN lists ON todos.list_id = lists.id
+      WHERE lists.owner_id = auth.user_id()
+  pairs:
+    query: SELECT a.* FROM a, b WHERE a.c1 = b.c1 AND a.c2 = b.c2 AND b.u = auth.user_id()
   categories:
     auto_subscribe: true
     priority: 0
@@ -48,6 +56,10 @@ const TABLES: Record<string, SqliteRow[]> = {
   todos: [
     { id: 't1', list_id: 'l1' },
     { id: 't2', list_id: 'l3' },
+  ],
+  b: [
+    { c1: 'A', c2: 1n, u: 'u1' },
+    { c1: 'B', c2: 2n, u: 'u1' },
   ],
   admins: [
     { id: 'u1', active: 1n },
@@ -151,6 +163,20 @@ describe('stream subscriptions -> buckets', () => {
       [{ stream: 'if_admins' }],
       false,
       ['1#if_admins|0[]'],
+    ],
+    [
+      'INNER JOINs: the same bucket as the equivalent nested subqueries',
+      { sub: 'u1' },
+      [{ stream: 'joined' }],
+      false,
+      ['1#comments|0["t1"]'],
+    ],
+    [
+      'two columns of one joined row stay together (no (A, 2) or (B, 1) buckets)',
+      { sub: 'u1' },
+      [{ stream: 'pairs' }],
+      false,
+      ['1#pairs|0[1,"A"]', '1#pairs|0[2,"B"]'],
     ],
     ['unknown stream reaches nothing', { sub: 'u1' }, [{ stream: 'nope' }], false, []],
   ])('%s', async (_name, token, subscriptions, includeDefaults, expected) => {
