@@ -10,6 +10,8 @@ export interface FromClause {
   sets: ResultSet[];
   /** ON conditions of the joins, in order. */
   on: Expr[];
+  /** Names of FROM items already reported as unsupported: references to them are not reported again. */
+  unusable: string[];
 }
 
 /** Reports the clauses streams do not support (the query is still compiled for more errors). */
@@ -37,7 +39,7 @@ export function readFrom(
     source.report('query-shape', 'Must have a result column selecting from a table', statement);
     return undefined;
   }
-  const clause: FromClause = { sets: [], on: [] };
+  const clause: FromClause = { sets: [], on: [], unusable: [] };
   for (const item of from) {
     const join = item.join;
     if (join && join.type !== 'INNER JOIN') {
@@ -50,6 +52,8 @@ export function readFrom(
     if (join?.using) source.report('query-shape', 'USING is not supported; write the ON condition', item);
     if (join?.on) clause.on.push(join.on);
     if (item.type !== 'table') {
+      const name = item.type === 'call' ? (item.alias?.name ?? item.function.name) : item.alias;
+      clause.unusable.push(name);
       source.report(
         'query-shape',
         item.type === 'call'

@@ -59,6 +59,8 @@ interface Found {
 interface Scope {
   sets: ResultSet[];
   parent: Scope | undefined;
+  /** FROM items reported as unsupported; references to them are not reported again. */
+  unusable?: string[];
 }
 
 const NO_REQUEST: ReadonlySet<StreamRequestSource> = new Set();
@@ -74,7 +76,7 @@ export function parseStreamQuery(source: SqlSource, defaultSchema: string): Pars
   reportUnsupportedClauses(statement, source);
   const from = parser.from(statement);
   if (!from) return undefined;
-  const scope: Scope = { sets: from.sets, parent: undefined };
+  const scope: Scope = { sets: from.sets, parent: undefined, unusable: from.unusable };
   const primary = parser.primaryOf(statement, scope);
   if (!primary) return undefined;
   warnAliasedPrimary(primary, from.sets.length, source);
@@ -232,7 +234,7 @@ class StreamQueryParser {
       this.source.report('query-shape', 'Must return a single expression column', select);
       return fallback;
     }
-    const inner: Scope = { sets: from.sets, parent: scope };
+    const inner: Scope = { sets: from.sets, parent: scope, unusable: from.unusable };
     // `value = column`, the condition a filter keeps when both sides depend on the same thing.
     const equals: Expr = {
       type: 'binary',
@@ -353,6 +355,8 @@ class StreamQueryParser {
     }
     const own = scope.sets.find((s) => s.qualifier === qualifier);
     if (own) return own;
+    for (let s: Scope | undefined = scope; s; s = s.parent)
+      if (s.unusable?.includes(qualifier)) return undefined;
     for (let s = scope.parent; s; s = s.parent) {
       if (!s.sets.some((set) => set.qualifier === qualifier)) continue;
       this.source.report(
