@@ -6,8 +6,16 @@ import type { SqlSource } from './sql-source';
 import type { ResultSet } from './stream-query';
 import { tablePattern } from './table-pattern';
 
+/** `json_each(<json array>) [AS name]` in FROM: joining its `value` is an IN on the array. */
+export interface TableFunction {
+  qualifier: string;
+  array: Expr;
+  node: PGNode;
+}
+
 export interface FromClause {
   sets: ResultSet[];
+  functions: TableFunction[];
   /** ON conditions of the joins, in order. */
   on: Expr[];
   /** Names of FROM items already reported as unsupported: references to them are not reported again. */
@@ -39,7 +47,7 @@ export function readFrom(
     source.report('query-shape', 'Must have a result column selecting from a table', statement);
     return undefined;
   }
-  const clause: FromClause = { sets: [], on: [], unusable: [] };
+  const clause: FromClause = { sets: [], functions: [], on: [], unusable: [] };
   for (const item of from) {
     const join = item.join;
     if (join && join.type !== 'INNER JOIN') {
@@ -51,13 +59,18 @@ export function readFrom(
     }
     if (join?.using) source.report('query-shape', 'USING is not supported; write the ON condition', item);
     if (join?.on) clause.on.push(join.on);
+    const fn = item.type === 'call' ? jsonEach(item) : undefined;
+    if (fn) {
+      clause.functions.push(fn);
+      continue;
+    }
     if (item.type !== 'table') {
       const name = item.type === 'call' ? (item.alias?.name ?? item.function.name) : item.alias;
       clause.unusable.push(name);
       source.report(
         'query-shape',
         item.type === 'call'
-          ? 'Table-valued functions in FROM are not supported in sync streams yet'
+          ? 'Only json_each(<json array>) is supported as a table-valued function in sync streams'
           : 'Subqueries in FROM are not supported in sync streams yet',
         item,
       );
@@ -81,7 +94,21 @@ export function readFrom(
       node: item,
     });
   }
-  return clause.sets.length > 0 ? clause : undefined;
+  return clause.sets.length > 0 || clause.functions.length > 0 ? clause : undefined;
+}
+
+/** `json_each(x)` with one argument; other table-valued functions are not supported yet. */
+function jsonEach(call: Expr & { type: 'call'; alias?: { name: string } }): TableFunction | undefined {
+  const [array] = call.args;
+  if (
+    call.function.schema ||
+    call.function.name.toLowerCase() !== 'json_each' ||
+    call.args.length !== 1 ||
+    !array
+  ) {
+    return undefined;
+  }
+  return { qualifier: call.alias?.name ?? 'json_each', array, node: call };
 }
 
 /**

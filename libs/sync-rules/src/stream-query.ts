@@ -5,7 +5,13 @@ import type { Expr, ExprBinary, PGNode, SelectedColumn, SelectFromStatement } fr
 import type { SqlSource } from './sql-source';
 import { toVariants, type BoolNode, type VariantRules } from './stream-dnf';
 import { STREAM_REQUEST_SOURCES, type StreamRequestSource } from './stream-request-functions';
-import { readFrom, reportUnsupportedClauses, warnAliasedPrimary, type FromClause } from './stream-from';
+import {
+  readFrom,
+  reportUnsupportedClauses,
+  warnAliasedPrimary,
+  type FromClause,
+  type TableFunction,
+} from './stream-from';
 import type { TablePattern } from './table-pattern';
 
 /** A table the query reads: the synced one, or a subquery's. */
@@ -61,6 +67,8 @@ interface Scope {
   parent: Scope | undefined;
   /** FROM items reported as unsupported; references to them are not reported again. */
   unusable?: string[];
+  /** `json_each(...)` items of this level. */
+  functions?: TableFunction[];
 }
 
 const NO_REQUEST: ReadonlySet<StreamRequestSource> = new Set();
@@ -76,7 +84,12 @@ export function parseStreamQuery(source: SqlSource, defaultSchema: string): Pars
   reportUnsupportedClauses(statement, source);
   const from = parser.from(statement);
   if (!from) return undefined;
-  const scope: Scope = { sets: from.sets, parent: undefined, unusable: from.unusable };
+  const scope: Scope = {
+    sets: from.sets,
+    parent: undefined,
+    unusable: from.unusable,
+    functions: from.functions,
+  };
   const primary = parser.primaryOf(statement, scope);
   if (!primary) return undefined;
   warnAliasedPrimary(primary, from.sets.length, source);
@@ -234,7 +247,13 @@ class StreamQueryParser {
       this.source.report('query-shape', 'Must return a single expression column', select);
       return fallback;
     }
-    const inner: Scope = { sets: from.sets, parent: scope, unusable: from.unusable };
+    const inner: Scope = {
+      sets: from.sets,
+      parent: scope,
+      unusable: from.unusable,
+      functions: from.functions,
+    };
+    if (from.sets.length === 0) return this.subqueryOverFunction(expr, column.expr, select, inner);
     // `value = column`, the condition a filter keeps when both sides depend on the same thing.
     const equals: Expr = {
       type: 'binary',
@@ -253,6 +272,11 @@ class StreamQueryParser {
 
   /** A base condition: `a = b` or `a IN b` across dependencies, or a single-dependency filter. */
   private term(expr: Expr, scope: Scope): Term {
+    if (expr.type === 'binary' && expr.op === '=') {
+      const fn = functionValue(expr.left, scope) ?? functionValue(expr.right, scope);
+      const other = functionValue(expr.left, scope) ? expr.right : expr.left;
+      if (fn) return this.membership(other, scope, fn, scope, expr);
+    }
     if (expr.type === 'binary' && (expr.op === '=' || expr.op === 'IN')) {
       const left = this.side(expr.left, scope);
       const right = this.side(expr.right, scope);
@@ -262,6 +286,40 @@ class StreamQueryParser {
       return this.linkTerm(left, right, expr);
     }
     return { kind: 'filter', side: this.side(expr, scope), node: expr };
+  }
+
+  /** `value = fn.value` for `fn` = json_each(array): the same as `value IN array`. */
+  private membership(value: Expr, scope: Scope, fn: TableFunction, fnScope: Scope, node: Expr): Term {
+    const valueSide = this.side(value, scope);
+    const arraySide = this.side(fn.array, fnScope);
+    const inArray: Expr = {
+      type: 'binary',
+      op: 'IN',
+      left: value,
+      right: fn.array,
+      _location: node._location,
+    };
+    if (sameDependency(valueSide, arraySide)) return this.linkTerm(valueSide, arraySide, inArray);
+    return { kind: 'member', value: valueSide, array: arraySide, node: inArray };
+  }
+
+  /** `x IN (SELECT value FROM json_each(array))`: the same as `x IN array`. */
+  private subqueryOverFunction(
+    expr: ExprBinary,
+    column: Expr,
+    select: SelectFromStatement,
+    inner: Scope,
+  ): BoolNode<Term> {
+    const fn = functionValue(column, inner);
+    if (!fn || (inner.functions?.length ?? 0) !== 1 || select.where) {
+      this.source.report(
+        'query-shape',
+        'A subquery over json_each() must be SELECT value FROM json_each(<json array>), without WHERE',
+        select,
+      );
+      return { type: 'and', inner: [] };
+    }
+    return { type: 'base', term: this.membership(expr.left, inner.parent ?? inner, fn, inner, expr) };
   }
 
   private linkTerm(left: TermSide, right: TermSide, node: Expr): Term {
@@ -344,6 +402,28 @@ class StreamQueryParser {
   /** The table a column reference or `t.*` reads, in this query level; reports other cases. */
   private resolveQualifier(ref: Expr & { type: 'ref' }, scope: Scope): ResultSet | undefined {
     const qualifier = ref.table?.name;
+    const functions = scope.functions ?? [];
+    if (qualifier === undefined && functions.length > 0 && scope.sets.length + functions.length > 1) {
+      this.source.report(
+        'expression',
+        'Invalid unqualified reference since multiple tables are in scope',
+        ref,
+      );
+      return undefined;
+    }
+    if (
+      functions.some((f) => f.qualifier === qualifier) ||
+      (qualifier === undefined && scope.sets.length === 0)
+    ) {
+      this.source.report(
+        'query-shape',
+        ref.name === '*'
+          ? 'Sync streams can only select from actual tables'
+          : "json_each()'s value can only be compared with '=' to a column or a request value",
+        ref,
+      );
+      return undefined;
+    }
     if (qualifier === undefined) {
       if (scope.sets.length === 1) return scope.sets[0];
       this.source.report(
@@ -377,4 +457,14 @@ function sameDependency(a: TermSide, b: TermSide): boolean {
   if (a.set) return b.request.size === 0;
   if (b.set) return a.request.size === 0;
   return true;
+}
+
+/** The json_each item whose `value` this expression is (`j.value`, or `value` when it is alone). */
+function functionValue(expr: Expr, scope: Scope): TableFunction | undefined {
+  if (expr.type !== 'ref' || expr.name !== 'value') return undefined;
+  const functions = scope.functions ?? [];
+  const qualifier = expr.table?.name;
+  if (qualifier === undefined)
+    return scope.sets.length === 0 && functions.length === 1 ? functions[0] : undefined;
+  return functions.find((f) => f.qualifier === qualifier);
 }

@@ -163,9 +163,26 @@ const sqlCases: [string, string, Expected][] = [
     [QueryShapeError, 'error', 5, 30, /used for two tables here/],
   ],
   [
-    'table-valued function in FROM',
+    'selecting from json_each',
     stream("SELECT * FROM json_each(auth.parameter('x'))"),
-    [QueryShapeError, 'error', 5, 26, /Table-valued functions in FROM are not supported/],
+    [QueryShapeError, 'error', 5, 19, /can only select from actual tables/],
+  ],
+  [
+    'another table-valued function',
+    stream('SELECT posts.* FROM posts, generate_series(1, 3) AS g'),
+    [QueryShapeError, 'error', 5, 39, /Only json_each\(<json array>\) is supported/],
+  ],
+  [
+    'json_each value in another condition',
+    stream('SELECT posts.* FROM posts, json_each(posts.tags) AS j WHERE j.value > 3'),
+    [QueryShapeError, 'error', 5, 72, /can only be compared with '='/],
+  ],
+  [
+    'json_each subquery with WHERE',
+    stream(
+      "SELECT * FROM p WHERE id IN (SELECT j.value FROM json_each(auth.parameter('p')) AS j WHERE j.value > 1)",
+    ),
+    [QueryShapeError, 'error', 5, 41, /must be SELECT value FROM json_each/],
   ],
   [
     'GROUP BY',
@@ -347,6 +364,20 @@ describe('edition 3 diagnostics', () => {
     ['constant IN (SELECT ...)', stream("SELECT * FROM t WHERE 'x' IN (SELECT id FROM u WHERE is_admin)")],
     ['IN ARRAY[...]', stream("SELECT * FROM t WHERE state IN ARRAY['public', 'archived']")],
     ['constant IN a request array', stream("SELECT * FROM t WHERE 't' IN auth.parameter('tables')")],
+    [
+      'json_each over a row array in FROM',
+      stream("SELECT posts.* FROM posts, json_each(posts.tags) AS j WHERE j.value = auth.parameter('tag')"),
+    ],
+    [
+      'json_each over a request array in FROM',
+      stream("SELECT users.* FROM users, json_each(auth.parameter('ids')) WHERE users.id = json_each.value"),
+    ],
+    [
+      'IN (SELECT value FROM json_each(...))',
+      stream(
+        "SELECT * FROM projects WHERE id IN (SELECT value FROM json_each(auth.parameter('project_ids')))",
+      ),
+    ],
     ['INNER JOIN', stream('SELECT t.* FROM t JOIN u ON t.a = u.id WHERE u.owner = auth.user_id()')],
     ['tables joined in WHERE', stream('SELECT a.* FROM a, b WHERE a.c1 = b.c1 AND b.u = auth.user_id()')],
     [

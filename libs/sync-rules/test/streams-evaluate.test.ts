@@ -116,6 +116,13 @@ describe('stream rows -> bucket ops', () => {
       ['1#s|0["r","o"]'],
     ],
     [
+      'json_each over a row array in FROM: one bucket per element',
+      "  s:\n    query: SELECT posts.* FROM posts, json_each(posts.tags) AS t WHERE t.value = auth.parameter('tag')\n",
+      'posts',
+      { id: 'p', tags: '["a","b"]' },
+      ['1#s|0["a"]', '1#s|0["b"]'],
+    ],
+    [
       'IN ARRAY[...] is a row filter',
       "  s:\n    query: SELECT * FROM t WHERE state IN ARRAY['open', 'done']\n",
       't',

@@ -41,6 +41,10 @@ const RULES = streamsFile(`  lists:
       WHERE lists.owner_id = auth.user_id()
   pairs:
     query: SELECT a.* FROM a, b WHERE a.c1 = b.c1 AND a.c2 = b.c2 AND b.u = auth.user_id()
+  tagged:
+    query: SELECT posts.* FROM posts, json_each(posts.tags) AS t WHERE t.value = auth.parameter('tag')
+  my_projects:
+    query: SELECT * FROM projects WHERE id IN (SELECT value FROM json_each(auth.parameter('projects')))
   categories:
     auto_subscribe: true
     priority: 0
@@ -177,6 +181,20 @@ describe('stream subscriptions -> buckets', () => {
       [{ stream: 'pairs' }],
       false,
       ['1#pairs|0[1,"A"]', '1#pairs|0[2,"B"]'],
+    ],
+    [
+      'json_each over a row array in FROM',
+      { sub: 'u1', tag: 'x' },
+      [{ stream: 'tagged' }],
+      false,
+      ['1#tagged|0["x"]'],
+    ],
+    [
+      'IN (SELECT value FROM json_each(claim))',
+      { sub: 'u1', projects: ['p1', 'p2'] },
+      [{ stream: 'my_projects' }],
+      false,
+      ['1#my_projects|0["p1"]', '1#my_projects|0["p2"]'],
     ],
     ['unknown stream reaches nothing', { sub: 'u1' }, [{ stream: 'nope' }], false, []],
   ])('%s', async (_name, token, subscriptions, includeDefaults, expected) => {
