@@ -3,9 +3,9 @@
 // bucket names). Buckets are named `<stream>|<n>` as PowerSync names them: n counts the OR-variants
 // of the stream's queries; variants instantiated the same way share the first one's bucket, and a
 // bucket whose data side equals an earlier stream's bucket reuses that name.
-import type { SelectedColumn } from 'pgsql-ast-parser';
+import type { SelectedColumn, Statement } from 'pgsql-ast-parser';
 import type { CompiledDataQuery } from './data-query';
-import { BucketParameterError, type SyncRulesDiagnostic } from './errors';
+import { BucketParameterError, ConfigStructureError, type SyncRulesDiagnostic } from './errors';
 import type { CompiledExpression } from './expression';
 import type { Expr } from 'pgsql-ast-parser';
 import { SqlSource } from './sql-source';
@@ -18,8 +18,9 @@ import {
   type ParameterValue,
   type VariantPlan,
 } from './stream-plan';
-import { parseStreamQuery, type ResultSet } from './stream-query';
-import type { RawStream } from './yaml-streams';
+import { parseStreamQuery, type CommonTableExpression } from './stream-query';
+import type { ResultSet } from './stream-terms';
+import type { RawCommonTableExpression, RawStream } from './yaml-streams';
 
 export const DEFAULT_STREAM_PRIORITY = 3;
 
@@ -70,12 +71,14 @@ interface PendingResolver {
 
 export function compileStreams(
   raw: readonly RawStream[],
+  globalCtes: readonly RawCommonTableExpression[],
   options: StreamCompileOptions,
   diagnostics: SyncRulesDiagnostic[],
 ): CompiledStreams {
   const found: SyncRulesDiagnostic[] = [];
-  const compiler = new StreamsCompiler(options, found);
+  const compiler = new StreamsCompiler(options, found, globalCtes);
   const streams = raw.map((stream) => compiler.stream(stream));
+  compiler.warnUnusedGlobalCtes();
   // A term negated or merged in several OR-variants is compiled once per variant: report it once.
   const seen = new Set<string>();
   for (const d of found) {
@@ -93,18 +96,58 @@ class StreamsCompiler {
   private readonly lookupsBySignature = new Map<string, string>();
   private readonly bucketsByData = new Map<string, string>();
 
+  private readonly usedGlobalCtes = new Set<RawCommonTableExpression>();
+
   constructor(
     private readonly options: StreamCompileOptions,
     private readonly diagnostics: SyncRulesDiagnostic[],
+    private readonly globalCtes: readonly RawCommonTableExpression[],
   ) {}
+
+  /** The CTEs a stream's queries can use: the global ones, shadowed by the stream's own. */
+  private ctesFor(
+    raw: RawStream,
+  ): Map<string, { raw: RawCommonTableExpression; cte: CommonTableExpression }> {
+    const map = new Map<string, { raw: RawCommonTableExpression; cte: CommonTableExpression }>();
+    for (const definition of [...this.globalCtes, ...raw.ctes]) {
+      const source = new SqlSource(definition.query.sql, this.diagnostics);
+      let parsed: { statement: Statement | undefined } | undefined;
+      const cte: CommonTableExpression = {
+        name: definition.name,
+        source,
+        statement: () => (parsed ??= { statement: source.parseStatement() }).statement,
+        used: false,
+      };
+      map.set(definition.name, { raw: definition, cte });
+    }
+    return map;
+  }
+
+  /** PowerSync warns about a CTE no query uses. */
+  private warnUnused(definition: RawCommonTableExpression): void {
+    this.diagnostics.push(
+      new ConfigStructureError(
+        `This common table expression isn't referenced: '${definition.name}'`,
+        'warning',
+        definition.position,
+      ),
+    );
+  }
+
+  warnUnusedGlobalCtes(): void {
+    for (const definition of this.globalCtes)
+      if (!this.usedGlobalCtes.has(definition)) this.warnUnused(definition);
+  }
 
   stream(raw: RawStream): CompiledStream {
     const priority = raw.priority ?? DEFAULT_STREAM_PRIORITY;
     const pending: PendingResolver[] = [];
+    const ctes = this.ctesFor(raw);
+    const available = new Map([...ctes].map(([name, { cte }]) => [name, cte]));
     let counter = 0;
     for (const query of raw.queries) {
       const source = new SqlSource(query.sql, this.diagnostics);
-      const parsed = parseStreamQuery(source, this.options.defaultSchema);
+      const parsed = parseStreamQuery(source, this.options.defaultSchema, available);
       if (!parsed) continue;
       const { fixedJsonExtract } = this.options;
       const outputRow = compileStreamColumns(parsed.primary, parsed.columns, source, fixedJsonExtract);
@@ -134,6 +177,11 @@ class StreamsCompiler {
         ),
       );
     }
+    for (const { raw: definition, cte } of ctes.values()) {
+      if (!cte.used) continue;
+      if (this.globalCtes.includes(definition)) this.usedGlobalCtes.add(definition);
+    }
+    for (const definition of raw.ctes) if (!ctes.get(definition.name)?.cte.used) this.warnUnused(definition);
     const resolvers = pending.map((p) => ({ bucket: this.bucketFor(p, raw.name, priority), plan: p.plan }));
     return { name: raw.name, autoSubscribe: raw.autoSubscribe, priority, resolvers };
   }

@@ -8,7 +8,7 @@ import * as jsonValues from './json-values';
 import { compileColumns, compileOutputRow } from './output-row';
 import type { SqlSource } from './sql-source';
 import type { PartitionKey } from './stream-plan';
-import type { ResultSet } from './stream-query';
+import type { ResultSet } from './stream-terms';
 import * as sqliteValues from '@syncline/sqlite-value';
 import type { SqliteJsonValue, SqliteValue } from '@syncline/sqlite-value';
 import { compileTableMatcher } from './table-pattern';

@@ -3,7 +3,7 @@
 // functions and subqueries in FROM are reported as not supported.
 import type { Expr, PGNode, SelectFromStatement } from 'pgsql-ast-parser';
 import type { SqlSource } from './sql-source';
-import type { ResultSet } from './stream-query';
+import type { ResultSet } from './stream-terms';
 import { tablePattern } from './table-pattern';
 
 /** `json_each(<json array>) [AS name]` in FROM: joining its `value` is an IN on the array. */
@@ -41,6 +41,7 @@ export function readFrom(
   source: SqlSource,
   defaultSchema: string,
   firstId: number,
+  ctes: ReadonlyMap<string, unknown>,
 ): FromClause | undefined {
   const from = statement.from ?? [];
   if (from.length === 0) {
@@ -78,6 +79,15 @@ export function readFrom(
     }
     const name = item.name;
     const qualifier = name.alias ?? name.name;
+    if (name.schema === undefined && ctes.has(name.name)) {
+      clause.unusable.push(qualifier);
+      source.report(
+        'query-shape',
+        `Common table expression '${name.name}' in FROM or JOIN is not supported yet; use IN ${name.name}`,
+        item,
+      );
+      continue;
+    }
     if (clause.sets.some((s) => s.qualifier === qualifier)) {
       source.report(
         'query-shape',

@@ -4,7 +4,7 @@
 import type { Expr } from 'pgsql-ast-parser';
 import { ExpressionCompiler, type CompiledExpression, type Evaluator } from './expression';
 import type { SqlSource } from './sql-source';
-import type { ResultSet, Term, TermSide } from './stream-query';
+import type { ResultSet, Term, TermSide } from './stream-terms';
 
 /** A value computed from a row of a table: a bucket parameter or a lookup key. */
 export interface PartitionKey {
@@ -243,7 +243,8 @@ class VariantPlanner {
   private compile(side: TermSide): CompiledExpression {
     let compiled = this.options.compiled.get(side.expr);
     if (compiled === undefined) {
-      const { source, fixedJsonExtract } = this.options;
+      const { fixedJsonExtract } = this.options;
+      const source = side.source ?? this.options.source;
       const scope = {
         rowQualifiers: side.set ? [side.set.qualifier] : undefined,
         allowRequest: side.set === undefined,

@@ -1,9 +1,24 @@
 // Parses one sync-stream query into result sets (the synced table and one per `IN (SELECT ...)`
 // subquery) and its WHERE as OR-variants of terms, each term tied to what it depends on: one result
 // set, the request, or both sides of an `=` / `IN` that links them. No evaluation here.
-import type { Expr, ExprBinary, PGNode, SelectedColumn, SelectFromStatement } from 'pgsql-ast-parser';
+import type {
+  Expr,
+  ExprBinary,
+  PGNode,
+  SelectedColumn,
+  SelectFromStatement,
+  Statement,
+} from 'pgsql-ast-parser';
 import type { SqlSource } from './sql-source';
-import { toVariants, type BoolNode, type VariantRules } from './stream-dnf';
+import { toVariants, type BoolNode } from './stream-dnf';
+import {
+  NO_REQUEST,
+  sameDependency,
+  variantRules,
+  type ResultSet,
+  type Term,
+  type TermSide,
+} from './stream-terms';
 import { STREAM_REQUEST_SOURCES, type StreamRequestSource } from './stream-request-functions';
 import {
   readFrom,
@@ -12,38 +27,6 @@ import {
   type FromClause,
   type TableFunction,
 } from './stream-from';
-import type { TablePattern } from './table-pattern';
-
-/** A table the query reads: the synced one, or a subquery's. */
-export interface ResultSet {
-  id: number;
-  table: TablePattern;
-  /** What qualifies its columns in SQL: the alias, else the table name. */
-  qualifier: string;
-  alias: string | undefined;
-  node: PGNode;
-}
-
-/** One side of a term: the expression and the single thing it depends on. */
-export interface TermSide {
-  expr: Expr;
-  /** The result set whose row it reads; undefined for request values and constants. */
-  set: ResultSet | undefined;
-  /** The request sources it reads (`auth`, `connection`, `subscription`). */
-  request: ReadonlySet<StreamRequestSource>;
-  /** Its dependencies were already reported as wrong: compile it without reporting again. */
-  invalid?: boolean;
-}
-
-/**
- * A WHERE term after OR-splitting. `filter`: depends on one result set, or (set undefined) only on
- * the request. `equals`: `left = right` across two dependencies. `member`: `value IN array` where
- * the array is JSON text and the two sides depend on different things.
- */
-export type Term =
-  | { kind: 'filter'; side: TermSide; node: PGNode }
-  | { kind: 'equals'; left: TermSide; right: TermSide; node: PGNode }
-  | { kind: 'member'; value: TermSide; array: TermSide; node: PGNode };
 
 export interface ParsedStreamQuery {
   primary: ResultSet;
@@ -71,16 +54,26 @@ interface Scope {
   functions?: TableFunction[];
 }
 
-const NO_REQUEST: ReadonlySet<StreamRequestSource> = new Set();
+/** A common table expression available to a stream's queries; its SQL is parsed once, when used. */
+export interface CommonTableExpression {
+  name: string;
+  source: SqlSource;
+  statement: () => Statement | undefined;
+  used: boolean;
+}
 
-export function parseStreamQuery(source: SqlSource, defaultSchema: string): ParsedStreamQuery | undefined {
+export function parseStreamQuery(
+  source: SqlSource,
+  defaultSchema: string,
+  ctes: ReadonlyMap<string, CommonTableExpression> = new Map(),
+): ParsedStreamQuery | undefined {
   const statement = source.parseStatement();
   if (!statement) return undefined;
   if (statement.type !== 'select') {
     source.report('query-shape', 'Expected a SELECT statement', statement);
     return undefined;
   }
-  const parser = new StreamQueryParser(source, defaultSchema);
+  const parser = new StreamQueryParser(source, defaultSchema, ctes);
   reportUnsupportedClauses(statement, source);
   const from = parser.from(statement);
   if (!from) return undefined;
@@ -110,69 +103,25 @@ export function parseStreamQuery(source: SqlSource, defaultSchema: string): Pars
   return { primary, sets: parser.sets, columns: statement.columns ?? [], variants, statement };
 }
 
-/** How terms group, negate and merge when the WHERE becomes bucket variants. */
-function variantRules(source: SqlSource): VariantRules<Term> {
-  return {
-    group: (term) =>
-      term.kind === 'filter' ? (term.side.set ? `set:${term.side.set.id}` : 'request') : undefined,
-    negate: (term) => {
-      if (term.kind === 'filter') {
-        const expr: Expr = {
-          type: 'unary',
-          op: 'NOT',
-          operand: term.side.expr,
-          _location: term.side.expr._location,
-        };
-        return { kind: 'filter', side: { ...term.side, expr }, node: term.node };
-      }
-      source.report(
-        'query-shape',
-        'A condition linking the synced row to the request or to a subquery cannot be negated',
-        term.node,
-      );
-      return constantFilter(false, term.node);
-    },
-    mergeOr: (variants) => {
-      const sides = variants.flat().map((t) => (t as Term & { kind: 'filter' }).side);
-      const ands = variants.map((v) =>
-        v.length === 0
-          ? TRUE
-          : v.map((t) => (t as Term & { kind: 'filter' }).side.expr).reduce((a, b) => combine('AND', a, b)),
-      );
-      const expr = ands.reduce((a, b) => combine('OR', a, b));
-      const set = sides.find((side) => side.set)?.set;
-      const request = new Set(sides.flatMap((side) => [...side.request]));
-      const invalid = sides.some((side) => side.invalid === true);
-      return { kind: 'filter', side: { expr, set, request, ...(invalid ? { invalid } : {}) }, node: expr };
-    },
-  };
-}
-
-const TRUE: Expr = { type: 'boolean', value: true };
-
-function combine(op: 'AND' | 'OR', left: Expr, right: Expr): Expr {
-  return { type: 'binary', op, left, right, _location: left._location };
-}
-
-function constantFilter(value: boolean, node: PGNode): Term {
-  return {
-    kind: 'filter',
-    side: { expr: { type: 'boolean', value }, set: undefined, request: NO_REQUEST },
-    node,
-  };
-}
-
 class StreamQueryParser {
-  readonly sets: ResultSet[] = [];
-
   constructor(
     private readonly source: SqlSource,
     private readonly defaultSchema: string,
+    private readonly ctes: ReadonlyMap<string, CommonTableExpression>,
+    /** Shared with the parsers of common table expressions, so result set ids stay unique. */
+    readonly sets: ResultSet[] = [],
   ) {}
+
+  /** The CTE named by the right side of `x IN name` / `x NOT IN name`. */
+  private cteOf(expr: ExprBinary): CommonTableExpression | undefined {
+    if (expr.op !== 'IN' && expr.op !== 'NOT IN') return undefined;
+    const right = expr.right;
+    return right.type === 'ref' && right.table === undefined ? this.ctes.get(right.name) : undefined;
+  }
 
   /** The tables of a FROM (several with INNER JOINs), registered as result sets of this query. */
   from(statement: SelectFromStatement): FromClause | undefined {
-    const from = readFrom(statement, this.source, this.defaultSchema, this.sets.length);
+    const from = readFrom(statement, this.source, this.defaultSchema, this.sets.length, this.ctes);
     if (from) this.sets.push(...from.sets);
     return from;
   }
@@ -188,7 +137,7 @@ class StreamQueryParser {
       if (primary && primary !== set) {
         this.source.report(
           'query-shape',
-          `Sync streams can only select from a single table, and this one already selects from '${primary.qualifier}'`,
+          `Sync streams can only select from a single table, and this one already selects from table '${primary.qualifier}'`,
           expr,
         );
       } else primary = set;
@@ -209,12 +158,17 @@ class StreamQueryParser {
     if (expr.type === 'unary' && expr.op === 'NOT') {
       return { type: 'not', inner: this.condition(expr.operand, scope, !negated) };
     }
+    const cte = expr.type === 'binary' ? this.cteOf(expr) : undefined;
+    if (cte && expr.type === 'binary') {
+      const expansion = this.commonTableExpression(expr, cte, scope, negated !== (expr.op === 'NOT IN'));
+      return negated ? { type: 'not', inner: expansion } : expansion;
+    }
     if (
       expr.type === 'binary' &&
       (expr.op === 'IN' || expr.op === 'NOT IN') &&
       expr.right.type === 'select'
     ) {
-      const expansion = this.subquery(expr, scope, negated !== (expr.op === 'NOT IN'));
+      const expansion = this.subquery(expr, scope, negated !== (expr.op === 'NOT IN'), expr.right);
       // Under an odd number of outer NOTs, `NOT IN` is a plain IN; the DNF will still apply those
       // NOTs to the expansion, so one more cancels them.
       return negated ? { type: 'not', inner: expansion } : expansion;
@@ -230,21 +184,29 @@ class StreamQueryParser {
     return { type: 'base', term: this.term(expr, scope) };
   }
 
-  /** `value IN (SELECT column FROM table WHERE ...)`: `value = table.column AND ...`. */
-  private subquery(expr: ExprBinary, scope: Scope, negated: boolean): BoolNode<Term> {
-    const select = expr.right as SelectFromStatement;
+  /**
+   * `value IN (SELECT column FROM table WHERE ...)`: `value = table.column AND ...`. `parser` reads
+   * the SELECT: this one, or a common table expression's (whose SQL is another string).
+   */
+  private subquery(
+    expr: ExprBinary,
+    scope: Scope,
+    negated: boolean,
+    select: SelectFromStatement,
+    parser: StreamQueryParser = this,
+  ): BoolNode<Term> {
     const fallback: BoolNode<Term> = { type: 'and', inner: [] };
     if (negated) {
       this.source.report('query-shape', 'NOT IN (SELECT ...) and negated subqueries are not supported', expr);
       return fallback;
     }
-    reportUnsupportedClauses(select, this.source);
-    const from = this.from(select);
+    reportUnsupportedClauses(select, parser.source);
+    const from = parser.from(select);
     if (!from) return fallback;
     const columns = select.columns ?? [];
     const column = columns[0];
     if (columns.length !== 1 || !column || (column.expr.type === 'ref' && column.expr.name === '*')) {
-      this.source.report('query-shape', 'Must return a single expression column', select);
+      parser.source.report('query-shape', 'Must return a single expression column', select);
       return fallback;
     }
     const inner: Scope = {
@@ -253,7 +215,7 @@ class StreamQueryParser {
       unusable: from.unusable,
       functions: from.functions,
     };
-    if (from.sets.length === 0) return this.subqueryOverFunction(expr, column.expr, select, inner);
+    if (from.sets.length === 0) return parser.subqueryOverFunction(expr, column.expr, select, inner);
     // `value = column`, the condition a filter keeps when both sides depend on the same thing.
     const equals: Expr = {
       type: 'binary',
@@ -262,12 +224,38 @@ class StreamQueryParser {
       right: column.expr,
       _location: expr._location,
     };
-    const link = this.linkTerm(this.side(expr.left, scope), this.side(column.expr, inner), equals);
+    const link = this.linkTerm(this.side(expr.left, scope), parser.side(column.expr, inner), equals);
     const parts: BoolNode<Term>[] = [{ type: 'base', term: link }];
     for (const condition of [...from.on, ...(select.where ? [select.where] : [])]) {
-      parts.push(this.condition(condition, inner, false));
+      parts.push(parser.condition(condition, inner, false));
     }
     return { type: 'and', inner: parts };
+  }
+
+  /** `value IN cte`: the CTE's single-column SELECT as an IN subquery, read from its own SQL. */
+  private commonTableExpression(
+    expr: ExprBinary,
+    cte: CommonTableExpression,
+    scope: Scope,
+    negated: boolean,
+  ): BoolNode<Term> {
+    cte.used = true;
+    const statement = cte.statement();
+    if (!statement) return { type: 'and', inner: [] };
+    if (statement.type !== 'select') {
+      cte.source.report('query-shape', 'Expected a SELECT statement', statement);
+      return { type: 'and', inner: [] };
+    }
+    if ((statement.columns ?? []).length !== 1) {
+      this.source.report(
+        'query-shape',
+        `Common table expression '${cte.name}' must return a single column to be used as IN ${cte.name}`,
+        expr.right,
+      );
+      return { type: 'and', inner: [] };
+    }
+    const parser = new StreamQueryParser(cte.source, this.defaultSchema, new Map(), this.sets);
+    return this.subquery(expr, scope, negated, statement, parser);
   }
 
   /** A base condition: `a = b` or `a IN b` across dependencies, or a single-dependency filter. */
@@ -337,7 +325,13 @@ class StreamQueryParser {
     const found: Found = { set: undefined, request: new Set(), invalid: false };
     this.collect(expr, scope, found);
     const request = found.request.size > 0 ? found.request : NO_REQUEST;
-    return { expr, set: found.set, request, ...(found.invalid ? { invalid: true } : {}) };
+    return {
+      expr,
+      set: found.set,
+      request,
+      ...(found.invalid ? { invalid: true } : {}),
+      source: this.source,
+    };
   }
 
   private collect(node: unknown, scope: Scope, found: Found): void {
@@ -449,14 +443,6 @@ class StreamQueryParser {
     this.source.report('expression', `Table '${qualifier}' has not been added in a FROM clause here`, ref);
     return undefined;
   }
-}
-
-/** Both sides read the same row, or at most one side reads anything (a row or the request). */
-function sameDependency(a: TermSide, b: TermSide): boolean {
-  if (a.set && b.set) return a.set === b.set;
-  if (a.set) return b.request.size === 0;
-  if (b.set) return a.request.size === 0;
-  return true;
 }
 
 /** The json_each item whose `value` this expression is (`j.value`, or `value` when it is alone). */

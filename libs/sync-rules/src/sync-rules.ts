@@ -319,7 +319,7 @@ function compileRawStreams(
   diagnostics: SyncRulesDiagnostic[],
 ): CompiledStreams {
   const fixedJsonExtract = raw.config.compatibility.fixedJsonExtract;
-  return compileStreams(raw.streams, { defaultSchema, fixedJsonExtract }, diagnostics);
+  return compileStreams(raw.streams, raw.ctes, { defaultSchema, fixedJsonExtract }, diagnostics);
 }
 
 /** Like compileSyncRules, but throws SyncRulesCompileError when there is any error. */
@@ -389,7 +389,7 @@ function rulesHash(raw: RawSyncRules, defaultSchema: string, bucketPrefix: strin
     defaultSchema,
     bucketPrefix,
     // Absent for editions 1-2, so their hashes do not change.
-    ...(streams.length > 0 ? { streams: streams.map(streamForHash) } : {}),
+    ...(streams.length > 0 ? { streams: streams.map(streamForHash), ctes: raw.ctes.map(cteForHash) } : {}),
     definitions: definitions.map((d) => ({
       name: d.name,
       priority: d.priority ?? null,
@@ -408,5 +408,10 @@ function streamForHash(stream: RawSyncRules['streams'][number]): unknown {
     auto: stream.autoSubscribe,
     accept: stream.acceptPotentiallyDangerousQueries,
     queries: stream.queries.map((q) => [q.sql.value.trim(), q.acceptDangerous]),
+    ctes: stream.ctes.map(cteForHash),
   };
+}
+
+function cteForHash(cte: RawSyncRules['ctes'][number]): unknown {
+  return [cte.name, cte.query.sql.value.trim()];
 }

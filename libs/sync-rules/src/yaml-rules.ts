@@ -20,7 +20,12 @@ import {
   type YamlReadContext,
 } from './yaml-context';
 import { LocatedString } from './yaml-source';
-import { readStreams, reportCommonTableExpressions, type RawStream } from './yaml-streams';
+import {
+  readCommonTableExpressions,
+  readStreams,
+  type RawCommonTableExpression,
+  type RawStream,
+} from './yaml-streams';
 
 export type { RawQuery } from './yaml-context';
 
@@ -39,6 +44,8 @@ export interface RawSyncRules {
   definitions: RawBucketDefinition[];
   /** Edition 3: `streams`. */
   streams: RawStream[];
+  /** Edition 3: the top-level `with:` shared by every stream. */
+  ctes: RawCommonTableExpression[];
 }
 
 /** Reads the value of one bucket definition key into the definition, reporting a bad value. */
@@ -81,6 +88,7 @@ export function readRulesYaml(text: string, diagnostics: SyncRulesDiagnostic[]):
     config: { edition: 1, compatibility: defaultCompatibility(1) },
     definitions: [],
     streams: [],
+    ctes: [],
   };
 
   for (const error of doc.errors) {
@@ -104,6 +112,9 @@ export function readRulesYaml(text: string, diagnostics: SyncRulesDiagnostic[]):
   if (result.config.edition === 3) {
     reportTopLevelKeys(root, ctx, STREAM_SECTIONS);
     result.streams = readStreams(root, ctx);
+    const withPair = root.items.find((p) => keyName(p) === 'with');
+    if (withPair)
+      result.ctes = readCommonTableExpressions(withPair.value as Node | null, withPair.key as Node, ctx);
   } else {
     reportTopLevelKeys(root, ctx, DEFINITION_SECTIONS);
     result.definitions = readDefinitions(root, ctx);
@@ -153,7 +164,7 @@ const STREAM_SECTIONS = new Map<string, SectionCheck>([
         ),
       ),
   ],
-  ['with', (_key, keyNode, _value, ctx) => reportCommonTableExpressions(keyNode, ctx)],
+  ['with', accepted], // read by readRulesYaml
 ]);
 
 /** Reports unsupported and unknown top-level keys, and a file without 'bucket_definitions'. */

@@ -1,7 +1,7 @@
 // Reads the `streams:` section of an edition-3 rules file (PowerSync's Sync Streams): each stream's
 // SQL strings as LocatedStrings and its options, reporting structural problems with positions.
 import { isMap, isSeq, type Node, type Pair, type YAMLMap } from 'yaml';
-import { ConfigStructureError, UnsupportedFeatureError, type SourcePosition } from './errors';
+import { ConfigStructureError, type SourcePosition } from './errors';
 import {
   keyName,
   readBooleanValue,
@@ -11,10 +11,19 @@ import {
   type YamlReadContext,
 } from './yaml-context';
 
+/** A common table expression of a `with:` block (global or per stream). */
+export interface RawCommonTableExpression {
+  name: string;
+  position: SourcePosition;
+  query: RawQuery;
+}
+
 export interface RawStream {
   name: string;
   position: SourcePosition;
   queries: RawQuery[];
+  /** The stream's own `with:`, which shadows global ones of the same name. */
+  ctes: RawCommonTableExpression[];
   autoSubscribe: boolean;
   priority: number | undefined;
   acceptPotentiallyDangerousQueries: boolean;
@@ -36,7 +45,7 @@ const STREAM_KEYS = new Map<string, StreamKeyReader>([
       (stream.acceptPotentiallyDangerousQueries =
         readBooleanValue(value, 'accept_potentially_dangerous_queries', ctx) ?? false),
   ],
-  ['with', (_value, _stream, ctx, keyNode) => reportCommonTableExpressions(keyNode, ctx)],
+  ['with', (value, stream, ctx, keyNode) => (stream.ctes = readCommonTableExpressions(value, keyNode, ctx))],
 ]);
 
 /** The streams under `streams:`, in file order, without those that are not maps. */
@@ -67,15 +76,28 @@ export function readStreams(root: YAMLMap, ctx: YamlReadContext): RawStream[] {
   return streams;
 }
 
-/** A top-level or per-stream `with:` (common table expressions), which is not built yet. */
-export function reportCommonTableExpressions(keyNode: Node, ctx: YamlReadContext): void {
-  ctx.diagnostics.push(
-    new UnsupportedFeatureError(
-      "'with' (common table expressions in sync streams) is not supported yet",
-      'error',
-      ctx.nodeAt(keyNode),
-    ),
-  );
+/** A `with:` block: name -> SQL of a SELECT usable as `IN name` in the stream queries. */
+export function readCommonTableExpressions(
+  value: Node | null,
+  keyNode: Node,
+  ctx: YamlReadContext,
+): RawCommonTableExpression[] {
+  if (!isMap(value)) {
+    ctx.diagnostics.push(
+      new ConfigStructureError(
+        "'with' must be a map of name -> SQL query",
+        'error',
+        ctx.nodeAt(value ?? keyNode),
+      ),
+    );
+    return [];
+  }
+  const ctes: RawCommonTableExpression[] = [];
+  for (const item of value.items) {
+    const query = readQuery(item.value, 'A common table expression', ctx);
+    if (query) ctes.push({ name: keyName(item), position: ctx.nodeAt(item.key as Node), query });
+  }
+  return ctes;
 }
 
 function readStream(pair: Pair, ctx: YamlReadContext): RawStream | undefined {
@@ -96,6 +118,7 @@ function readStream(pair: Pair, ctx: YamlReadContext): RawStream | undefined {
     name,
     position: ctx.nodeAt(keyNode),
     queries: [],
+    ctes: [],
     autoSubscribe: false,
     priority: undefined,
     acceptPotentiallyDangerousQueries: false,

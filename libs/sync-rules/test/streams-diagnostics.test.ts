@@ -75,14 +75,39 @@ const yamlCases: [string, string, Expected][] = [
     [ConfigStructureError, 'error', 5, 43, /must be true or false/],
   ],
   [
-    'global with (CTEs)',
-    `${stream('SELECT * FROM t')}with:\n  x: SELECT 1\n`,
-    [UnsupportedFeatureError, 'error', 6, 1, /'with' .* not supported yet/],
+    'unused global CTE',
+    `${stream('SELECT * FROM t')}with:\n  x: SELECT id FROM u\n`,
+    [ConfigStructureError, 'warning', 7, 3, /common table expression isn't referenced: 'x'/],
   ],
   [
-    'stream with (CTEs)',
+    'unused stream CTE',
     stream('SELECT * FROM t', '    with:\n      x: SELECT id FROM u\n'),
-    [UnsupportedFeatureError, 'error', 5, 5, /'with' .* not supported yet/],
+    [ConfigStructureError, 'warning', 6, 7, /isn't referenced: 'x'/],
+  ],
+  [
+    'with not a map',
+    stream('SELECT * FROM t', '    with: [a]\n'),
+    [ConfigStructureError, 'error', 5, 11, /'with' must be a map/],
+  ],
+  [
+    'CTE with two columns used as IN name',
+    stream('SELECT * FROM t WHERE a IN x', '    with:\n      x: SELECT a, b FROM u\n'),
+    [QueryShapeError, 'error', 7, 39, /must return a single column to be used as IN x/],
+  ],
+  [
+    'CTE in FROM',
+    stream('SELECT * FROM t WHERE a IN (SELECT id FROM x)', '    with:\n      x: SELECT id FROM u\n'),
+    [QueryShapeError, 'error', 7, 55, /'x' in FROM or JOIN is not supported yet/],
+  ],
+  [
+    'error inside a CTE, at its position',
+    stream('SELECT * FROM t WHERE a IN x', '    with:\n      x: SELECT id FROM u WHERE frob(id)\n'),
+    [ExpressionError, 'error', 6, 33, /Function 'frob' is not defined/],
+  ],
+  [
+    'CTEs require edition 3',
+    'bucket_definitions: {}\nwith:\n  x: SELECT 1\n',
+    [ConfigStructureError, 'error', 2, 1, /require edition 3/],
   ],
   [
     'unknown top-level key',
@@ -142,7 +167,7 @@ const sqlCases: [string, string, Expected][] = [
       'error',
       5,
       24,
-      /can only select from a single table, and this one already selects from 't'/,
+      /can only select from a single table, and this one already selects from table 't'/,
     ],
   ],
   [
@@ -377,6 +402,17 @@ describe('edition 3 diagnostics', () => {
       stream(
         "SELECT * FROM projects WHERE id IN (SELECT value FROM json_each(auth.parameter('project_ids')))",
       ),
+    ],
+    [
+      'stream CTE used as IN name',
+      stream(
+        'SELECT * FROM t WHERE a IN x',
+        '    with:\n      x: SELECT id FROM u WHERE owner = auth.user_id()\n',
+      ),
+    ],
+    [
+      'global CTE used as IN name',
+      `${stream('SELECT * FROM t WHERE a IN x')}with:\n  x: SELECT id FROM u WHERE owner = auth.user_id()\n`,
     ],
     ['INNER JOIN', stream('SELECT t.* FROM t JOIN u ON t.a = u.id WHERE u.owner = auth.user_id()')],
     ['tables joined in WHERE', stream('SELECT a.* FROM a, b WHERE a.c1 = b.c1 AND b.u = auth.user_id()')],

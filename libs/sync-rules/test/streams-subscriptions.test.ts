@@ -2,9 +2,14 @@
 // buckets with their priority and the subscriptions that reached them; the rows a user receives.
 import type { SqliteRow } from '@syncline/sqlite-value';
 import { createRequestContext, type StreamSubscription, type SubscribedBucket } from '../src';
-import { compileValid, lookupReader, streamsFile } from './helpers';
+import { compileValid, lookupReader } from './helpers';
 
-const RULES = streamsFile(`  lists:
+const RULES = `config:
+  edition: 3
+with:
+  my_lists: SELECT id FROM lists WHERE owner_id = auth.user_id()
+streams:
+  lists:
     auto_subscribe: true
     query: SELECT * FROM lists WHERE owner_id = auth.user_id()
   todos:
@@ -49,7 +54,16 @@ const RULES = streamsFile(`  lists:
     auto_subscribe: true
     priority: 0
     query: SELECT * FROM categories
-`);
+  cte_todos:
+    with:
+      my_lists: SELECT id FROM lists WHERE owner_id = 'nobody'
+      open_lists: SELECT id FROM lists WHERE owner_id = auth.user_id()
+    queries:
+      - SELECT * FROM todos WHERE list_id IN open_lists
+      - SELECT * FROM comments WHERE todo_id IN (SELECT id FROM todos WHERE list_id IN my_lists)
+  global_cte:
+    query: SELECT * FROM todos WHERE list_id IN my_lists
+`;
 
 const TABLES: Record<string, SqliteRow[]> = {
   lists: [
@@ -196,6 +210,14 @@ describe('stream subscriptions -> buckets', () => {
       false,
       ['1#my_projects|0["p1"]', '1#my_projects|0["p2"]'],
     ],
+    [
+      'stream CTEs (a local one shadows the global of the same name)',
+      { sub: 'u1' },
+      [{ stream: 'cte_todos' }],
+      false,
+      ['1#todos|0["l1"]', '1#todos|0["l2"]'],
+    ],
+    ['global CTE', { sub: 'u1' }, [{ stream: 'global_cte' }], false, ['1#todos|0["l1"]', '1#todos|0["l2"]']],
     ['unknown stream reaches nothing', { sub: 'u1' }, [{ stream: 'nope' }], false, []],
   ])('%s', async (_name, token, subscriptions, includeDefaults, expected) => {
     expect((await resolve(token, subscriptions, includeDefaults)).map(([name]) => name)).toEqual(expected);
