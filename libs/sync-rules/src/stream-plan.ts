@@ -180,6 +180,8 @@ class VariantPlanner {
     }
     const existing = resolved.values[index]!;
     const values = existing.kind === 'intersection' ? [...existing.values, value] : [existing, value];
+    // The same value twice (`x = u.c AND x = u.c`, as a correlated subquery repeats its link).
+    if (values.slice(0, -1).some((v) => sameValue(v, value))) return;
     resolved.values[index] = { kind: 'intersection', values };
   }
 
@@ -328,6 +330,12 @@ function isTreeShaped(plan: VariantPlan): boolean {
     if (use.intersected > 0 && use.direct + use.intersected > 1) return false;
   }
   return true;
+}
+
+function sameValue(a: ParameterValue, b: ParameterValue): boolean {
+  if (a.kind === 'lookup' && b.kind === 'lookup') return a.lookup === b.lookup && a.output === b.output;
+  if (a.kind === 'request' && b.kind === 'request') return a.sig === b.sig && a.expands === b.expands;
+  return false;
 }
 
 /** The table a term still needs resolved as a lookup, if it reads exactly one table. */

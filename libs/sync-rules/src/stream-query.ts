@@ -431,14 +431,11 @@ class StreamQueryParser {
     if (own) return own;
     for (let s: Scope | undefined = scope; s; s = s.parent)
       if (s.unusable?.includes(qualifier)) return undefined;
+    // A correlated subquery: a table of a query around this one. Its conditions link the two tables
+    // like a join's (the planner rejects shapes whose values could come from different rows).
     for (let s = scope.parent; s; s = s.parent) {
-      if (!s.sets.some((set) => set.qualifier === qualifier)) continue;
-      this.source.report(
-        'query-shape',
-        'A subquery referencing a table of the query around it (a correlated subquery) is not supported in sync streams yet',
-        ref,
-      );
-      return undefined;
+      const outer = s.sets.find((set) => set.qualifier === qualifier);
+      if (outer) return outer;
     }
     this.source.report('expression', `Table '${qualifier}' has not been added in a FROM clause here`, ref);
     return undefined;

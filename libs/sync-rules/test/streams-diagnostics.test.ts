@@ -271,9 +271,11 @@ const sqlCases: [string, string, Expected][] = [
     [ExpressionError, 'error', 5, 50, /already references row data/],
   ],
   [
-    'correlated subquery',
-    stream('SELECT * FROM t WHERE a IN (SELECT x FROM u WHERE u.tags = t.b)'),
-    [QueryShapeError, 'error', 5, 71, /correlated subquery/],
+    'correlated subquery reaching one table through two paths',
+    stream(
+      'SELECT * FROM t WHERE a IN (SELECT x FROM u WHERE u.k = t.b) AND b IN (SELECT k FROM u2 WHERE u2.k = t.b)',
+    ),
+    [QueryShapeError, 'error', 5, 26, /reach one table through two paths/],
   ],
   [
     'subquery in FROM of a subquery',
@@ -402,6 +404,10 @@ describe('edition 3 diagnostics', () => {
       stream(
         "SELECT * FROM projects WHERE id IN (SELECT value FROM json_each(auth.parameter('project_ids')))",
       ),
+    ],
+    [
+      'correlated subquery',
+      stream('SELECT * FROM t WHERE a IN (SELECT x FROM u WHERE u.tags = t.b AND u.owner = auth.user_id())'),
     ],
     [
       'stream CTE used as IN name',

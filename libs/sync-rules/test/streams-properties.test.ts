@@ -49,6 +49,12 @@ const SHAPES: [string, string, (w: World, user: string, tag: string) => boolean[
     (w, user) => w.todos.map((t) => w.members.some((m) => m.list === t.list && m.user === user)),
   ],
   [
+    'correlated subquery',
+    'SELECT * FROM todos WHERE public IN (SELECT archived FROM lists WHERE lists.id = todos.list AND owner = auth.user_id())',
+    (w, user) =>
+      w.todos.map((t) => w.lists.some((l) => l.id === t.list && l.owner === user && l.archived === t.public)),
+  ],
+  [
     'OR of a row filter and a subquery',
     'SELECT * FROM todos WHERE public OR list IN (SELECT id FROM lists WHERE owner = auth.user_id())',
     (w, user) => w.todos.map((t) => t.public || w.lists.some((l) => l.id === t.list && l.owner === user)),
