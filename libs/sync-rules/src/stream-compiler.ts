@@ -3,11 +3,10 @@
 // bucket names). Buckets are named `<stream>|<n>` as PowerSync names them: n counts the OR-variants
 // of the stream's queries; variants instantiated the same way share the first one's bucket, and a
 // bucket whose data side equals an earlier stream's bucket reuses that name.
-import type { SelectedColumn, Statement } from 'pgsql-ast-parser';
+import type { Expr, SelectedColumn, Statement } from 'pgsql-ast-parser';
 import type { CompiledDataQuery } from './data-query';
 import { BucketParameterError, ConfigStructureError, type SyncRulesDiagnostic } from './errors';
 import type { CompiledExpression } from './expression';
-import type { Expr } from 'pgsql-ast-parser';
 import { SqlSource } from './sql-source';
 import { compileStreamColumns, streamDataQuery } from './stream-data-source';
 import { createLookupCreator, lookupSignature, type StreamLookupCreator } from './stream-lookup';

@@ -1,6 +1,6 @@
-// The FROM clause of a stream query or subquery: its tables (one result set each) and the ON
-// conditions of INNER JOINs, which are AND-ed into the WHERE. Other join kinds, table-valued
-// functions and subqueries in FROM are reported as not supported.
+// The FROM clause of a stream query or subquery: its tables (one result set each), its
+// json_each(<array>) items, and the ON conditions of INNER JOINs, which are AND-ed into the WHERE.
+// Other join kinds, other table-valued functions and subqueries in FROM are reported.
 import type { Expr, PGNode, SelectFromStatement } from 'pgsql-ast-parser';
 import type { SqlSource } from './sql-source';
 import type { ResultSet } from './stream-terms';

@@ -1,7 +1,7 @@
 // Parameter lookups of sync streams. Row side: a subquery table's rows indexed by their key values,
 // storing the outputs later steps need. Request side: a lookup's keys come from the request or from
 // an earlier lookup's outputs (a chain), read through the injected lookup source.
-import type { EvalContext } from './expression';
+import type { EvalContext, Evaluator } from './expression';
 import type { ParameterLookup, ParameterLookupEntry } from './parameter-query';
 import type { RequestContext } from './request-context';
 import { keyValues } from './stream-data-source';
@@ -78,8 +78,8 @@ export class StreamRequestEvaluation {
   }
 
   /** Whether a request-only filter holds. */
-  holds(filter: (ctx: EvalContext) => unknown): boolean {
-    return isTruthy(filter(this.ctx) as never);
+  holds(filter: Evaluator): boolean {
+    return isTruthy(filter(this.ctx));
   }
 
   /** The distinct values a parameter takes for this request (none when NULL or nothing found). */

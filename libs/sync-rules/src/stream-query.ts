@@ -1,6 +1,7 @@
-// Parses one sync-stream query into result sets (the synced table and one per `IN (SELECT ...)`
-// subquery) and its WHERE as OR-variants of terms, each term tied to what it depends on: one result
-// set, the request, or both sides of an `=` / `IN` that links them. No evaluation here.
+// Parses one sync-stream query into result sets (the synced table, joined tables, and the tables of
+// `IN (SELECT ...)` subqueries and `IN cte` common table expressions) and its WHERE as OR-variants
+// of terms, each tied to what it depends on: one result set, the request, or both sides of an `=` /
+// `IN` that links them. No evaluation here.
 import type {
   Expr,
   ExprBinary,
