@@ -11,7 +11,8 @@ export interface CompatibilityFlags {
   customPostgresTypes: boolean;
 }
 
-export type Edition = 1 | 2;
+/** 3 = Sync Streams (`streams:`); it turns on the same compatibility flags as 2. */
+export type Edition = 1 | 2 | 3;
 
 export interface SyncRulesConfig {
   edition: Edition;

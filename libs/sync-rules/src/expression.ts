@@ -16,6 +16,11 @@ import {
   type SqliteValue,
 } from '@syncline/sqlite-value';
 import type { DiagnosticReporter } from './sql-source';
+import {
+  compileStreamRequestCall,
+  STREAM_REQUEST_SOURCES,
+  type StreamRequestSource,
+} from './stream-request-functions';
 
 // Bound once at load: tsx compiles named imports to getter calls on the exporting module, which
 // V8 does not inline, and evaluateRow reaches these several times per row.
@@ -45,6 +50,11 @@ export interface ExpressionScope {
   /** Whether request values (`request.*`, `token_parameters.*`, ...) are available. */
   allowRequest: boolean;
   fixedJsonExtract: boolean;
+  /**
+   * Which request functions the language has: bucket definitions' `request.*` / `token_parameters.*`
+   * (default) or sync streams' `auth.*`, `connection.*`, `subscription.*`.
+   */
+  requestSyntax?: 'bucket-definitions' | 'streams';
 }
 
 const CAST_TYPES: Record<string, (v: SqliteValue) => SqliteValue> = {
@@ -174,7 +184,8 @@ export class ExpressionCompiler {
       );
       return constant(null);
     }
-    if (table === 'token_parameters' || table === 'user_parameters') {
+    const streams = this.scope.requestSyntax === 'streams';
+    if (!streams && (table === 'token_parameters' || table === 'user_parameters')) {
       if (!this.scope.allowRequest) {
         this.report('expression', `${table}.${name} is only available in parameter queries`, expr);
         return constant(null);
@@ -213,6 +224,18 @@ export class ExpressionCompiler {
   private compileCall(expr: Expr & { type: 'call' }): CompiledExpression {
     const schema = expr.function.schema;
     const name = expr.function.name.toLowerCase();
+    const streams = this.scope.requestSyntax === 'streams';
+    if (streams && schema !== undefined && STREAM_REQUEST_SOURCES.has(schema)) {
+      return this.compileStreamCall(expr, schema as StreamRequestSource);
+    }
+    if (schema === 'request' && streams) {
+      this.report(
+        'expression',
+        `request.${name}() is not available in sync streams; use auth.user_id(), auth.parameter(), connection.parameter() or subscription.parameter()`,
+        expr,
+      );
+      return constant(null);
+    }
     if (schema === 'request') return this.compileRequestCall(expr, name);
     if (schema !== undefined) {
       this.report('expression', `Function '${schema}.${name}' is not defined`, expr);
@@ -253,6 +276,18 @@ export class ExpressionCompiler {
     else if (args.length === 3 && a0 && a1 && a2) evaluate = (ctx) => call([a0(ctx), a1(ctx), a2(ctx)]);
     else evaluate = (ctx) => call(args.map((a) => a.evaluate(ctx)));
     return combine(args, evaluate);
+  }
+
+  private compileStreamCall(expr: Expr & { type: 'call' }, source: StreamRequestSource): CompiledExpression {
+    if (!this.scope.allowRequest) {
+      this.report(
+        'expression',
+        'This attempts to sync a connection parameter. Only values from the source database can be synced.',
+        expr,
+      );
+      return constant(null);
+    }
+    return compileStreamRequestCall(expr, source, (arg) => this.compile(arg), this.report) ?? constant(null);
   }
 
   private compileRequestCall(expr: Expr & { type: 'call' }, name: string): CompiledExpression {
@@ -298,9 +333,11 @@ export class ExpressionCompiler {
 
   private compileBinary(expr: Expr & { type: 'binary' }): CompiledExpression {
     const op = expr.op;
-    if ((op === 'IN' || op === 'NOT IN') && expr.right.type === 'list') {
+    // Sync streams also accept `x IN ARRAY[a, b]` for a literal list, as PowerSync does.
+    const arrayList = this.scope.requestSyntax === 'streams' && expr.right.type === 'array';
+    if ((op === 'IN' || op === 'NOT IN') && (expr.right.type === 'list' || arrayList)) {
       const left = this.compile(expr.left);
-      const items = expr.right.expressions.map((e) => this.compile(e));
+      const items = (expr.right as Expr & { expressions: Expr[] }).expressions.map((e) => this.compile(e));
       const l = left.evaluate;
       const evaluate: Evaluator =
         op === 'IN'

@@ -12,7 +12,15 @@ export type {
 } from './sync-rules';
 export type { ParameterLookup, ParameterLookupEntry } from './parameter-query';
 export { serializeParameterLookup } from './parameter-lookup';
-export { createRequestContext, type RequestContext } from './request-context';
+export { createRequestContext, withSubscriptionParameters, type RequestContext } from './request-context';
+export type {
+  BucketReason,
+  StreamResolution,
+  StreamSubscription,
+  StreamSubscriptionError,
+  StreamSubscriptionRequest,
+  SubscribedBucket,
+} from './stream-subscriptions';
 export { serializeBucketName, serializeBucketValue, parseBucketName, BucketNameError } from './bucket-name';
 export type { ParsedBucketName } from './bucket-name';
 export * from './errors';

@@ -1,5 +1,6 @@
 // The per-connection values parameter queries read: the JWT payload (`request.jwt()`,
-// `token_parameters.*`, `request.user_id()`) and the client's request parameters.
+// `token_parameters.*`, `request.user_id()`, streams' `auth.*`), the client's request parameters and,
+// for sync streams, one subscription's parameters.
 import { stringifyJson, type JsonValue } from '@syncline/lossless-json';
 import { jsonToSqlite } from './json-values';
 import type { SqliteJsonValue, SqliteRow } from '@syncline/sqlite-value';
@@ -15,6 +16,11 @@ export interface RequestContext {
   readonly tokenParameters: SqliteRow;
   /** `user_parameters.<k>`: the client's request parameters (unauthenticated). */
   readonly userParameters: SqliteRow;
+  /**
+   * Sync streams' `subscription.parameters()`: one subscription's parameters as JSON text, null for
+   * a stream's default (auto_subscribe) subscription and outside streams.
+   */
+  readonly subscriptionParametersJson: string | null;
 }
 
 function toRow(object: unknown): SqliteRow {
@@ -48,5 +54,17 @@ export function createRequestContext(tokenPayload: object, clientParameters: obj
     parametersJson: stringifyJson(clientParameters),
     tokenParameters,
     userParameters: toRow(clientParameters),
+    subscriptionParametersJson: null,
+  };
+}
+
+/** The same connection seen from one stream subscription (its parameters, or null for a default one). */
+export function withSubscriptionParameters(
+  request: RequestContext,
+  parameters: object | null,
+): RequestContext {
+  return {
+    ...request,
+    subscriptionParametersJson: parameters === null ? null : stringifyJson(parameters as JsonValue),
   };
 }

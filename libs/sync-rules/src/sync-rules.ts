@@ -19,7 +19,13 @@ import type { RequestContext } from './request-context';
 import { SqlSource } from './sql-source';
 import type { SqliteJsonRow, SqliteJsonValue, SqliteRow } from '@syncline/sqlite-value';
 import { parseSourceTable, type SourceTableName } from './table-pattern';
-import { readRulesYaml, type RawBucketDefinition } from './yaml-rules';
+import { compileStreams, type CompiledStreams } from './stream-compiler';
+import {
+  resolveStreamSubscriptions,
+  type StreamResolution,
+  type StreamSubscriptionRequest,
+} from './stream-subscriptions';
+import { readRulesYaml, type RawBucketDefinition, type RawSyncRules } from './yaml-rules';
 
 export const DEFAULT_PRIORITY = 3;
 
@@ -59,6 +65,8 @@ export interface BucketDefinition {
   parameterNames: string[];
   parameterQueries: CompiledParameterQuery[];
   dataQueries: CompiledDataQuery[];
+  /** Edition 3: the stream whose bucket this is (named `<stream>|<n>`); resolved per subscription. */
+  stream?: string;
 }
 
 interface MatchedDataQuery {
@@ -81,6 +89,8 @@ export class SyncRules {
     /** SHA-256 (hex) of the canonical rule text: changes whenever the rules' meaning may change. */
     readonly hash: string,
     private readonly defaultSchema: string,
+    /** Edition 3: the streams' lookups and request-time resolvers; their buckets are in `definitions`. */
+    private readonly streams?: CompiledStreams,
   ) {}
 
   /** Every op the row produces, for every bucket it belongs to. */
@@ -109,17 +119,56 @@ export class SyncRules {
   evaluateParameterRow(table: string, row: SqliteRow): ParameterLookupEntry[] {
     const entries: ParameterLookupEntry[] = [];
     for (const query of this.parameterQueriesFor(table)) entries.push(...query.lookupEntries(row));
+    for (const lookup of this.streamLookupsFor(table)) entries.push(...lookup.lookupEntries(row));
     return entries;
   }
 
   /** True when rows of this table feed any data or parameter query. */
   usesTable(table: string): boolean {
-    return this.dataQueriesFor(table).length > 0 || this.parameterQueriesFor(table).length > 0;
+    return (
+      this.dataQueriesFor(table).length > 0 ||
+      this.parameterQueriesFor(table).length > 0 ||
+      this.streamLookupsFor(table).length > 0
+    );
+  }
+
+  /** Whether the rules are sync streams (edition 3), resolved per subscription. */
+  get hasStreams(): boolean {
+    return this.streams !== undefined;
+  }
+
+  /** Edition 3: the stream names in file order (empty for editions 1-2). */
+  get streamNames(): string[] {
+    return this.streams?.streams.map((s) => s.name) ?? [];
+  }
+
+  /**
+   * Edition 3: the buckets a connection's stream subscriptions reach, with their priority and the
+   * subscriptions that reached each; evaluation errors per subscription. Empty for editions 1-2.
+   */
+  async resolveStreamSubscriptions(
+    request: RequestContext,
+    subscriptions: StreamSubscriptionRequest,
+    lookup: ParameterLookupSource,
+  ): Promise<StreamResolution> {
+    if (!this.streams) return { buckets: [], errors: [] };
+    return resolveStreamSubscriptions(this.streams, this.bucketPrefix, request, subscriptions, lookup);
+  }
+
+  private get bucketPrefix(): string {
+    return this.definitions[0]?.bucketPrefix ?? '';
+  }
+
+  private streamLookupsFor(table: string) {
+    if (!this.streams || this.streams.lookups.length === 0) return [];
+    const source = parseSourceTable(table, this.defaultSchema);
+    return this.streams.lookups.filter((l) => l.matchesTable(source));
   }
 
   /** The user's buckets with priorities. `lookup` is called once with every table lookup needed. */
   async resolveBuckets(request: RequestContext, lookup: ParameterLookupSource): Promise<ResolvedBucket[]> {
     const found = new Map<string, ResolvedBucket>();
+    if (this.streams) return this.resolveDefaultStreams(request, lookup);
     const pending: { definition: BucketDefinition; request: LookupRequest }[] = [];
     for (const definition of this.definitions) {
       if (definition.parameterQueries.length === 0) {
@@ -148,6 +197,20 @@ export class SyncRules {
       }
     }
     return [...found.values()];
+  }
+
+  /** Edition 3 without subscriptions: the auto_subscribe streams' buckets (errors are thrown). */
+  private async resolveDefaultStreams(
+    request: RequestContext,
+    lookup: ParameterLookupSource,
+  ): Promise<ResolvedBucket[]> {
+    const { buckets, errors } = await this.resolveStreamSubscriptions(
+      request,
+      { includeDefaults: true, subscriptions: [] },
+      lookup,
+    );
+    if (errors[0]) throw new Error(`Stream '${errors[0].stream}': ${errors[0].message}`);
+    return buckets.map((b) => ({ bucket: b.bucket, priority: b.priority, definition: b.stream }));
   }
 
   private addBucket(
@@ -229,13 +292,34 @@ export function compileSyncRules(yamlText: string, options: CompileOptions = {})
   const definitions = raw.definitions.map((d) =>
     compileDefinition(d, raw.config, defaultSchema, bucketPrefix, diagnostics),
   );
+  const streams = raw.config.edition === 3 ? compileRawStreams(raw, defaultSchema, diagnostics) : undefined;
+  for (const bucket of streams?.buckets ?? []) {
+    definitions.push({
+      name: bucket.name,
+      bucketPrefix,
+      priority: bucket.priority,
+      parameterNames: [],
+      parameterQueries: [],
+      dataQueries: bucket.dataQueries,
+      stream: bucket.stream,
+    });
+  }
   diagnostics.sort((a, b) => a.line - b.line || a.column - b.column);
-  const hash = rulesHash(raw.config, raw.definitions, defaultSchema, bucketPrefix);
+  const hash = rulesHash(raw, defaultSchema, bucketPrefix);
   const hasErrors = diagnostics.some((d) => d.severity === 'error');
   return {
-    rules: hasErrors ? undefined : new SyncRules(raw.config, definitions, hash, defaultSchema),
+    rules: hasErrors ? undefined : new SyncRules(raw.config, definitions, hash, defaultSchema, streams),
     diagnostics,
   };
+}
+
+function compileRawStreams(
+  raw: RawSyncRules,
+  defaultSchema: string,
+  diagnostics: SyncRulesDiagnostic[],
+): CompiledStreams {
+  const fixedJsonExtract = raw.config.compatibility.fixedJsonExtract;
+  return compileStreams(raw.streams, raw.ctes, { defaultSchema, fixedJsonExtract }, diagnostics);
 }
 
 /** Like compileSyncRules, but throws SyncRulesCompileError when there is any error. */
@@ -297,17 +381,15 @@ function compileDefinition(
   };
 }
 
-function rulesHash(
-  config: SyncRulesConfig,
-  definitions: readonly RawBucketDefinition[],
-  defaultSchema: string,
-  bucketPrefix: string,
-): string {
+function rulesHash(raw: RawSyncRules, defaultSchema: string, bucketPrefix: string): string {
+  const { config, definitions, streams } = raw;
   const canonical = JSON.stringify({
     format: 1,
     config,
     defaultSchema,
     bucketPrefix,
+    // Absent for editions 1-2, so their hashes do not change.
+    ...(streams.length > 0 ? { streams: streams.map(streamForHash), ctes: raw.ctes.map(cteForHash) } : {}),
     definitions: definitions.map((d) => ({
       name: d.name,
       priority: d.priority ?? null,
@@ -317,4 +399,19 @@ function rulesHash(
     })),
   });
   return createHash('sha256').update(canonical).digest('hex');
+}
+
+function streamForHash(stream: RawSyncRules['streams'][number]): unknown {
+  return {
+    name: stream.name,
+    priority: stream.priority ?? null,
+    auto: stream.autoSubscribe,
+    accept: stream.acceptPotentiallyDangerousQueries,
+    queries: stream.queries.map((q) => [q.sql.value.trim(), q.acceptDangerous]),
+    ctes: stream.ctes.map(cteForHash),
+  };
+}
+
+function cteForHash(cte: RawSyncRules['ctes'][number]): unknown {
+  return [cte.name, cte.query.sql.value.trim()];
 }

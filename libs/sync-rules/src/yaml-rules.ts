@@ -1,16 +1,7 @@
-// Reads the YAML structure of a rules file (no SQL yet): bucket definitions with their SQL
+// Reads the YAML structure of a rules file (no SQL yet): bucket definitions (editions 1-2) or streams
+// (edition 3) with their SQL
 // strings as LocatedStrings, and the config block. Reports structural problems with positions.
-import {
-  isMap,
-  isScalar,
-  isSeq,
-  LineCounter,
-  parseDocument,
-  type Node,
-  type Pair,
-  type Scalar,
-  type YAMLMap,
-} from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
 import { COMPATIBILITY_KEYS, defaultCompatibility, type Edition, type SyncRulesConfig } from './config';
 import {
   ConfigStructureError,
@@ -19,13 +10,24 @@ import {
   type SourcePosition,
   type SyncRulesDiagnostic,
 } from './errors';
+import {
+  ACCEPT_TAG,
+  keyName,
+  readBooleanValue,
+  readPriorityValue,
+  readQuery,
+  type RawQuery,
+  type YamlReadContext,
+} from './yaml-context';
 import { LocatedString } from './yaml-source';
+import {
+  readCommonTableExpressions,
+  readStreams,
+  type RawCommonTableExpression,
+  type RawStream,
+} from './yaml-streams';
 
-export interface RawQuery {
-  sql: LocatedString;
-  /** Marked with the `!accept_potentially_dangerous_queries` tag. */
-  acceptDangerous: boolean;
-}
+export type { RawQuery } from './yaml-context';
 
 export interface RawBucketDefinition {
   name: string;
@@ -38,18 +40,12 @@ export interface RawBucketDefinition {
 
 export interface RawSyncRules {
   config: SyncRulesConfig;
+  /** Editions 1 and 2: `bucket_definitions`. */
   definitions: RawBucketDefinition[];
-}
-
-const ACCEPT_TAG = '!accept_potentially_dangerous_queries';
-
-/** Where the readers below report problems, and how they find a YAML node in the file. */
-interface YamlReadContext {
-  diagnostics: SyncRulesDiagnostic[];
-  /** Position of a node's first character; the start of the file for a missing node. */
-  nodeAt: (node: Node | null | undefined) => SourcePosition;
-  /** A scalar's value that knows the file position of each character, for errors inside SQL. */
-  locate: (node: Scalar) => LocatedString;
+  /** Edition 3: `streams`. */
+  streams: RawStream[];
+  /** Edition 3: the top-level `with:` shared by every stream. */
+  ctes: RawCommonTableExpression[];
 }
 
 /** Reads the value of one bucket definition key into the definition, reporting a bad value. */
@@ -91,6 +87,8 @@ export function readRulesYaml(text: string, diagnostics: SyncRulesDiagnostic[]):
   const result: RawSyncRules = {
     config: { edition: 1, compatibility: defaultCompatibility(1) },
     definitions: [],
+    streams: [],
+    ctes: [],
   };
 
   for (const error of doc.errors) {
@@ -108,33 +106,82 @@ export function readRulesYaml(text: string, diagnostics: SyncRulesDiagnostic[]):
     );
     return result;
   }
-  reportTopLevelKeys(root, ctx);
   // A duplicate key is a YAML error (uniqueKeys), handled above: there is at most one 'config'.
   const configPair = root.items.find((p) => keyName(p) === 'config');
   if (configPair) result.config = readConfig(configPair, ctx);
-  result.definitions = readDefinitions(root, ctx);
+  if (result.config.edition === 3) {
+    reportTopLevelKeys(root, ctx, STREAM_SECTIONS);
+    result.streams = readStreams(root, ctx);
+    const withPair = root.items.find((p) => keyName(p) === 'with');
+    if (withPair)
+      result.ctes = readCommonTableExpressions(withPair.value as Node | null, withPair.key as Node, ctx);
+  } else {
+    reportTopLevelKeys(root, ctx, DEFINITION_SECTIONS);
+    result.definitions = readDefinitions(root, ctx);
+  }
   return result;
 }
 
+/** How one top-level key is checked, per edition family. */
+type SectionCheck = (key: string, keyNode: Node, valueNode: Node | null, ctx: YamlReadContext) => void;
+
+const accepted: SectionCheck = () => undefined;
+
+/** Editions 1 and 2: bucket definitions; streams are only read under edition 3. */
+const DEFINITION_SECTIONS = new Map<string, SectionCheck>([
+  ['bucket_definitions', accepted],
+  [
+    'streams',
+    (_key, keyNode, _value, ctx) =>
+      ctx.diagnostics.push(
+        new UnsupportedFeatureError(
+          "'streams' need 'config: edition: 3' (the alpha sync streams of editions 1 and 2 are not supported)",
+          'error',
+          ctx.nodeAt(keyNode),
+        ),
+      ),
+  ],
+  [
+    'with',
+    (_key, keyNode, _value, ctx) =>
+      ctx.diagnostics.push(
+        new ConfigStructureError('Common table expressions require edition 3', 'error', ctx.nodeAt(keyNode)),
+      ),
+  ],
+]);
+
+/** Edition 3: streams; bucket definitions are rejected, as PowerSync's stream compiler does. */
+const STREAM_SECTIONS = new Map<string, SectionCheck>([
+  ['streams', accepted],
+  [
+    'bucket_definitions',
+    (_key, keyNode, value, ctx) =>
+      ctx.diagnostics.push(
+        new ConfigStructureError(
+          "'bucket_definitions' are not supported with edition 3; define them as 'streams'",
+          'error',
+          ctx.nodeAt(value ?? keyNode),
+        ),
+      ),
+  ],
+  ['with', accepted], // read by readRulesYaml
+]);
+
 /** Reports unsupported and unknown top-level keys, and a file without 'bucket_definitions'. */
-function reportTopLevelKeys(root: YAMLMap, ctx: YamlReadContext): void {
+function reportTopLevelKeys(root: YAMLMap, ctx: YamlReadContext, sections: Map<string, SectionCheck>): void {
   const { diagnostics, nodeAt } = ctx;
   let sawDefinitions = false;
   let sawStreams = false;
   for (const pair of root.items) {
     const key = keyName(pair);
     const keyNode = pair.key as Node;
-    if (key === 'bucket_definitions' || key === 'config') {
+    const check = sections.get(key);
+    if (check) {
       sawDefinitions ||= key === 'bucket_definitions';
-    } else if (key === 'streams' || key === 'with') {
       sawStreams ||= key === 'streams';
-      diagnostics.push(
-        new UnsupportedFeatureError(
-          `'${key}' (sync streams, edition 3) is not supported yet; use 'bucket_definitions'`,
-          'error',
-          nodeAt(keyNode),
-        ),
-      );
+      check(key, keyNode, pair.value as Node | null, ctx);
+    } else if (key === 'config') {
+      continue;
     } else if (key === 'event_definitions') {
       diagnostics.push(
         new UnsupportedFeatureError(
@@ -147,7 +194,7 @@ function reportTopLevelKeys(root: YAMLMap, ctx: YamlReadContext): void {
       diagnostics.push(new ConfigStructureError(`Unknown top-level key '${key}'`, 'error', nodeAt(keyNode)));
     }
   }
-  if (!sawDefinitions && !sawStreams) {
+  if (!sawDefinitions && !sawStreams && sections === DEFINITION_SECTIONS) {
     diagnostics.push(
       new ConfigStructureError("'bucket_definitions' or 'streams' is required", 'error', nodeAt(root)),
     );
@@ -168,16 +215,8 @@ function readConfig(pair: Pair, ctx: YamlReadContext): SyncRulesConfig {
   if (editionPair) {
     const value = editionPair.value as Node | null;
     const raw = isScalar(value) ? value.value : undefined;
-    if (raw === 1 || raw === 2) edition = raw;
-    else if (raw === 3) {
-      diagnostics.push(
-        new UnsupportedFeatureError(
-          'edition 3 (sync streams) is not supported yet; use edition 1 or 2',
-          'error',
-          nodeAt(value),
-        ),
-      );
-    } else {
+    if (raw === 1 || raw === 2 || raw === 3) edition = raw;
+    else {
       diagnostics.push(new ConfigStructureError("'edition' must be 1, 2 or 3", 'error', nodeAt(value)));
     }
   }
@@ -195,11 +234,17 @@ function readConfig(pair: Pair, ctx: YamlReadContext): SyncRulesConfig {
     } else if (key === 'unstable_sqlite_expression_engine') {
       if (raw === true) {
         diagnostics.push(
-          new UnsupportedFeatureError(
-            "'unstable_sqlite_expression_engine' needs edition 3, which is not supported yet",
-            'error',
-            nodeAt(value),
-          ),
+          edition === 3
+            ? new UnsupportedFeatureError(
+                "'unstable_sqlite_expression_engine' is not supported; Syncline evaluates expressions itself",
+                'error',
+                nodeAt(value),
+              )
+            : new ConfigStructureError(
+                "Enabling 'unstable_sqlite_expression_engine' requires edition: 3",
+                'error',
+                nodeAt(value),
+              ),
         );
       }
     } else if (key === 'storage_version') {
@@ -328,12 +373,7 @@ function readDataQueries(
 }
 
 function readPriority(value: Node | null, definition: RawBucketDefinition, ctx: YamlReadContext): void {
-  const raw = isScalar(value) ? value.value : undefined;
-  if (typeof raw === 'number' && Number.isInteger(raw) && raw >= 0 && raw <= 3) definition.priority = raw;
-  else
-    ctx.diagnostics.push(
-      new ConfigStructureError("'priority' must be an integer from 0 to 3", 'error', ctx.nodeAt(value)),
-    );
+  definition.priority = readPriorityValue(value, ctx);
 }
 
 function readAcceptDangerous(
@@ -341,32 +381,8 @@ function readAcceptDangerous(
   definition: RawBucketDefinition,
   ctx: YamlReadContext,
 ): void {
-  const raw = isScalar(value) ? value.value : undefined;
-  if (typeof raw === 'boolean') definition.acceptPotentiallyDangerousQueries = raw;
-  else {
-    ctx.diagnostics.push(
-      new ConfigStructureError(
-        "'accept_potentially_dangerous_queries' must be true or false",
-        'error',
-        ctx.nodeAt(value),
-      ),
-    );
-  }
-}
-
-function readQuery(item: unknown, what: string, ctx: YamlReadContext): RawQuery | undefined {
-  if (isScalar(item) && typeof item.value === 'string') {
-    return { sql: ctx.locate(item), acceptDangerous: item.tag === ACCEPT_TAG };
-  }
-  ctx.diagnostics.push(
-    new ConfigStructureError(`${what} must be a SQL string`, 'error', ctx.nodeAt(item as Node)),
-  );
-  return undefined;
-}
-
-function keyName(pair: Pair): string {
-  const key = pair.key;
-  return isScalar(key) ? String(key.value) : String(key);
+  const accept = readBooleanValue(value, 'accept_potentially_dangerous_queries', ctx);
+  if (accept !== undefined) definition.acceptPotentiallyDangerousQueries = accept;
 }
 
 function firstLine(message: string): string {

@@ -47,14 +47,14 @@ const cases: [string, string, Expected][] = [
     [ConfigStructureError, 'error', 3, 15, /priority/],
   ],
   [
-    'streams',
+    'streams under edition 1',
     'streams:\n  s:\n    query: SELECT * FROM t\n',
-    [UnsupportedFeatureError, 'error', 1, 1, /not supported yet/],
+    [UnsupportedFeatureError, 'error', 1, 1, /need 'config: edition: 3'/],
   ],
   [
-    'edition 3',
+    'bucket_definitions under edition 3',
     'config:\n  edition: 3\nbucket_definitions: {}\n',
-    [UnsupportedFeatureError, 'error', 2, 12, /edition 3/],
+    [ConfigStructureError, 'error', 3, 21, /not supported with edition 3/],
   ],
   [
     'unknown config key',

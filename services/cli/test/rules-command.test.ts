@@ -31,6 +31,18 @@ const valid = rulesFile(
       - SELECT id, upper(title) AS title FROM todos WHERE owner_id = bucket.user_id
 `,
 );
+const streams = rulesFile(
+  'streams.yaml',
+  `config:
+  edition: 3
+streams:
+  lists:
+    auto_subscribe: true
+    query: SELECT * FROM lists WHERE owner_id = auth.user_id()
+  notes:
+    query: SELECT * FROM notes WHERE is_public OR auth.parameter('admin')
+`,
+);
 const invalid = rulesFile(
   'invalid.yaml',
   `bucket_definitions:
@@ -79,10 +91,80 @@ describe('syncline rules validate', () => {
     );
   });
 
+  test('accepts an edition-3 (sync streams) file and counts its streams and buckets', async () => {
+    const ok = await run('rules', 'validate', streams);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toHaveLength(1);
+    expect(ok.out[0]).toMatch(/valid \(2 streams, 3 buckets, 3 data queries, hash [0-9a-f]{12}\)$/);
+  });
+
   test('usage errors exit 2', async () => {
     expect((await run('rules', 'validate')).code).toBe(2);
     expect((await run('rules', 'validate', join(dir, 'missing.yaml'))).err[0]).toMatch(/cannot read/);
     expect((await run('rules', 'frobnicate')).code).toBe(2);
+  });
+});
+
+describe('syncline rules buckets with sync streams', () => {
+  const rows = '{"lists":[{"id":"l1","owner_id":"u1"},{"id":"l2","owner_id":"u2"}]}';
+  const todos = rulesFile(
+    'todos-streams.yaml',
+    `config:
+  edition: 3
+streams:
+  lists:
+    auto_subscribe: true
+    query: SELECT * FROM lists WHERE owner_id = auth.user_id()
+  todos:
+    priority: 2
+    query: SELECT * FROM todos WHERE list_id IN (SELECT id FROM lists WHERE owner_id = auth.user_id())
+  list:
+    accept_potentially_dangerous_queries: true
+    query: SELECT * FROM todos WHERE list_id = subscription.parameter('id')
+`,
+  );
+
+  test('prints each bucket with its priority and the subscriptions that reached it', async () => {
+    const { code, out } = await run(
+      'rules',
+      'buckets',
+      todos,
+      '--token',
+      '{"sub":"u1"}',
+      '--rows',
+      rows,
+      '--subscription',
+      'todos',
+      '--subscription',
+      'list={"id":"l1"}',
+      '--subscription',
+      'lists',
+    );
+    expect(code).toBe(0);
+    expect(out).toEqual([
+      '1#todos|0["l1"]\tpriority=2\tsubscriptions=0:todos,1:list',
+      '1#lists|0["u1"]\tpriority=3\tsubscriptions=2:lists,default',
+    ]);
+  });
+
+  test('--no-defaults leaves out the auto_subscribe streams', async () => {
+    const { code, out } = await run('rules', 'buckets', todos, '--token', '{"sub":"u1"}', '--no-defaults');
+    expect(code).toBe(0);
+    expect(out).toEqual([]);
+  });
+
+  test('--subscription needs an edition-3 file', async () => {
+    const { code, err } = await run(
+      'rules',
+      'buckets',
+      valid,
+      '--token',
+      '{"sub":"u1"}',
+      '--subscription',
+      'x',
+    );
+    expect(code).toBe(2);
+    expect(err.join('\n')).toMatch(/need an edition-3/);
   });
 });
 

@@ -1,7 +1,15 @@
 // `syncline rules validate|eval|buckets`: check a sync rules file and try it on rows and tokens.
 // Thin wrapper over @syncline/sync-rules; output formats are documented in docs/sync-rules.md.
 import { parseArgs } from 'node:util';
-import { createRequestContext, serializeParameterLookup, type SyncRules } from '@syncline/sync-rules';
+import {
+  createRequestContext,
+  serializeParameterLookup,
+  type BucketReason,
+  type ParameterLookup,
+  type RequestContext,
+  type StreamSubscription,
+  type SyncRules,
+} from '@syncline/sync-rules';
 import { parseJsonIntegersAsBigInt, stringifyJson, type JsonValue } from '@syncline/lossless-json';
 import type { SqliteJsonRow, SqliteRow } from '@syncline/sqlite-value';
 import { compileSyncRulesFile } from '@syncline/service-runtime';
@@ -13,6 +21,7 @@ const USAGE = [
   '  syncline rules validate FILE',
   '  syncline rules eval FILE --table T --row JSON',
   '  syncline rules buckets FILE --token JSON [--params JSON] [--rows JSON]',
+  '                               [--subscription NAME[=JSON]]... [--no-defaults]   (edition 3)',
 ].join('\n');
 
 export async function runRulesCommand(args: string[], io: CliIo): Promise<number> {
@@ -33,9 +42,11 @@ export async function runRulesCommand(args: string[], io: CliIo): Promise<number
   }
 }
 
+type OptionSpec = { type: 'string'; multiple?: boolean } | { type: 'boolean' };
+
 function parse(
   args: string[],
-  options: Record<string, { type: 'string' }>,
+  options: Record<string, OptionSpec>,
 ): { file: string; values: Record<string, string | undefined> } {
   let parsed;
   try {
@@ -61,9 +72,11 @@ async function validate(args: string[], io: CliIo): Promise<number> {
   const rules = await compileFile(file, (line) => io.out(line));
   if (!rules) return 1;
   const queries = rules.definitions.reduce((n, d) => n + d.dataQueries.length + d.parameterQueries.length, 0);
-  io.out(
-    `${file}: valid (${rules.definitions.length} bucket definitions, ${queries} queries, hash ${rules.hash.slice(0, 12)})`,
-  );
+  // Edition 3: a stream compiles to buckets `<stream>|<n>`, each with one data query per table.
+  const counts = rules.hasStreams
+    ? `${rules.streamNames.length} streams, ${rules.definitions.length} buckets, ${queries} data queries`
+    : `${rules.definitions.length} bucket definitions, ${queries} queries`;
+  io.out(`${file}: valid (${counts}, hash ${rules.hash.slice(0, 12)})`);
   return 0;
 }
 
@@ -117,6 +130,8 @@ async function buckets(args: string[], io: CliIo): Promise<number> {
     token: { type: 'string' },
     params: { type: 'string' },
     rows: { type: 'string' },
+    subscription: { type: 'string', multiple: true },
+    'no-defaults': { type: 'boolean' },
   });
   if (values['token'] === undefined) throw new UsageError('--token is required (the JWT payload as JSON)');
   const token = asObject('token', parseJsonOption('token', values['token']));
@@ -136,9 +151,52 @@ async function buckets(args: string[], io: CliIo): Promise<number> {
       }
     }
   }
-  const resolved = await rules.resolveBuckets(createRequestContext(token, params), async (lookups) =>
-    lookups.map((l) => index.get(serializeParameterLookup(l)) ?? []),
-  );
+  const lookup = async (lookups: readonly ParameterLookup[]): Promise<SqliteJsonRow[][]> =>
+    lookups.map((l) => index.get(serializeParameterLookup(l)) ?? []);
+  const request = createRequestContext(token, params);
+  // parseArgs gives a list for a `multiple` option and a boolean for a flag (typed as strings above).
+  const subscriptions = (values['subscription'] as unknown as string[] | undefined) ?? [];
+  const includeDefaults = (values['no-defaults'] as unknown) !== true;
+  if (rules.hasStreams) return printStreamBuckets(rules, request, subscriptions, includeDefaults, lookup, io);
+  if (subscriptions.length > 0 || !includeDefaults) {
+    throw new UsageError('--subscription and --no-defaults need an edition-3 (sync streams) file');
+  }
+  const resolved = await rules.resolveBuckets(request, lookup);
   for (const bucket of resolved) io.out(`${bucket.bucket}\tpriority=${bucket.priority}`);
   return 0;
+}
+
+/** `NAME` or `NAME=JSON` (the subscription's parameters, an object). */
+function parseSubscription(text: string): StreamSubscription {
+  const eq = text.indexOf('=');
+  if (eq < 0) return { stream: text };
+  const parameters = asObject('subscription', parseJsonOption('subscription', text.slice(eq + 1)));
+  return { stream: text.slice(0, eq), parameters };
+}
+
+/** One line per bucket with the subscriptions that reached it (`default` or `<index>:<stream>`). */
+async function printStreamBuckets(
+  rules: SyncRules,
+  request: RequestContext,
+  subscriptionArgs: string[],
+  includeDefaults: boolean,
+  lookup: (lookups: readonly ParameterLookup[]) => Promise<SqliteJsonRow[][]>,
+  io: CliIo,
+): Promise<number> {
+  const subscriptions = subscriptionArgs.map(parseSubscription);
+  const { buckets, errors } = await rules.resolveStreamSubscriptions(
+    request,
+    { includeDefaults, subscriptions },
+    lookup,
+  );
+  const reason = (r: BucketReason): string =>
+    r === 'default' ? 'default' : `${r.subscription}:${subscriptions[r.subscription]?.stream ?? '?'}`;
+  for (const bucket of buckets) {
+    io.out(
+      `${bucket.bucket}\tpriority=${bucket.priority}\tsubscriptions=${bucket.reasons.map(reason).join(',')}`,
+    );
+  }
+  for (const error of errors)
+    io.err(`error: stream '${error.stream}' (${reason(error.reason)}): ${error.message}`);
+  return errors.length > 0 ? 1 : 0;
 }

@@ -1,0 +1,82 @@
+// The data side of one stream bucket: rows of the synced table that pass the variant's filters go
+// into the bucket named by their partition key values (one per element for an expanding key).
+// Produces the same CompiledDataQuery that bucket definitions' data queries compile to.
+import type { SelectedColumn } from 'pgsql-ast-parser';
+import type { BucketNameCollector, BucketNamer, CompiledDataQuery } from './data-query';
+import { ExpressionCompiler, type EvalContext } from './expression';
+import * as jsonValues from './json-values';
+import { compileColumns, compileOutputRow } from './output-row';
+import type { SqlSource } from './sql-source';
+import type { PartitionKey } from './stream-plan';
+import type { ResultSet } from './stream-terms';
+import * as sqliteValues from '@syncline/sqlite-value';
+import type { SqliteJsonValue, SqliteValue } from '@syncline/sqlite-value';
+import { compileTableMatcher } from './table-pattern';
+
+const { jsonArrayElements } = jsonValues;
+const { isTruthy, normalizeNumber } = sqliteValues;
+
+export interface StreamDataSourceSpec {
+  set: ResultSet;
+  columns: SelectedColumn[];
+  filters: ((ctx: EvalContext) => SqliteValue)[];
+  keys: PartitionKey[];
+}
+
+/** Compiles the SELECT columns of a stream query (reported once per query, shared by its variants). */
+export function compileStreamColumns(
+  set: ResultSet,
+  columns: SelectedColumn[],
+  source: SqlSource,
+  fixedJsonExtract: boolean,
+) {
+  const compiler = new ExpressionCompiler(
+    source.text,
+    { rowQualifiers: [set.qualifier], allowRequest: false, fixedJsonExtract, requestSyntax: 'streams' },
+    source.report,
+  );
+  return compileOutputRow(compileColumns(columns, compiler, source));
+}
+
+export function streamDataQuery(
+  spec: StreamDataSourceSpec,
+  outputRow: CompiledDataQuery['outputRow'],
+): CompiledDataQuery {
+  const { filters, keys } = spec;
+  const bucketParameters = (ctx: EvalContext): SqliteJsonValue[][] => {
+    for (const filter of filters) if (!isTruthy(filter(ctx))) return [];
+    let tuples: SqliteJsonValue[][] = [[]];
+    for (const key of keys) {
+      const values = keyValues(key.evaluate(ctx), key.expands);
+      if (values.length === 0) return [];
+      tuples = tuples.flatMap((prefix) => values.map((v) => [...prefix, v]));
+    }
+    return tuples;
+  };
+  return {
+    table: spec.set.table,
+    matchesTable: compileTableMatcher(spec.set.table),
+    alias: spec.set.alias,
+    bucketParameters,
+    compileBucketNames:
+      (namer: BucketNamer): BucketNameCollector =>
+      (ctx, out) => {
+        const tuples = bucketParameters(ctx);
+        for (let i = 0; i < tuples.length; i++) out[i] = namer.forTuple(tuples[i]!);
+        return tuples.length;
+      },
+    outputRow,
+  };
+}
+
+/** Bucket parameter values of a key: NULL and blobs match nothing; arrays give each distinct element. */
+export function keyValues(value: SqliteValue, expands: boolean): SqliteJsonValue[] {
+  const candidates = expands ? (jsonArrayElements(value) ?? []) : [value];
+  const out: SqliteJsonValue[] = [];
+  for (const candidate of candidates) {
+    if (candidate === null || candidate instanceof Uint8Array) continue;
+    const v = normalizeNumber(candidate);
+    if (!out.includes(v)) out.push(v);
+  }
+  return out;
+}
