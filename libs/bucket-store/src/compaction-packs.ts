@@ -40,16 +40,16 @@ interface Unit {
 /**
  * The packs to make from `ops` (consecutive ops of one bucket in member order, as they stand after
  * this step's MOVEs): every run of consecutive MOVEs at or below the safe op id becomes packs of at
- * most PACK_MAX MOVEs, a lone MOVE a pack of one. A run that is one pack already is left alone.
+ * most `maxMoves` MOVEs, a lone MOVE a pack of one. A run that is one pack already is left alone.
  */
-export function planPacks(ops: readonly PackableOp[], safeOpId: bigint): PackPlan[] {
+export function planPacks(ops: readonly PackableOp[], safeOpId: bigint, maxMoves = PACK_MAX): PackPlan[] {
   const packs: PackPlan[] = [];
   let run: Unit[] = [];
   let before: PackableOp | undefined;
   let previous: PackableOp | undefined;
   for (const op of ops) {
     if (op.op !== 'MOVE' || op.opId > safeOpId) {
-      packRun(run, before, packs);
+      packRun(run, before, maxMoves, packs);
       run = [];
       before = previous = op;
       continue;
@@ -61,12 +61,17 @@ export function planPacks(ops: readonly PackableOp[], safeOpId: bigint): PackPla
     else run.push({ member, moves: [op] });
     previous = op;
   }
-  packRun(run, before, packs);
+  packRun(run, before, maxMoves, packs);
   return packs;
 }
 
 /** Packs of one run of MOVE units; `before` is the op just before it (none: the window's first). */
-function packRun(run: readonly Unit[], before: PackableOp | undefined, packs: PackPlan[]): void {
+function packRun(
+  run: readonly Unit[],
+  before: PackableOp | undefined,
+  maxMoves: number,
+  packs: PackPlan[],
+): void {
   let chunk: Unit[] = [];
   let size = 0;
   let prior = before;
@@ -78,7 +83,7 @@ function packRun(run: readonly Unit[], before: PackableOp | undefined, packs: Pa
     size = 0;
   };
   for (const unit of run) {
-    if (size + unit.moves.length > PACK_MAX) flush();
+    if (size + unit.moves.length > maxMoves) flush();
     chunk.push(unit);
     size += unit.moves.length;
   }
@@ -132,3 +137,12 @@ export function packedMoves(
     pack: member,
   }));
 }
+
+/**
+ * Members up to which Redis keeps a sorted set in its compact encoding (listpack) by default
+ * (`zset-max-listpack-entries 128`), provided every member is at most `zset-max-listpack-value`
+ * (64) bytes. A pack of one MOVE is 57 bytes and a longer one more, so in a bucket this small
+ * only packs of one are made: one long member would turn the whole set into a skiplist, several
+ * times its size (measured: 3.8 kB against ~1.8 kB for a bucket of 10 rows).
+ */
+export const SMALL_BUCKET_MEMBERS = 128;

@@ -4,8 +4,8 @@
 // Why it keeps every checksum a client can be served: docs/consistency.md section 2.6.
 import type { BucketOp, ClearOp, MoveOp } from '@syncline/protocol';
 import { addChecksums } from '@syncline/protocol';
-import { packedMoves, planPacks, type PackPlan } from './compaction-packs';
-import { opMember, rowKeyOf } from './encoding';
+import { packedMoves, planPacks, SMALL_BUCKET_MEMBERS, type PackPlan } from './compaction-packs';
+import { opMember, PACK_MAX, rowKeyOf } from './encoding';
 
 /**
  * An op's identity in its bucket: its op id and `type/id/subkey` row key (its Redis member). The op
@@ -222,7 +222,7 @@ export function planCompactionWindow(
     const walk = walkDown(window, options, from, moves);
     budget -= walk.examined;
     if (walk.next !== null) {
-      const packs = packsOf(ops, moves, options.safeOpId);
+      const packs = packsOf(window, ops, moves, options.safeOpId);
       return { moves, clear: null, packs, examined: walk.examined, next: walk.next };
     }
   }
@@ -234,20 +234,30 @@ export function planCompactionWindow(
     moves,
     clear,
     // Packs after the ops the CLEAR replaces (their members are gone once it is applied).
-    packs: walked ? packsOf(ops.slice(clear === null ? 0 : run.ops.length), moves, options.safeOpId) : [],
+    packs: walked
+      ? packsOf(window, ops.slice(clear === null ? 0 : run.ops.length), moves, options.safeOpId)
+      : [],
     examined: options.limit - budget + run.examined,
     next: run.complete ? null : { phase: 'clear', safeOpId: options.safeOpId },
   };
 }
 
 /** The packs of (part of) a walked window, as it stands after `moves`. */
-function packsOf(ops: readonly CompactableOp[], moves: readonly MovePlan[], safeOpId: bigint): PackPlan[] {
+function packsOf(
+  window: CompactionWindow,
+  ops: readonly CompactableOp[],
+  moves: readonly MovePlan[],
+  safeOpId: bigint,
+): PackPlan[] {
   const moved = new Map(moves.map((m) => [memberOf(m), m.target]));
   const after = ops.map((op) => {
     const target = moved.get(memberOf(positionOf(op)));
     return target !== undefined && (op.op === 'PUT' || op.op === 'REMOVE') ? moveOf(op, target) : op;
   });
-  return planPacks(after, safeOpId);
+  // A whole bucket this small keeps Redis's compact encoding: packs of one MOVE only.
+  const members = new Set(window.ops.map((op) => memberOf(positionOf(op)))).size;
+  const small = window.atHead && window.atEnd && members <= SMALL_BUCKET_MEMBERS;
+  return planPacks(after, safeOpId, small ? 1 : PACK_MAX);
 }
 
 function checkWindow(window: CompactionWindow, from: CompactionCursor | undefined): void {

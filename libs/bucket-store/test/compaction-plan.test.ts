@@ -4,7 +4,10 @@ import {
   compactionRead,
   planCompaction,
   planCompactionWindow,
+  PACK_MAX,
+  planPacks,
   positionOf,
+  type StoredMove,
   type CompactableOp,
   type CompactionPlan,
 } from '../src';
@@ -179,5 +182,38 @@ describe('compactionRead and planCompactionWindow', () => {
     expect(() => planCompactionWindow({ ops: [], atHead: false, atEnd: true }, safe)).toThrow(RangeError);
     const window = { ops: [remove(4n, 'b', 4)], atHead: false, atEnd: true };
     expect(() => planCompactionWindow(window, safe, { phase: 'clear', safeOpId: 9n })).toThrow(/head/);
+  });
+});
+
+describe('planPacks', () => {
+  const move = (opId: bigint, target: bigint): StoredMove => ({
+    op: 'MOVE',
+    opId,
+    rowKey: `todos/r${opId}/s`,
+    checksum: Number(opId),
+    target,
+  });
+  const moves = (from: number, to: number): StoredMove[] =>
+    Array.from({ length: to - from + 1 }, (_, i) => move(BigInt(from + i), 1000n + BigInt(i % 7)));
+
+  it('packs a long run of MOVEs after a PUT into packs of at most PACK_MAX, each with its highest target', () => {
+    const packs = planPacks([put(1n, 'a', '1', 1), ...moves(2, 301), put(400n, 'b', '1', 1)], 500n);
+    expect(packs.map((p) => p.moves.length)).toEqual([PACK_MAX, PACK_MAX, 300 - 2 * PACK_MAX]);
+    expect(packs.every((p) => p.target === 1006n && p.replaces.length === p.moves.length)).toBe(true);
+    expect(packs.flatMap((p) => p.moves.map((m) => m.opId))).toEqual(moves(2, 301).map((m) => m.opId));
+  });
+
+  it('packs one MOVE at a time when asked (a small bucket), and never past the safe op id', () => {
+    const packs = planPacks([put(1n, 'a', '1', 1), ...moves(2, 4), ...moves(5, 6)], 4n, 1);
+    expect(packs.map((p) => p.moves.map((m) => m.opId))).toEqual([[2n], [3n], [4n]]);
+  });
+
+  it('makes no pack that would sort before an op of its own op id (its member sorts first there)', () => {
+    // A PUT at op id 2 before a MOVE at 2: a pack at 2 would sort before the PUT.
+    const sameOpId = [put(2n, 'a', '1', 1), move(2n, 9n), put(3n, 'b', '1', 1)];
+    expect(planPacks(sameOpId, 9n)).toEqual([]);
+    // At a window's start the op before is unknown: MOVEs of one op id stay, two op ids are packed.
+    expect(planPacks([move(2n, 9n), put(3n, 'b', '1', 1)], 9n)).toEqual([]);
+    expect(planPacks([move(2n, 9n), move(3n, 9n), put(4n, 'b', '1', 1)], 9n)).toHaveLength(1);
   });
 });
