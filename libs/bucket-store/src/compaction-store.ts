@@ -118,6 +118,22 @@ export class RedisBucketCompactor {
     return step;
   }
 
+  /**
+   * Rebuilds the bucket's sorted set and body hash (REBUILD_BUCKET) when `removed`, the members
+   * compaction took out of it since its last rebuild, is at least what is left, and what is left
+   * is at most `maxMembers`. Returns the members rebuilt (0: not rebuilt).
+   */
+  async rebuildIfShrunk(bucket: string, removed: number, maxMembers: number): Promise<number> {
+    const k = this.keys.bucket(bucket);
+    return Number(await this.redis.slRebuildBucket(k.ops, k.body, String(maxMembers), String(removed)));
+  }
+
+  /** Members a plan takes out of the bucket: the CLEAR's replaced ones, and packs' net. */
+  static membersRemoved(plan: CompactionPlan): number {
+    const cleared = plan.clear === null ? 0 : plan.clear.replaces.length - 1;
+    return cleared + (plan.packs ?? []).reduce((n, p) => n + p.replaces.length - 1, 0);
+  }
+
   private async applyStep(bucket: string, plan: CompactionPlan): Promise<{ moved: number; deleted: number }> {
     if (plan.moves.length === 0 && plan.clear === null) return { moved: 0, deleted: 0 };
     const k = this.keys.bucket(bucket);

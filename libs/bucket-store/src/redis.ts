@@ -10,6 +10,7 @@ import {
   COMPACT_STEP,
   COUNT_EVENTS,
   PACK_MOVES,
+  REBUILD_BUCKET,
   LEASE,
   PUBLISH_CHECKPOINT,
   PUT_ROWS,
@@ -41,6 +42,7 @@ export interface StoreCommands {
   ): Promise<[number, number] | 'stale'>;
   /** KEYS ops, body, meta; ARGV: see PACK_MOVES. */
   slPackMoves(ops: string, body: string, meta: string, ...argv: string[]): Promise<number | 'stale'>;
+  slRebuildBucket(ops: string, body: string, maxMembers: string, removed: string): Promise<number>;
   slLease(lease: string, owner: string, ttl: string): Promise<number>;
   slRelease(lease: string, owner: string): Promise<number>;
   slSaveWriteCheckpoint(
@@ -84,6 +86,7 @@ const SCRIPTS: Record<keyof StoreCommands, { lua: string; keys: number }> = {
   slTopicIndex: { lua: TOPIC_INDEX, keys: 2 },
   slCompactStep: { lua: COMPACT_STEP, keys: 3 },
   slPackMoves: { lua: PACK_MOVES, keys: 3 },
+  slRebuildBucket: { lua: REBUILD_BUCKET, keys: 2 },
   slLease: { lua: LEASE, keys: 1 },
   slRelease: { lua: RELEASE, keys: 1 },
   slSaveWriteCheckpoint: { lua: SAVE_WRITE_CHECKPOINT, keys: 1 },

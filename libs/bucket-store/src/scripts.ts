@@ -401,3 +401,33 @@ for i = 1, #ARGV, 2 do
 end
 return deleted
 `;
+
+/**
+ * Rebuilds a bucket's sorted set and body hash from their contents, when compaction emptied most
+ * of them (docs/consistency.md 2.6, "Rebuilding a shrunken bucket"): Redis does not give back a
+ * hash table's slots after deletes while a fork (AOF rewrite, RDB save) is running, nor return a
+ * sorted set to its compact listpack encoding once it became a skiplist. Written anew, a small
+ * set is a listpack again and each table is sized to what it holds. Same contents, so running it
+ * again changes nothing. KEYS: ops, body. ARGV: the most members to rebuild (a bound on the time
+ * Redis is blocked), and the members the caller removed since the last rebuild; it rebuilds only
+ * when those are at least what is left. Returns the members rebuilt, or 0.
+ */
+export const REBUILD_BUCKET = `
+local left = redis.call('ZCARD', KEYS[1])
+if left == 0 or left > tonumber(ARGV[1]) or tonumber(ARGV[2]) < left then return 0 end
+local members = redis.call('ZRANGE', KEYS[1], 0, -1)
+local bodies = redis.call('HGETALL', KEYS[2])
+redis.call('DEL', KEYS[1], KEYS[2])
+for i = 1, #members, 1000 do
+  local args = {}
+  for j = i, math.min(i + 999, #members) do
+    args[#args + 1] = 0
+    args[#args + 1] = members[j]
+  end
+  redis.call('ZADD', KEYS[1], unpack(args))
+end
+for i = 1, #bodies, 1000 do
+  redis.call('HSET', KEYS[2], unpack(bodies, i, math.min(i + 999, #bodies)))
+end
+return #members
+`;

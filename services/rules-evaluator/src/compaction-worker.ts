@@ -64,14 +64,23 @@ export interface PassSummary {
 /** Registry entries read per SSCAN page (and meta counts per pipeline). */
 const SCAN_PAGE = 256;
 
+/**
+ * The largest bucket (members left) rebuilt once compaction removed at least as many members as
+ * are left: a rebuild blocks Redis for O(members), about 1 ms per 1,000 (docs/consistency.md 2.6).
+ */
+const REBUILD_MAX_MEMBERS = 20_000;
+
 export class CompactionWorker {
   private readonly compacted = new Map<string, Compacted>();
+  /** Members compaction removed from each bucket since its last rebuild. */
+  private readonly removed = new Map<string, number>();
 
   constructor(private readonly deps: CompactionWorkerDeps) {}
 
   /** Forgets what it compacted (a follower, or a leader again: another one may have compacted since). */
   forget(): void {
     this.compacted.clear();
+    this.removed.clear();
   }
 
   /** One pass over every bucket at the current checkpoint. */
@@ -126,6 +135,7 @@ export class CompactionWorker {
       const plan = planCompactionWindow(window, options, from);
       try {
         const applied = await store.apply(bucket, plan);
+        this.removed.set(bucket, (this.removed.get(bucket) ?? 0) + RedisBucketCompactor.membersRemoved(plan));
         metrics.compactionOpsMoved.inc(applied.moved);
         metrics.compactionOpsCleared.inc(applied.deleted);
       } catch (error) {
@@ -144,6 +154,9 @@ export class CompactionWorker {
       await yieldToEventLoop();
     }
     metrics.compactionBuckets.inc();
+    const removed = this.removed.get(bucket) ?? 0;
+    if (removed > 0 && (await store.rebuildIfShrunk(bucket, removed, REBUILD_MAX_MEMBERS)) > 0)
+      this.removed.delete(bucket);
     this.compacted.set(bucket, { count, firstAbove: await store.firstOpAbove(bucket, safeOpId) });
     return 'done';
   }

@@ -86,7 +86,7 @@ export type CoordinatorStore = Pick<
 /** What the leader's compaction worker reads and writes of the buckets (RedisBucketCompactor). */
 export type CompactionStore = Pick<
   RedisBucketCompactor,
-  'scanBuckets' | 'opCounts' | 'firstOpAbove' | 'readWindow' | 'apply'
+  'scanBuckets' | 'opCounts' | 'firstOpAbove' | 'readWindow' | 'apply' | 'rebuildIfShrunk'
 >;
 
 /** Where bucket ops go besides Redis (the bucket topic). */

@@ -189,6 +189,32 @@ describe('compaction in Redis', () => {
     expect(await reader.checksumsAt([BUCKET], 401n)).toEqual(sums);
   });
 
+  it('rebuilds a bucket compaction shrank: same ops and checksums, compact encoding, fewer bytes', async () => {
+    const ops = history(400, 41);
+    const { prefix, compactor, reader } = await filled(ops);
+    const k = new StoreKeys(prefix).bucket(BUCKET);
+    expect(await redis.object('ENCODING', k.ops)).toBe('skiplist');
+    await compactInRedis(compactor, BUCKET, 390n, 50);
+    const compacted = await compactor.opsUpTo(BUCKET, 1000n);
+    const sums = await reader.checksumsAt([BUCKET], 401n);
+    const left = await redis.zcard(k.ops);
+    expect(left).toBeLessThanOrEqual(128);
+    const bytes = async (): Promise<number> =>
+      Number(await redis.memory('USAGE', k.ops, 'SAMPLES', 0)) +
+      Number(await redis.memory('USAGE', k.body, 'SAMPLES', 0));
+    const before = await bytes();
+    // Fewer members removed than are left, or a bucket above the bound: not rebuilt.
+    expect(await compactor.rebuildIfShrunk(BUCKET, left - 1, 10_000)).toBe(0);
+    expect(await compactor.rebuildIfShrunk(BUCKET, 10_000, left - 1)).toBe(0);
+    expect(await compactor.rebuildIfShrunk(BUCKET, 10_000, 10_000)).toBe(left);
+    expect(await compactor.opsUpTo(BUCKET, 1000n)).toEqual(compacted);
+    expect(await reader.checksumsAt([BUCKET], 401n)).toEqual(sums);
+    // A listpack again when every member is short enough for it (Redis's default 64 bytes).
+    const longest = Math.max(...(await redis.zrange(k.ops, 0, -1)).map((m) => m.length));
+    expect(await redis.object('ENCODING', k.ops)).toBe(longest <= 64 ? 'listpack' : 'skiplist');
+    expect(await bytes()).toBeLessThan(before / 2);
+  });
+
   it('refuses to add again an op a CLEAR replaced (a late writer replaying a batch the checkpoint covers)', async () => {
     const ops = history(120, 3);
     const { prefix, compactor, reader } = await filled(ops);

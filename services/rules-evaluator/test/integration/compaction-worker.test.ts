@@ -88,6 +88,10 @@ class RecordingStore implements CompactionStore {
     await this.beforeApply(bucket, plan);
     return this.inner.apply(bucket, plan);
   }
+
+  rebuildIfShrunk(bucket: string, removed: number, maxMembers: number) {
+    return this.inner.rebuildIfShrunk(bucket, removed, maxMembers);
+  }
 }
 
 async function metric(metrics: EvaluatorMetrics, name: string): Promise<number> {
