@@ -197,7 +197,7 @@ export async function readOpBodies(
 }
 
 /** The MOVEs a pack member holds. */
-export function unpack(member: string): StoredMove[] {
+function unpack(member: string): StoredMove[] {
   const { moves, target } = decodePackMember(member);
   return packedMoves(member, moves, target);
 }

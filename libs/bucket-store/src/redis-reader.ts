@@ -2,10 +2,10 @@
 // pub/sub channel on one subscriber connection per reader, shared by every subscription, and
 // re-read from the checkpoint key after a reconnect (a message published meanwhile is lost). On a
 // Redis Cluster the subscriber is a cluster client too: PUBLISH reaches every node.
-import { encodeOpIdMember, opIdLexRange } from '@syncline/protocol';
+import { decodeOpIdMember, encodeOpIdMember, opIdLexRange } from '@syncline/protocol';
 import type { CompactableOp } from './compaction-plan';
-import { decodeCompactableBody, readOpBodies, unpack } from './compaction-store';
-import { decodeLookupRows, isPackMember, lookupMemberRow } from './encoding';
+import { readOpBodies } from './compaction-store';
+import { decodeLookupRows, lookupMemberRow } from './encoding';
 import { StoreKeys } from './keys';
 import { CheckpointFeed, type BucketReader } from './reader';
 import { readCheckpoint, withScripts, type StoreConnection, type StoreRedis } from './redis';
@@ -62,36 +62,21 @@ export class RedisBucketReader implements BucketReader {
 
   async opsBetween(bucket: string, after: bigint, upTo: bigint, limit: number): Promise<CompactableOp[]> {
     const k = this.keys.bucket(bucket);
-    const { min, max } = opIdLexRange(after, upTo);
-    const members = await this.redis.zrangebylex(k.ops, min, max, 'LIMIT', 0, limit);
+    const { min } = opIdLexRange(after, upTo);
+    // One read: the range's members and, when the range holds fewer than `limit`, the member
+    // after it (a pack holding MOVEs at or below `upTo`, or the CLEAR that replaced the range).
+    const read = await this.redis.zrangebylex(k.ops, min, '+', 'LIMIT', 0, limit + 1);
+    let inRangeMembers = read.findIndex((m) => decodeOpIdMember(m) > upTo);
+    if (inRangeMembers < 0) inRangeMembers = read.length;
     const inRange = (op: CompactableOp): boolean => op.opId > after && op.opId <= upTo;
     // A pack sorts at its last MOVE: the first member read may hold MOVEs at or below `after`.
-    const ops = (await readOpBodies(this.redis, k.body, bucket, members)).filter(inRange);
+    const ops = await readOpBodies(this.redis, k.body, bucket, read.slice(0, inRangeMembers + 1));
+    const within = ops.filter(inRange);
     // Every member in the range gives at least one op in it: a full read is a full page.
-    if (members.length === limit) return ops.slice(0, limit);
-    const beyond = await this.opsOfMemberAbove(bucket, upTo);
-    // The range ends inside the pack that follows it, or (empty) was replaced by the CLEAR above it.
-    const packed = beyond.filter((op) => op.op === 'MOVE' && inRange(op));
-    if (packed.length > 0) return [...ops, ...packed].slice(0, limit);
-    const first = beyond[0];
-    return ops.length === 0 && first?.op === 'CLEAR' ? [first] : ops;
-  }
-
-  /** The ops of the bucket's first member above `opId` (one op, or a pack's MOVEs; none at the end). */
-  private async opsOfMemberAbove(bucket: string, opId: bigint): Promise<CompactableOp[]> {
-    const k = this.keys.bucket(bucket);
-    const [member] = await this.redis.zrangebylex(
-      k.ops,
-      `[${encodeOpIdMember(opId + 1n)}`,
-      '+',
-      'LIMIT',
-      0,
-      1,
-    );
-    if (member === undefined) return [];
-    if (isPackMember(member)) return unpack(member);
-    const body = await this.redis.hget(k.body, member);
-    return body == null ? [] : [decodeCompactableBody(bucket, member, body)];
+    if (inRangeMembers >= limit) return within.slice(0, limit);
+    if (within.length > 0) return within.slice(0, limit);
+    const first = ops[ops.length - 1];
+    return first?.op === 'CLEAR' && first.opId > upTo ? [first] : [];
   }
 
   async lookupAt(lookupKey: string, checkpoint: bigint): Promise<unknown[]> {
