@@ -51,7 +51,7 @@ export class Gateway {
         config.keyPrefix,
         config.deployment,
         this.pool,
-        reads,
+        this.reader,
         new RateLimiter(config.limits.writeCheckpointsPerS, config.limits.writeCheckpointsPerS * 2),
       ),
       metrics: this.metrics,

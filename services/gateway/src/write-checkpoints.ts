@@ -3,11 +3,15 @@
 // through Postgres, so Debezium orders it after the client's writes; the evaluator records which
 // checkpoint first covers it, and the stream's next checkpoint line for that client carries n.
 import type { Pool } from 'pg';
-import { StoreKeys, type StoreConnection } from '@syncline/bucket-store';
+import {
+  DEFAULT_WRITE_CHECKPOINT_RETENTION_MS,
+  StoreKeys,
+  type BucketReader,
+  type StoreConnection,
+} from '@syncline/bucket-store';
 import { SynclineError } from '@syncline/errors';
 import { formatWriteCheckpoint, parseOpId, writeCheckpointPrefix } from '@syncline/protocol';
 import type { RateLimiter } from './rate-limiter';
-import type { SharedReads } from './shared-reads';
 
 export class WriteCheckpointUnavailableError extends SynclineError {
   override readonly name = 'WriteCheckpointUnavailableError';
@@ -19,31 +23,51 @@ export class WriteCheckpointRateError extends SynclineError {
   readonly code = 'SYNC_E818';
 }
 
-/** Raises a counter to `wanted`, or by one when `wanted` is ''; returns its value. KEYS: counter. */
+/**
+ * Raises a client's counter and returns its value: to `wanted` (ARGV[1]), or by one when that is
+ * '', never below `floor` (ARGV[2], the `n` the deployment stored for the client), and renews its
+ * expiry (ARGV[3] ms, '' for none). KEYS: counter.
+ */
 const RAISE = `
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+local floor = tonumber(ARGV[2])
+if floor > current then current = floor end
 local wanted = current + 1
 if ARGV[1] ~= '' then wanted = tonumber(ARGV[1]) end
-if wanted > current then
-  redis.call('SET', KEYS[1], string.format('%d', wanted))
-  return string.format('%d', wanted)
-end
-return string.format('%d', current)
+if wanted < current then wanted = current end
+redis.call('SET', KEYS[1], string.format('%d', wanted))
+if ARGV[3] ~= '' then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
+return string.format('%d', wanted)
 `;
+
+export interface WriteCheckpointOptions {
+  /**
+   * A client's counter expires this long after its last write checkpoint (null: never). Safe at
+   * any value: a counter that expired restarts above the `n` the deployment stored for the client.
+   */
+  readonly counterRetentionMs?: number | null;
+}
 
 export class WriteCheckpoints {
   private readonly keys: StoreKeys;
+  private readonly counterRetention: string;
 
   constructor(
     private readonly redis: StoreConnection,
     keyPrefix: string,
     private readonly deployment: string,
     private readonly pg: Pool | null,
-    private readonly reads: SharedReads,
+    private readonly reader: BucketReader,
     /** Per user, across both endpoints of this process. */
     private readonly limiter: RateLimiter,
+    options: WriteCheckpointOptions = {},
   ) {
     this.keys = new StoreKeys(keyPrefix);
+    const retention = options.counterRetentionMs;
+    if (retention != null && (!Number.isSafeInteger(retention) || retention < 1))
+      throw new RangeError(`counterRetentionMs must be a positive integer, got ${retention}`);
+    this.counterRetention =
+      retention === null ? '' : String(retention ?? DEFAULT_WRITE_CHECKPOINT_RETENTION_MS);
   }
 
   /**
@@ -59,9 +83,22 @@ export class WriteCheckpoints {
       throw new WriteCheckpointRateError(
         `more than ${this.limiter.perSecond} write checkpoints a second for user ${userId} (SYNCLINE_WRITE_CHECKPOINTS_PER_S); retry later`,
       );
+    // The stored n first: a counter that expired (or was never kept) restarts above it, so the
+    // deployment does not refuse the client's next write checkpoints as older. The two keys are
+    // in different Cluster slots, hence two reads; an n stored between them came from this
+    // counter, which is above it unless it expired with that n still in flight for its whole
+    // retention (docs/consistency.md 2.7).
+    const stored = (await this.reader.writeCheckpointsOf(userId))[clientId]?.n ?? '0';
     const counter = `${this.keys.writeCheckpoints(userId)}:n:${clientId}`;
     const n = BigInt(
-      (await this.redis.eval(RAISE, 1, counter, requested === null ? '' : requested.toString())) as string,
+      (await this.redis.eval(
+        RAISE,
+        1,
+        counter,
+        requested === null ? '' : requested.toString(),
+        stored,
+        this.counterRetention,
+      )) as string,
     );
     const content = formatWriteCheckpoint({ userId, clientId, n: n.toString() });
     await this.pg.query('SELECT pg_logical_emit_message(true, $1, $2)', [
@@ -73,7 +110,7 @@ export class WriteCheckpoints {
 
   /** The client's write checkpoint that `checkpoint` covers, or null. */
   async at(userId: string, clientId: string, checkpoint: bigint): Promise<bigint | null> {
-    const all = await this.reads.reader.writeCheckpointsOf(userId);
+    const all = await this.reader.writeCheckpointsOf(userId);
     const wc = all[clientId];
     if (wc === undefined || parseOpId(wc.opId) > checkpoint) return null;
     return BigInt(wc.n);
