@@ -14,8 +14,8 @@ import {
   type StoredMove,
   memberOf,
 } from './compaction-plan';
-import { packedMoves } from './compaction-packs';
-import { decodePackMember, isPackMember, opMember, opOfBody, type StoredBody } from './encoding';
+import { opsOf, readBucketRange } from './bucket-range';
+import { opMember } from './encoding';
 import { StoreKeys } from './keys';
 import { withScripts, type StoreConnection, type StoreRedis } from './redis';
 import { CommandBatch } from './slot-batch';
@@ -71,30 +71,27 @@ export class RedisBucketCompactor {
   /** The bucket's ops at or below `upTo`, in member order, in the form the planner reads. */
   async opsUpTo(bucket: string, upTo: bigint): Promise<CompactableOp[]> {
     const k = this.keys.bucket(bucket);
-    const members = await this.redis.zrangebylex(k.ops, '-', `(${encodeOpIdMember(upTo + 1n)}`);
-    return this.withBodies(bucket, members);
+    const range = { reverse: false, from: '-', to: `(${encodeOpIdMember(upTo + 1n)}`, count: -1 };
+    return opsOf(await readBucketRange(this.redis, k, bucket, range));
   }
 
   /**
-   * The window a step is planned from (`compactionRead`): at most `read.count` members with one
-   * ZRANGEBYLEX or ZREVRANGEBYLEX, then their bodies with one HMGET, whatever the bucket's size.
+   * The window a step is planned from (`compactionRead`): at most `read.count` members and their
+   * bodies with one script (READ_OPS), whatever the bucket's size.
    */
   async readWindow(bucket: string, read: CompactionRead): Promise<CompactionWindow> {
     const k = this.keys.bucket(bucket);
     const upTo = `(${encodeOpIdMember(read.upTo + 1n)}`;
     if (read.from === 'head') {
-      const members = await this.redis.zrangebylex(k.ops, '-', upTo, 'LIMIT', 0, read.count);
-      const ops = await this.withBodies(bucket, members);
-      return { ops, atHead: true, atEnd: members.length < read.count };
+      const range = { reverse: false, from: '-', to: upTo, count: read.count };
+      const members = await readBucketRange(this.redis, k, bucket, range);
+      return { ops: opsOf(members), atHead: true, atEnd: members.length < read.count };
     }
     const below = read.below === null ? upTo : `(${memberOf(read.below)}`;
-    const members = await this.redis.zrevrangebylex(k.ops, below, '-', 'LIMIT', 0, read.count);
-    const ops = await this.withBodies(bucket, members.reverse());
+    const range = { reverse: true, from: below, to: '-', count: read.count };
+    const members = await readBucketRange(this.redis, k, bucket, range);
+    const ops = opsOf(members.reverse());
     return { ops, atHead: members.length < read.count, atEnd: read.below === null };
-  }
-
-  private withBodies(bucket: string, members: readonly string[]): Promise<CompactableOp[]> {
-    return readOpBodies(this.redis, this.keys.bucket(bucket).body, bucket, members);
   }
 
   /**
@@ -166,53 +163,4 @@ export function encodeCompactedBody(op: StoredMove | StoredClear): string {
   const head = `{"op":"${op.op}","op_id":"${formatOpId(op.opId)}","checksum":${op.checksum >>> 0}`;
   const count = op.op === 'CLEAR' ? `,"count":${op.count}` : '';
   return `${head}${count},"target":"${formatOpId(op.target)}"}`;
-}
-
-interface CompactedBody {
-  readonly op: string;
-  readonly op_id: string;
-  readonly checksum: number;
-  readonly count?: number;
-  readonly target?: string;
-}
-
-/**
- * The ops of `members` of a bucket (one HMGET of its body hash), any kind, skipping bodies gone;
- * a pack gives each of its MOVEs (it has no body).
- */
-export async function readOpBodies(
-  redis: StoreRedis,
-  bodyKey: string,
-  bucket: string,
-  members: readonly string[],
-): Promise<CompactableOp[]> {
-  const withBody = members.filter((m) => !isPackMember(m));
-  const bodies = withBody.length === 0 ? [] : await redis.hmget(bodyKey, ...withBody);
-  let next = 0;
-  return members.flatMap((member) => {
-    if (isPackMember(member)) return unpack(member);
-    const body = bodies[next++];
-    return body == null ? [] : [decodeCompactableBody(bucket, member, body)];
-  });
-}
-
-/** The MOVEs a pack member holds. */
-function unpack(member: string): StoredMove[] {
-  const { moves, target } = decodePackMember(member);
-  return packedMoves(member, moves, target);
-}
-
-/** A stored body of any kind as the planner reads it; `member` gives a MOVE or CLEAR its row key. */
-export function decodeCompactableBody(bucket: string, member: string, body: string): CompactableOp {
-  const parsed = JSON.parse(body) as StoredBody | CompactedBody;
-  if (parsed.op !== 'MOVE' && parsed.op !== 'CLEAR') return opOfBody(bucket, parsed as StoredBody);
-  const b = parsed as CompactedBody;
-  const opId = BigInt(b.op_id);
-  const base = {
-    opId,
-    rowKey: member.slice(17),
-    checksum: b.checksum >>> 0,
-    target: BigInt(b.target ?? opId),
-  };
-  return b.op === 'MOVE' ? { op: 'MOVE', ...base } : { op: 'CLEAR', ...base, count: b.count ?? 1 };
 }

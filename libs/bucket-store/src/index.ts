@@ -37,7 +37,8 @@ export {
   type StoredMove,
 } from './compaction-plan';
 export { RedisBucketWriter } from './writer';
-export { RedisBucketCompactor, decodeCompactableBody, encodeCompactedBody } from './compaction-store';
+export { RedisBucketCompactor, encodeCompactedBody } from './compaction-store';
+export { decodeCompactableBody, BucketStoreInconsistentError } from './bucket-range';
 export {
   classifyKey,
   formatBytes,

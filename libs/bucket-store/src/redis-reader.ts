@@ -4,7 +4,7 @@
 // Redis Cluster the subscriber is a cluster client too: PUBLISH reaches every node.
 import { decodeOpIdMember, encodeOpIdMember, opIdLexRange } from '@syncline/protocol';
 import type { CompactableOp } from './compaction-plan';
-import { readOpBodies } from './compaction-store';
+import { opsOf, readBucketRange } from './bucket-range';
 import { decodeLookupRows, lookupMemberRow } from './encoding';
 import { StoreKeys } from './keys';
 import { CheckpointFeed, type BucketReader } from './reader';
@@ -63,14 +63,20 @@ export class RedisBucketReader implements BucketReader {
   async opsBetween(bucket: string, after: bigint, upTo: bigint, limit: number): Promise<CompactableOp[]> {
     const k = this.keys.bucket(bucket);
     const { min } = opIdLexRange(after, upTo);
-    // One read: the range's members and, when the range holds fewer than `limit`, the member
-    // after it (a pack holding MOVEs at or below `upTo`, or the CLEAR that replaced the range).
-    const read = await this.redis.zrangebylex(k.ops, min, '+', 'LIMIT', 0, limit + 1);
-    let inRangeMembers = read.findIndex((m) => decodeOpIdMember(m) > upTo);
+    // One atomic read: the range's members with their ops and, when the range holds fewer than
+    // `limit`, the member after it (a pack holding MOVEs at or below `upTo`, or the CLEAR that
+    // replaced the range).
+    const read = await readBucketRange(this.redis, k, bucket, {
+      reverse: false,
+      from: min,
+      to: '+',
+      count: limit + 1,
+    });
+    let inRangeMembers = read.findIndex((m) => decodeOpIdMember(m.member) > upTo);
     if (inRangeMembers < 0) inRangeMembers = read.length;
     const inRange = (op: CompactableOp): boolean => op.opId > after && op.opId <= upTo;
     // A pack sorts at its last MOVE: the first member read may hold MOVEs at or below `after`.
-    const ops = await readOpBodies(this.redis, k.body, bucket, read.slice(0, inRangeMembers + 1));
+    const ops = opsOf(read.slice(0, inRangeMembers + 1));
     const within = ops.filter(inRange);
     // Every member in the range gives at least one op in it: a full read is a full page.
     if (inRangeMembers >= limit) return within.slice(0, limit);

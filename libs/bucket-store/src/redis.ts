@@ -14,6 +14,7 @@ import {
   LEASE,
   PUBLISH_CHECKPOINT,
   PUT_ROWS,
+  READ_OPS,
   RAISE_MARKER,
   RELEASE,
   SAVE_WRITE_CHECKPOINT,
@@ -27,6 +28,8 @@ import {
 export interface StoreCommands {
   slAddOps(ops: string, body: string, meta: string, ...argv: string[]): Promise<number>;
   slChecksumAt(ops: string, body: string, meta: string, min: string): Promise<[string, number]>;
+  /** KEYS ops, body; ARGV: see READ_OPS. */
+  slReadOps(ops: string, body: string, ...argv: string[]): Promise<string[]>;
   slPutRows(shard: string, marker: string, ...argv: string[]): Promise<Array<string | number>>;
   slRaiseMarker(marker: string, member: string): Promise<number>;
   slTruncateRows(shard: string, member: string, tombstone: string, ...pks: string[]): Promise<string[]>;
@@ -79,6 +82,7 @@ const VARIADIC = -1;
 const SCRIPTS: Record<keyof StoreCommands, { lua: string; keys: number }> = {
   slAddOps: { lua: ADD_OPS, keys: 3 },
   slChecksumAt: { lua: CHECKSUM_AT, keys: 3 },
+  slReadOps: { lua: READ_OPS, keys: 2 },
   slPutRows: { lua: PUT_ROWS, keys: 2 },
   slRaiseMarker: { lua: RAISE_MARKER, keys: 1 },
   slTruncateRows: { lua: TRUNCATE_ROWS, keys: 1 },

@@ -32,6 +32,29 @@ return added
 `;
 
 /**
+ * A range of a bucket's members with their bodies, read at one instant (members and bodies read by
+ * two commands could straddle a compaction step that removes members: bucket-range.ts). KEYS:
+ * ops, body. ARGV: ZRANGEBYLEX or ZREVRANGEBYLEX, its two lex bounds, count (-1: all). Returns
+ * member, body pairs in the order read; a pack's body is '' (it has none), a missing body too.
+ */
+export const READ_OPS = `
+if ARGV[1] ~= 'ZRANGEBYLEX' and ARGV[1] ~= 'ZREVRANGEBYLEX' then
+  return redis.error_reply('READ_OPS: unknown range command ' .. ARGV[1])
+end
+local members = redis.call(ARGV[1], KEYS[1], ARGV[2], ARGV[3], 'LIMIT', 0, ARGV[4])
+local out = {}
+for i, member in ipairs(members) do
+  out[2 * i - 1] = member
+  if string.sub(member, 17, 17) == '#' then
+    out[2 * i] = ''
+  else
+    out[2 * i] = redis.call('HGET', KEYS[2], member) or ''
+  end
+end
+return out
+`;
+
+/**
  * Checksum and count of one bucket at a checkpoint: the running totals minus the ops above it
  * (only in-flight ops are above the latest checkpoint; a CLEAR above an older one weighs the ops it
  * stands for, a pack its MOVEs above the checkpoint: the one holding the checkpoint's op id may

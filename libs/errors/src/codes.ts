@@ -256,6 +256,14 @@ const TABLE = {
       'A full (not incremental) snapshot row was taken after transactions a published checkpoint covers: the connector snapshotted again (a lost replication slot, a new connector, `snapshot.mode=always`), and the evaluator cannot hold the checkpoint for it because it reads no connector notifications (the notification topic is absent or has several partitions). Placed in the initial range, its op ids would lie below the checkpoint, so clients would never receive it.',
     fix: "Turn on the connector's sink notifications with a one-partition topic named as `SYNCLINE_NOTIFICATION_TOPIC` (the template does) and restart the evaluators: the snapshot is then placed in place (docs/consistency.md §3.2). Or reprocess into a new deployment.",
   },
+  SYNC_E410: {
+    category: 'evaluator',
+    title: 'bucket-store-inconsistent',
+    retriable: false,
+    meaning:
+      "A bucket's sorted set names an op whose body is missing from its hash, read in one atomic script: the two keys were changed outside Syncline's scripts (a partial restore, a key edited or deleted by hand).",
+    fix: "Restore the deployment's keys together from one backup, or rebuild the deployment (`syncline evaluator --reset`); docs/consistency.md §2.3 lists what the keys hold.",
+  },
 
   SYNC_E501: {
     category: 'dependency',

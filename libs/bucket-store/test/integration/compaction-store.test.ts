@@ -6,8 +6,10 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { Redis } from 'ioredis';
+import { sumChecksums } from '@syncline/protocol';
 import { getTestStack, uniqueName } from '@syncline/test-kit';
 import {
+  BucketStoreInconsistentError,
   RedisBucketCompactor,
   RedisBucketReader,
   RedisBucketWriter,
@@ -213,6 +215,50 @@ describe('compaction in Redis', () => {
     const longest = Math.max(...(await redis.zrange(k.ops, 0, -1)).map((m) => m.length));
     expect(await redis.object('ENCODING', k.ops)).toBe(longest <= 64 ? 'listpack' : 'skiplist');
     expect(await bytes()).toBeLessThan(before / 2);
+  });
+
+  it('serves whole ranges while another connection compacts: reads are atomic', async () => {
+    // Members and bodies read by two commands could straddle a step that packs MOVEs or writes a
+    // CLEAR: the members it removed were read, their bodies were gone, and the read lost their
+    // checksums (the fault tests' bank checker saw downloads one checksum short).
+    const ops = history(1000, 23);
+    const { prefix, reader } = await filled(ops);
+    const safe = 1000n;
+    const [expected] = await reader.checksumsAt([BUCKET], safe);
+    const other = new Redis(getTestStack().endpoints.redisUrl);
+    let done = false;
+    const compacting = compactInRedis(new RedisBucketCompactor(other, prefix), BUCKET, safe, 5).finally(
+      () => (done = true),
+    );
+    const short: string[] = [];
+    let reads = 0;
+    try {
+      while (!done) {
+        const read = await reader.opsBetween(BUCKET, 0n, safe, 1_000_000);
+        const sum = sumChecksums(read.map((op) => op.checksum));
+        if (sum !== expected!.checksum) short.push(`read ${reads}: ${read.length} ops summing to ${sum}`);
+        reads++;
+      }
+      await compacting;
+    } finally {
+      other.disconnect();
+    }
+    expect(short).toEqual([]);
+    expect(reads).toBeGreaterThan(20);
+    const stored = await reader.opsBetween(BUCKET, 0n, safe, 1_000_000);
+    expect(stored[0]?.op).toBe('CLEAR');
+    expect(stored.length).toBeLessThan(ops.length / 10);
+  });
+
+  it('refuses to read a member whose body is gone, naming it (SYNC_E410)', async () => {
+    const { prefix, reader } = await filled(history(10, 5));
+    const k = new StoreKeys(prefix).bucket(BUCKET);
+    const [member] = await redis.zrange(k.ops, 0, 0);
+    await redis.hdel(k.body, member!);
+    const error = await reader.opsBetween(BUCKET, 0n, 100n, 100).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BucketStoreInconsistentError);
+    expect(error).toMatchObject({ code: 'SYNC_E410' });
+    expect(String(error)).toContain(member!);
   });
 
   it('refuses to add again an op a CLEAR replaced (a late writer replaying a batch the checkpoint covers)', async () => {
