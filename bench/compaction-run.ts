@@ -243,13 +243,18 @@ async function whenInKafka(run: Run, events: number): Promise<number> {
 /** At least 1,000 updates a second through Debezium and the evaluator, and 10 minutes. */
 const catchUpTimeoutMs = (run: Run): number => Math.max(600_000, run.options.workload.updates);
 
+/** A fall of the deployment's bytes by this fraction between two polls counts as progress. */
+const BYTES_PROGRESS = 0.001;
+
 /**
  * Reads the deployment's memory until the ops stored reach `floorOps` (what the design keeps at
- * best) and one more pass ran, or have not fallen for a quiet window, or the settle timeout
+ * best) and one more pass ran, or have made no progress for a quiet window, or the settle timeout
  * passes. The quiet window is two compaction intervals and a poll, and at least a minute: the
  * stored ops fall only when a pass's walk of a bucket ends, and one pass over a bucket of a
  * million ops takes longer than two intervals (measured: a 12.5 s window ended a
- * 1,000,000-update run far above the floor). With compaction off that is one quiet window.
+ * 1,000,000-update run far above the floor), so the bytes its packs free count as progress too
+ * (a run on a loaded machine went 60 s without a fall of ops mid-walk and stopped at 29x).
+ * With compaction off that is one quiet window.
  */
 async function settle(run: Run, floorOps: number): Promise<{ report: MemoryReport; settled: boolean }> {
   const { intervalMs, settleTimeoutMs } = run.options;
@@ -268,7 +273,8 @@ async function settle(run: Run, floorOps: number): Promise<{ report: MemoryRepor
     if (Date.now() >= deadline) return { report, settled: false };
     await whileEvaluatorRuns(run, new Promise((r) => setTimeout(r, pollMs)));
     const next = await readMemoryUsage(run.state.redis, run.state.keyPrefix);
-    if (next.ops < report.ops) lastFall = Date.now();
+    // Progress is ops stored falling (a walk's CLEAR) or, mid-walk, bytes falling (its packs).
+    if (next.ops < report.ops || next.bytes < report.bytes * (1 - BYTES_PROGRESS)) lastFall = Date.now();
     report = next;
   }
 }
