@@ -280,6 +280,32 @@ describe('stream subscriptions -> buckets', () => {
     ]);
   });
 
+  test('a bucket several streams share names each default stream that reached it, and each subscription once', async () => {
+    const rules = compileValid(`config:
+  edition: 3
+streams:
+  mine:
+    auto_subscribe: true
+    query: SELECT * FROM lists WHERE owner_id = auth.user_id()
+  also_mine:
+    auto_subscribe: true
+    query: SELECT * FROM lists WHERE owner_id = auth.user_id()
+  twice:
+    queries:
+      - SELECT * FROM lists WHERE owner_id = auth.user_id()
+      - SELECT * FROM lists WHERE owner_id = subscription.parameter('owner')
+`);
+    const { buckets, errors } = await rules.resolveStreamSubscriptions(
+      createRequestContext({ sub: 'u1' }),
+      { includeDefaults: true, subscriptions: [{ stream: 'twice', parameters: { owner: 'u1' } }] },
+      lookupReader(rules, TABLES),
+    );
+    expect(errors).toEqual([]);
+    expect(buckets.map((b) => [b.bucket, b.reasons, b.defaultStreams])).toEqual([
+      ['1#mine|0["u1"]', [{ subscription: 0 }, 'default'], ['mine', 'also_mine']],
+    ]);
+  });
+
   test('resolveBuckets (no subscriptions in the request) gives the auto_subscribe streams', async () => {
     const rules = compileValid(RULES);
     const buckets = await rules.resolveBuckets(
