@@ -4,6 +4,7 @@
 import type { EvalContext, Evaluator } from './expression';
 import type { ParameterLookup, ParameterLookupEntry } from './parameter-query';
 import type { RequestContext } from './request-context';
+import { jsonArrayElements } from './json-values';
 import { keyValues } from './stream-data-source';
 import type { LookupPlan, ParameterValue } from './stream-plan';
 import * as sqliteValues from '@syncline/sqlite-value';
@@ -84,7 +85,14 @@ export class StreamRequestEvaluation {
 
   /** The distinct values a parameter takes for this request (none when NULL or nothing found). */
   async values(value: ParameterValue): Promise<SqliteJsonValue[]> {
-    if (value.kind === 'request') return keyValues(value.evaluate(this.ctx), value.expands);
+    if (value.kind === 'request') {
+      const evaluated = value.evaluate(this.ctx);
+      // A request array that is not JSON at all is the subscription's error (PowerSync reports
+      // JSON.parse's message), not an empty set of buckets.
+      if (value.expands && typeof evaluated === 'string' && jsonArrayElements(evaluated) === undefined)
+        JSON.parse(evaluated);
+      return keyValues(evaluated, value.expands);
+    }
     if (value.kind === 'lookup') {
       const rows = await this.rows(value.lookup);
       return distinct(rows.map((r) => r[String(value.output)] ?? null));

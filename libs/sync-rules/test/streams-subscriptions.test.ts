@@ -306,6 +306,39 @@ streams:
     ]);
   });
 
+  test('a subscription parameter that is not JSON is that subscription’s error, as in PowerSync', async () => {
+    const rules = compileValid(`config:
+  edition: 3
+streams:
+  picked:
+    auto_subscribe: true
+    query: SELECT * FROM lists WHERE id IN subscription.parameter('ids')
+`);
+    const { buckets, errors } = await rules.resolveStreamSubscriptions(
+      createRequestContext({ sub: 'u1' }),
+      {
+        includeDefaults: true,
+        subscriptions: [
+          { stream: 'picked', parameters: { ids: '["l1","l2"]' } },
+          { stream: 'picked', parameters: { ids: 'invalid json' } },
+          { stream: 'picked', parameters: { ids: '{"not":"an array"}' } },
+        ],
+      },
+      lookupReader(rules, TABLES),
+    );
+    expect(buckets.map((b) => [b.bucket, b.reasons])).toEqual([
+      ['1#picked|0["l1"]', [{ subscription: 0 }]],
+      ['1#picked|0["l2"]', [{ subscription: 0 }]],
+    ]);
+    expect(errors).toEqual([
+      {
+        stream: 'picked',
+        reason: { subscription: 1 },
+        message: expect.stringMatching(/^Error evaluating bucket ids: Unexpected token .*not valid JSON/),
+      },
+    ]);
+  });
+
   test('resolveBuckets (no subscriptions in the request) gives the auto_subscribe streams', async () => {
     const rules = compileValid(RULES);
     const buckets = await rules.resolveBuckets(
