@@ -2,6 +2,7 @@
 // buckets with their priority and the subscriptions that reached them; the rows a user receives.
 import type { SqliteRow } from '@syncline/sqlite-value';
 import { createRequestContext, type StreamSubscription, type SubscribedBucket } from '../src';
+import { stringifyJson } from '@syncline/lossless-json';
 import { compileValid, lookupReader } from './helpers';
 
 const RULES = `config:
@@ -337,6 +338,30 @@ streams:
         message: expect.stringMatching(/^Error evaluating bucket ids: Unexpected token .*not valid JSON/),
       },
     ]);
+  });
+
+  test('lookup rows read back from JSON (integers as numbers) meet request values bound to the same parameter', async () => {
+    const rules = compileValid(`config:
+  edition: 3
+streams:
+  list_todos:
+    query: |
+      SELECT * FROM todos WHERE list_id = subscription.parameter('list')
+        AND list_id IN (SELECT id FROM lists WHERE owner_id = auth.user_id())
+`);
+    const inMemory = lookupReader(rules, { lists: [{ id: 3n, owner_id: 'u1' }] });
+    // What a store returns: the stored JSON parsed again, 3n now 3.
+    const fromJson: typeof inMemory = Object.assign(
+      async (lookups: Parameters<typeof inMemory>[0]) =>
+        JSON.parse(stringifyJson(await inMemory(lookups))) as Awaited<ReturnType<typeof inMemory>>,
+      { reads: 0 },
+    );
+    const { buckets } = await rules.resolveStreamSubscriptions(
+      createRequestContext({ sub: 'u1' }),
+      { includeDefaults: true, subscriptions: [{ stream: 'list_todos', parameters: { list: 3 } }] },
+      fromJson,
+    );
+    expect(buckets.map((b) => b.bucket)).toEqual(['1#list_todos|0[3]']);
   });
 
   test('resolveBuckets (no subscriptions in the request) gives the auto_subscribe streams', async () => {
