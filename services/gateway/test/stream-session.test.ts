@@ -4,7 +4,6 @@
 // chain read as of each checkpoint, so a membership change reaches the client as a
 // checkpoint_diff; a store that fails its read fails the session instead of dropping buckets.
 import { MemoryBucketStore, type Checkpoint } from '@syncline/bucket-store';
-import { stringifyJson } from '@syncline/lossless-json';
 import { serializeSyncLine, type SyncLine } from '@syncline/protocol';
 import type { SqliteRow } from '@syncline/sqlite-value';
 import {
@@ -71,7 +70,7 @@ async function index(
       lookupKey,
       rowKey,
       opId: BigInt(opId),
-      parameters: stringifyJson(p),
+      parameters: JSON.stringify(p, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v)),
     })),
     ...gone.map((lookupKey) => ({ lookupKey, rowKey, opId: BigInt(opId), parameters: null })),
   ]);

@@ -8,10 +8,10 @@ import { loadSyncRulesFile } from '@syncline/service-runtime';
 import {
   createRequestContext,
   serializeParameterLookup,
+  type ParameterLookupSource,
   type StreamSubscription,
   type SyncRules,
 } from '@syncline/sync-rules';
-import type { SqliteJsonRow } from '@syncline/sqlite-value';
 import {
   evaluatorEnv,
   materialize,
@@ -76,13 +76,10 @@ describe('the evaluator on sync streams', () => {
     const { buckets, errors } = await rules.resolveStreamSubscriptions(
       createRequestContext({ sub: user }),
       { includeDefaults: true, subscriptions },
-      (lookups) =>
-        Promise.all(
-          lookups.map(
-            async (l) =>
-              (await state.reader.lookupAt(serializeParameterLookup(l), checkpoint)) as SqliteJsonRow[],
-          ),
-        ),
+      async (lookups) =>
+        (await Promise.all(
+          lookups.map((l) => state.reader.lookupAt(serializeParameterLookup(l), checkpoint)),
+        )) as Awaited<ReturnType<ParameterLookupSource>>,
     );
     expect(errors).toEqual([]);
     const rows: string[] = [];
