@@ -89,7 +89,11 @@ function sameReferences(
   b: readonly StreamSubscriptionRef[] | undefined,
 ): boolean {
   if (a === undefined || b === undefined) return a === b;
-  return a.length === b.length && a.every((ref, i) => JSON.stringify(ref) === JSON.stringify(b[i]));
+  return a.length === b.length && a.every((ref, i) => sameReference(ref, b[i]!));
+}
+
+function sameReference(a: StreamSubscriptionRef, b: StreamSubscriptionRef): boolean {
+  return 'sub' in a ? 'sub' in b && a.sub === b.sub : 'default' in b && a.default === b.default;
 }
 
 function maxOf(a: bigint | null, b: bigint | null): bigint | null {
