@@ -5,7 +5,12 @@
 // compacted ops sent supersede past the checkpoint (the completion rule, below). Besides,
 // token_expires_in every keepalive interval, and 0 then the end of the stream at token expiry.
 import type { Checkpoint } from '@syncline/bucket-store';
-import { parseOpId, type BucketChecksumEntry, type StreamDescription } from '@syncline/protocol';
+import {
+  parseOpId,
+  type BucketChecksumEntry,
+  type StreamDescription,
+  type StreamSubscriptionRef,
+} from '@syncline/protocol';
 import { createRequestContext, type RequestContext, type SyncRules } from '@syncline/sync-rules';
 import type { VerifiedToken } from './auth';
 import { resolveBuckets, resolveSubscribedBuckets } from './bucket-resolver';
@@ -91,11 +96,15 @@ export class SyncSession {
       buckets.map((b) => b.bucket),
       lastOpId,
     );
-    const entries: BucketChecksumEntry[] = buckets.map((b, i) => ({
-      ...b,
-      checksum: sums[i]!.checksum | 0,
-      count: sums[i]!.count,
-    }));
+    const entries: BucketChecksumEntry[] = buckets.map((b, i) => {
+      const entry = {
+        bucket: b.bucket,
+        checksum: sums[i]!.checksum | 0,
+        count: sums[i]!.count,
+        priority: b.priority,
+      };
+      return b.subscriptions === undefined ? entry : { ...entry, subscriptions: b.subscriptions };
+    });
     const writeCheckpoint = (await this.writeCheckpoint?.at(checkpoint)) ?? null;
     return {
       lastOpId,
@@ -111,14 +120,12 @@ export class SyncSession {
    * reached each, and the `streams` of a full checkpoint line (with the subscriptions' errors).
    */
   private async bucketsAt(lastOpId: bigint): Promise<{
-    buckets: Omit<BucketChecksumEntry, 'checksum' | 'count'>[];
+    buckets: readonly { bucket: string; priority: number; subscriptions?: StreamSubscriptionRef[] }[];
     streams?: StreamDescription[];
   }> {
     const { rules, reads, limits } = this.deps;
-    if (this.streams === null) {
-      const resolved = await resolveBuckets(rules, this.request, reads, lastOpId, limits.maxBuckets);
-      return { buckets: resolved.map((b) => ({ bucket: b.bucket, priority: b.priority })) };
-    }
+    if (this.streams === null)
+      return { buckets: await resolveBuckets(rules, this.request, reads, lastOpId, limits.maxBuckets) };
     const listing = this.streams;
     const { buckets, errors } = await resolveSubscribedBuckets(
       rules,
@@ -128,15 +135,15 @@ export class SyncSession {
       lastOpId,
       limits.maxBuckets,
     );
-    if (errors.length > 0 && this.sent === null) this.deps.metrics.subscriptionErrors.inc(errors.length);
-    return {
-      buckets: buckets.map((b) => ({
-        bucket: b.bucket,
-        priority: b.priority,
-        subscriptions: listing.references(b),
-      })),
-      streams: listing.describe(errors),
-    };
+    const references = buckets.map((b) => ({
+      bucket: b.bucket,
+      priority: b.priority,
+      subscriptions: listing.references(b),
+    }));
+    // Only the connection's first line is a full checkpoint, the only one with `streams`.
+    if (this.sent !== null) return { buckets: references };
+    this.deps.metrics.subscriptionErrors.inc(errors.length);
+    return { buckets: references, streams: listing.describe(errors) };
   }
 
   /**
