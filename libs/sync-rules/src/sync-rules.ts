@@ -19,6 +19,7 @@ import type { RequestContext } from './request-context';
 import { SqlSource } from './sql-source';
 import type { SqliteJsonRow, SqliteJsonValue, SqliteRow } from '@syncline/sqlite-value';
 import { parseSourceTable, type SourceTableName } from './table-pattern';
+import { objectId } from './output-row';
 import { compileStreams, type CompiledStreams } from './stream-compiler';
 import {
   resolveStreamSubscriptions,
@@ -107,7 +108,7 @@ export class SyncRules {
       const count = collectBucketNames(ctx, names);
       if (count === 0) continue;
       const data = query.outputRow(ctx);
-      const id = data['id'] as string;
+      const id = objectId(data);
       for (let j = 0; j < count; j++) ops.push({ bucket: names[j]!, outputTable, id, data });
     }
     ctx.row = {};
