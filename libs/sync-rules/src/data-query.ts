@@ -48,6 +48,12 @@ export interface CompiledDataQuery {
   matchesTable: (table: SourceTableName) => boolean;
   /** Alias of the FROM table, which names the output table; else the source table's name. */
   alias: string | undefined;
+  /**
+   * Editions 1-2 with a wildcard table: the row has an extra column `_table_suffix`, the part of
+   * the table name the `%` matched (PowerSync's legacy engine adds it; `*` skips it like any `_`
+   * column).
+   */
+  exposesTableSuffix: boolean;
   /** The bucket parameter tuples (complete, deduplicated) a row belongs to. */
   bucketParameters(ctx: EvalContext): SqliteJsonValue[][];
   /**
@@ -55,7 +61,7 @@ export interface CompiledDataQuery {
    * buckets a row belongs to (same buckets and order as bucketParameters) without building tuples.
    */
   compileBucketNames(namer: BucketNamer): BucketNameCollector;
-  /** The synced row: id as text, blobs and `_`-prefixed `*` columns dropped. */
+  /** The synced row: blobs and `_`-prefixed `*` columns dropped, the id value as it is. */
   outputRow(ctx: EvalContext): SqliteJsonRow;
 }
 
@@ -137,6 +143,7 @@ export function compileDataQuery(
     table,
     matchesTable: compileTableMatcher(table),
     alias,
+    exposesTableSuffix: table.isWildcard,
     bucketParameters,
     compileBucketNames: (namer) =>
       plan ? conjunctionBucketNames(plan, namer) : generalBucketNames(bucketParameters, namer),

@@ -57,6 +57,8 @@ export function streamDataQuery(
     table: spec.set.table,
     matchesTable: compileTableMatcher(spec.set.table),
     alias: spec.set.alias,
+    // Edition 3 has `t.table_suffix()` instead (not built yet).
+    exposesTableSuffix: false,
     bucketParameters,
     compileBucketNames:
       (namer: BucketNamer): BucketNameCollector =>

@@ -18,7 +18,7 @@ import {
 import type { RequestContext } from './request-context';
 import { SqlSource } from './sql-source';
 import type { SqliteJsonRow, SqliteJsonValue, SqliteRow } from '@syncline/sqlite-value';
-import { parseSourceTable, type SourceTableName } from './table-pattern';
+import { parseSourceTable, tableSuffix, type SourceTableName } from './table-pattern';
 import { objectId } from './output-row';
 import { compileStreams, type CompiledStreams } from './stream-compiler';
 import {
@@ -73,6 +73,8 @@ export interface BucketDefinition {
 interface MatchedDataQuery {
   query: CompiledDataQuery;
   outputTable: string;
+  /** Editions 1-2 wildcard queries: the `_table_suffix` column their expressions read. */
+  tableSuffix: string | undefined;
   /** Appends the bucket names of the row, specialised for this query's WHERE and definition. */
   collectBucketNames: BucketNameCollector;
 }
@@ -101,10 +103,11 @@ export class SyncRules {
     if (matched.length === 0) return ops;
     const ctx = this.ctx;
     const names = this.bucketNames;
-    ctx.row = row;
     ctx.starData = undefined;
     for (let i = 0; i < matched.length; i++) {
-      const { query, outputTable, collectBucketNames } = matched[i]!;
+      const { query, outputTable, collectBucketNames, tableSuffix } = matched[i]!;
+      // `*` skips `_` columns, so the shared starData is the same with or without the suffix.
+      ctx.row = tableSuffix === undefined ? row : { ...row, _table_suffix: tableSuffix };
       const count = collectBucketNames(ctx, names);
       if (count === 0) continue;
       const data = query.outputRow(ctx);
@@ -238,6 +241,7 @@ export class SyncRules {
             matched.push({
               query,
               outputTable: query.alias ?? source.name,
+              tableSuffix: query.exposesTableSuffix ? tableSuffix(query.table, source) : undefined,
               collectBucketNames: query.compileBucketNames(this.namerFor(definition)),
             });
           }
