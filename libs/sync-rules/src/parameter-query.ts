@@ -78,6 +78,7 @@ interface LookupKey {
   request: Evaluator;
   /** `row_value IN request_json_array`: each array element is looked up. */
   requestExpands: boolean;
+  condition: Expr;
 }
 
 interface Alternative {
@@ -367,6 +368,11 @@ function toAlternatives(expr: Expr, compiler: ExpressionCompiler, source: SqlSou
   if (expr.type === 'binary' && expr.op === 'AND') {
     const left = toAlternatives(expr.left, compiler, source);
     const right = toAlternatives(expr.right, compiler, source);
+    const rightExpanding = firstRowExpanding(right);
+    if (rightExpanding && firstRowExpanding(left)) {
+      // As in PowerSync: a row would be indexed under the product of two arrays.
+      source.report('expression', 'Cannot have multiple IN expressions on bucket parameters', rightExpanding);
+    }
     const out: Alternative[] = [];
     for (const a of left) {
       for (const b of right) {
@@ -394,6 +400,7 @@ function toAlternatives(expr: Expr, compiler: ExpressionCompiler, source: SqlSou
               rowExpands: false,
               request: right.evaluate,
               requestExpands: expr.op === 'IN',
+              condition: expr,
             },
           ],
         },
@@ -409,6 +416,7 @@ function toAlternatives(expr: Expr, compiler: ExpressionCompiler, source: SqlSou
               rowExpands: expr.op === 'IN',
               request: left.evaluate,
               requestExpands: false,
+              condition: expr,
             },
           ],
         },
@@ -427,6 +435,12 @@ function toAlternatives(expr: Expr, compiler: ExpressionCompiler, source: SqlSou
   const alt = emptyAlternative();
   (compiled.usesRow ? alt.rowFilters : alt.requestFilters).push(compiled.evaluate);
   return [alt];
+}
+
+/** The first `request_value IN row_json_array` condition of the alternatives. */
+function firstRowExpanding(alternatives: readonly Alternative[]): Expr | undefined {
+  for (const alt of alternatives) for (const key of alt.keys) if (key.rowExpands) return key.condition;
+  return undefined;
 }
 
 /** The first use of a client-controlled value, unless the query is marked as accepted. */

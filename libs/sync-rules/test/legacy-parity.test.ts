@@ -3,7 +3,14 @@
 // errors for several `IN` expansions and for a priority set twice. None depends on the edition.
 import { stringifyJson } from '@syncline/lossless-json';
 import type { SqliteRow } from '@syncline/sqlite-value';
-import { type SyncRules } from '../src';
+import {
+  BucketParameterError,
+  compileSyncRules,
+  createRequestContext,
+  ExpressionError,
+  type SyncRules,
+  type SyncRulesDiagnostic,
+} from '../src';
 import { compileValid } from './helpers';
 
 describe('the data id keeps its type; the object id is its text', () => {
@@ -120,5 +127,129 @@ bucket_definitions:
     const inner = compileValid('bucket_definitions:\n  b:\n    data:\n      - SELECT id FROM "a%b"\n');
     expect(opsOf(inner, 'aXb', { id: 'x' })).toEqual([]);
     expect(opsOf(inner, 'a%b', { id: 'x' })).toEqual(['b[] | a%b | x | {"id":"x"}']);
+  });
+});
+
+type Rejection = [new (...args: never[]) => SyncRulesDiagnostic, number, number, RegExp];
+
+/** A definition `b` with an optional `priority`, its parameter query and one data query (line 7, column 9). */
+function definition(parameters: string, data: string, edition: 1 | 2 = 1, priority = ''): string {
+  return (
+    `config:\n  edition: ${edition}\nbucket_definitions:\n  b:\n${priority}` +
+    `    parameters: ${parameters}\n    data:\n      - ${data}\n`
+  );
+}
+
+/** Compiles `yaml` and checks that it fails with this error (and severity 'error') at this position. */
+function expectRejected(yaml: string, [type, line, column, message]: Rejection): void {
+  const { rules, diagnostics } = compileSyncRules(yaml);
+  const found = diagnostics.find((d) => d instanceof type && message.test(d.message));
+  expect(found).toBeDefined();
+  expect({ severity: found?.severity, line: found?.line, column: found?.column }).toEqual({
+    severity: 'error',
+    line,
+    column,
+  });
+  expect(rules).toBeUndefined();
+}
+
+function diagnosticsOf(yaml: string): string[] {
+  return compileSyncRules(yaml).diagnostics.map((d) => `${d.line}:${d.column} ${d.message}`);
+}
+
+const AB = 'SELECT token_parameters.a AS a, token_parameters.b AS b';
+
+describe('IN expansions and bare bucket parameters in the WHERE', () => {
+  test.each<[string, string, Rejection]>([
+    [
+      'two bucket parameters expanded by IN (at the second IN)',
+      definition(AB, 'SELECT id FROM t WHERE bucket.a IN x AND bucket.b IN y'),
+      [BucketParameterError, 7, 50, /^Cannot have multiple IN expressions on bucket parameters$/],
+    ],
+    [
+      'one bucket parameter in two INs',
+      definition(AB, 'SELECT id FROM t WHERE bucket.a IN x AND b = bucket.b AND bucket.a IN y', 2),
+      [BucketParameterError, 7, 67, /multiple IN expressions/],
+    ],
+    [
+      'an IN under OR is still an expansion',
+      definition(AB, 'SELECT id FROM t WHERE (bucket.a IN x OR bucket.a = c) AND bucket.b IN y'),
+      [BucketParameterError, 7, 68, /multiple IN expressions/],
+    ],
+    [
+      'two request values IN row arrays in a parameter query',
+      definition(
+        'SELECT id AS l FROM lists WHERE request.user_id() IN owners AND token_parameters.t IN teams',
+        'SELECT id FROM t WHERE l = bucket.l',
+      ),
+      [ExpressionError, 5, 81, /^Cannot have multiple IN expressions on bucket parameters$/],
+    ],
+    [
+      'two bare bucket parameters combined by AND',
+      definition(AB, 'SELECT id FROM t WHERE bucket.a AND bucket.b'),
+      [BucketParameterError, 7, 32, /cannot be combined with each other by AND\/OR/],
+    ],
+    [
+      'a bare bucket parameter under NOT',
+      definition(AB, 'SELECT id FROM t WHERE NOT bucket.a AND b = bucket.b'),
+      [BucketParameterError, 7, 36, /bucket.a can only be used as .* or a condition of its own/],
+    ],
+  ])('rejects %s', (_name, yaml, rejection) => expectRejected(yaml, rejection));
+
+  test.each([
+    [
+      'INs combined by OR',
+      definition(
+        AB,
+        'SELECT id FROM t WHERE bucket.a IN x AND b = bucket.b OR bucket.a IN y AND bucket.b = c',
+      ),
+    ],
+    ['one IN and equalities', definition(AB, 'SELECT id FROM t WHERE bucket.a IN x AND bucket.b = y')],
+    ['a bare bucket parameter', definition(AB, 'SELECT id FROM t WHERE bucket.a AND b = bucket.b')],
+    [
+      'one row array per OR branch in a parameter query',
+      definition(
+        'SELECT id AS l FROM lists WHERE request.user_id() IN owners OR token_parameters.t IN teams',
+        'SELECT id FROM t WHERE l = bucket.l',
+      ),
+    ],
+  ])('accepts %s', (_name, yaml) => expect(diagnosticsOf(yaml)).toEqual([]));
+
+  const rules = compileValid(`
+bucket_definitions:
+  flagged:
+    parameters: SELECT request.user_id() AS user_id, token_parameters.admin AS admin
+    data:
+      - SELECT id FROM secrets WHERE bucket.admin AND owner = bucket.user_id
+  any_flag:
+    parameters: SELECT token_parameters.admin AS admin
+    data:
+      - SELECT id FROM notices WHERE bucket.admin OR level = bucket.admin
+`);
+
+  test.each([
+    [
+      'binds a bare bucket parameter to 1 (true)',
+      'secrets',
+      { id: 's1', owner: 'u1' },
+      ['flagged["u1",1] | secrets | s1 | {"id":"s1"}'],
+    ],
+    [
+      'takes a bare bucket parameter under OR as one branch',
+      'notices',
+      { id: 'n1', level: 0n },
+      ['any_flag[1] | notices | n1 | {"id":"n1"}', 'any_flag[0] | notices | n1 | {"id":"n1"}'],
+    ],
+  ] as [string, string, SqliteRow, string[]][])('%s', (_name, table, row, expected) => {
+    expect(opsOf(rules, table, row)).toEqual(expected);
+  });
+
+  test('a request reaches the bucket of its value; only the true (1) bucket holds rows', async () => {
+    const bucketsOf = async (token: object) =>
+      (await rules.resolveBuckets(createRequestContext(token, {}), async (l) => l.map(() => [])))
+        .map((b) => b.bucket)
+        .filter((b) => b.startsWith('flagged'));
+    expect(await bucketsOf({ sub: 'u1', parameters: { admin: true } })).toEqual(['flagged["u1",1]']);
+    expect(await bucketsOf({ sub: 'u1', parameters: { admin: false } })).toEqual(['flagged["u1",0]']);
   });
 });
