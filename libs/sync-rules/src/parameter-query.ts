@@ -14,8 +14,9 @@ import {
   type SqliteValue,
 } from '@syncline/sqlite-value';
 import { compileTableMatcher, tablePattern, type SourceTableName, type TablePattern } from './table-pattern';
+import { checkPriorityColumns } from './parameter-priority';
 
-export const PRIORITY_COLUMN = '_priority';
+export { PRIORITY_COLUMN } from './parameter-priority';
 
 /** A key under which a replicated row's bucket parameters are indexed. */
 export interface ParameterLookup {
@@ -64,6 +65,8 @@ export interface ParameterQueryOptions {
   defaultSchema: string;
   fixedJsonExtract: boolean;
   acceptDangerous: boolean;
+  /** The definition has `priority`, so a `_priority` column is an error (static and table forms). */
+  definitionSetsPriority: boolean;
 }
 
 interface Output {
@@ -118,6 +121,7 @@ export function compileParameterQuery(
   const scopeBase = { fixedJsonExtract: options.fixedJsonExtract, allowRequest: true };
   if (first === undefined) {
     const compiler = new ExpressionCompiler(source.text, { ...scopeBase, rowQualifiers: undefined }, report);
+    checkPriorityColumns(statement.columns ?? [], source, options.definitionSetsPriority);
     return staticQuery(statement, compiler, source);
   }
   if (first.type === 'call') {
@@ -150,6 +154,7 @@ export function compileParameterQuery(
     report,
   );
   const table = tablePattern(first.name.name, first.name.schema, options.defaultSchema);
+  checkPriorityColumns(statement.columns ?? [], source, options.definitionSetsPriority);
   return tableQuery(statement, table, compiler, source, options);
 }
 

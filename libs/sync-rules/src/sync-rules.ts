@@ -351,6 +351,7 @@ function compileDefinition(
       defaultSchema,
       fixedJsonExtract,
       acceptDangerous: raw.acceptPotentiallyDangerousQueries || query.acceptDangerous,
+      definitionSetsPriority: raw.priority !== undefined,
     });
     if (!compiled) return;
     const names = compiled.outputNames.filter((n) => n !== PRIORITY_COLUMN);

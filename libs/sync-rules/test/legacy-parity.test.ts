@@ -8,6 +8,7 @@ import {
   compileSyncRules,
   createRequestContext,
   ExpressionError,
+  QueryShapeError,
   type SyncRules,
   type SyncRulesDiagnostic,
 } from '../src';
@@ -251,5 +252,66 @@ bucket_definitions:
         .filter((b) => b.startsWith('flagged'));
     expect(await bucketsOf({ sub: 'u1', parameters: { admin: true } })).toEqual(['flagged["u1",1]']);
     expect(await bucketsOf({ sub: 'u1', parameters: { admin: false } })).toEqual(['flagged["u1",0]']);
+  });
+});
+
+describe('a priority set once', () => {
+  const data = 'SELECT id FROM t WHERE o = bucket.u';
+  test.each<[string, string, Rejection]>([
+    [
+      'on the definition and as _priority in a static parameter query',
+      definition('SELECT request.user_id() AS u, 0 AS _priority', data, 1, '    priority: 1\n'),
+      [
+        QueryShapeError,
+        6,
+        53,
+        /^Cannot set priority multiple times: the bucket definition already has 'priority'$/,
+      ],
+    ],
+    [
+      'on the definition and as _priority in a table parameter query',
+      definition(
+        'SELECT owner AS u, _priority FROM lists WHERE owner = request.user_id()',
+        data,
+        2,
+        '    priority: 0\n',
+      ),
+      [QueryShapeError, 6, 36, /Cannot set priority multiple times/],
+    ],
+    [
+      'as two _priority columns of one query',
+      definition('SELECT request.user_id() AS u, 0 AS _priority, 1 AS _priority', data),
+      [QueryShapeError, 5, 69, /Cannot set priority multiple times: an earlier _priority column/],
+    ],
+  ])('rejects a priority set %s', (_name, yaml, rejection) => expectRejected(yaml, rejection));
+
+  test.each([
+    ['on the definition only', definition('SELECT request.user_id() AS u', data, 1, '    priority: 1\n')],
+    ['by _priority only', definition('SELECT request.user_id() AS u, 1 AS _priority', data)],
+    [
+      'on the definition and by _priority in a json_each query (PowerSync does not check these)',
+      definition(
+        "SELECT value AS u, 0 AS _priority FROM json_each(request.jwt() -> 'us')",
+        data,
+        1,
+        '    priority: 2\n',
+      ),
+    ],
+  ])('accepts a priority set %s', (_name, yaml) => expect(diagnosticsOf(yaml)).toEqual([]));
+
+  test('in a json_each query the _priority column wins over the definition', async () => {
+    const rules = compileValid(
+      definition(
+        "SELECT value AS u, 0 AS _priority FROM json_each(request.jwt() -> 'us')",
+        data,
+        1,
+        '    priority: 2\n',
+      ),
+    );
+    const buckets = await rules.resolveBuckets(
+      createRequestContext({ sub: 's', us: ['a'] }, {}),
+      async () => [],
+    );
+    expect(buckets.map((b) => [b.bucket, b.priority])).toEqual([['b["a"]', 0]]);
   });
 });
