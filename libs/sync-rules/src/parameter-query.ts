@@ -14,7 +14,7 @@ import {
   type SqliteValue,
 } from '@syncline/sqlite-value';
 import { compileTableMatcher, tablePattern, type SourceTableName, type TablePattern } from './table-pattern';
-import { checkPriorityColumns } from './parameter-priority';
+import { checkPriorityColumns, checkPriorityValues } from './parameter-priority';
 
 export { PRIORITY_COLUMN } from './parameter-priority';
 
@@ -112,6 +112,7 @@ export function compileParameterQuery(
     if (node) report('query-shape', `${clause} is not supported in parameter queries`, node as Expr);
   }
   warnIfDangerous(statement, source, options.acceptDangerous);
+  checkPriorityValues(statement.columns ?? [], source);
   const from = statement.from ?? [];
   if (from.length > 1 || from[0]?.join) {
     report('query-shape', 'Must SELECT from a single table', from[1] ?? from[0]);

@@ -283,6 +283,16 @@ describe('a priority set once', () => {
       definition('SELECT request.user_id() AS u, 0 AS _priority, 1 AS _priority', data),
       [QueryShapeError, 5, 69, /Cannot set priority multiple times: an earlier _priority column/],
     ],
+    [
+      'to a literal above 3',
+      definition('SELECT request.user_id() AS u, 4 AS _priority', data),
+      [QueryShapeError, 5, 48, /^Invalid value for priority, must be between 0 and 3 \(inclusive\)$/],
+    ],
+    [
+      'to a negative literal in a json_each query',
+      definition("SELECT value AS u, -1 AS _priority FROM json_each(request.jwt() -> 'us')", data),
+      [QueryShapeError, 5, 36, /Invalid value for priority/],
+    ],
   ])('rejects a priority set %s', (_name, yaml, rejection) => expectRejected(yaml, rejection));
 
   test.each([
