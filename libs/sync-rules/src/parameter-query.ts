@@ -16,8 +16,6 @@ import {
 import { compileTableMatcher, tablePattern, type SourceTableName, type TablePattern } from './table-pattern';
 import { checkPriorityColumns, checkPriorityValues } from './parameter-priority';
 
-export { PRIORITY_COLUMN } from './parameter-priority';
-
 /** A key under which a replicated row's bucket parameters are indexed. */
 export interface ParameterLookup {
   definition: string;

@@ -8,13 +8,13 @@ import { BucketParameterError, SyncRulesCompileError, type SyncRulesDiagnostic }
 import type { EvalContext } from './expression';
 import {
   compileParameterQuery,
-  PRIORITY_COLUMN,
   type CompiledParameterQuery,
   type LookupRequest,
   type ParameterLookup,
   type ParameterLookupEntry,
   type ResolvedParameters,
 } from './parameter-query';
+import { PRIORITY_COLUMN } from './parameter-priority';
 import type { RequestContext } from './request-context';
 import { SqlSource } from './sql-source';
 import type { SqliteJsonRow, SqliteJsonValue, SqliteRow } from '@syncline/sqlite-value';
