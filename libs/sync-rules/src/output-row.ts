@@ -43,10 +43,23 @@ function toJsonValue(value: SqliteValue): SqliteJsonValue | undefined {
   return value instanceof Uint8Array ? undefined : value;
 }
 
-export function compileOutputRow(columns: readonly OutputColumn[]): (ctx: EvalContext) => SqliteJsonRow {
+type OutputRowBuilder = (ctx: EvalContext) => SqliteJsonRow;
+type MixedRowBuilder = (columns: readonly OutputColumn[], ctx: EvalContext) => SqliteJsonRow;
+
+/** Editions 1-2 (data queries): `*` mixed with columns fills only the keys still unset or NULL. */
+export function compileOutputRow(columns: readonly OutputColumn[]): OutputRowBuilder {
+  return compileRow(columns, legacyMixedRow);
+}
+
+/** Edition 3 (stream queries): `*` mixed with columns overrides the columns before it. */
+export function compileStreamOutputRow(columns: readonly OutputColumn[]): OutputRowBuilder {
+  return compileRow(columns, mixedRow);
+}
+
+function compileRow(columns: readonly OutputColumn[], mixed: MixedRowBuilder): OutputRowBuilder {
   const onlyStar = columns.length === 1 && columns[0]?.evaluate === undefined;
   if (onlyStar) return sharedStarRow;
-  if (columns.some((c) => c.evaluate === undefined)) return (ctx) => mixedRow(columns, ctx);
+  if (columns.some((c) => c.evaluate === undefined)) return (ctx) => mixed(columns, ctx);
   // Without `*`, every output key is one of these, in this order: no Object.assign, no deletes of
   // keys that cannot exist yet, and arrays instead of per-column objects in the loop.
   const names = columns.map((c) => c.name);
@@ -65,6 +78,26 @@ export function compileOutputRow(columns: readonly OutputColumn[]): (ctx: EvalCo
 
 function sharedStarRow(ctx: EvalContext): SqliteJsonRow {
   return (ctx.starData ??= starRow(ctx.row)) as SqliteJsonRow;
+}
+
+/**
+ * `*` mixed with other columns in PowerSync's legacy engine: a column sets its key; `*` sets each
+ * of its keys only where the key is still unset or NULL (so `SELECT upper(name) AS name, *` keeps
+ * the upper-cased name); blobs are dropped at the end.
+ */
+function legacyMixedRow(columns: readonly OutputColumn[], ctx: EvalContext): SqliteJsonRow {
+  const values: SqliteRow = {};
+  const row = ctx.row;
+  for (const column of columns) {
+    if (column.evaluate !== undefined) values[column.name] = column.evaluate(ctx);
+    else for (const key in row) if (key.charCodeAt(0) !== 95 /* _ */) values[key] ??= row[key] ?? null;
+  }
+  const data: SqliteJsonRow = {};
+  for (const key in values) {
+    const value = toJsonValue(values[key] ?? null);
+    if (value !== undefined) data[key] = value;
+  }
+  return data;
 }
 
 /** `*` mixed with other columns: later columns override earlier ones, blobs remove the key. */

@@ -12,7 +12,7 @@ import {
   type SyncRules,
   type SyncRulesDiagnostic,
 } from '../src';
-import { compileValid } from './helpers';
+import { compileValid, streamsFile } from './helpers';
 
 describe('the data id keeps its type; the object id is its text', () => {
   const rules = compileValid(`
@@ -57,6 +57,26 @@ bucket_definitions:
   test('CAST(id AS text) syncs a text id, as in PowerSync', () => {
     const [op] = rules.evaluateRow('w', { id: 42n });
     expect([op?.data, op?.id]).toEqual([{ id: '42' }, '42']);
+  });
+});
+
+describe('`*` after other columns', () => {
+  const row: SqliteRow = { id: 'a', name: 'x', b: new Uint8Array([1]) };
+  // [columns, data JSON under editions 1-2, data JSON under edition 3]
+  test.each([
+    ['upper(name) AS name, *', '{"name":"X","id":"a"}', '{"name":"x","id":"a"}'],
+    ['NULL AS name, *', '{"name":"x","id":"a"}', '{"name":"x","id":"a"}'],
+    ['b AS name, *', '{"id":"a"}', '{"id":"a","name":"x"}'],
+    ['*, upper(name) AS name', '{"id":"a","name":"X"}', '{"id":"a","name":"X"}'],
+  ])('SELECT %s', (columns, legacy, stream) => {
+    const legacyRules = compileValid(
+      `bucket_definitions:\n  b:\n    data:\n      - SELECT ${columns} FROM t\n`,
+    );
+    expect(stringifyJson(legacyRules.evaluateRow('t', row)[0]?.data)).toBe(legacy);
+    const streamRules = compileValid(
+      streamsFile(`  s:\n    auto_subscribe: true\n    query: SELECT ${columns} FROM t\n`),
+    );
+    expect(stringifyJson(streamRules.evaluateRow('t', row)[0]?.data)).toBe(stream);
   });
 });
 
