@@ -1,6 +1,7 @@
 // Source table names in FROM: `todos`, `s1.todos`, and wildcards such as `todos_%`. As in PowerSync,
 // a name is a wildcard only when it ends with `%`: it matches every table whose name starts with the
 // rest, taken literally (`_` is not a LIKE placeholder), and the remainder is the `_table_suffix`.
+// A schema ending with `%` matches schemas by prefix the same way.
 
 export interface TablePattern {
   schema: string;
@@ -26,9 +27,16 @@ export function parseSourceTable(table: string, defaultSchema: string): SourceTa
 }
 
 export function compileTableMatcher(pattern: TablePattern): (table: SourceTableName) => boolean {
-  if (!pattern.isWildcard) return (t) => t.name === pattern.name && t.schema === pattern.schema;
-  const prefix = wildcardPrefix(pattern);
-  return (t) => t.schema === pattern.schema && t.name.startsWith(prefix);
+  const schemaMatches = compileNameMatcher(pattern.schema);
+  const nameMatches = compileNameMatcher(pattern.name);
+  return (t) => nameMatches(t.name) && schemaMatches(t.schema);
+}
+
+/** `x` matches itself; `x%` every name starting with `x`. */
+function compileNameMatcher(pattern: string): (name: string) => boolean {
+  if (!pattern.endsWith('%')) return (name) => name === pattern;
+  const prefix = pattern.slice(0, -1);
+  return (name) => name.startsWith(prefix);
 }
 
 /**

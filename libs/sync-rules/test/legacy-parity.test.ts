@@ -144,6 +144,15 @@ bucket_definitions:
     expect(opsOf(rules, table, row)).toEqual(expected.map((e) => prefix + e));
   });
 
+  test('a schema ending in % matches schemas by prefix (no suffix column: the table name is plain)', () => {
+    const tenants = compileValid(
+      'bucket_definitions:\n  b:\n    data:\n      - SELECT id, _table_suffix AS s FROM "tenant_%".todos\n',
+    );
+    expect(opsOf(tenants, 'tenant_a.todos', { id: 'x' })).toEqual(['b[] | todos | x | {"id":"x","s":null}']);
+    expect(opsOf(tenants, 'todos', { id: 'x' })).toEqual([]);
+    expect(opsOf(tenants, 'tenantXa.todos', { id: 'x' })).toEqual([]);
+  });
+
   test('a % inside a name is not a wildcard (PowerSync only reads a trailing %)', () => {
     const inner = compileValid('bucket_definitions:\n  b:\n    data:\n      - SELECT id FROM "a%b"\n');
     expect(opsOf(inner, 'aXb', { id: 'x' })).toEqual([]);
