@@ -1,41 +1,20 @@
 // Compiles one data query (`SELECT ... FROM table WHERE ... bucket.<p> ...`) into a row matcher:
-// which bucket parameter tuples (and bucket names) a row belongs to, from its WHERE. The output row
-// it contributes is compiled by output-row.ts.
-import type { Expr, ExprBinary } from 'pgsql-ast-parser';
+// which bucket parameter tuples (and bucket names) a row belongs to, from its WHERE (data-where.ts),
+// with a fast path for a plain AND. The output row it contributes is compiled by output-row.ts.
+import type { Expr } from 'pgsql-ast-parser';
 import { ExpressionCompiler, type EvalContext, type Evaluator } from './expression';
 import * as jsonValues from './json-values';
 import { compileColumns, compileOutputRow } from './output-row';
-import { bucketRefs, isBucketRef } from './sql-ast';
 import type { SqlSource } from './sql-source';
 import * as sqliteValues from '@syncline/sqlite-value';
 import type { SqliteJsonRow, SqliteJsonValue, SqliteValue } from '@syncline/sqlite-value';
 import { compileTableMatcher, tablePattern, type SourceTableName, type TablePattern } from './table-pattern';
+import { parameterValue, WhereCompiler, type Conjunct, type ParameterTuple } from './data-where';
 
 // Bound once at load: tsx compiles named imports to getter calls on the exporting module, which
 // V8 does not inline, and evaluateRow reaches these several times per row.
 const { jsonArrayElements } = jsonValues;
-const { isTruthy, normalizeNumber } = sqliteValues;
-
-/** Parameter values in definition order; `undefined` = not (yet) bound by this branch. */
-export type ParameterTuple = (SqliteJsonValue | undefined)[];
-type WhereMatcher = (ctx: EvalContext) => ParameterTuple[];
-
-/**
- * One term of a WHERE that is a plain AND of terms. Most data queries are such a conjunction, with
- * at most one `bucket.p IN array`: those yield one tuple per IN element (or one tuple), which
- * evaluateRow computes in a reused scratch tuple instead of building and merging tuple lists.
- */
-type Conjunct =
-  | { kind: 'filter'; test: Evaluator }
-  | { kind: 'equals'; index: number; value: Evaluator }
-  | { kind: 'in'; index: number; array: Evaluator };
-
-interface CompiledWhere {
-  matcher: WhereMatcher;
-  covered: Set<string>;
-  /** The WHERE as a conjunction, or undefined when it has OR (then only `matcher` applies). */
-  conjuncts: Conjunct[] | undefined;
-}
+const { isTruthy } = sqliteValues;
 
 export interface DataQueryOptions {
   parameterNames: readonly string[];
@@ -48,6 +27,12 @@ export interface CompiledDataQuery {
   matchesTable: (table: SourceTableName) => boolean;
   /** Alias of the FROM table, which names the output table; else the source table's name. */
   alias: string | undefined;
+  /**
+   * Editions 1-2 with a wildcard table: the row has an extra column `_table_suffix`, the part of
+   * the table name the `%` matched (PowerSync's legacy engine adds it; `*` skips it like any `_`
+   * column).
+   */
+  exposesTableSuffix: boolean;
   /** The bucket parameter tuples (complete, deduplicated) a row belongs to. */
   bucketParameters(ctx: EvalContext): SqliteJsonValue[][];
   /**
@@ -55,7 +40,7 @@ export interface CompiledDataQuery {
    * buckets a row belongs to (same buckets and order as bucketParameters) without building tuples.
    */
   compileBucketNames(namer: BucketNamer): BucketNameCollector;
-  /** The synced row: id as text, blobs and `_`-prefixed `*` columns dropped. */
+  /** The synced row: blobs and `_`-prefixed `*` columns dropped, the id value as it is. */
   outputRow(ctx: EvalContext): SqliteJsonRow;
 }
 
@@ -115,13 +100,7 @@ export function compileDataQuery(
   }
 
   const params = options.parameterNames;
-  const where = statement.where
-    ? new WhereCompiler(compiler, params, source).compile(statement.where)
-    : {
-        matcher: (): ParameterTuple[] => [new Array(params.length).fill(undefined)],
-        covered: new Set<string>(),
-        conjuncts: [],
-      };
+  const where = new WhereCompiler(compiler, params, source).compileWhere(statement.where);
   const missing = params.filter((p) => !where.covered.has(p));
   if (missing.length > 0) {
     report(
@@ -137,6 +116,7 @@ export function compileDataQuery(
     table,
     matchesTable: compileTableMatcher(table),
     alias,
+    exposesTableSuffix: table.isWildcard,
     bucketParameters,
     compileBucketNames: (namer) =>
       plan ? conjunctionBucketNames(plan, namer) : generalBucketNames(bucketParameters, namer),
@@ -161,174 +141,6 @@ function sameTuple(
 ): boolean {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-/** Parameter values for bucket names: JSON scalars only, whole numbers as integers. */
-function parameterValue(value: SqliteValue): SqliteJsonValue | undefined {
-  if (value === null || value instanceof Uint8Array) return undefined;
-  return normalizeNumber(value);
-}
-
-/**
- * WHERE of a data query: `expr = bucket.p` / `bucket.p IN json_array_expr` bind parameters,
- * AND takes the product of its sides, OR the union; anything else is a row filter.
- */
-class WhereCompiler {
-  constructor(
-    private readonly compiler: ExpressionCompiler,
-    private readonly params: readonly string[],
-    private readonly source: SqlSource,
-  ) {}
-
-  compile(expr: Expr): CompiledWhere {
-    if (expr.type === 'binary' && (expr.op === 'AND' || expr.op === 'OR')) {
-      const left = this.compile(expr.left);
-      const right = this.compile(expr.right);
-      return expr.op === 'OR' ? disjunction(left, right) : conjunction(left, right);
-    }
-    if (expr.type === 'binary' && expr.op === '=' && (isBucketRef(expr.left) || isBucketRef(expr.right))) {
-      return this.compileEquals(expr);
-    }
-    if (expr.type === 'binary' && expr.op === 'IN' && isBucketRef(expr.left)) {
-      return this.compileIn(expr);
-    }
-    return this.compileFilter(expr);
-  }
-
-  /** `<value> = bucket.p`, either way round: one tuple binding p, none when the value is NULL or a blob. */
-  private compileEquals(expr: ExprBinary): CompiledWhere {
-    const n = this.params.length;
-    const [param, other] = (isBucketRef(expr.left) ? [expr.left, expr.right] : [expr.right, expr.left]) as [
-      Expr & { type: 'ref'; name: string },
-      Expr,
-    ];
-    if (bucketRefs(other).length > 0) {
-      this.source.report(
-        'bucket-parameter',
-        'Cannot have bucket parameters on both sides of = operator',
-        expr,
-      );
-    }
-    const index = this.parameterIndex(param);
-    const value = this.compiler.compile(other).evaluate;
-    return {
-      matcher: (ctx) => {
-        const v = parameterValue(value(ctx));
-        if (v === undefined) return NO_TUPLES;
-        if (n === 1) return [[v]];
-        const tuple: ParameterTuple = new Array(n).fill(undefined);
-        tuple[index] = v;
-        return [tuple];
-      },
-      covered: new Set(index >= 0 ? [param.name] : []),
-      conjuncts: [{ kind: 'equals', index, value }],
-    };
-  }
-
-  /** `bucket.p IN <json array>`: one tuple binding p per scalar element. */
-  private compileIn(expr: ExprBinary): CompiledWhere {
-    const n = this.params.length;
-    const param = expr.left as Expr & { type: 'ref'; name: string };
-    if (bucketRefs(expr.right).length > 0) {
-      this.source.report(
-        'bucket-parameter',
-        'Cannot have bucket parameters on both sides of IN operator',
-        expr,
-      );
-    }
-    const index = this.parameterIndex(param);
-    const array = this.compiler.compile(expr.right).evaluate;
-    return {
-      matcher: (ctx) => {
-        const out: ParameterTuple[] = [];
-        for (const element of jsonArrayElements(array(ctx)) ?? []) {
-          const v = parameterValue(element);
-          if (v === undefined) continue;
-          const tuple: ParameterTuple = new Array(n).fill(undefined);
-          tuple[index] = v;
-          out.push(tuple);
-        }
-        return out;
-      },
-      covered: new Set(index >= 0 ? [param.name] : []),
-      conjuncts: [{ kind: 'in', index, array }],
-    };
-  }
-
-  /** A row filter. Bucket references in other positions are reported by the expression compiler. */
-  private compileFilter(expr: Expr): CompiledWhere {
-    const filter = this.compiler.compile(expr).evaluate;
-    const unbound: ParameterTuple[] = [new Array(this.params.length).fill(undefined)];
-    return {
-      // Tuples are never mutated after creation (merges copy), so the unbound one is shared.
-      matcher: (ctx) => (isTruthy(filter(ctx)) ? unbound : NO_TUPLES),
-      covered: new Set(),
-      conjuncts: [{ kind: 'filter', test: filter }],
-    };
-  }
-
-  private parameterIndex(ref: Expr & { type: 'ref'; name: string }): number {
-    const index = this.params.indexOf(ref.name);
-    if (index < 0) {
-      this.source.report(
-        'bucket-parameter',
-        `Unknown bucket parameter bucket.${ref.name}; the parameter queries define ${JSON.stringify(this.params)}`,
-        ref,
-      );
-    }
-    return index;
-  }
-}
-
-const NO_TUPLES: ParameterTuple[] = [];
-
-/** OR: a row's tuples are those of both branches; a parameter is covered only if both bind it. */
-function disjunction(left: CompiledWhere, right: CompiledWhere): CompiledWhere {
-  const l = left.matcher;
-  const r = right.matcher;
-  const covered = new Set([...left.covered].filter((p) => right.covered.has(p)));
-  return { matcher: (ctx) => [...l(ctx), ...r(ctx)], covered, conjuncts: undefined };
-}
-
-/** AND: each left tuple merged with each right one, except pairs binding a parameter to two values. */
-function conjunction(left: CompiledWhere, right: CompiledWhere): CompiledWhere {
-  const l = left.matcher;
-  const r = right.matcher;
-  const covered = new Set([...left.covered, ...right.covered]);
-  const conjuncts = left.conjuncts && right.conjuncts ? [...left.conjuncts, ...right.conjuncts] : undefined;
-  return {
-    conjuncts,
-    matcher: (ctx) => {
-      const a = l(ctx);
-      if (a.length === 0) return a;
-      const b = r(ctx);
-      if (b.length === 0) return b;
-      if (a.length === 1 && b.length === 1) {
-        const merged = mergeTuples(a[0]!, b[0]!);
-        return merged ? [merged] : [];
-      }
-      const out: ParameterTuple[] = [];
-      for (const x of a)
-        for (const y of b) {
-          const merged = mergeTuples(x, y);
-          if (merged) out.push(merged);
-        }
-      return out;
-    },
-    covered,
-  };
-}
-
-function mergeTuples(a: ParameterTuple, b: ParameterTuple): ParameterTuple | undefined {
-  const out = a.slice();
-  for (let i = 0; i < b.length; i++) {
-    const v = b[i];
-    if (v === undefined) continue;
-    const existing = out[i];
-    if (existing !== undefined && existing !== v) return undefined;
-    out[i] = v;
-  }
-  return out;
 }
 
 /** Marks a conjunction term that filters rows instead of binding a parameter. */

@@ -179,7 +179,7 @@ export class ExpressionCompiler {
     if (table === 'bucket') {
       this.report(
         'bucket-parameter',
-        `bucket.${name} can only be used as 'column = bucket.${name}' or 'bucket.${name} IN column' in a data query's WHERE`,
+        `bucket.${name} can only be used as 'column = bucket.${name}', 'bucket.${name} IN column' or a condition of its own ('WHERE bucket.${name}') in a data query's WHERE`,
         expr,
       );
       return constant(null);

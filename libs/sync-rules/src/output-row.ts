@@ -1,15 +1,12 @@
 // The row a data query syncs: its SELECT columns compiled into a builder of the output row
-// (`*` expanded without `_`-prefixed columns, blobs dropped, the id as text).
+// (`*` expanded without `_`-prefixed columns, blobs dropped), and the op's object id read from it.
+// As in PowerSync, the row keeps its `id` value as it is (an integer id stays an integer in `data`);
+// only the object id is text.
 import type { SelectedColumn } from 'pgsql-ast-parser';
 import type { EvalContext, Evaluator, ExpressionCompiler } from './expression';
 import { columnName, isStar } from './sql-ast';
 import type { SqlSource } from './sql-source';
-import * as sqliteValues from '@syncline/sqlite-value';
 import type { SqliteJsonRow, SqliteJsonValue, SqliteRow, SqliteValue } from '@syncline/sqlite-value';
-
-// Bound once at load: tsx compiles named imports to getter calls on the exporting module, which
-// V8 does not inline, and evaluateRow reaches these several times per row.
-const { castAsText } = sqliteValues;
 
 export interface OutputColumn {
   name: string;
@@ -46,33 +43,61 @@ function toJsonValue(value: SqliteValue): SqliteJsonValue | undefined {
   return value instanceof Uint8Array ? undefined : value;
 }
 
-export function compileOutputRow(columns: readonly OutputColumn[]): (ctx: EvalContext) => SqliteJsonRow {
+type OutputRowBuilder = (ctx: EvalContext) => SqliteJsonRow;
+type MixedRowBuilder = (columns: readonly OutputColumn[], ctx: EvalContext) => SqliteJsonRow;
+
+/** Editions 1-2 (data queries): `*` mixed with columns fills only the keys still unset or NULL. */
+export function compileOutputRow(columns: readonly OutputColumn[]): OutputRowBuilder {
+  return compileRow(columns, legacyMixedRow);
+}
+
+/** Edition 3 (stream queries): `*` mixed with columns overrides the columns before it. */
+export function compileStreamOutputRow(columns: readonly OutputColumn[]): OutputRowBuilder {
+  return compileRow(columns, mixedRow);
+}
+
+function compileRow(columns: readonly OutputColumn[], mixed: MixedRowBuilder): OutputRowBuilder {
   const onlyStar = columns.length === 1 && columns[0]?.evaluate === undefined;
   if (onlyStar) return sharedStarRow;
-  if (columns.some((c) => c.evaluate === undefined)) return (ctx) => mixedRow(columns, ctx);
+  if (columns.some((c) => c.evaluate === undefined)) return (ctx) => mixed(columns, ctx);
   // Without `*`, every output key is one of these, in this order: no Object.assign, no deletes of
   // keys that cannot exist yet, and arrays instead of per-column objects in the loop.
   const names = columns.map((c) => c.name);
   const evaluators = columns.map((c) => c.evaluate!);
   const duplicateNames = new Set(names).size !== names.length;
-  const idIndex = names.lastIndexOf('id');
   return (ctx) => {
     const data: SqliteJsonRow = {};
-    let id: SqliteValue | undefined;
     for (let i = 0; i < names.length; i++) {
       const value = evaluators[i]!(ctx);
-      if (i === idIndex) id = value;
       if (!(value instanceof Uint8Array)) data[names[i]!] = value;
       else if (duplicateNames) delete data[names[i]!]; // a later blob column hides an earlier one
     }
-    // Text ids (the common case) are already in place; others become text, a missing one ''.
-    if (typeof id !== 'string') data['id'] = idText(id instanceof Uint8Array ? undefined : id);
     return data;
   };
 }
 
 function sharedStarRow(ctx: EvalContext): SqliteJsonRow {
   return (ctx.starData ??= starRow(ctx.row)) as SqliteJsonRow;
+}
+
+/**
+ * `*` mixed with other columns in PowerSync's legacy engine: a column sets its key; `*` sets each
+ * of its keys only where the key is still unset or NULL (so `SELECT upper(name) AS name, *` keeps
+ * the upper-cased name); blobs are dropped at the end.
+ */
+function legacyMixedRow(columns: readonly OutputColumn[], ctx: EvalContext): SqliteJsonRow {
+  const values: SqliteRow = {};
+  const row = ctx.row;
+  for (const column of columns) {
+    if (column.evaluate !== undefined) values[column.name] = column.evaluate(ctx);
+    else for (const key in row) if (key.charCodeAt(0) !== 95 /* _ */) values[key] ??= row[key] ?? null;
+  }
+  const data: SqliteJsonRow = {};
+  for (const key in values) {
+    const value = toJsonValue(values[key] ?? null);
+    if (value !== undefined) data[key] = value;
+  }
+  return data;
 }
 
 /** `*` mixed with other columns: later columns override earlier ones, blobs remove the key. */
@@ -87,11 +112,10 @@ function mixedRow(columns: readonly OutputColumn[], ctx: EvalContext): SqliteJso
       else delete data[column.name];
     }
   }
-  data['id'] = idText(data['id']);
   return data;
 }
 
-/** `*`: every column except `_`-prefixed ones and blobs, with the id as text. */
+/** `*`: every column except `_`-prefixed ones and blobs. */
 function starRow(row: SqliteRow): SqliteJsonRow {
   const data: SqliteJsonRow = {};
   for (const key in row) {
@@ -99,10 +123,16 @@ function starRow(row: SqliteRow): SqliteJsonRow {
     const value = row[key] ?? null;
     if (!(value instanceof Uint8Array)) data[key] = value;
   }
-  data['id'] = idText(data['id']);
   return data;
 }
 
-function idText(id: SqliteJsonValue | undefined): string {
-  return typeof id === 'string' ? id : id === undefined || id === null ? '' : (castAsText(id) ?? '');
+/**
+ * The op's object id: the row's `id` as text (PowerSync's conversion: integers and reals as
+ * JavaScript prints them, so a REAL 1.0 gives `1`), or '' when the row has no id, a NULL one or a
+ * blob (blobs are not in `data`).
+ */
+export function objectId(data: SqliteJsonRow): string {
+  const id = data['id'];
+  if (typeof id === 'string') return id;
+  return id === undefined || id === null ? '' : String(id);
 }

@@ -14,8 +14,7 @@ import {
   type SqliteValue,
 } from '@syncline/sqlite-value';
 import { compileTableMatcher, tablePattern, type SourceTableName, type TablePattern } from './table-pattern';
-
-export const PRIORITY_COLUMN = '_priority';
+import { checkPriorityColumns, checkPriorityValues } from './parameter-priority';
 
 /** A key under which a replicated row's bucket parameters are indexed. */
 export interface ParameterLookup {
@@ -64,6 +63,8 @@ export interface ParameterQueryOptions {
   defaultSchema: string;
   fixedJsonExtract: boolean;
   acceptDangerous: boolean;
+  /** The definition has `priority`, so a `_priority` column is an error (static and table forms). */
+  definitionSetsPriority: boolean;
 }
 
 interface Output {
@@ -78,6 +79,7 @@ interface LookupKey {
   request: Evaluator;
   /** `row_value IN request_json_array`: each array element is looked up. */
   requestExpands: boolean;
+  condition: Expr;
 }
 
 interface Alternative {
@@ -108,6 +110,7 @@ export function compileParameterQuery(
     if (node) report('query-shape', `${clause} is not supported in parameter queries`, node as Expr);
   }
   warnIfDangerous(statement, source, options.acceptDangerous);
+  checkPriorityValues(statement.columns ?? [], source);
   const from = statement.from ?? [];
   if (from.length > 1 || from[0]?.join) {
     report('query-shape', 'Must SELECT from a single table', from[1] ?? from[0]);
@@ -117,6 +120,7 @@ export function compileParameterQuery(
   const scopeBase = { fixedJsonExtract: options.fixedJsonExtract, allowRequest: true };
   if (first === undefined) {
     const compiler = new ExpressionCompiler(source.text, { ...scopeBase, rowQualifiers: undefined }, report);
+    checkPriorityColumns(statement.columns ?? [], source, options.definitionSetsPriority);
     return staticQuery(statement, compiler, source);
   }
   if (first.type === 'call') {
@@ -149,6 +153,7 @@ export function compileParameterQuery(
     report,
   );
   const table = tablePattern(first.name.name, first.name.schema, options.defaultSchema);
+  checkPriorityColumns(statement.columns ?? [], source, options.definitionSetsPriority);
   return tableQuery(statement, table, compiler, source, options);
 }
 
@@ -367,6 +372,11 @@ function toAlternatives(expr: Expr, compiler: ExpressionCompiler, source: SqlSou
   if (expr.type === 'binary' && expr.op === 'AND') {
     const left = toAlternatives(expr.left, compiler, source);
     const right = toAlternatives(expr.right, compiler, source);
+    const rightExpanding = firstRowExpanding(right);
+    if (rightExpanding && firstRowExpanding(left)) {
+      // As in PowerSync: a row would be indexed under the product of two arrays.
+      source.report('expression', 'Cannot have multiple IN expressions on bucket parameters', rightExpanding);
+    }
     const out: Alternative[] = [];
     for (const a of left) {
       for (const b of right) {
@@ -394,6 +404,7 @@ function toAlternatives(expr: Expr, compiler: ExpressionCompiler, source: SqlSou
               rowExpands: false,
               request: right.evaluate,
               requestExpands: expr.op === 'IN',
+              condition: expr,
             },
           ],
         },
@@ -409,6 +420,7 @@ function toAlternatives(expr: Expr, compiler: ExpressionCompiler, source: SqlSou
               rowExpands: expr.op === 'IN',
               request: left.evaluate,
               requestExpands: false,
+              condition: expr,
             },
           ],
         },
@@ -427,6 +439,12 @@ function toAlternatives(expr: Expr, compiler: ExpressionCompiler, source: SqlSou
   const alt = emptyAlternative();
   (compiled.usesRow ? alt.rowFilters : alt.requestFilters).push(compiled.evaluate);
   return [alt];
+}
+
+/** The first `request_value IN row_json_array` condition of the alternatives. */
+function firstRowExpanding(alternatives: readonly Alternative[]): Expr | undefined {
+  for (const alt of alternatives) for (const key of alt.keys) if (key.rowExpands) return key.condition;
+  return undefined;
 }
 
 /** The first use of a client-controlled value, unless the query is marked as accepted. */

@@ -5,7 +5,7 @@ import type { SelectedColumn } from 'pgsql-ast-parser';
 import type { BucketNameCollector, BucketNamer, CompiledDataQuery } from './data-query';
 import { ExpressionCompiler, type EvalContext } from './expression';
 import * as jsonValues from './json-values';
-import { compileColumns, compileOutputRow } from './output-row';
+import { compileColumns, compileStreamOutputRow } from './output-row';
 import type { SqlSource } from './sql-source';
 import type { PartitionKey } from './stream-plan';
 import type { ResultSet } from './stream-terms';
@@ -35,7 +35,7 @@ export function compileStreamColumns(
     { rowQualifiers: [set.qualifier], allowRequest: false, fixedJsonExtract, requestSyntax: 'streams' },
     source.report,
   );
-  return compileOutputRow(compileColumns(columns, compiler, source));
+  return compileStreamOutputRow(compileColumns(columns, compiler, source));
 }
 
 export function streamDataQuery(
@@ -57,6 +57,8 @@ export function streamDataQuery(
     table: spec.set.table,
     matchesTable: compileTableMatcher(spec.set.table),
     alias: spec.set.alias,
+    // Edition 3 has `t.table_suffix()` instead (not built yet).
+    exposesTableSuffix: false,
     bucketParameters,
     compileBucketNames:
       (namer: BucketNamer): BucketNameCollector =>

@@ -8,17 +8,18 @@ import { BucketParameterError, SyncRulesCompileError, type SyncRulesDiagnostic }
 import type { EvalContext } from './expression';
 import {
   compileParameterQuery,
-  PRIORITY_COLUMN,
   type CompiledParameterQuery,
   type LookupRequest,
   type ParameterLookup,
   type ParameterLookupEntry,
   type ResolvedParameters,
 } from './parameter-query';
+import { PRIORITY_COLUMN } from './parameter-priority';
 import type { RequestContext } from './request-context';
 import { SqlSource } from './sql-source';
 import type { SqliteJsonRow, SqliteJsonValue, SqliteRow } from '@syncline/sqlite-value';
-import { parseSourceTable, type SourceTableName } from './table-pattern';
+import { parseSourceTable, tableSuffix, type SourceTableName } from './table-pattern';
+import { objectId } from './output-row';
 import { compileStreams, type CompiledStreams } from './stream-compiler';
 import {
   resolveStreamSubscriptions,
@@ -72,6 +73,8 @@ export interface BucketDefinition {
 interface MatchedDataQuery {
   query: CompiledDataQuery;
   outputTable: string;
+  /** Editions 1-2 wildcard queries: the `_table_suffix` column their expressions read. */
+  tableSuffix: string | undefined;
   /** Appends the bucket names of the row, specialised for this query's WHERE and definition. */
   collectBucketNames: BucketNameCollector;
 }
@@ -100,14 +103,15 @@ export class SyncRules {
     if (matched.length === 0) return ops;
     const ctx = this.ctx;
     const names = this.bucketNames;
-    ctx.row = row;
     ctx.starData = undefined;
     for (let i = 0; i < matched.length; i++) {
-      const { query, outputTable, collectBucketNames } = matched[i]!;
+      const { query, outputTable, collectBucketNames, tableSuffix } = matched[i]!;
+      // `*` skips `_` columns, so the shared starData is the same with or without the suffix.
+      ctx.row = tableSuffix === undefined ? row : { ...row, _table_suffix: tableSuffix };
       const count = collectBucketNames(ctx, names);
       if (count === 0) continue;
       const data = query.outputRow(ctx);
-      const id = data['id'] as string;
+      const id = objectId(data);
       for (let j = 0; j < count; j++) ops.push({ bucket: names[j]!, outputTable, id, data });
     }
     ctx.row = {};
@@ -242,6 +246,7 @@ export class SyncRules {
             matched.push({
               query,
               outputTable: query.alias ?? source.name,
+              tableSuffix: query.exposesTableSuffix ? tableSuffix(query.table, source) : undefined,
               collectBucketNames: query.compileBucketNames(this.namerFor(definition)),
             });
           }
@@ -351,6 +356,7 @@ function compileDefinition(
       defaultSchema,
       fixedJsonExtract,
       acceptDangerous: raw.acceptPotentiallyDangerousQueries || query.acceptDangerous,
+      definitionSetsPriority: raw.priority !== undefined,
     });
     if (!compiled) return;
     const names = compiled.outputNames.filter((n) => n !== PRIORITY_COLUMN);

@@ -57,7 +57,7 @@ bucket_definitions:
       - SELECT id FROM "audit_%"
 `);
 
-  test('puts a row in every bucket it belongs to, with output table and text id', () => {
+  test('puts a row in every bucket it belongs to, with a text object id and the data id as it is', () => {
     const ops = rules.evaluateRow('todos', {
       id: 7n,
       owner_id: 'u1',
@@ -75,9 +75,9 @@ bucket_definitions:
       'by_org_and_user[1,"u1"] todos 7',
     ]);
     expect(stringifyJson(ops[0]?.data)).toBe(
-      '{"id":"7","owner_id":"u1","org_id":1,"tags":"[\\"a\\",\\"b\\"]","category":"a","shared":0}',
+      '{"id":7,"owner_id":"u1","org_id":1,"tags":"[\\"a\\",\\"b\\"]","category":"a","shared":0}',
     );
-    expect(ops[1]?.data).toEqual({ id: '7', owner_id: 'u1' });
+    expect(ops[1]?.data).toEqual({ id: 7n, owner_id: 'u1' });
   });
 
   test('an alias names the output table and row filters apply', () => {

@@ -144,7 +144,7 @@ describe('stream rows -> bucket ops', () => {
       streamsFile('  s:\n    query: SELECT id, upper(name) AS name FROM todos AS items\n'),
     );
     expect(rules.evaluateRow('todos', { id: 1n, name: 'a', secret: 'x' })).toEqual([
-      { bucket: '1#s|0[]', outputTable: 'items', id: '1', data: { id: '1', name: 'A' } },
+      { bucket: '1#s|0[]', outputTable: 'items', id: '1', data: { id: 1n, name: 'A' } },
     ]);
   });
 

@@ -181,8 +181,8 @@ describe('syncline rules eval', () => {
     );
     expect(code).toBe(0);
     expect(out).toEqual([
-      '{"bucket":"by_list[\\"l1\\"]","outputTable":"todos","id":"9007199254740993","data":{"id":"9007199254740993","list_id":"l1","owner_id":"u1","title":"hi","done":1}}',
-      '{"bucket":"by_user[\\"u1\\"]","outputTable":"todos","id":"9007199254740993","data":{"id":"9007199254740993","title":"HI"}}',
+      '{"bucket":"by_list[\\"l1\\"]","outputTable":"todos","id":"9007199254740993","data":{"id":9007199254740993,"list_id":"l1","owner_id":"u1","title":"hi","done":1}}',
+      '{"bucket":"by_user[\\"u1\\"]","outputTable":"todos","id":"9007199254740993","data":{"id":9007199254740993,"title":"HI"}}',
     ]);
   });
 

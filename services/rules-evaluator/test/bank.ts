@@ -164,9 +164,7 @@ export class BankChecker {
     );
     return {
       bucket: new Map([...rows].map(([k, v]) => [k, JSON.parse(v) as unknown])),
-      postgres: new Map(
-        pg.rows.map((r) => [`accounts/${r.id}`, { id: String(r.id), balance: Number(r.balance) }]),
-      ),
+      postgres: new Map(pg.rows.map((r) => [`accounts/${r.id}`, { id: r.id, balance: Number(r.balance) }])),
     };
   }
 

@@ -68,8 +68,9 @@ describe('planRowChange', () => {
         objectType: 'items',
         objectId: '1',
         subkey: 'sk1',
-        data: '{"id":"1","owner":"a","body":"x"}',
-        checksum: putChecksum('items', '1', '{"id":"1","owner":"a","body":"x"}'),
+        // The data keeps the integer id (as PowerSync's does); the object id is its text.
+        data: '{"id":1,"owner":"a","body":"x"}',
+        checksum: putChecksum('items', '1', '{"id":1,"owner":"a","body":"x"}'),
       },
     ]);
     expect(plan.state.memberships).toEqual([{ bucket: 'by_owner["a"]', type: 'items', id: '1' }]);
@@ -144,7 +145,7 @@ describe('planRowChange', () => {
       },
       evaluator,
     );
-    expect(JSON.parse(inserted.ops[0]!.data!)).toEqual({ id: '2', owner: 'a', body: 'long text' });
+    expect(JSON.parse(inserted.ops[0]!.data!)).toEqual({ id: 2, owner: 'a', body: 'long text' });
     expect(inserted.unfilledToast).toBe(0);
   });
 
@@ -162,7 +163,7 @@ describe('planRowChange', () => {
       },
       evaluator,
     );
-    expect(plan.ops[0]!.data).toBe('{"id":"1","owner":"a","body":9223372036854775806}');
+    expect(plan.ops[0]!.data).toBe('{"id":1,"owner":"a","body":9223372036854775806}');
   });
 
   it('writes a lookup entry when a parameter row appears and a null entry when it stops matching', () => {

@@ -94,13 +94,13 @@ describe('gateway', () => {
       'SELECT id, owner, name FROM lists WHERE owner = $1',
       [user],
     );
-    for (const l of lists.rows) rows.set(`lists/${l.id}`, { id: String(l.id), owner: l.owner, name: l.name });
+    for (const l of lists.rows) rows.set(`lists/${l.id}`, { id: l.id, owner: l.owner, name: l.name });
     const todos = await capture.pg.query<{ id: number; list_id: number; title: string; big: string }>(
       'SELECT t.id, t.list_id, t.title, t.big::text AS big FROM todos t JOIN members m ON m.list_id = t.list_id WHERE m.user_id = $1',
       [user],
     );
     for (const t of todos.rows)
-      rows.set(`todos/${t.id}`, { id: String(t.id), list_id: t.list_id, title: t.title, big: BigInt(t.big) });
+      rows.set(`todos/${t.id}`, { id: t.id, list_id: t.list_id, title: t.title, big: BigInt(t.big) });
     return rows;
   }
 

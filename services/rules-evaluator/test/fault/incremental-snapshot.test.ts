@@ -90,7 +90,7 @@ describe('an incremental snapshot during live traffic', () => {
       expect(notes.rows.size).toBe(NOTES);
       for (const row of pg.rows)
         expect(JSON.parse(notes.rows.get(`notes/${row.id}`)!)).toEqual({
-          id: String(row.id),
+          id: row.id,
           body: row.body,
         });
       // Every snapshot row lies above the checkpoint a client held when the snapshot began ...

@@ -70,7 +70,7 @@ describe('the evaluator on a Redis Cluster', () => {
       'SELECT id, title FROM items WHERE owner = $1',
       [owner],
     );
-    return new Map(rows.map((r) => [`items/${r.id}`, { id: String(r.id), owner, title: r.title }]));
+    return new Map(rows.map((r) => [`items/${r.id}`, { id: r.id, owner, title: r.title }]));
   }
 
   async function storedItems(owner: string, checkpoint: bigint): Promise<Map<string, unknown>> {

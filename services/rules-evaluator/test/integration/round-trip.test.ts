@@ -68,7 +68,7 @@ describe('evaluator round trip', () => {
     await capture.pg.query(`INSERT INTO items VALUES (1, 'alice', 'first', 'short')`);
     const { rows, ops, checksum } = await bucket('by_owner["alice"]')();
     const data = rows.get('items/1');
-    expect(JSON.parse(data!)).toEqual({ id: '1', owner: 'alice', title: 'first', body: 'short' });
+    expect(JSON.parse(data!)).toEqual({ id: 1, owner: 'alice', title: 'first', body: 'short' });
     expect(ops).toHaveLength(1);
     expect(ops[0]!.checksum).toBe(putChecksum('items', '1', data!));
     const [stored] = await state.reader.checksumsAt(
