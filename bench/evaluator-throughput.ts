@@ -23,10 +23,12 @@ import {
   type Checkpoint,
 } from '@syncline/bucket-store';
 import { ensureTopics } from '@syncline/kafka-topics';
+import { freePort } from '@syncline/stack';
 import { startCapture, useShellStack } from '@syncline/test-kit';
 import { processCpuSeconds, redisCpuSeconds } from './cpu-time';
 import { cleanUpOnInterrupt } from './interrupt';
 import { ACCOUNTS, DebeziumRecordGenerator as Generator } from '@syncline/test-kit';
+import { histogramBuckets, histogramQuantile } from './prometheus-histogram';
 import { print, runBenchmark } from './script';
 
 const { values: args } = parseArgs({
@@ -230,7 +232,8 @@ async function latency(rate = 2000, seconds = 15): Promise<void> {
   const commitTimes: number[] = [];
   const seen: { cp: Checkpoint; at: number }[] = [];
   const sub = await checkpoints(prefix, (cp, at) => seen.push({ cp, at }));
-  const children = [spawnEvaluator(env(prefix, prefix))];
+  const httpPort = await freePort();
+  const children = [spawnEvaluator({ ...env(prefix, prefix), SYNCLINE_HTTP_PORT: String(httpPort) })];
   // Warm up: one transaction, wait until it is checkpointed (process start, group join).
   const warm = g.transaction([1, 2], 'c', Date.now());
   commitTimes.push(Date.now());
@@ -261,6 +264,7 @@ async function latency(rate = 2000, seconds = 15): Promise<void> {
   await producer.disconnect();
   const lastEnd = BigInt(2 * produced - 1);
   await waitUntil(() => BigInt(seen[seen.length - 1]!.cp.endOffset) >= lastEnd, 120_000, 'last checkpoint');
+  const metrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
   await stopAll(children);
   await cleanup(prefix);
   sub.disconnect();
@@ -277,6 +281,21 @@ async function latency(rate = 2000, seconds = 15): Promise<void> {
   print(
     `B. ${produced - 1} transactions at ${Math.round(achieved)} tx/s: checkpoint latency p50 ${percentile(latencies, 50)} ms, p99 ${p99} ms, max ${latencies[latencies.length - 1]} ms (target p99 < 500 ms: ratio ${(p99 / 500).toFixed(2)}); ${seen.length} checkpoints`,
   );
+  print(`B. ${stageBreakdown(metrics)}`);
+}
+
+/**
+ * The evaluator's own latency breakdown (syncline_evaluator_transaction_latency_seconds, by
+ * stage, interpolated in its buckets). B's records are produced straight into Kafka with the
+ * commit time as their timestamp, so its `debezium` stage is the producer's own delay.
+ */
+function stageBreakdown(metrics: string): string {
+  const stages = ['debezium', 'transaction_topic', 'evaluation', 'total'].map((stage) => {
+    const buckets = histogramBuckets(metrics, 'syncline_evaluator_transaction_latency_seconds', { stage });
+    const ms = (q: number): string => `${Math.round(histogramQuantile(buckets, q) * 1000)}`;
+    return `${stage} p50 ${ms(0.5)} / p99 ${ms(0.99)} ms`;
+  });
+  return `per stage, as the evaluator measured it: ${stages.join('; ')}`;
 }
 
 // ---- C. 100k rows through Debezium --------------------------------------------------------------

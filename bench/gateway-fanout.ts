@@ -20,6 +20,7 @@ import { SyncClient } from '@syncline/sync-client';
 import { startCapture, useShellStack, type CdcCapture } from '@syncline/test-kit';
 import { cleanUpOnInterrupt } from './interrupt';
 import { runBenchmark } from './script';
+import { histogramBuckets, histogramQuantile } from './prometheus-histogram';
 
 const { values: args } = parseArgs({
   options: {
@@ -77,28 +78,6 @@ const token = async (sub: string): Promise<string> => {
     .setExpirationTime(now + 7200)
     .sign(new TextEncoder().encode(SECRET));
 };
-
-/** The cumulative buckets (upper bound in s, count) of the gateway's delivery-time histogram. */
-function deliveryHistogram(metrics: string): [number, number][] {
-  const re = /syncline_gateway_checkpoint_delivery_seconds_bucket\{le="([^"]+)"\} (\d+)/g;
-  return [...metrics.matchAll(re)].map((m) => [m[1] === '+Inf' ? Infinity : Number(m[1]), Number(m[2])]);
-}
-
-/** Prometheus' histogram_quantile: linear inside the bucket the rank falls in. */
-function histogramQuantile(buckets: [number, number][], q: number): number {
-  const total = buckets[buckets.length - 1]?.[1] ?? 0;
-  if (total === 0) return NaN;
-  const rank = q * total;
-  let [lower, below] = [0, 0];
-  for (const [upper, count] of buckets) {
-    if (count >= rank) {
-      if (upper === Infinity) return lower;
-      return lower + ((upper - lower) * (rank - below)) / Math.max(1, count - below);
-    }
-    [lower, below] = [upper, count];
-  }
-  return lower;
-}
 
 const pct = (sorted: number[], p: number): number =>
   sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
@@ -238,7 +217,10 @@ async function main(): Promise<void> {
       `B  the gateway's share (checkpoint published -> checkpoint_complete at the client, ${share.length} clients, ` +
         `±5 ms polling): p50 ${pct(share, 0.5)} ms, p99 ${pct(share, 0.99)} ms, max ${share[share.length - 1]} ms\n`,
     );
-    const delivery = deliveryHistogram(await (await fetch(`${endpoint}/metrics`)).text());
+    const delivery = histogramBuckets(
+      await (await fetch(`${endpoint}/metrics`)).text(),
+      'syncline_gateway_checkpoint_delivery_seconds',
+    );
     const quantile = (q: number): string => `${Math.round(histogramQuantile(delivery, q) * 1000)} ms`;
     process.stdout.write(
       `B  the gateway's own timing (checkpoint published -> checkpoint_complete written, all connections ` +

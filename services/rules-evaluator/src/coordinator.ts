@@ -15,6 +15,7 @@ import {
 import { sleep } from '@syncline/service-runtime';
 import type { RunningSnapshot } from './incremental-snapshots';
 import type { EvaluatorMetrics } from './metrics';
+import { latencyStages } from './latency-stages';
 import { isFatal, RedisStateLostError } from './processing-halt';
 import { SnapshotGates, type SnapshotGateDeps, type WindowHold } from './snapshot-gates';
 import type { TrackedTransaction } from './transaction-tracker';
@@ -193,12 +194,13 @@ export class Coordinator {
     const lastOpId = transactionCheckpointOpId(generation, last.endOffset!);
     const writeCheckpoints = await this.writeCheckpoints(covered);
     await store.saveWriteCheckpoints(writeCheckpoints, lastOpId);
+    const publishedAtMs = Date.now();
     const checkpoint: Checkpoint = {
       lastOpId: formatOpId(lastOpId),
       endOffset: last.endOffset!.toString(),
       lsn: last.endLsn?.toString() ?? null,
       commitTimeMs: last.commitTimeMs,
-      publishedAtMs: Date.now(),
+      publishedAtMs,
       writeCheckpoints,
       previousOpId: this.checkpoint?.lastOpId ?? null,
     };
@@ -217,6 +219,9 @@ export class Coordinator {
     this.lastMovedMs = Date.now();
     transactions.tracker.cover(last.endLsn);
     metrics.checkpoints.inc();
+    for (const tx of covered)
+      for (const [stage, seconds] of latencyStages(tx, publishedAtMs))
+        metrics.transactionLatency.observe({ stage }, seconds);
     await store.forgetProcessed(counted.filter((o) => o <= last.endOffset!));
     return true;
   }

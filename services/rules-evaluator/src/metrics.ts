@@ -10,6 +10,7 @@ export interface EvaluatorMetrics {
   readonly checkpoints: Counter;
   readonly consumerLag: Gauge<'topic' | 'partition'>;
   readonly checkpointAge: Gauge;
+  readonly transactionLatency: Histogram<'stage'>;
   readonly transactionsPending: Gauge;
   readonly isCoordinator: Gauge;
   readonly snapshotHold: Gauge;
@@ -65,16 +66,7 @@ export function createMetrics(): EvaluatorMetrics {
       labelNames: ['topic', 'partition'],
       registers,
     }),
-    checkpointAge: new Gauge({
-      name: 'syncline_evaluator_checkpoint_age_seconds',
-      help: 'Seconds since the source commit of the latest checkpoint (0 when idle and caught up)',
-      registers,
-    }),
-    transactionsPending: new Gauge({
-      name: 'syncline_evaluator_transactions_pending',
-      help: 'Transactions ended but not yet covered by the checkpoint',
-      registers,
-    }),
+    ...coordinatorMetrics(registers),
     isCoordinator: new Gauge({
       name: 'syncline_evaluator_is_coordinator',
       help: '1 when this instance holds the coordinator lease',
@@ -103,6 +95,29 @@ export function createMetrics(): EvaluatorMetrics {
       registers,
     }),
     ...compactionMetrics(registers),
+  };
+}
+
+/** The coordinator's view of pending transactions and their latency (docs/evaluator.md). */
+function coordinatorMetrics(registers: Registry[]) {
+  return {
+    checkpointAge: new Gauge({
+      name: 'syncline_evaluator_checkpoint_age_seconds',
+      help: 'Seconds since the source commit of the latest checkpoint (0 when idle and caught up)',
+      registers,
+    }),
+    transactionLatency: new Histogram({
+      name: 'syncline_evaluator_transaction_latency_seconds',
+      help: 'Per transaction a published checkpoint covers, by stage: debezium (commit -> END in Kafka), transaction_topic (-> read by the transaction reader), evaluation (-> checkpoint published), total; coordinator only',
+      labelNames: ['stage'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    }),
+    transactionsPending: new Gauge({
+      name: 'syncline_evaluator_transactions_pending',
+      help: 'Transactions ended but not yet covered by the checkpoint',
+      registers,
+    }),
   };
 }
 

@@ -5,7 +5,7 @@ import type { Consumer, Kafka } from 'kafkajs';
 import { CdcDecoder, isMalformed, type MalformedRecord, type TransactionEnd } from '@syncline/cdc';
 import type { Logger } from 'pino';
 import { sleep } from '@syncline/service-runtime';
-import { TransactionRewindError, TransactionTracker } from './transaction-tracker';
+import { TransactionRewindError, TransactionTracker, type EndArrival } from './transaction-tracker';
 
 export interface TransactionReaderOptions {
   readonly kafka: Kafka;
@@ -97,7 +97,7 @@ export class TransactionReader {
    * and tests can drive the tracker from records without Kafka.
    */
   async ingest(
-    messages: ReadonlyArray<{ offset: string; key: Buffer | null; value: Buffer | null }>,
+    messages: ReadonlyArray<{ offset: string; key: Buffer | null; value: Buffer | null; timestamp?: string }>,
   ): Promise<void> {
     const { topic, logger } = this.options;
     const { tracker } = this;
@@ -110,7 +110,7 @@ export class TransactionReader {
         await this.options.onMalformed(decoded, { key: message.key, value: message.value });
         tracker.position = BigInt(message.offset) + 1n;
       } else if (decoded.kind === 'begin') tracker.addBegin(decoded);
-      else if (!this.addEnd(decoded)) return;
+      else if (!this.addEnd(decoded, arrivalOf(message.timestamp))) return;
     }
     if (tracker.redeliveries > redelivered)
       logger.info(
@@ -121,9 +121,9 @@ export class TransactionReader {
   }
 
   /** False after a rewind (reported through onFatal; the reader reads no further). */
-  private addEnd(end: TransactionEnd): boolean {
+  private addEnd(end: TransactionEnd, arrival: EndArrival): boolean {
     try {
-      this.tracker.addEnd(end);
+      this.tracker.addEnd(end, arrival);
       return true;
     } catch (error) {
       if (!(error instanceof TransactionRewindError)) throw error;
@@ -162,4 +162,10 @@ export class TransactionReader {
   get isStopped(): boolean {
     return this.stopped;
   }
+}
+
+/** An END read now whose Kafka record carries `timestamp` (ms since the epoch, as text). */
+function arrivalOf(timestamp: string | undefined): EndArrival {
+  const inKafkaMs = timestamp === undefined ? NaN : Number(timestamp);
+  return { inKafkaMs: Number.isFinite(inKafkaMs) && inKafkaMs > 0 ? inKafkaMs : null, readMs: Date.now() };
 }

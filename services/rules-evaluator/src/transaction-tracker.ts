@@ -15,6 +15,9 @@ export interface TrackedTransaction {
   endLsn: bigint | null;
   endOffset: bigint | null;
   commitTimeMs: number | null;
+  /** When the END reached Kafka (its record timestamp) and when this instance read it, if known. */
+  endInKafkaMs: number | null;
+  endReadMs: number | null;
   /** Per data collection (normalised names), from END. */
   counts: ReadonlyMap<string, number> | null;
   /** A re-delivery of a transaction a published checkpoint already covers: its events are skipped. */
@@ -22,6 +25,12 @@ export interface TrackedTransaction {
 }
 
 export type EndedTransaction = TrackedTransaction & { endOffset: bigint; endLsn: bigint };
+
+/** When an END record reached Kafka (null when the record has no timestamp) and was read. */
+export interface EndArrival {
+  readonly inKafkaMs: number | null;
+  readonly readMs: number;
+}
 
 export type TransactionLookup =
   | { readonly status: 'ended'; readonly transaction: EndedTransaction }
@@ -96,7 +105,7 @@ export class TransactionTracker {
    * An END at or below the covered LSN matching nothing is a re-delivery of a covered transaction;
    * one above it but not above the highest commit LSN read is a rewind (TransactionRewindError).
    */
-  addEnd(end: TransactionEnd): TrackOutcome {
+  addEnd(end: TransactionEnd, arrival: EndArrival | null = null): TrackOutcome {
     if (end.position.offset < this.position) return 'behind-position';
     this.position = end.position.offset + 1n;
     const list = this.byXid.get(end.xid) ?? [];
@@ -121,6 +130,8 @@ export class TransactionTracker {
     tx.endLsn = end.lsn;
     tx.endOffset = end.position.offset;
     tx.commitTimeMs = end.tsMs;
+    tx.endInKafkaMs = arrival?.inKafkaMs ?? null;
+    tx.endReadMs = arrival?.readMs ?? null;
     tx.counts = new Map(end.dataCollections.map((c) => [c.dataCollection, c.eventCount]));
     if (isCovered) {
       tx.covered = true;
@@ -310,6 +321,8 @@ function entry(xid: bigint, beginLsn: bigint | null, beginOffset: bigint | null)
     endLsn: null,
     endOffset: null,
     commitTimeMs: null,
+    endInKafkaMs: null,
+    endReadMs: null,
     counts: null,
     covered: false,
   };

@@ -49,6 +49,7 @@ export async function workload(): Promise<Workload> {
     offset: String(i),
     key: Buffer.from(r.key),
     value: Buffer.from(r.value),
+    timestamp: String(Date.now()),
   }));
   await tx.ingest(txMessages);
   const batches = partitions.flatMap((messages, partition) =>

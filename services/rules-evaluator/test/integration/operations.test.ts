@@ -82,6 +82,11 @@ describe('evaluator operations', () => {
     expect(metrics).toMatch(/syncline_evaluator_dead_letters_total\{reason="invalid-json"\} 1/);
     expect(metrics).toMatch(/syncline_evaluator_ops_written_total [1-9]/);
     expect(metrics).toMatch(/syncline_evaluator_is_coordinator 1/);
+    // Every stage of the latency breakdown was measured through the real Debezium and Kafka.
+    for (const stage of ['debezium', 'transaction_topic', 'evaluation', 'total'])
+      expect(metrics).toMatch(
+        new RegExp(`syncline_evaluator_transaction_latency_seconds_count\\{stage="${stage}"\\} [1-9]`),
+      );
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
     expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
   });
