@@ -62,12 +62,8 @@ const TABLE = {
     category: 'sync-rules',
     title: 'rules-invalid',
     retriable: false,
-    meaning:
-      'The sync rules do not compile; each problem is listed as `file:line:column: message`. ' +
-      'Also: an evaluator or gateway given sync streams (edition 3), which they do not serve yet.',
-    fix:
-      'Fix each listed place; `syncline rules validate FILE` checks a file without starting anything. ' +
-      'For streams, use `bucket_definitions` until they are served.',
+    meaning: 'The sync rules do not compile; each problem is listed as `file:line:column: message`.',
+    fix: 'Fix each listed place; `syncline rules validate FILE` checks a file without starting anything.',
   },
 
   SYNC_E301: {

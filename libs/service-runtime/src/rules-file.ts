@@ -52,20 +52,11 @@ export async function compileSyncRulesFile(
 }
 
 /**
- * The compiled rules of a file for a service to serve, or a RulesFileError that lists every error
- * (SYNC_E201/E202). Sync streams (edition 3) compile, and `syncline rules` checks and evaluates
- * them, but no service serves them yet: the gateway does not resolve the subscriptions clients
- * send, so they are refused here rather than served in part (docs/sync-rules.md).
+ * The compiled rules of a file for a service to serve (editions 1-3), or a RulesFileError that
+ * lists every error (SYNC_E201/E202).
  */
 export async function loadSyncRulesFile(file: string, options: CompileOptions = {}): Promise<SyncRules> {
   const { rules, diagnostics } = await compileSyncRulesFile(file, options);
-  if (rules?.hasStreams === true)
-    throw new RulesFileError(
-      'SYNC_E202',
-      `sync rules ${file} are sync streams (edition 3): \`syncline rules\` checks and evaluates them, ` +
-        'but the evaluator and the gateway do not serve them yet (stream subscriptions are not resolved); ' +
-        "use 'bucket_definitions' (edition 1 or 2) to run them",
-    );
   if (rules !== undefined) return rules;
   const errors = diagnostics.filter((d) => d.diagnostic.severity === 'error');
   throw new RulesFileError(

@@ -37,16 +37,14 @@ describe('sync-rules files', () => {
     );
   });
 
-  it('refuses sync streams (edition 3) for serving, which compile but are not served yet', async () => {
+  it('loads sync streams (edition 3) for serving, as the evaluator and the gateway serve them', async () => {
     const file = write(
       'streams.yaml',
       'config:\n  edition: 3\nstreams:\n  all:\n    auto_subscribe: true\n    query: SELECT * FROM t\n',
     );
-    expect((await compileSyncRulesFile(file)).rules?.hasStreams).toBe(true);
-    await expect(loadSyncRulesFile(file)).rejects.toMatchObject({
-      code: 'SYNC_E202',
-      message: expect.stringContaining('do not serve them yet'),
-    });
+    const rules = await loadSyncRulesFile(file);
+    expect(rules.hasStreams).toBe(true);
+    expect(rules.autoSubscribeStreams).toEqual(['all']);
   });
 
   it('says which file cannot be read and why (SYNC_E201)', async () => {

@@ -4,6 +4,7 @@
 import type { EvalContext, Evaluator } from './expression';
 import type { ParameterLookup, ParameterLookupEntry } from './parameter-query';
 import type { RequestContext } from './request-context';
+import { jsonArrayElements } from './json-values';
 import { keyValues } from './stream-data-source';
 import type { LookupPlan, ParameterValue } from './stream-plan';
 import * as sqliteValues from '@syncline/sqlite-value';
@@ -84,10 +85,17 @@ export class StreamRequestEvaluation {
 
   /** The distinct values a parameter takes for this request (none when NULL or nothing found). */
   async values(value: ParameterValue): Promise<SqliteJsonValue[]> {
-    if (value.kind === 'request') return keyValues(value.evaluate(this.ctx), value.expands);
+    if (value.kind === 'request') {
+      const evaluated = value.evaluate(this.ctx);
+      // A request array that is not JSON at all is the subscription's error (PowerSync reports
+      // JSON.parse's message), not an empty set of buckets.
+      if (value.expands && typeof evaluated === 'string' && jsonArrayElements(evaluated) === undefined)
+        JSON.parse(evaluated);
+      return keyValues(evaluated, value.expands);
+    }
     if (value.kind === 'lookup') {
       const rows = await this.rows(value.lookup);
-      return distinct(rows.map((r) => r[String(value.output)] ?? null));
+      return distinct(rows.map((r) => storedValue(r, value.output)));
     }
     const sets = await Promise.all(value.values.map((v) => this.values(v)));
     return sets.reduce((a, b) => a.filter((v) => b.includes(v)));
@@ -106,7 +114,10 @@ export class StreamRequestEvaluation {
     for (const [lookup, indices] of byLookup) {
       const rows = await this.rows(lookup);
       const outputs = indices.map((i) => String((values[i] as ParameterValue & { kind: 'lookup' }).output));
-      parts.push({ indices, options: distinctTuples(rows.map((row) => outputs.map((o) => row[o] ?? null))) });
+      parts.push({
+        indices,
+        options: distinctTuples(rows.map((row) => outputs.map((o) => storedValue(row, o)))),
+      });
     }
     const others = values
       .map((value, index) => ({ value, index }))
@@ -145,6 +156,16 @@ export class StreamRequestEvaluation {
     const lookups = keys.map((values) => ({ definition: STREAM_LOOKUP_DEFINITION, queryId, values }));
     return (await this.read(lookups)).flat();
   }
+}
+
+/**
+ * A lookup output as stored rows give it. A store hands back JSON, where an integer is a number
+ * (a bigint only beyond 2^53); request values and row values are bigints, and a number would
+ * never equal them where a parameter is bound twice (`x = subscription.parameter('p') AND
+ * x IN (SELECT ...)`).
+ */
+function storedValue(row: SqliteJsonRow, output: number | string): SqliteJsonValue {
+  return normalizeNumber(row[String(output)] ?? null);
 }
 
 /** Rows of lookup outputs as parameter tuples: rows with a NULL dropped, duplicates once. */

@@ -31,7 +31,10 @@ export interface SubscribedBucket {
   priority: number;
   /** The stream of the first subscription that reached the bucket. */
   stream: string;
+  /** Each subscription that reached the bucket once, in request order, then 'default'. */
   reasons: BucketReason[];
+  /** The auto_subscribe streams whose default subscription reached the bucket (streams can share one). */
+  defaultStreams: string[];
 }
 
 /** A subscription whose buckets could not be evaluated; the others are still resolved. */
@@ -81,13 +84,18 @@ export async function resolveStreamSubscriptions(
   results.forEach((names, i) => {
     const { stream, reason, priority } = subscribers[i]!;
     for (const bucket of names) {
-      const existing = found.get(bucket);
-      if (existing === undefined)
-        found.set(bucket, { bucket, priority, stream: stream.name, reasons: [reason] });
-      else {
-        existing.reasons.push(reason);
-        existing.priority = Math.min(existing.priority, priority);
+      let existing = found.get(bucket);
+      if (existing === undefined) {
+        existing = { bucket, priority, stream: stream.name, reasons: [], defaultStreams: [] };
+        found.set(bucket, existing);
       }
+      existing.priority = Math.min(existing.priority, priority);
+      if (reason === 'default') {
+        if (existing.defaultStreams.includes(stream.name)) continue;
+        existing.defaultStreams.push(stream.name);
+        if (!existing.reasons.includes('default')) existing.reasons.push(reason);
+      } else if (!existing.reasons.some((r) => r !== 'default' && r.subscription === reason.subscription))
+        existing.reasons.push(reason);
     }
   });
   return { buckets: [...found.values()], errors };

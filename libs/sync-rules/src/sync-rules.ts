@@ -142,6 +142,11 @@ export class SyncRules {
     return this.streams?.streams.map((s) => s.name) ?? [];
   }
 
+  /** Edition 3: the names of the `auto_subscribe` streams, in file order. */
+  get autoSubscribeStreams(): string[] {
+    return this.streams?.streams.filter((s) => s.autoSubscribe).map((s) => s.name) ?? [];
+  }
+
   /**
    * Edition 3: the buckets a connection's stream subscriptions reach, with their priority and the
    * subscriptions that reached each; evaluation errors per subscription. Empty for editions 1-2.

@@ -2,6 +2,7 @@
 // buckets with their priority and the subscriptions that reached them; the rows a user receives.
 import type { SqliteRow } from '@syncline/sqlite-value';
 import { createRequestContext, type StreamSubscription, type SubscribedBucket } from '../src';
+import { stringifyJson } from '@syncline/lossless-json';
 import { compileValid, lookupReader } from './helpers';
 
 const RULES = `config:
@@ -278,6 +279,89 @@ describe('stream subscriptions -> buckets', () => {
         message: 'Error evaluating bucket ids: store unavailable',
       },
     ]);
+  });
+
+  test('a bucket several streams share names each default stream that reached it, and each subscription once', async () => {
+    const rules = compileValid(`config:
+  edition: 3
+streams:
+  mine:
+    auto_subscribe: true
+    query: SELECT * FROM lists WHERE owner_id = auth.user_id()
+  also_mine:
+    auto_subscribe: true
+    query: SELECT * FROM lists WHERE owner_id = auth.user_id()
+  twice:
+    queries:
+      - SELECT * FROM lists WHERE owner_id = auth.user_id()
+      - SELECT * FROM lists WHERE owner_id = subscription.parameter('owner')
+`);
+    const { buckets, errors } = await rules.resolveStreamSubscriptions(
+      createRequestContext({ sub: 'u1' }),
+      { includeDefaults: true, subscriptions: [{ stream: 'twice', parameters: { owner: 'u1' } }] },
+      lookupReader(rules, TABLES),
+    );
+    expect(errors).toEqual([]);
+    expect(buckets.map((b) => [b.bucket, b.reasons, b.defaultStreams])).toEqual([
+      ['1#mine|0["u1"]', [{ subscription: 0 }, 'default'], ['mine', 'also_mine']],
+    ]);
+  });
+
+  test('a subscription parameter that is not JSON is that subscription’s error, as in PowerSync', async () => {
+    const rules = compileValid(`config:
+  edition: 3
+streams:
+  picked:
+    auto_subscribe: true
+    query: SELECT * FROM lists WHERE id IN subscription.parameter('ids')
+`);
+    const { buckets, errors } = await rules.resolveStreamSubscriptions(
+      createRequestContext({ sub: 'u1' }),
+      {
+        includeDefaults: true,
+        subscriptions: [
+          { stream: 'picked', parameters: { ids: '["l1","l2"]' } },
+          { stream: 'picked', parameters: { ids: 'invalid json' } },
+          { stream: 'picked', parameters: { ids: '{"not":"an array"}' } },
+        ],
+      },
+      lookupReader(rules, TABLES),
+    );
+    expect(buckets.map((b) => [b.bucket, b.reasons])).toEqual([
+      ['1#picked|0["l1"]', [{ subscription: 0 }]],
+      ['1#picked|0["l2"]', [{ subscription: 0 }]],
+    ]);
+    expect(errors).toEqual([
+      {
+        stream: 'picked',
+        reason: { subscription: 1 },
+        message: expect.stringMatching(/^Error evaluating bucket ids: Unexpected token .*not valid JSON/),
+      },
+    ]);
+  });
+
+  test('lookup rows read back from JSON (integers as numbers) meet request values bound to the same parameter', async () => {
+    const rules = compileValid(`config:
+  edition: 3
+streams:
+  list_todos:
+    query: |
+      SELECT * FROM todos WHERE list_id = subscription.parameter('list')
+        AND list_id IN (SELECT id FROM lists WHERE owner_id = auth.user_id())
+`);
+    const inMemory = lookupReader(rules, { lists: [{ id: 3n, owner_id: 'u1' }] });
+    // What a store returns: the stored JSON parsed again, 3n now 3.
+    const fromJson: typeof inMemory = Object.assign(
+      async (lookups: Parameters<typeof inMemory>[0]) =>
+        JSON.parse(stringifyJson(await inMemory(lookups))) as Awaited<ReturnType<typeof inMemory>>,
+      { reads: 0 },
+    );
+    const { buckets } = await rules.resolveStreamSubscriptions(
+      createRequestContext({ sub: 'u1' }),
+      { includeDefaults: true, subscriptions: [{ stream: 'list_todos', parameters: { list: 3 } }] },
+      fromJson,
+    );
+    expect(buckets.map((b) => b.bucket)).toEqual(['1#list_todos|0[3]']);
   });
 
   test('resolveBuckets (no subscriptions in the request) gives the auto_subscribe streams', async () => {

@@ -1,7 +1,14 @@
 // What one connection has told its client, and what the next checkpoint line must be: a full
-// `checkpoint` first, then a `checkpoint_diff` only when a bucket's checksum, count or priority
-// changed, a bucket came or went, or the write checkpoint changed (or when told to). Pure.
-import type { BucketChecksumEntry, CheckpointDiffLine, CheckpointLine } from '@syncline/protocol';
+// `checkpoint` first (with the connection's sync streams, edition 3), then a `checkpoint_diff`
+// only when a bucket's checksum, count, priority or subscriptions changed, a bucket came or went,
+// or the write checkpoint changed (or when told to). Pure.
+import type {
+  BucketChecksumEntry,
+  CheckpointDiffLine,
+  CheckpointLine,
+  StreamDescription,
+  StreamSubscriptionRef,
+} from '@syncline/protocol';
 
 export interface CheckpointTarget {
   readonly lastOpId: bigint;
@@ -9,6 +16,8 @@ export interface CheckpointTarget {
   readonly publishedAtMs?: number;
   readonly buckets: readonly BucketChecksumEntry[];
   readonly writeCheckpoint: bigint | null;
+  /** Edition 3: the `streams` of the full checkpoint line (only the first line is a full one). */
+  readonly streams?: readonly StreamDescription[];
 }
 
 export interface NextLine {
@@ -35,6 +44,7 @@ export class CheckpointState {
           lastOpId: target.lastOpId,
           writeCheckpoint,
           buckets: target.buckets,
+          ...(target.streams === undefined ? {} : { streams: target.streams }),
         },
         changed: target.buckets,
       };
@@ -65,7 +75,25 @@ export class CheckpointState {
 }
 
 function sameEntry(a: BucketChecksumEntry | undefined, b: BucketChecksumEntry): boolean {
-  return a !== undefined && a.checksum === b.checksum && a.count === b.count && a.priority === b.priority;
+  return (
+    a !== undefined &&
+    a.checksum === b.checksum &&
+    a.count === b.count &&
+    a.priority === b.priority &&
+    sameReferences(a.subscriptions, b.subscriptions)
+  );
+}
+
+function sameReferences(
+  a: readonly StreamSubscriptionRef[] | undefined,
+  b: readonly StreamSubscriptionRef[] | undefined,
+): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.length === b.length && a.every((ref, i) => sameReference(ref, b[i]!));
+}
+
+function sameReference(a: StreamSubscriptionRef, b: StreamSubscriptionRef): boolean {
+  return 'sub' in a ? 'sub' in b && a.sub === b.sub : 'default' in b && a.default === b.default;
 }
 
 function maxOf(a: bigint | null, b: bigint | null): bigint | null {

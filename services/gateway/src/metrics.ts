@@ -12,6 +12,7 @@ export interface GatewayMetrics {
   readonly completionsWithheld: Counter;
   readonly authFailures: Counter<'code'>;
   readonly slowClientDisconnects: Counter;
+  readonly subscriptionErrors: Counter;
   readonly checkpointAge: Gauge;
   readonly checkpointDelivery: Histogram;
 }
@@ -49,6 +50,12 @@ export function createGatewayMetrics(): GatewayMetrics {
     }),
     slowClientDisconnects: new Counter(
       m('slow_client_disconnects_total', 'Streams closed because the client read too slowly.'),
+    ),
+    subscriptionErrors: new Counter(
+      m(
+        'subscription_errors_total',
+        "Stream subscriptions (edition 3) that could not be evaluated, reported on a connection's first checkpoint line.",
+      ),
     ),
     checkpointAge: new Gauge(
       m('checkpoint_age_seconds', 'Age of the newest checkpoint seen (now - its commit time).'),

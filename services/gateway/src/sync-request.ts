@@ -1,9 +1,10 @@
 // The body of POST /sync/stream (the PowerSync StreamingSyncRequest), validated: what the gateway
-// uses of it typed, everything else (include_checksum, raw_data, binary_data, app_metadata, streams)
-// accepted and ignored.
+// uses of it typed (buckets, client id, connection parameters, stream subscriptions), everything
+// else (include_checksum, raw_data, binary_data, app_metadata) accepted and ignored.
 import { z } from 'zod';
 import { SynclineError } from '@syncline/errors';
 import { parseOpId } from '@syncline/protocol';
+import type { StreamSubscriptionRequest } from '@syncline/sync-rules';
 
 export class ParametersTooLargeError extends SynclineError {
   override readonly name = 'ParametersTooLargeError';
@@ -17,6 +18,16 @@ export class SyncRequestError extends SynclineError {
 
 const OP_ID = /^(0|[1-9][0-9]{0,18})$/;
 
+// The official client always sends `parameters` and `override_priority` (null when unset);
+// absent counts as null, as the service's own defaults do.
+const SUBSCRIPTION = z
+  .object({
+    stream: z.string(),
+    parameters: z.record(z.unknown()).nullable().optional(),
+    override_priority: z.number().int().min(0).max(3).nullable().optional(),
+  })
+  .passthrough();
+
 const SCHEMA = z
   .object({
     buckets: z
@@ -28,6 +39,10 @@ const SCHEMA = z
       .default([]),
     client_id: z.string().max(256).optional(),
     parameters: z.record(z.unknown()).default({}),
+    streams: z
+      .object({ include_defaults: z.boolean().optional(), subscriptions: z.array(SUBSCRIPTION).default([]) })
+      .passthrough()
+      .optional(),
   })
   .passthrough();
 
@@ -36,11 +51,17 @@ export interface SyncRequest {
   readonly after: ReadonlyMap<string, bigint>;
   readonly clientId: string | null;
   readonly parameters: Record<string, unknown>;
+  /**
+   * The sync streams the client subscribed to, in request order (a bucket's `{sub: i}` indexes
+   * them), and whether it also wants the auto_subscribe streams (default true, as in PowerSync).
+   */
+  readonly streams: StreamSubscriptionRequest;
 }
 
 /**
  * Parses an already JSON-decoded body; throws SyncRequestError (400) naming what is wrong, or
- * ParametersTooLargeError (413) when the client parameters' JSON exceeds `maxParameterBytes`.
+ * ParametersTooLargeError (413) when the JSON of the client parameters and of every
+ * subscription's parameters together exceeds `maxParameterBytes`.
  */
 export function parseSyncRequest(body: unknown, maxParameterBytes = Infinity): SyncRequest {
   const parsed = SCHEMA.safeParse(body ?? {});
@@ -56,10 +77,23 @@ export function parseSyncRequest(body: unknown, maxParameterBytes = Infinity): S
       throw new SyncRequestError(`invalid sync request: bucket ${b.name}: after ${b.after} is not an op id`);
     }
   }
-  const parameterBytes = Buffer.byteLength(JSON.stringify(parsed.data.parameters));
+  const subscriptions = (parsed.data.streams?.subscriptions ?? []).map((s) => ({
+    stream: s.stream,
+    parameters: s.parameters ?? null,
+    overridePriority: s.override_priority ?? null,
+  }));
+  const parameterBytes = [parsed.data.parameters, ...subscriptions.map((s) => s.parameters)].reduce(
+    (sum, p) => sum + (p === null ? 0 : Buffer.byteLength(JSON.stringify(p))),
+    0,
+  );
   if (parameterBytes > maxParameterBytes)
     throw new ParametersTooLargeError(
-      `the client parameters are ${parameterBytes} bytes of JSON, over the limit of ${maxParameterBytes} (SYNCLINE_MAX_PARAMETER_BYTES)`,
+      `the client parameters are ${parameterBytes} bytes of JSON (with the stream subscriptions' parameters), over the limit of ${maxParameterBytes} (SYNCLINE_MAX_PARAMETER_BYTES)`,
     );
-  return { after, clientId: parsed.data.client_id ?? null, parameters: parsed.data.parameters };
+  return {
+    after,
+    clientId: parsed.data.client_id ?? null,
+    parameters: parsed.data.parameters,
+    streams: { includeDefaults: parsed.data.streams?.include_defaults ?? true, subscriptions },
+  };
 }

@@ -1,19 +1,25 @@
 // One client's sync stream: for the current checkpoint and then each newer one, resolve the user's
-// buckets as of it, send the checkpoint line (full first, then diffs), the ops each changed
+// buckets as of it (edition 3: the connection's stream subscriptions), send the checkpoint line (full first, then diffs), the ops each changed
 // bucket lacks (most urgent priority first, paged at op-id boundaries), a
 // partial_checkpoint_complete per priority level but the last, and checkpoint_complete, unless
 // compacted ops sent supersede past the checkpoint (the completion rule, below). Besides,
 // token_expires_in every keepalive interval, and 0 then the end of the stream at token expiry.
 import type { Checkpoint } from '@syncline/bucket-store';
-import { parseOpId, type BucketChecksumEntry } from '@syncline/protocol';
+import {
+  parseOpId,
+  type BucketChecksumEntry,
+  type StreamDescription,
+  type StreamSubscriptionRef,
+} from '@syncline/protocol';
 import { createRequestContext, type RequestContext, type SyncRules } from '@syncline/sync-rules';
 import type { VerifiedToken } from './auth';
-import { resolveBuckets } from './bucket-resolver';
+import { resolveBuckets, resolveSubscribedBuckets } from './bucket-resolver';
 import { CheckpointState, type CheckpointTarget } from './checkpoint-state';
 import { LatestCheckpoint } from './latest-checkpoint';
 import type { GatewayMetrics } from './metrics';
 import type { NdjsonWriter } from './ndjson-writer';
 import type { DataPage, SharedReads } from './shared-reads';
+import { StreamListing } from './stream-listing';
 import type { SyncRequest } from './sync-request';
 import { WriteCheckpointFollower } from './write-checkpoint-follower';
 
@@ -46,6 +52,8 @@ export class SyncSession {
   private readonly after: Map<string, bigint>;
   /** Null when the client sent no client id (it then gets no write checkpoints). */
   private readonly writeCheckpoint: WriteCheckpointFollower | null;
+  /** Edition 3: the streams the connection is subscribed to (null for editions 1-2). */
+  private readonly streams: StreamListing | null;
   /** The target of the last checkpoint line sent. */
   private sent: CheckpointTarget | null = null;
   /** Buckets of that line whose download a newer checkpoint interrupted. */
@@ -68,6 +76,7 @@ export class SyncSession {
   ) {
     this.request = createRequestContext(token.payload, sync.parameters);
     this.after = new Map(sync.after);
+    this.streams = deps.rules.hasStreams ? new StreamListing(deps.rules, sync.streams) : null;
     const clientId = sync.clientId;
     this.writeCheckpoint =
       clientId === null
@@ -79,23 +88,62 @@ export class SyncSession {
 
   /** The target for a checkpoint: the user's buckets, their checksums and the write checkpoint. */
   async target(checkpoint: Checkpoint): Promise<CheckpointTarget> {
-    const { rules, reads, limits } = this.deps;
     const lastOpId = parseOpId(checkpoint.lastOpId);
     if (checkpoint.commitTimeMs !== null)
       this.deps.metrics.checkpointAge.set(Math.max(0, Date.now() - checkpoint.commitTimeMs) / 1000);
-    const buckets = await resolveBuckets(rules, this.request, reads, lastOpId, limits.maxBuckets);
-    const sums = await reads.checksumsAt(
+    const { buckets, streams } = await this.bucketsAt(lastOpId);
+    const sums = await this.deps.reads.checksumsAt(
       buckets.map((b) => b.bucket),
       lastOpId,
     );
-    const entries: BucketChecksumEntry[] = buckets.map((b, i) => ({
-      bucket: b.bucket,
-      checksum: sums[i]!.checksum | 0,
-      count: sums[i]!.count,
-      priority: b.priority,
-    }));
+    const entries: BucketChecksumEntry[] = buckets.map((b, i) => {
+      const entry = {
+        bucket: b.bucket,
+        checksum: sums[i]!.checksum | 0,
+        count: sums[i]!.count,
+        priority: b.priority,
+      };
+      return b.subscriptions === undefined ? entry : { ...entry, subscriptions: b.subscriptions };
+    });
     const writeCheckpoint = (await this.writeCheckpoint?.at(checkpoint)) ?? null;
-    return { lastOpId, buckets: entries, writeCheckpoint, publishedAtMs: checkpoint.publishedAtMs };
+    return {
+      lastOpId,
+      buckets: entries,
+      writeCheckpoint,
+      publishedAtMs: checkpoint.publishedAtMs,
+      ...(streams === undefined ? {} : { streams }),
+    };
+  }
+
+  /**
+   * The user's buckets at `lastOpId` with their priorities; edition 3: also which subscriptions
+   * reached each, and the `streams` of a full checkpoint line (with the subscriptions' errors).
+   */
+  private async bucketsAt(lastOpId: bigint): Promise<{
+    buckets: readonly { bucket: string; priority: number; subscriptions?: StreamSubscriptionRef[] }[];
+    streams?: StreamDescription[];
+  }> {
+    const { rules, reads, limits } = this.deps;
+    if (this.streams === null)
+      return { buckets: await resolveBuckets(rules, this.request, reads, lastOpId, limits.maxBuckets) };
+    const listing = this.streams;
+    const { buckets, errors } = await resolveSubscribedBuckets(
+      rules,
+      this.request,
+      this.sync.streams,
+      reads,
+      lastOpId,
+      limits.maxBuckets,
+    );
+    const references = buckets.map((b) => ({
+      bucket: b.bucket,
+      priority: b.priority,
+      subscriptions: listing.references(b),
+    }));
+    // Only the connection's first line is a full checkpoint, the only one with `streams`.
+    if (this.sent !== null) return { buckets: references };
+    this.deps.metrics.subscriptionErrors.inc(errors.length);
+    return { buckets: references, streams: listing.describe(errors) };
   }
 
   /**

@@ -32,3 +32,33 @@ describe('CheckpointState', () => {
     expect(s.next({ ...second, lastOpId: 14n, writeCheckpoint: null })).toBeNull();
   });
 });
+
+describe('CheckpointState on sync streams', () => {
+  it('puts the streams on the full line only, and sends a diff when a bucket’s subscriptions change', () => {
+    const s = new CheckpointState();
+    const streams = [{ name: 'todos', isDefault: false, errors: [] }];
+    const first = {
+      lastOpId: 10n,
+      buckets: [{ ...b('a', 1), subscriptions: [{ sub: 0 }] }],
+      writeCheckpoint: null,
+      streams,
+    };
+    expect(s.next(first)?.line).toMatchObject({ kind: 'checkpoint', streams });
+    s.sentLine(first);
+    expect(
+      s.next({ ...first, lastOpId: 11n, buckets: [{ ...b('a', 1), subscriptions: [{ sub: 0 }] }] }),
+    ).toBeNull();
+    const second = {
+      ...first,
+      lastOpId: 12n,
+      buckets: [{ ...b('a', 1), subscriptions: [{ sub: 0 }, { sub: 1 }] }],
+    };
+    expect(s.next(second)?.line).toEqual({
+      kind: 'checkpoint_diff',
+      lastOpId: 12n,
+      writeCheckpoint: null,
+      updatedBuckets: second.buckets,
+      removedBuckets: [],
+    });
+  });
+});

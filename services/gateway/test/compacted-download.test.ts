@@ -84,7 +84,12 @@ async function stream(
       writeCheckpointAt: async () => null,
     },
     { userId: 'u1', payload: { sub: 'u1' }, expiresAt: Math.floor(Date.now() / 1000) + 3600 },
-    { after: from.after, clientId: null, parameters: {} },
+    {
+      after: from.after,
+      clientId: null,
+      parameters: {},
+      streams: { includeDefaults: true, subscriptions: [] },
+    },
   );
   const abort = new AbortController();
   const client = from.client;

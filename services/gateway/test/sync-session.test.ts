@@ -56,7 +56,12 @@ async function stream(
       writeCheckpointAt: async () => null,
     },
     { userId: 'u1', payload: { sub: 'u1' }, expiresAt: Math.floor(Date.now() / 1000) + 3600 },
-    { after: new Map(), clientId: null, parameters: {} },
+    {
+      after: new Map(),
+      clientId: null,
+      parameters: {},
+      streams: { includeDefaults: true, subscriptions: [] },
+    },
   );
   const abort = new AbortController();
   const writer = new RecordingWriter((line, lines) => onLine(line, lines, () => abort.abort()));

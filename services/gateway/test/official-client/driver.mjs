@@ -1,7 +1,7 @@
 // Drives the official PowerSync Node client (@powersync/node, an ES module) for the gateway's
 // tests, which run as CommonJS under jest: one JSON command per stdin line, one JSON answer per
 // stdout line. Its connector fetches credentials from the environment and uploads through the
-// example backend, as an app's connector would.
+// example backend, as an app's connector would; sync stream subscriptions are held by handle.
 import readline from 'node:readline';
 import { PowerSyncDatabase, Schema, Table, column } from '@powersync/node';
 
@@ -38,6 +38,10 @@ const connector = {
 
 const answer = (message) => process.stdout.write(`${JSON.stringify(message)}\n`);
 
+// Sync stream subscriptions the test holds, by the handle number `subscribe` answered.
+const subscriptions = new Map();
+let nextHandle = 0;
+
 const commands = {
   connect: (args) => db.connect(connector, args ?? {}),
   waitForFirstSync: () => db.waitForFirstSync(),
@@ -47,6 +51,28 @@ const commands = {
     const s = db.currentStatus;
     return { connected: s.connected, hasSynced: s.hasSynced ?? false, lastSyncedAt: s.lastSyncedAt ?? null };
   },
+  subscribe: async (args) => {
+    const stream = db.syncStream(args.name, args.params ?? undefined);
+    const subscription = await stream.subscribe({ ttl: args.ttl, priority: args.priority });
+    subscriptions.set(nextHandle, subscription);
+    return nextHandle++;
+  },
+  waitForStream: (args) => subscriptions.get(args.handle).waitForFirstSync(),
+  unsubscribe: (args) => {
+    subscriptions.get(args.handle).unsubscribe();
+    subscriptions.delete(args.handle);
+    return null;
+  },
+  streams: () =>
+    (db.currentStatus.syncStreams ?? []).map((s) => ({
+      name: s.subscription.name,
+      parameters: s.subscription.parameters,
+      active: s.subscription.active,
+      isDefault: s.subscription.isDefault,
+      hasExplicitSubscription: s.subscription.hasExplicitSubscription,
+      hasSynced: s.subscription.hasSynced,
+      priority: s.priority,
+    })),
   disconnect: () => db.disconnect(),
   close: () => db.close(),
 };
