@@ -149,7 +149,12 @@ class StreamsCompiler {
       const parsed = parseStreamQuery(source, this.options.defaultSchema, available);
       if (!parsed) continue;
       const { fixedJsonExtract } = this.options;
-      const outputRow = compileStreamColumns(parsed.primary, parsed.columns, source, fixedJsonExtract);
+      const outputRow = compileStreamColumns(
+        parsed.primary,
+        parsed.columns,
+        parsed.columnSource,
+        fixedJsonExtract,
+      );
       const compiled = new Map<Expr, CompiledExpression>();
       for (const terms of parsed.variants) {
         const plan = planVariant(parsed.primary, terms, { source, fixedJsonExtract, compiled });

@@ -1,0 +1,236 @@
+// What the expressions of a stream query depend on: the levels of a query (the query, a subquery,
+// a derived table) and the tables, json_each items and derived tables of each, and for one
+// expression the single table or request it reads (reporting expressions that read two).
+import type { Expr, PGNode, SelectedColumn } from 'pgsql-ast-parser';
+import type { SqlSource } from './sql-source';
+import type { BoolNode } from './stream-dnf';
+import type { DerivedColumn, DerivedTable } from './stream-derived';
+import { derivedTableOf } from './stream-derived';
+import type { FromClause, TableFunction } from './stream-from';
+import { STREAM_REQUEST_SOURCES, type StreamRequestSource } from './stream-request-functions';
+import { NO_REQUEST, type ResultSet, type Term, type TermSide } from './stream-terms';
+
+/** What an expression was found to depend on while walking it. */
+interface Found {
+  set: ResultSet | undefined;
+  request: Set<StreamRequestSource>;
+  invalid: boolean;
+}
+
+/** The tables of one query level (the query, or a subquery) and the level around it. */
+export interface Scope {
+  sets: ResultSet[];
+  parent: Scope | undefined;
+  /** FROM items reported as unsupported; references to them are not reported again. */
+  unusable?: string[];
+  /** `json_each(...)` items of this level. */
+  functions?: TableFunction[];
+  /** CTEs and subqueries in the FROM of this level. */
+  derived?: DerivedTable[];
+}
+
+/** A FROM clause with its derived tables parsed, and their conditions. */
+export interface ParsedFrom {
+  clause: FromClause;
+  derived: DerivedTable[];
+  conditions: BoolNode<Term>[];
+}
+
+export function scopeOf(from: ParsedFrom, parent: Scope | undefined): Scope {
+  const { sets, unusable, functions } = from.clause;
+  return { sets, parent, unusable, functions, derived: from.derived };
+}
+
+/** The derived table a reference names, walking out from this level (correlated subqueries). */
+export function findDerived(ref: Expr & { type: 'ref' }, scope: Scope): DerivedTable | undefined {
+  const qualifier = ref.table?.name;
+  for (let s: Scope | undefined = scope; s; s = qualifier === undefined ? undefined : s.parent) {
+    const others = s.sets.length + (s.functions?.length ?? 0);
+    const found = derivedTableOf(ref, s.derived ?? [], others);
+    if (found || s.sets.some((set) => set.qualifier === qualifier)) return found;
+  }
+  return undefined;
+}
+
+/** Reads what expressions depend on, reporting in one SQL string. */
+export class DependencyReader {
+  constructor(private readonly source: SqlSource) {}
+
+  /** What an expression depends on; reports reading two tables, or a table and the request. */
+  side(expr: Expr, scope: Scope): TermSide {
+    const table = expr.type === 'ref' && expr.name !== '*' ? findDerived(expr, scope) : undefined;
+    if (table && expr.type === 'ref') {
+      const column = table.columns.find((c) => c.name === expr.name);
+      if (column) return (table.reader as DependencyReader).side(column.expr, table.scope as Scope);
+      this.source.report('expression', `'${table.qualifier}' has no column named '${expr.name}'`, expr);
+      return { expr, set: undefined, request: NO_REQUEST, invalid: true, source: this.source };
+    }
+    const found: Found = { set: undefined, request: new Set(), invalid: false };
+    this.collect(expr, scope, found);
+    const request = found.request.size > 0 ? found.request : NO_REQUEST;
+    return {
+      expr,
+      set: found.set,
+      request,
+      ...(found.invalid ? { invalid: true } : {}),
+      source: this.source,
+    };
+  }
+
+  private collect(node: unknown, scope: Scope, found: Found): void {
+    if (node === null || typeof node !== 'object') return;
+    const n = node as Expr;
+    if (n.type === 'select') return; // reported by the expression compiler: subqueries only in IN
+    if (n.type === 'ref' && findDerived(n, scope)) {
+      this.source.report(
+        'query-shape',
+        'A column of a common table expression or subquery in FROM can only be used on its own here (compared with = or IN), not inside another expression',
+        n,
+      );
+      found.invalid = true;
+      return;
+    }
+    if (n.type === 'ref') {
+      const set = this.resolveRef(n, scope);
+      if (set) this.depend(found, set, undefined, n);
+      else found.invalid = true;
+      return;
+    }
+    if (n.type === 'call' && n.function.schema && STREAM_REQUEST_SOURCES.has(n.function.schema)) {
+      this.depend(found, undefined, n.function.schema as StreamRequestSource, n);
+    }
+    for (const [key, value] of Object.entries(node)) {
+      if (key === '_location') continue;
+      if (Array.isArray(value)) value.forEach((v) => this.collect(v, scope, found));
+      else this.collect(value, scope, found);
+    }
+  }
+
+  private depend(
+    found: Found,
+    set: ResultSet | undefined,
+    request: StreamRequestSource | undefined,
+    node: PGNode,
+  ): void {
+    const wrong =
+      (set && found.request.size > 0) || (set && found.set && found.set !== set) || (request && found.set);
+    if (wrong) found.invalid = true;
+    if (set && found.request.size > 0) {
+      this.source.report(
+        'expression',
+        "This expression already references connection parameters, so it can't also reference row data unless the two are compared with an equals operator",
+        node,
+      );
+    } else if (set && found.set && found.set !== set) {
+      this.source.report(
+        'expression',
+        `This expression already references '${found.set.qualifier}', so it can't also reference data from this row unless the two are compared with an equals operator`,
+        node,
+      );
+    } else if (request && found.set) {
+      this.source.report(
+        'expression',
+        "This expression already references row data, so it can't also reference connection parameters unless the two are compared with an equals operator",
+        node,
+      );
+    } else if (set) found.set = set;
+    else if (request) found.request.add(request);
+  }
+
+  private resolveRef(ref: Expr & { type: 'ref' }, scope: Scope): ResultSet | undefined {
+    if (ref.name === '*') {
+      this.source.report('expression', '* columns are not supported here', ref);
+      return undefined;
+    }
+    return this.resolveQualifier(ref, scope);
+  }
+
+  /** The table a column reference or `t.*` reads, in this query level; reports other cases. */
+  resolveQualifier(ref: Expr & { type: 'ref' }, scope: Scope): ResultSet | undefined {
+    const qualifier = ref.table?.name;
+    const functions = scope.functions ?? [];
+    const items = scope.sets.length + functions.length + (scope.derived?.length ?? 0);
+    if (qualifier === undefined && items > 1) {
+      this.source.report(
+        'expression',
+        'Invalid unqualified reference since multiple tables are in scope',
+        ref,
+      );
+      return undefined;
+    }
+    if (
+      functions.some((f) => f.qualifier === qualifier) ||
+      (qualifier === undefined && scope.sets.length === 0)
+    ) {
+      this.source.report(
+        'query-shape',
+        ref.name === '*'
+          ? 'Sync streams can only select from actual tables'
+          : "json_each()'s value can only be compared with '=' to a column or a request value",
+        ref,
+      );
+      return undefined;
+    }
+    if (qualifier === undefined) {
+      if (scope.sets.length === 1) return scope.sets[0];
+      this.source.report(
+        'expression',
+        'Invalid unqualified reference since multiple tables are in scope',
+        ref,
+      );
+      return undefined;
+    }
+    const own = scope.sets.find((s) => s.qualifier === qualifier);
+    if (own) return own;
+    for (let s: Scope | undefined = scope; s; s = s.parent)
+      if (s.unusable?.includes(qualifier)) return undefined;
+    // A correlated subquery: a table of a query around this one. Its conditions link the two tables
+    // like a join's (the planner rejects shapes whose values could come from different rows).
+    for (let s = scope.parent; s; s = s.parent) {
+      const outer = s.sets.find((set) => set.qualifier === qualifier);
+      if (outer) return outer;
+    }
+    this.source.report('expression', `Table '${qualifier}' has not been added in a FROM clause here`, ref);
+    return undefined;
+  }
+
+  /** The table `*` or `t.*` reads: a table, or the one table a derived table's columns read. */
+  starSet(ref: Expr & { type: 'ref' }, scope: Scope): ResultSet | undefined {
+    const table = findDerived(ref, scope);
+    if (!table) return this.resolveQualifier(ref, scope);
+    if (!table.primary && table.columns.length > 0) {
+      this.source.report(
+        'query-shape',
+        `The columns of '${table.qualifier}' read several tables; sync streams can only sync one`,
+        ref,
+      );
+    }
+    return table.primary;
+  }
+}
+
+/** The json_each item whose `value` this expression is (`j.value`, or `value` when it is alone). */
+export function functionValue(expr: Expr, scope: Scope): TableFunction | undefined {
+  if (expr.type !== 'ref' || expr.name !== 'value') return undefined;
+  const functions = scope.functions ?? [];
+  const qualifier = expr.table?.name;
+  if (qualifier === undefined)
+    return scope.sets.length === 0 && functions.length === 1 ? functions[0] : undefined;
+  return functions.find((f) => f.qualifier === qualifier);
+}
+
+/** A derived column's expression, through derived tables of derived tables, under `name`. */
+export function underlying(
+  column: DerivedColumn,
+  name: string,
+): { column: SelectedColumn; source: SqlSource } {
+  let current = column;
+  for (;;) {
+    const expr = current.expr;
+    const table = expr.type === 'ref' ? findDerived(expr, current.table.scope as Scope) : undefined;
+    const next = table?.columns.find((c) => expr.type === 'ref' && c.name === expr.name);
+    if (!next) break;
+    current = next;
+  }
+  return { column: { expr: current.expr, alias: { name } }, source: current.table.source };
+}
