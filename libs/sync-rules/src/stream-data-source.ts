@@ -7,6 +7,7 @@ import { ExpressionCompiler, type EvalContext } from './expression';
 import * as jsonValues from './json-values';
 import { compileColumns, compileOutputRow } from './output-row';
 import type { SqlSource } from './sql-source';
+import { inferredName } from './stream-derived';
 import type { PartitionKey } from './stream-plan';
 import type { ResultSet } from './stream-terms';
 import * as sqliteValues from '@syncline/sqlite-value';
@@ -35,7 +36,11 @@ export function compileStreamColumns(
     { rowQualifiers: [set.qualifier], allowRequest: false, fixedJsonExtract, requestSyntax: 'streams' },
     source.report,
   );
-  return compileOutputRow(compileColumns(columns, compiler, source));
+  // PowerSync names an expression column without AS by its text, with a warning.
+  const named = columns.map((c) =>
+    c.alias || c.expr.type === 'ref' ? c : { ...c, alias: { name: inferredName(c, source) } },
+  );
+  return compileOutputRow(compileColumns(named, compiler, source));
 }
 
 export function streamDataQuery(
