@@ -149,12 +149,16 @@ export class StreamRequestEvaluation {
   }
 
   private async readRows(lookup: LookupPlan): Promise<SqliteJsonRow[]> {
+    const keys = await this.tuples(lookup.values);
+    return (await this.rowsByKey(lookup, keys)).flat();
+  }
+
+  /** The stored rows of a lookup for each of `keys` (aligned), in one read. */
+  async rowsByKey(lookup: LookupPlan, keys: readonly SqliteJsonValue[][]): Promise<SqliteJsonRow[][]> {
     const queryId = this.queryIds.get(lookup);
     if (queryId === undefined) throw new Error('internal error: lookup without a query id');
-    const keys = await this.tuples(lookup.values);
     if (keys.length === 0) return [];
-    const lookups = keys.map((values) => ({ definition: STREAM_LOOKUP_DEFINITION, queryId, values }));
-    return (await this.read(lookups)).flat();
+    return this.read(keys.map((values) => ({ definition: STREAM_LOOKUP_DEFINITION, queryId, values })));
   }
 }
 
@@ -164,12 +168,12 @@ export class StreamRequestEvaluation {
  * never equal them where a parameter is bound twice (`x = subscription.parameter('p') AND
  * x IN (SELECT ...)`).
  */
-function storedValue(row: SqliteJsonRow, output: number | string): SqliteJsonValue {
+export function storedValue(row: SqliteJsonRow, output: number | string): SqliteJsonValue {
   return normalizeNumber(row[String(output)] ?? null);
 }
 
 /** Rows of lookup outputs as parameter tuples: rows with a NULL dropped, duplicates once. */
-function distinctTuples(rows: readonly SqliteJsonValue[][]): SqliteJsonValue[][] {
+export function distinctTuples(rows: readonly SqliteJsonValue[][]): SqliteJsonValue[][] {
   const out: SqliteJsonValue[][] = [];
   const seen = new Set<string>();
   for (const row of rows) {

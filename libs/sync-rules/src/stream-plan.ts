@@ -49,6 +49,11 @@ export interface VariantPlan {
   requestFilters: RequestFilter[];
   /** Lookups that only have to find a row (`auth.user_id() IN (SELECT ...)`). */
   existence: LookupPlan[];
+  /**
+   * The joins reach a table through two paths: a request evaluates it over bindings of one row per
+   * lookup (stream-bindings.ts) instead of value sets per lookup.
+   */
+  rowBound: boolean;
 }
 
 export interface PlanOptions {
@@ -114,14 +119,8 @@ class VariantPlanner {
         term.node,
       );
     }
-    const plan = { ...resolved, requestFilters, existence };
-    if (!isTreeShaped(plan)) {
-      this.options.source.report(
-        'query-shape',
-        'These joins reach one table through two paths (or combine its columns with other tables in one parameter); such joins are not supported in sync streams yet',
-        primary.node,
-      );
-    }
+    const plan = { ...resolved, requestFilters, existence, rowBound: false };
+    plan.rowBound = !isTreeShaped(plan);
     return plan;
   }
 
@@ -295,9 +294,10 @@ export function stableHash(text: string): number {
 
 /**
  * Whether every lookup feeds one consumer (the synced table, or one other lookup), with its values
- * used directly or in a single intersection. Request-time evaluation keeps the values one consumer
- * takes from one lookup row together, but not across consumers or inside intersections, so other
- * shapes could combine values of different rows and give a user buckets the join does not allow.
+ * used directly or in a single intersection. Value-set evaluation keeps the values one consumer
+ * takes from one lookup row together, but not across consumers or inside intersections; other
+ * shapes are evaluated over row bindings (stream-bindings.ts) so values of different rows never
+ * combine.
  */
 function isTreeShaped(plan: VariantPlan): boolean {
   const uses = new Map<LookupPlan, { consumers: Set<object>; direct: number; intersected: number }>();
