@@ -223,9 +223,17 @@ class StreamQueryParser {
     if (
       expr.type === 'binary' &&
       expr.op === '&&' &&
-      [expr.left, expr.right].some((e) => e.type === 'select')
+      (expr.left.type === 'select') !== (expr.right.type === 'select')
     ) {
-      this.source.report('query-shape', "'&&' with a subquery is not supported in sync streams yet", expr);
+      // `array && (SELECT c ...)`, either way round: some element of the array is a row's c.
+      const [array, select] =
+        expr.right.type === 'select' ? [expr.left, expr.right] : [expr.right, expr.left];
+      const overlap: ExprBinary = { ...expr, left: array, right: select };
+      const expansion = this.subquery(overlap, scope, negated, select as SelectFromStatement);
+      return negated ? { type: 'not', inner: expansion } : expansion;
+    }
+    if (expr.type === 'binary' && expr.op === '&&' && expr.right.type === 'select') {
+      this.source.report('query-shape', "'&&' between two subqueries is not supported in sync streams", expr);
       return { type: 'and', inner: [] };
     }
     return { type: 'base', term: this.term(expr, scope) };
@@ -257,8 +265,20 @@ class StreamQueryParser {
       return fallback;
     }
     const inner = scopeOf(from, scope);
+    if (from.clause.sets.length + from.derived.length === 0 && expr.op === '&&') {
+      this.source.report('query-shape', "'&&' with a subquery over json_each() is not supported", expr);
+      return fallback;
+    }
     if (from.clause.sets.length + from.derived.length === 0)
       return parser.subqueryOverFunction(expr, column.expr, select, inner);
+    if (expr.op === '&&') {
+      const value = parser.side(column.expr, inner);
+      const term: Term = { kind: 'member', value, array: this.side(expr.left, scope), node: expr };
+      return {
+        type: 'and',
+        inner: [{ type: 'base', term }, ...this.subqueryConditions(from, select, inner, parser)],
+      };
+    }
     // `value = column`, the condition a filter keeps when both sides depend on the same thing.
     const equals: Expr = {
       type: 'binary',
@@ -268,11 +288,19 @@ class StreamQueryParser {
       _location: expr._location,
     };
     const link = this.linkTerm(this.side(expr.left, scope), parser.side(column.expr, inner), equals);
-    const parts: BoolNode<Term>[] = [{ type: 'base', term: link }, ...from.conditions];
-    for (const condition of [...from.clause.on, ...(select.where ? [select.where] : [])]) {
-      parts.push(parser.condition(condition, inner, false));
-    }
-    return { type: 'and', inner: parts };
+    const conditions = this.subqueryConditions(from, select, inner, parser);
+    return { type: 'and', inner: [{ type: 'base', term: link }, ...conditions] };
+  }
+
+  /** A subquery's own conditions: its derived tables', its ON conditions and its WHERE. */
+  private subqueryConditions(
+    from: ParsedFrom,
+    select: SelectFromStatement,
+    inner: Scope,
+    parser: StreamQueryParser,
+  ): BoolNode<Term>[] {
+    const own = [...from.clause.on, ...(select.where ? [select.where] : [])];
+    return [...from.conditions, ...own.map((c) => parser.condition(c, inner, false))];
   }
 
   /** `value IN cte`: the CTE's single-column SELECT as an IN subquery, read from its own SQL. */
