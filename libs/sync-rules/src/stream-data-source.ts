@@ -33,7 +33,13 @@ export function compileStreamColumns(
 ) {
   const compiler = new ExpressionCompiler(
     source.text,
-    { rowQualifiers: [set.qualifier], allowRequest: false, fixedJsonExtract, requestSyntax: 'streams' },
+    {
+      rowQualifiers: [set.qualifier],
+      rowTables: new Map([[set.qualifier, set.table]]),
+      allowRequest: false,
+      fixedJsonExtract,
+      requestSyntax: 'streams',
+    },
     source.report,
   );
   // PowerSync names an expression column without AS by its text, with a warning.

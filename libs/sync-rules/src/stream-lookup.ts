@@ -20,7 +20,8 @@ export const STREAM_LOOKUP_DEFINITION = 'lookup';
 export interface StreamLookupCreator {
   queryId: string;
   matchesTable(table: SourceTableName): boolean;
-  lookupEntries(row: SqliteRow): ParameterLookupEntry[];
+  /** `table` is the row's source table as the caller names it (read by `t.schema()` and the like). */
+  lookupEntries(row: SqliteRow, table?: string): ParameterLookupEntry[];
 }
 
 /** A lookup's identity: the table, its filters, its keys and its outputs (not how keys are instantiated). */
@@ -40,8 +41,8 @@ export function createLookupCreator(plan: LookupPlan, queryId: string): StreamLo
   return {
     queryId,
     matchesTable: compileTableMatcher(plan.set.table),
-    lookupEntries: (row) => {
-      const ctx: EvalContext = { row, request: undefined };
+    lookupEntries: (row, table) => {
+      const ctx: EvalContext = { row, request: undefined, table };
       for (const filter of filters) if (!isTruthy(filter(ctx))) return [];
       const parameters: SqliteJsonRow = {};
       outputs.forEach((output, index) => {

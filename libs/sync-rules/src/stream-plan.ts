@@ -248,6 +248,7 @@ class VariantPlanner {
       const source = side.source ?? this.options.source;
       const scope = {
         rowQualifiers: side.set ? [side.set.qualifier] : undefined,
+        rowTables: side.set ? new Map([[side.set.qualifier, side.set.table]]) : undefined,
         allowRequest: side.set === undefined,
         fixedJsonExtract,
         requestSyntax: 'streams' as const,

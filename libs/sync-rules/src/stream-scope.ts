@@ -7,6 +7,7 @@ import type { BoolNode } from './stream-dnf';
 import type { DerivedColumn, DerivedTable } from './stream-derived';
 import { derivedTableOf } from './stream-derived';
 import type { FromClause, TableFunction } from './stream-from';
+import { ROW_METADATA_FUNCTIONS } from './row-metadata';
 import { STREAM_REQUEST_SOURCES, type StreamRequestSource } from './stream-request-functions';
 import { NO_REQUEST, type ResultSet, type Term, type TermSide } from './stream-terms';
 
@@ -96,6 +97,10 @@ export class DependencyReader {
       else found.invalid = true;
       return;
     }
+    const fn = n.type === 'call' ? n.function : undefined;
+    if (fn?.schema && ROW_METADATA_FUNCTIONS.has(fn.name.toLowerCase())) {
+      if (!STREAM_REQUEST_SOURCES.has(fn.schema)) this.rowMetadata(n, fn.schema, scope, found);
+    }
     if (n.type === 'call' && n.function.schema && STREAM_REQUEST_SOURCES.has(n.function.schema)) {
       this.depend(found, undefined, n.function.schema as StreamRequestSource, n);
     }
@@ -104,6 +109,25 @@ export class DependencyReader {
       if (Array.isArray(value)) value.forEach((v) => this.collect(v, scope, found));
       else this.collect(value, scope, found);
     }
+  }
+
+  /** `t.schema()` and the like read the row of `t` (not of a derived table, as in PowerSync). */
+  private rowMetadata(call: Expr, qualifier: string, scope: Scope, found: Found): void {
+    const ref: Expr & { type: 'ref' } = {
+      type: 'ref',
+      table: { name: qualifier },
+      name: '_',
+      ...(call._location ? { _location: call._location } : {}),
+    };
+    if (findDerived(ref, scope)) {
+      const name = (call as Expr & { type: 'call' }).function.name;
+      this.source.report('query-shape', `${name}() is not supported on subqueries`, call);
+      found.invalid = true;
+      return;
+    }
+    const set = this.resolveQualifier(ref, scope);
+    if (set) this.depend(found, set, undefined, call);
+    else found.invalid = true;
   }
 
   private depend(

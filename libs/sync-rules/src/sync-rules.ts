@@ -95,6 +95,7 @@ export class SyncRules {
 
   /** Every op the row produces, for every bucket it belongs to. */
   evaluateRow(table: string, row: SqliteRow): EvaluatedRow[] {
+    this.ctx.table = table;
     const matched = this.dataQueriesFor(table);
     const ops: EvaluatedRow[] = [];
     if (matched.length === 0) return ops;
@@ -119,7 +120,7 @@ export class SyncRules {
   evaluateParameterRow(table: string, row: SqliteRow): ParameterLookupEntry[] {
     const entries: ParameterLookupEntry[] = [];
     for (const query of this.parameterQueriesFor(table)) entries.push(...query.lookupEntries(row));
-    for (const lookup of this.streamLookupsFor(table)) entries.push(...lookup.lookupEntries(row));
+    for (const lookup of this.streamLookupsFor(table)) entries.push(...lookup.lookupEntries(row, table));
     return entries;
   }
 
