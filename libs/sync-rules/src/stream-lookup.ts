@@ -37,22 +37,28 @@ export function lookupSignature(plan: LookupPlan): string {
 }
 
 export function createLookupCreator(plan: LookupPlan, queryId: string): StreamLookupCreator {
-  const { filters, keys, outputs } = plan;
+  const { filters, keys, outputs, outputExpands } = plan;
   return {
     queryId,
     matchesTable: compileTableMatcher(plan.set.table),
     lookupEntries: (row, table) => {
       const ctx: EvalContext = { row, request: undefined, table };
       for (const filter of filters) if (!isTruthy(filter(ctx))) return [];
-      const parameters: SqliteJsonRow = {};
-      outputs.forEach((output, index) => {
+      // An expanding output gives one stored row per element, as a join with json_each would.
+      const outputValues = outputs.map((output, index) => {
         const value = output(ctx);
-        parameters[String(index)] = value instanceof Uint8Array ? null : normalizeNumber(value);
+        if (outputExpands[index]) return keyValues(value, true);
+        return [value instanceof Uint8Array ? null : normalizeNumber(value)];
       });
-      return product(keys.map((k) => keyValues(k.evaluate(ctx), k.expands))).map((values) => ({
-        lookup: { definition: STREAM_LOOKUP_DEFINITION, queryId, values },
-        parameters,
-      }));
+      const rows = product(outputValues).map((values) =>
+        Object.fromEntries(values.map((v, index) => [String(index), v])),
+      );
+      return product(keys.map((k) => keyValues(k.evaluate(ctx), k.expands))).flatMap((values) =>
+        rows.map((parameters) => ({
+          lookup: { definition: STREAM_LOOKUP_DEFINITION, queryId, values },
+          parameters,
+        })),
+      );
     },
   };
 }

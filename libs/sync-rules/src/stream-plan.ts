@@ -32,6 +32,8 @@ export interface LookupPlan {
   values: ParameterValue[];
   outputs: Evaluator[];
   outputSigs: string[];
+  /** Per output: it is a JSON array stored once per element (`column IN lookup_table.array`). */
+  outputExpands: boolean[];
 }
 
 export interface RequestFilter {
@@ -160,13 +162,10 @@ class VariantPlanner {
     } else if (array.set === set && !(value.set && inner.includes(value.set))) {
       this.remove(term);
       this.addKey(resolved, this.key(array, true), this.valueFrom(value, false, inner));
-    } else if (value.set === set) {
+    } else if (value.set === set && array.set && !inner.includes(array.set)) {
+      // `column IN other_table.json_array`: the other table's lookup stores each element.
       this.remove(term);
-      this.options.source.report(
-        'query-shape',
-        "'column IN other_table.json_array' is not supported in sync streams yet; use IN (SELECT ...)",
-        term.node,
-      );
+      this.addKey(resolved, this.key(value, false), this.valueFrom(array, true, inner));
     }
   }
 
@@ -196,19 +195,13 @@ class VariantPlanner {
       const sig = exprSignature(side.expr) + (expands ? '[]' : '');
       return { kind: 'request', evaluate: this.compile(side).evaluate, expands, side, sig };
     }
-    if (expands) {
-      this.options.source.report(
-        'query-shape',
-        "'column IN other_table.json_array' is not supported in sync streams yet; use IN (SELECT ...)",
-        side.expr,
-      );
-    }
     const lookup = this.lookupFor(side.set, stack);
-    const sig = exprSignature(side.expr);
+    const sig = exprSignature(side.expr) + (expands ? '[]' : '');
     let output = lookup.outputSigs.indexOf(sig);
     if (output < 0) {
       output = lookup.outputs.push(this.compile(side).evaluate) - 1;
       lookup.outputSigs.push(sig);
+      lookup.outputExpands.push(expands);
     }
     return { kind: 'lookup', lookup, output };
   }
@@ -224,6 +217,7 @@ class VariantPlanner {
         values: [],
         outputs: [],
         outputSigs: [],
+        outputExpands: [],
       };
       this.lookups.set(set, placeholder);
       Object.assign(placeholder, this.resolve(set, stack));

@@ -3,7 +3,7 @@
 // from; so does Syncline (bindings of one stored row per lookup). Rows -> ops and lookups, and
 // request + lookup rows -> buckets: values of different rows never combine.
 import type { SqliteRow } from '@syncline/sqlite-value';
-import { compileSyncRules, createRequestContext } from '../src';
+import { compileSyncRules, createRequestContext, serializeParameterLookup } from '../src';
 import { compileValid, lookupReader, streamsFile } from './helpers';
 
 const RULES = streamsFile(`  circle:
@@ -79,5 +79,75 @@ describe('joins through two paths', () => {
     const rules = compileValid(RULES);
     const ops = rules.evaluateRow('a', { id: 'r', c1: null, c4: null, x: null, y: null, ...row });
     expect(ops.map((op) => op.bucket).filter((b) => b.startsWith(`1#${stream}|`))).toEqual(expected);
+  });
+});
+
+describe('a joined table’s JSON array (column = json_each(other.array).value)', () => {
+  const ARRAYS = streamsFile(`  org_users:
+    query: |
+      SELECT users.* FROM users, orgs, json_each(orgs.members) AS m
+        WHERE users.id = m.value AND orgs.id = auth.parameter('org')
+  org_users_in:
+    query: SELECT users.* FROM users, orgs WHERE users.id IN orgs.members AND orgs.id = auth.parameter('org')
+  tagged_pairs:
+    query: SELECT a.* FROM a, b, json_each(a.tags) AS j WHERE a.k = b.k AND j.value = b.v AND b.u = auth.user_id()
+`);
+  const ORGS = {
+    orgs: [
+      { id: 'o1', members: '["u1","u2",null]' },
+      { id: 'o2', members: '["u3"]' },
+    ],
+    b: [
+      { k: 1n, v: 'x', u: 'u1' },
+      { k: 2n, v: 'y', u: 'u1' },
+    ],
+  };
+
+  test('compiles without diagnostics', () => {
+    expect(compileSyncRules(ARRAYS).diagnostics.map((d) => d.message)).toEqual([]);
+  });
+
+  test('the lookup stores one row per element of the array', () => {
+    const entries = compileValid(ARRAYS).evaluateParameterRow('orgs', ORGS.orgs[0]!);
+    expect(entries.map((e) => [serializeParameterLookup(e.lookup), e.parameters])).toEqual([
+      ['lookup/0["o1"]', { '0': 'u1' }],
+      ['lookup/0["o1"]', { '0': 'u2' }],
+    ]);
+  });
+
+  test.each<[string, string, object, string[]]>([
+    [
+      'json_each in FROM',
+      'org_users',
+      { sub: 's', org: 'o1' },
+      ['1#org_users|0["u1"]', '1#org_users|0["u2"]'],
+    ],
+    [
+      'IN other_table.array: the same bucket',
+      'org_users_in',
+      { sub: 's', org: 'o2' },
+      ['1#org_users|0["u3"]'],
+    ],
+    // a.k and the element of a.tags come from one b row: (1, x) and (2, y), never (1, y).
+    [
+      'an array of the synced table against a lookup row',
+      'tagged_pairs',
+      { sub: 'u1' },
+      ['1#tagged_pairs|0[1,"x"]', '1#tagged_pairs|0[2,"y"]'],
+    ],
+  ])('%s', async (_name, stream, token, expected) => {
+    const rules = compileValid(ARRAYS);
+    const result = await rules.resolveStreamSubscriptions(
+      createRequestContext(token, {}),
+      { includeDefaults: false, subscriptions: [{ stream }] },
+      lookupReader(rules, ORGS),
+    );
+    expect(result.errors).toEqual([]);
+    expect(result.buckets.map((b) => b.bucket).sort()).toEqual(expected);
+  });
+
+  test('the synced row with an array goes to one bucket per element', () => {
+    const ops = compileValid(ARRAYS).evaluateRow('a', { id: 'r', k: 1n, tags: '["x","z"]' });
+    expect(ops.map((op) => op.bucket)).toEqual(['1#tagged_pairs|0[1,"x"]', '1#tagged_pairs|0[1,"z"]']);
   });
 });
