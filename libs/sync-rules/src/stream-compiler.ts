@@ -218,6 +218,8 @@ class StreamsCompiler {
   /** The canonical query id of a lookup (with its instantiation, since ids name stored keys). */
   private lookupId(plan: LookupPlan): string {
     let id = this.lookupIds.get(plan);
+    // json_each(<request value>) reads no store: its identity is its signature, it has no row side.
+    if (id === undefined && plan.requestArray) id = `request:${lookupSignature(plan)}`;
     if (id === undefined) {
       const signature = lookupSignature(plan);
       id = this.lookupsBySignature.get(signature);
@@ -252,7 +254,7 @@ function dataSignature(set: ResultSet, columns: readonly SelectedColumn[], plan:
 function warnIfUnauthenticated(plan: VariantPlan, source: SqlSource): void {
   const found: { auth: boolean; client: Expr | undefined } = { auth: false, client: undefined };
   plan.values.forEach((v) => classify(v, found));
-  plan.existence.forEach((l) => l.values.forEach((v) => classify(v, found)));
+  plan.existence.forEach((l) => classifyLookup(l, found));
   if (!found.auth && found.client === undefined) {
     for (const filter of plan.requestFilters) classifySide(filter.side, found);
   }
@@ -266,8 +268,13 @@ function warnIfUnauthenticated(plan: VariantPlan, source: SqlSource): void {
 
 function classify(value: ParameterValue, found: { auth: boolean; client: Expr | undefined }): void {
   if (value.kind === 'request') classifySide(value.side, found);
-  else if (value.kind === 'lookup') value.lookup.values.forEach((v) => classify(v, found));
+  else if (value.kind === 'lookup') classifyLookup(value.lookup, found);
   else value.values.forEach((v) => classify(v, found));
+}
+
+function classifyLookup(lookup: LookupPlan, found: { auth: boolean; client: Expr | undefined }): void {
+  if (lookup.set.requestArray) classifySide(lookup.set.requestArray, found);
+  lookup.values.forEach((v) => classify(v, found));
 }
 
 function classifySide(

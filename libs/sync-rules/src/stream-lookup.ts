@@ -4,7 +4,8 @@
 import type { EvalContext, Evaluator } from './expression';
 import type { ParameterLookup, ParameterLookupEntry } from './parameter-query';
 import type { RequestContext } from './request-context';
-import { jsonArrayElements } from './json-values';
+import { jsonArrayElements, jsonToSqlite, parseJsonValue } from './json-values';
+import type { JsonValue } from '@syncline/lossless-json';
 import { keyValues } from './stream-data-source';
 import type { LookupPlan, ParameterValue } from './stream-plan';
 import * as sqliteValues from '@syncline/sqlite-value';
@@ -162,11 +163,47 @@ export class StreamRequestEvaluation {
 
   /** The stored rows of a lookup for each of `keys` (aligned), in one read. */
   async rowsByKey(lookup: LookupPlan, keys: readonly SqliteJsonValue[][]): Promise<SqliteJsonRow[][]> {
+    if (lookup.requestArray) return keys.map(() => requestArrayRows(lookup, this.ctx));
     const queryId = this.queryIds.get(lookup);
     if (queryId === undefined) throw new Error('internal error: lookup without a query id');
     if (keys.length === 0) return [];
     return this.read(keys.map((values) => ({ definition: STREAM_LOOKUP_DEFINITION, queryId, values })));
   }
+}
+
+/**
+ * The rows of `json_each(<request value>)` as a lookup's stored rows: one per element (`key`,
+ * `value`) that passes the filters, with the outputs. A string that is not JSON is the
+ * subscription's error (JSON.parse's message, as for request arrays).
+ */
+function requestArrayRows(lookup: LookupPlan, request: EvalContext): SqliteJsonRow[] {
+  const value = lookup.requestArray!(request);
+  if (value === null) return [];
+  const parsed = parseJsonValue(value);
+  if (parsed === undefined) {
+    if (typeof value === 'string') JSON.parse(value);
+    return [];
+  }
+  const rows: SqliteJsonRow[] = [];
+  for (const element of jsonEachRows(parsed)) {
+    const ctx: EvalContext = { row: element, request: request.request };
+    if (!lookup.filters.every((f) => isTruthy(f(ctx)))) continue;
+    const out: SqliteJsonRow = {};
+    lookup.outputs.forEach((output, index) => {
+      const v = output(ctx);
+      out[String(index)] = v instanceof Uint8Array ? null : normalizeNumber(v);
+    });
+    rows.push(out);
+  }
+  return rows;
+}
+
+/** json_each's rows: an array's elements by index, an object's members by key, else the value itself. */
+function jsonEachRows(parsed: JsonValue): SqliteRow[] {
+  if (Array.isArray(parsed)) return parsed.map((v, i) => ({ key: BigInt(i), value: jsonToSqlite(v) }));
+  if (parsed !== null && typeof parsed === 'object')
+    return Object.entries(parsed).map(([key, v]) => ({ key, value: jsonToSqlite(v) }));
+  return [{ key: null, value: jsonToSqlite(parsed) }];
 }
 
 /**

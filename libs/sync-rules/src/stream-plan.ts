@@ -34,6 +34,8 @@ export interface LookupPlan {
   outputSigs: string[];
   /** Per output: it is a JSON array stored once per element (`column IN lookup_table.array`). */
   outputExpands: boolean[];
+  /** `json_each(<request value>)`: the request value whose elements are the rows (no store read). */
+  requestArray?: Evaluator;
 }
 
 export interface RequestFilter {
@@ -221,9 +223,23 @@ class VariantPlanner {
       };
       this.lookups.set(set, placeholder);
       Object.assign(placeholder, this.resolve(set, stack));
+      if (set.requestArray) this.requestArrayLookup(placeholder, set.requestArray);
       lookup = placeholder;
     }
     return lookup;
+  }
+
+  /** The rows of `json_each(<request value>)` come from the request: nothing can partition them. */
+  private requestArrayLookup(lookup: LookupPlan, array: TermSide): void {
+    lookup.requestArray = this.compile(array).evaluate;
+    lookup.filterSigs.push(`json_each(${exprSignature(array.expr)})`);
+    if (lookup.keys.length > 0) {
+      this.options.source.report(
+        'query-shape',
+        "This table-valued function depends on request data and can't be partitioned; rewrite the query without '=' between its value and several other tables",
+        lookup.set.node,
+      );
+    }
   }
 
   private requestFilter(side: TermSide): RequestFilter {

@@ -6,7 +6,13 @@ import type { Expr, ExprBinary, SelectedColumn, SelectFromStatement, Statement }
 import type { SqlSource } from './sql-source';
 import { toVariants, type BoolNode } from './stream-dnf';
 import { sameDependency, variantRules, type ResultSet, type Term, type TermSide } from './stream-terms';
-import { readFrom, reportUnsupportedClauses, warnAliasedPrimary, type TableFunction } from './stream-from';
+import {
+  readFrom,
+  reportUnsupportedClauses,
+  warnAliasedPrimary,
+  type FromClause,
+  type TableFunction,
+} from './stream-from';
 import { derivedColumns, type DerivedItem, type DerivedTable } from './stream-derived';
 import {
   DependencyReader,
@@ -104,6 +110,7 @@ class StreamQueryParser {
     const clause = readFrom(statement, this.source, this.defaultSchema, this.sets.length, this.ctes);
     if (!clause) return undefined;
     this.sets.push(...clause.sets);
+    this.requestArrays(clause);
     const parsed: ParsedFrom = { clause, derived: [], conditions: [] };
     for (const item of clause.derived) {
       const derived = this.derivedTable(item);
@@ -114,6 +121,28 @@ class StreamQueryParser {
       }
     }
     return parsed;
+  }
+
+  /**
+   * `json_each(<request value>)` items become result sets of their own (rows = elements), so their
+   * `value` can be filtered and used in expressions, as in PowerSync. Items over a row's array keep
+   * the `x = j.value` form of `x IN array`.
+   */
+  private requestArrays(clause: FromClause): void {
+    for (const fn of [...clause.functions]) {
+      if (readsColumns(fn.array)) continue;
+      clause.functions.splice(clause.functions.indexOf(fn), 1);
+      const set: ResultSet = {
+        id: this.sets.length,
+        table: { schema: '', name: 'json_each', isWildcard: false },
+        qualifier: fn.qualifier,
+        alias: undefined,
+        node: fn.node,
+        requestArray: this.side(fn.array, { sets: [], parent: undefined }),
+      };
+      clause.sets.push(set);
+      this.sets.push(set);
+    }
   }
 
   /** A CTE or subquery in FROM: its tables and conditions join this query's. */
@@ -180,6 +209,10 @@ class StreamQueryParser {
       const expr = column.expr;
       const isStar = expr.type === 'ref' && expr.name === '*';
       const set = isStar ? this.deps.starSet(expr, scope) : this.side(expr, scope).set;
+      if (set?.requestArray) {
+        this.source.report('query-shape', 'Sync streams can only select from actual tables', expr);
+        continue;
+      }
       if (set === undefined) continue;
       if (primary && primary !== set) {
         this.source.report(
@@ -398,4 +431,14 @@ function cteSelect(cte: CommonTableExpression): SelectFromStatement | undefined 
   if (statement && statement.type !== 'select')
     cte.source.report('query-shape', 'Expected a SELECT statement', statement);
   return statement?.type === 'select' ? statement : undefined;
+}
+
+/** Whether an expression reads a column (of any table); request functions are calls, not columns. */
+function readsColumns(node: unknown): boolean {
+  if (node === null || typeof node !== 'object') return false;
+  if ((node as Expr).type === 'ref') return true;
+  return Object.entries(node).some(
+    ([key, value]) =>
+      key !== '_location' && (Array.isArray(value) ? value.some(readsColumns) : readsColumns(value)),
+  );
 }

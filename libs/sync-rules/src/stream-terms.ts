@@ -14,6 +14,11 @@ export interface ResultSet {
   qualifier: string;
   alias: string | undefined;
   node: PGNode;
+  /**
+   * Set for `json_each(<request array>)`: its rows are the elements (`key`, `value`) of a request
+   * value, read at request time like a lookup's rows.
+   */
+  requestArray?: TermSide;
 }
 
 /** One side of a term: the expression and the single thing it depends on. */
