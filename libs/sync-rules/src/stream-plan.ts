@@ -3,6 +3,7 @@
 // which filters only read the request. A subquery inside a subquery becomes a chain of lookups.
 import type { Expr } from 'pgsql-ast-parser';
 import { ExpressionCompiler, type CompiledExpression, type Evaluator } from './expression';
+import { partitionHashText } from './partition-order';
 import type { SqlSource } from './sql-source';
 import type { ResultSet, Term, TermSide } from './stream-terms';
 
@@ -12,8 +13,8 @@ export interface PartitionKey {
   /** The value is a JSON array: the row is partitioned once per element (`request_value IN row_array`). */
   expands: boolean;
   sig: string;
-  /** Set when the key is a plain column: PowerSync orders such bucket parameters by a hash of it. */
-  column?: string;
+  /** The text PowerSync orders bucket parameters by a hash of (partition-order.ts), when known. */
+  hashText?: string;
 }
 
 /** Where the request-time value of a partition key comes from. */
@@ -188,7 +189,8 @@ class VariantPlanner {
   private key(side: TermSide, expands: boolean): PartitionKey {
     const sig = exprSignature(side.expr) + (expands ? '[]' : '');
     const key: PartitionKey = { evaluate: this.compile(side).evaluate, expands, sig };
-    if (!expands && side.expr.type === 'ref') key.column = side.expr.name;
+    const hashText = partitionHashText(side.expr, expands);
+    if (hashText !== undefined) key.hashText = hashText;
     return key;
   }
 
@@ -279,9 +281,9 @@ class VariantPlanner {
  * found. Only plain columns can be hashed here; with any other key the order stays as written.
  */
 function inPowerSyncOrder(resolved: Resolved): Resolved {
-  if (resolved.keys.length < 2 || resolved.keys.some((k) => k.column === undefined)) return resolved;
+  if (resolved.keys.length < 2 || resolved.keys.some((k) => k.hashText === undefined)) return resolved;
   const order = resolved.keys
-    .map((key, index) => ({ index, hash: stableHash(`?${key.column}`) }))
+    .map((key, index) => ({ index, hash: stableHash(key.hashText!) }))
     .sort((a, b) => a.hash - b.hash);
   return {
     ...resolved,

@@ -128,12 +128,13 @@ describe('a joined table’s JSON array (column = json_each(other.array).value)'
       { sub: 's', org: 'o2' },
       ['1#org_users|0["u3"]'],
     ],
-    // a.k and the element of a.tags come from one b row: (1, x) and (2, y), never (1, y).
+    // a.k and the element of a.tags come from one b row: (1, x) and (2, y), never (1, y). The
+    // element comes first, as in PowerSync's plan of this query (its partitionBy order).
     [
       'an array of the synced table against a lookup row',
       'tagged_pairs',
       { sub: 'u1' },
-      ['1#tagged_pairs|0[1,"x"]', '1#tagged_pairs|0[2,"y"]'],
+      ['1#tagged_pairs|0["x",1]', '1#tagged_pairs|0["y",2]'],
     ],
   ])('%s', async (_name, stream, token, expected) => {
     const rules = compileValid(ARRAYS);
@@ -148,6 +149,6 @@ describe('a joined table’s JSON array (column = json_each(other.array).value)'
 
   test('the synced row with an array goes to one bucket per element', () => {
     const ops = compileValid(ARRAYS).evaluateRow('a', { id: 'r', k: 1n, tags: '["x","z"]' });
-    expect(ops.map((op) => op.bucket)).toEqual(['1#tagged_pairs|0[1,"x"]', '1#tagged_pairs|0[1,"z"]']);
+    expect(ops.map((op) => op.bucket)).toEqual(['1#tagged_pairs|0["x",1]', '1#tagged_pairs|0["z",1]']);
   });
 });
