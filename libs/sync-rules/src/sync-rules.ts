@@ -95,7 +95,8 @@ export class SyncRules {
 
   /** Every op the row produces, for every bucket it belongs to. */
   evaluateRow(table: string, row: SqliteRow): EvaluatedRow[] {
-    this.ctx.table = table;
+    // Only streams have row metadata functions; editions 1-2 keep the context's shape unchanged.
+    if (this.streams) this.ctx.table = table;
     const matched = this.dataQueriesFor(table);
     const ops: EvaluatedRow[] = [];
     if (matched.length === 0) return ops;
