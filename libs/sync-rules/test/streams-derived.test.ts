@@ -177,3 +177,72 @@ describe('derived table diagnostics', () => {
     expect(diagnostics).toEqual([]);
   });
 });
+
+describe("PowerSync's CTE examples", () => {
+  test.each<[string, string, string[]]>([
+    [
+      'a CTE as the synced table, with a subquery of its own',
+      `  s:
+    auto_subscribe: true
+    with:
+      org_of_user: |
+        SELECT id, name FROM organisations
+          WHERE id IN (SELECT org_id FROM org_memberships WHERE user_id = auth.user_id())
+    query: SELECT * FROM org_of_user
+`,
+      ['1#s|0["o1"]'],
+    ],
+    [
+      'a CTE referenced twice',
+      `  s:
+    auto_subscribe: true
+    accept_potentially_dangerous_queries: true
+    with:
+      mine: SELECT org_id FROM org_memberships WHERE user_id = auth.user_id()
+    query: SELECT * FROM organisations WHERE id IN mine AND id IN (SELECT id FROM organisations WHERE id IN mine)
+`,
+      ['1#s|0["o1"]'],
+    ],
+    [
+      'quoted names through an aliased CTE',
+      `  s:
+    auto_subscribe: true
+    with:
+      user_items_param: SELECT "orgId" FROM "OrgMember" WHERE "userId" = auth.user_id()
+    query: SELECT "Project".* FROM "Project", user_items_param AS bucket WHERE "Project"."orgId" = bucket."orgId"
+`,
+      ['1#s|0["o1"]'],
+    ],
+    [
+      'existence in two CTEs: one bucket, two ways to reach it',
+      `  s:
+    auto_subscribe: true
+    accept_potentially_dangerous_queries: true
+    with:
+      global_perms: SELECT perm FROM global_permissions WHERE "user" = auth.user_id()
+      project_perms: SELECT perm FROM project_permissions WHERE "user" = auth.user_id()
+    query: |
+      SELECT "Scene".* FROM "Scene"
+        WHERE "Scene".project = subscription.parameter('project') AND ('a' IN global_perms OR 'b' IN project_perms)
+`,
+      ['1#s|0["p1"]'],
+    ],
+  ])('%s', async (_name, streams, expected) => {
+    const yaml = streamsFile(streams);
+    expect(compileSyncRules(yaml).diagnostics.map((d) => d.message)).toEqual([]);
+    const rules = compileValid(yaml);
+    const tables = {
+      org_memberships: [{ org_id: 'o1', user_id: 'u1' }],
+      organisations: [{ id: 'o1' }],
+      OrgMember: [{ orgId: 'o1', userId: 'u1' }],
+      project_permissions: [{ perm: 'b', user: 'u1' }],
+    };
+    const { buckets, errors } = await rules.resolveStreamSubscriptions(
+      createRequestContext({ sub: 'u1' }, {}),
+      { includeDefaults: false, subscriptions: [{ stream: 's', parameters: { project: 'p1' } }] },
+      lookupReader(rules, tables),
+    );
+    expect(errors).toEqual([]);
+    expect(buckets.map((b) => b.bucket)).toEqual(expected);
+  });
+});
