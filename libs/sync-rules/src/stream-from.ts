@@ -26,14 +26,16 @@ export interface FromClause {
   unusable: string[];
 }
 
-/** Reports the clauses streams do not support (the query is still compiled for more errors). */
+/**
+ * Reports the clauses streams do not support (the query is still compiled for more errors).
+ * DISTINCT is accepted and changes nothing, as in PowerSync: buckets hold each row once anyway.
+ */
 export function reportUnsupportedClauses(statement: SelectFromStatement, source: SqlSource): void {
   for (const [clause, node] of [
     ['GROUP BY', statement.groupBy?.[0]],
     ['GROUP BY', statement.having],
     ['LIMIT', statement.limit],
     ['ORDER BY', statement.orderBy?.[0]],
-    ['DISTINCT', statement.distinct ? statement : undefined],
   ] as const) {
     if (node) source.report('query-shape', `${clause} is not supported`, node as PGNode);
   }
