@@ -246,3 +246,46 @@ describe("PowerSync's CTE examples", () => {
     expect(buckets.map((b) => b.bucket)).toEqual(expected);
   });
 });
+
+test("PowerSync's 'json-each of cte' regression: a CTE's JSON array column in FROM", async () => {
+  const yaml = streamsFile(`  manually_converted:
+    auto_subscribe: true
+    with:
+      available_projects: |
+        SELECT project FROM "ProjectInvitation"
+        WHERE "appliedTo" != '' AND (auth.parameters() ->> 'haystack_id') IN "appliedTo"
+          AND "status" = 'CLAIMED' AND connection.parameter('use_streams') != 1
+          AND 'Scene' IN connection.parameter('synced_objects')
+    query: |
+      SELECT "Scene".*, "Scene"._id AS id, IFNULL("Scene".archived, 0) AS "archived"
+      FROM "Scene", available_projects WHERE "Scene".project IN available_projects.project
+`);
+  expect(compileSyncRules(yaml).diagnostics.map((d) => d.message)).toEqual([]);
+  const rules = compileValid(yaml);
+  const tables = {
+    ProjectInvitation: [
+      { project: '["p1","p2"]', appliedTo: '["h1"]', status: 'CLAIMED' },
+      { project: '["p3"]', appliedTo: '["h2"]', status: 'CLAIMED' },
+    ],
+  };
+  const { buckets, errors } = await rules.resolveStreamSubscriptions(
+    createRequestContext({ sub: 'u', haystack_id: 'h1' }, { use_streams: 0, synced_objects: ['Scene'] }),
+    { includeDefaults: true, subscriptions: [] },
+    lookupReader(rules, tables),
+  );
+  expect(errors).toEqual([]);
+  expect(buckets.map((b) => b.bucket).sort()).toEqual([
+    '1#manually_converted|0["p1"]',
+    '1#manually_converted|0["p2"]',
+  ]);
+  const ops = rules.evaluateRow('Scene', { _id: 's1', project: 'p2', archived: null });
+  expect(ops).toEqual([
+    {
+      bucket: '1#manually_converted|0["p2"]',
+      outputTable: 'Scene',
+      id: 's1',
+      // `*` leaves out `_` columns, as in PowerSync; `_id` is synced as `id`.
+      data: { id: 's1', project: 'p2', archived: 0n },
+    },
+  ]);
+});
