@@ -27,26 +27,21 @@ export interface StreamDataSourceSpec {
 /** Compiles the SELECT columns of a stream query (reported once per query, shared by its variants). */
 export function compileStreamColumns(
   set: ResultSet,
-  columns: SelectedColumn[],
+  selected: SelectedColumn[],
   source: SqlSource,
   fixedJsonExtract: boolean,
 ) {
-  const compiler = new ExpressionCompiler(
-    source.text,
-    {
-      rowQualifiers: [set.qualifier],
-      rowTables: new Map([[set.qualifier, set.table]]),
-      allowRequest: false,
-      fixedJsonExtract,
-      requestSyntax: 'streams',
-    },
-    source.report,
-  );
   // PowerSync names an expression column without AS by its text, with a warning.
-  const named = columns.map((c) =>
+  const columns = selected.map((c) =>
     c.alias || c.expr.type === 'ref' ? c : { ...c, alias: { name: inferredName(c, source) } },
   );
-  return compileOutputRow(compileColumns(named, compiler, source));
+  const row = { rowQualifiers: [set.qualifier], rowTables: new Map([[set.qualifier, set.table]]) };
+  const compiler = new ExpressionCompiler(
+    source.text,
+    { ...row, allowRequest: false, fixedJsonExtract, requestSyntax: 'streams' },
+    source.report,
+  );
+  return compileOutputRow(compileColumns(columns, compiler, source));
 }
 
 export function streamDataQuery(
