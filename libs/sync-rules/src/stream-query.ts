@@ -188,7 +188,12 @@ class StreamQueryParser {
       } else if (table && expr.type === 'ref') {
         const c = table.columns.find((col) => col.name === expr.name);
         if (c) out.push(underlying(c, column.alias?.name ?? c.name));
-      } else out.push({ column, source: this.source });
+      } else {
+        // A star is the primary's; other columns may read a derived table's columns (inlined).
+        const isStar = expr.type === 'ref' && expr.name === '*';
+        const read = isStar ? expr : this.side(expr, scope).expr;
+        out.push({ column: { ...column, expr: read }, source: this.source });
+      }
     }
     const sources = new Set(out.map((o) => o.source));
     if (sources.size > 1) {

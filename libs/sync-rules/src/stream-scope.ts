@@ -55,6 +55,9 @@ export function findDerived(ref: Expr & { type: 'ref' }, scope: Scope): DerivedT
 
 /** Reads what expressions depend on, reporting in one SQL string. */
 export class DependencyReader {
+  /** References made by `inline`, with the table whose column they read. */
+  private readonly inlined = new WeakMap<object, ResultSet>();
+
   constructor(private readonly source: SqlSource) {}
 
   /** What an expression depends on; reports reading two tables, or a table and the request. */
@@ -66,11 +69,12 @@ export class DependencyReader {
       this.source.report('expression', `'${table.qualifier}' has no column named '${expr.name}'`, expr);
       return { expr, set: undefined, request: NO_REQUEST, invalid: true, source: this.source };
     }
+    const inlined = hasDerivedRef(expr, scope) ? this.inline(expr, scope) : expr;
     const found: Found = { set: undefined, request: new Set(), invalid: false };
-    this.collect(expr, scope, found);
+    this.collect(inlined, scope, found);
     const request = found.request.size > 0 ? found.request : NO_REQUEST;
     return {
-      expr,
+      expr: inlined,
       set: found.set,
       request,
       ...(found.invalid ? { invalid: true } : {}),
@@ -78,14 +82,40 @@ export class DependencyReader {
     };
   }
 
+  /**
+   * `q.col` inside a larger expression (`upper(q.col)`): when `col` is a plain column of a table of
+   * `q`, a reference to that table's column, so the expression reads it directly.
+   */
+  private inline(expr: Expr, scope: Scope): Expr {
+    return cloneWith(expr, (node) => {
+      if (node.type !== 'ref' || node.name === '*') return undefined;
+      const table = findDerived(node, scope);
+      const column = table?.columns.find((c) => c.name === node.name);
+      if (!column) return undefined;
+      const inner = innermost(column);
+      if (inner.expr.type !== 'ref' || inner.expr.name === '*') return undefined;
+      const set = (inner.table.reader as DependencyReader).side(inner.expr, inner.table.scope as Scope).set;
+      if (!set) return undefined;
+      const ref: Expr = { type: 'ref', table: { name: set.qualifier }, name: inner.expr.name };
+      if (node._location) ref._location = node._location;
+      this.inlined.set(ref, set);
+      return ref;
+    }) as Expr;
+  }
+
   private collect(node: unknown, scope: Scope, found: Found): void {
     if (node === null || typeof node !== 'object') return;
     const n = node as Expr;
     if (n.type === 'select') return; // reported by the expression compiler: subqueries only in IN
+    const inlined = this.inlined.get(n);
+    if (inlined) {
+      this.depend(found, inlined, undefined, n);
+      return;
+    }
     if (n.type === 'ref' && findDerived(n, scope)) {
       this.source.report(
         'query-shape',
-        'A column of a common table expression or subquery in FROM can only be used on its own here (compared with = or IN), not inside another expression',
+        'Inside another expression, a column of a common table expression or subquery in FROM must be a plain column of its table',
         n,
       );
       found.invalid = true;
@@ -248,13 +278,44 @@ export function underlying(
   column: DerivedColumn,
   name: string,
 ): { column: SelectedColumn; source: SqlSource } {
+  const current = innermost(column);
+  return { column: { expr: current.expr, alias: { name } }, source: current.table.source };
+}
+
+/** The column a derived column finally stands for, through derived tables of derived tables. */
+function innermost(column: DerivedColumn): DerivedColumn {
   let current = column;
   for (;;) {
     const expr = current.expr;
     const table = expr.type === 'ref' ? findDerived(expr, current.table.scope as Scope) : undefined;
     const next = table?.columns.find((c) => expr.type === 'ref' && c.name === expr.name);
-    if (!next) break;
+    if (!next) return current;
     current = next;
   }
-  return { column: { expr: current.expr, alias: { name } }, source: current.table.source };
+}
+
+/** Whether an expression refers to a column of a derived table (below its root). */
+function hasDerivedRef(node: unknown, scope: Scope): boolean {
+  if (node === null || typeof node !== 'object') return false;
+  const n = node as Expr;
+  if (n.type === 'select') return false;
+  if (n.type === 'ref') return n.name !== '*' && findDerived(n, scope) !== undefined;
+  return Object.entries(node).some(([key, value]) =>
+    key === '_location'
+      ? false
+      : Array.isArray(value)
+        ? value.some((v) => hasDerivedRef(v, scope))
+        : hasDerivedRef(value, scope),
+  );
+}
+
+/** A copy of `node` with `replace`'s result wherever it gives one. */
+function cloneWith(node: unknown, replace: (n: Expr) => Expr | undefined): unknown {
+  if (node === null || typeof node !== 'object') return node;
+  if (Array.isArray(node)) return node.map((v) => cloneWith(v, replace));
+  const replaced = replace(node as Expr);
+  if (replaced) return replaced;
+  return Object.fromEntries(
+    Object.entries(node).map(([k, v]) => [k, k === '_location' ? v : cloneWith(v, replace)]),
+  );
 }

@@ -116,9 +116,12 @@ describe('derived table diagnostics', () => {
     ]
   >([
     [
-      'a CTE column inside another expression',
-      file('SELECT notes.* FROM notes, my_orgs WHERE notes.org_id = upper(my_orgs.org_id)'),
-      [QueryShapeError, 'error', 7, 74, /can only be used on its own here/],
+      'an expression column of a CTE inside another expression',
+      file(
+        'SELECT notes.* FROM notes, o WHERE notes.org_id = upper(o.lo)',
+        '    with:\n      o: SELECT lower(org_id) AS lo FROM members WHERE user_id = auth.user_id()\n',
+      ),
+      [QueryShapeError, 'error', 9, 68, /must be a plain column of its table/],
     ],
     [
       '* in a subquery in FROM',
@@ -288,4 +291,36 @@ test("PowerSync's 'json-each of cte' regression: a CTE's JSON array column in FR
       data: { id: 's1', project: 'p2', archived: 0n },
     },
   ]);
+});
+
+describe('a derived table column inside a larger expression reads its table column', () => {
+  test('in a partition: the lookup stores the expression of the member column', async () => {
+    const yaml = file('SELECT notes.* FROM notes, my_orgs WHERE notes.org_id = upper(my_orgs.org_id)');
+    expect(compileSyncRules(yaml).diagnostics.map((d) => d.message)).toEqual([]);
+    const rules = compileValid(yaml);
+    const entries = rules.evaluateParameterRow('members', { org_id: 'o1', user_id: 'u1' });
+    expect(entries.map((e) => [serializeParameterLookup(e.lookup), e.parameters])).toEqual([
+      ['lookup/0["u1"]', { '0': 'O1' }],
+    ]);
+    const { buckets } = await rules.resolveStreamSubscriptions(
+      createRequestContext({ sub: 'u1' }, {}),
+      { includeDefaults: false, subscriptions: [{ stream: 's' }] },
+      lookupReader(rules, { members: [{ org_id: 'o1', user_id: 'u1' }] }),
+    );
+    expect(buckets.map((b) => b.bucket)).toEqual(['1#s|0["O1"]']);
+  });
+
+  test('in synced columns and filters of the synced table', () => {
+    const yaml = file(
+      'SELECT q.id, upper(q.name) AS label FROM (SELECT id, name FROM orgs WHERE owner = auth.user_id()) AS q WHERE length(q.name) > 1',
+    );
+    expect(compileSyncRules(yaml).diagnostics.map((d) => d.message)).toEqual([
+      "This common table expression isn't referenced: 'my_orgs'",
+    ]);
+    const rules = compileValid(yaml);
+    expect(rules.evaluateRow('orgs', { id: 'o1', name: 'ab', owner: 'u1' })).toEqual([
+      { bucket: '1#s|0["u1"]', outputTable: 'orgs', id: 'o1', data: { id: 'o1', label: 'AB' } },
+    ]);
+    expect(rules.evaluateRow('orgs', { id: 'o2', name: 'a', owner: 'u1' })).toEqual([]);
+  });
 });
