@@ -21,7 +21,8 @@ export function partitionHashText(expr: Expr, expands: boolean): string | undefi
 function render(expr: Expr, outer: number, inputs: string[]): string | undefined {
   switch (expr.type) {
     case 'ref':
-      if (expr.name === '*') return undefined;
+      // `*`, and the synthetic element columns of a json_each over the row (hashed otherwise).
+      if (expr.name === '*' || expr.name.startsWith('\u0000')) return undefined;
       inputs.push(expr.name);
       return '?';
     case 'string':

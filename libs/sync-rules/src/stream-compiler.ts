@@ -8,6 +8,7 @@ import type { CompiledDataQuery } from './data-query';
 import { BucketParameterError, ConfigStructureError, type SyncRulesDiagnostic } from './errors';
 import type { CompiledExpression } from './expression';
 import { SqlSource } from './sql-source';
+import { compileRowExpander } from './stream-attached';
 import { compileStreamColumns, streamDataQuery } from './stream-data-source';
 import { createLookupCreator, lookupSignature, type StreamLookupCreator } from './stream-lookup';
 import {
@@ -156,12 +157,13 @@ class StreamsCompiler {
         fixedJsonExtract,
       );
       const compiled = new Map<Expr, CompiledExpression>();
+      const expand = compileRowExpander(parsed.primary, fixedJsonExtract);
       for (const terms of parsed.variants) {
         const plan = planVariant(parsed.primary, terms, { source, fixedJsonExtract, compiled });
         const bucket = `${raw.name}|${counter++}`;
         const dataKey = dataSignature(parsed.primary, parsed.columns, plan);
         const dataQuery = streamDataQuery(
-          { set: parsed.primary, columns: parsed.columns, ...plan },
+          { set: parsed.primary, columns: parsed.columns, ...plan, ...(expand ? { expand } : {}) },
           outputRow,
         );
         const instantiation = this.instantiationSignature(plan);

@@ -13,6 +13,8 @@ export interface TableFunction {
   qualifier: string;
   array: Expr;
   node: PGNode;
+  /** The table whose row the array is read from (set by the query parser). */
+  parent?: ResultSet;
 }
 
 export interface FromClause {

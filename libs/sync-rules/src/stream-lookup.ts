@@ -38,28 +38,33 @@ export function lookupSignature(plan: LookupPlan): string {
 }
 
 export function createLookupCreator(plan: LookupPlan, queryId: string): StreamLookupCreator {
-  const { filters, keys, outputs, outputExpands } = plan;
+  const { filters, keys, outputs, outputExpands, expand } = plan;
+  const entriesOf = (ctx: EvalContext, queryId: string): ParameterLookupEntry[] => {
+    for (const filter of filters) if (!isTruthy(filter(ctx))) return [];
+    // An expanding output gives one stored row per element, as a join with json_each would.
+    const outputValues = outputs.map((output, index) => {
+      const value = output(ctx);
+      if (outputExpands[index]) return keyValues(value, true);
+      return [value instanceof Uint8Array ? null : normalizeNumber(value)];
+    });
+    const rows = product(outputValues).map((values) =>
+      Object.fromEntries(values.map((v, index) => [String(index), v])),
+    );
+    return product(keys.map((k) => keyValues(k.evaluate(ctx), k.expands))).flatMap((values) =>
+      rows.map((parameters) => ({
+        lookup: { definition: STREAM_LOOKUP_DEFINITION, queryId, values },
+        parameters,
+      })),
+    );
+  };
   return {
     queryId,
     matchesTable: compileTableMatcher(plan.set.table),
     lookupEntries: (row, table) => {
       const ctx: EvalContext = { row, request: undefined, table };
-      for (const filter of filters) if (!isTruthy(filter(ctx))) return [];
-      // An expanding output gives one stored row per element, as a join with json_each would.
-      const outputValues = outputs.map((output, index) => {
-        const value = output(ctx);
-        if (outputExpands[index]) return keyValues(value, true);
-        return [value instanceof Uint8Array ? null : normalizeNumber(value)];
-      });
-      const rows = product(outputValues).map((values) =>
-        Object.fromEntries(values.map((v, index) => [String(index), v])),
-      );
-      return product(keys.map((k) => keyValues(k.evaluate(ctx), k.expands))).flatMap((values) =>
-        rows.map((parameters) => ({
-          lookup: { definition: STREAM_LOOKUP_DEFINITION, queryId, values },
-          parameters,
-        })),
-      );
+      if (!expand) return entriesOf(ctx, queryId);
+      // A row with json_each items over its arrays: its entries are those of each element's row.
+      return expand(ctx).flatMap((r) => entriesOf({ row: r, request: undefined, table }, queryId));
     },
   };
 }
@@ -199,7 +204,7 @@ function requestArrayRows(lookup: LookupPlan, request: EvalContext): SqliteJsonR
 }
 
 /** json_each's rows: an array's elements by index, an object's members by key, else the value itself. */
-function jsonEachRows(parsed: JsonValue): SqliteRow[] {
+export function jsonEachRows(parsed: JsonValue): SqliteRow[] {
   if (Array.isArray(parsed)) return parsed.map((v, i) => ({ key: BigInt(i), value: jsonToSqlite(v) }));
   if (parsed !== null && typeof parsed === 'object')
     return Object.entries(parsed).map(([key, v]) => ({ key, value: jsonToSqlite(v) }));

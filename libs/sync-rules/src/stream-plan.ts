@@ -4,6 +4,7 @@
 import type { Expr } from 'pgsql-ast-parser';
 import { ExpressionCompiler, type CompiledExpression, type Evaluator } from './expression';
 import { partitionHashText } from './partition-order';
+import { compileRowExpander, type RowExpander } from './stream-attached';
 import type { SqlSource } from './sql-source';
 import type { ResultSet, Term, TermSide } from './stream-terms';
 
@@ -37,6 +38,8 @@ export interface LookupPlan {
   outputExpands: boolean[];
   /** `json_each(<request value>)`: the request value whose elements are the rows (no store read). */
   requestArray?: Evaluator;
+  /** The row is evaluated once per element of its own arrays (stream-attached.ts). */
+  expand?: RowExpander;
 }
 
 export interface RequestFilter {
@@ -226,6 +229,8 @@ class VariantPlanner {
       this.lookups.set(set, placeholder);
       Object.assign(placeholder, this.resolve(set, stack));
       if (set.requestArray) this.requestArrayLookup(placeholder, set.requestArray);
+      const expand = compileRowExpander(set, this.options.fixedJsonExtract);
+      if (expand) placeholder.expand = expand;
       lookup = placeholder;
     }
     return lookup;

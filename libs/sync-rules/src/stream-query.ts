@@ -111,6 +111,7 @@ class StreamQueryParser {
     if (!clause) return undefined;
     this.sets.push(...clause.sets);
     this.requestArrays(clause);
+    for (const fn of clause.functions) fn.parent = arrayParent(fn.array, clause.sets);
     const parsed: ParsedFrom = { clause, derived: [], conditions: [] };
     for (const item of clause.derived) {
       const derived = this.derivedTable(item);
@@ -424,7 +425,10 @@ class StreamQueryParser {
       const set = left.set ?? right.set;
       const request = new Set([...left.request, ...right.request]);
       const invalid = left.invalid === true || right.invalid === true;
-      return { kind: 'filter', side: { expr: node, set, request, ...(invalid ? { invalid } : {}) }, node };
+      // The sides may read inlined columns (of a derived table, or a json_each element).
+      const inlined = node.type === 'binary' && (left.expr !== node.left || right.expr !== node.right);
+      const expr: Expr = inlined ? { ...node, left: left.expr, right: right.expr } : node;
+      return { kind: 'filter', side: { expr, set, request, ...(invalid ? { invalid } : {}) }, node };
     }
     return { kind: 'equals', left, right, node };
   }
@@ -446,4 +450,22 @@ function readsColumns(node: unknown): boolean {
     ([key, value]) =>
       key !== '_location' && (Array.isArray(value) ? value.some(readsColumns) : readsColumns(value)),
   );
+}
+
+/** The one table of this FROM whose columns an array expression reads, if it reads only one. */
+function arrayParent(array: Expr, sets: readonly ResultSet[]): ResultSet | undefined {
+  const qualifiers = new Set<string | undefined>();
+  const visit = (node: unknown): void => {
+    if (node === null || typeof node !== 'object') return;
+    if ((node as Expr).type === 'ref') qualifiers.add((node as Expr & { type: 'ref' }).table?.name);
+    else
+      Object.entries(node).forEach(
+        ([k, v]) => k !== '_location' && (Array.isArray(v) ? v.forEach(visit) : visit(v)),
+      );
+  };
+  visit(array);
+  if (qualifiers.size !== 1) return undefined;
+  const [qualifier] = [...qualifiers];
+  if (qualifier === undefined) return sets.length === 1 ? sets[0] : undefined;
+  return sets.find((s) => s.qualifier === qualifier);
 }

@@ -89,6 +89,8 @@ export class DependencyReader {
   private inline(expr: Expr, scope: Scope): Expr {
     return cloneWith(expr, (node) => {
       if (node.type !== 'ref' || node.name === '*') return undefined;
+      const fn = attachedFunctionOf(node, scope);
+      if (fn) return this.elementRef(node, fn);
       const table = findDerived(node, scope);
       const column = table?.columns.find((c) => c.name === node.name);
       if (!column) return undefined;
@@ -101,6 +103,22 @@ export class DependencyReader {
       this.inlined.set(ref, set);
       return ref;
     }) as Expr;
+  }
+
+  /** `j.value` / `j.key` of a json_each over a row's array: a synthetic column of that row. */
+  private elementRef(node: Expr & { type: 'ref' }, fn: TableFunction & { parent: ResultSet }): Expr {
+    const parent = fn.parent;
+    parent.attached ??= [];
+    if (!parent.attached.some((a) => a.qualifier === fn.qualifier))
+      parent.attached.push({ qualifier: fn.qualifier, array: fn.array, source: this.source });
+    const ref: Expr = {
+      type: 'ref',
+      table: { name: parent.qualifier },
+      name: elementColumn(fn.qualifier, node.name),
+    };
+    if (node._location) ref._location = node._location;
+    this.inlined.set(ref, parent);
+    return ref;
   }
 
   private collect(node: unknown, scope: Scope, found: Found): void {
@@ -299,7 +317,10 @@ function hasDerivedRef(node: unknown, scope: Scope): boolean {
   if (node === null || typeof node !== 'object') return false;
   const n = node as Expr;
   if (n.type === 'select') return false;
-  if (n.type === 'ref') return n.name !== '*' && findDerived(n, scope) !== undefined;
+  if (n.type === 'ref')
+    return (
+      n.name !== '*' && (findDerived(n, scope) !== undefined || attachedFunctionOf(n, scope) !== undefined)
+    );
   return Object.entries(node).some(([key, value]) =>
     key === '_location'
       ? false
@@ -318,4 +339,24 @@ function cloneWith(node: unknown, replace: (n: Expr) => Expr | undefined): unkno
   return Object.fromEntries(
     Object.entries(node).map(([k, v]) => [k, k === '_location' ? v : cloneWith(v, replace)]),
   );
+}
+
+/** The synthetic column an element's `value` or `key` is read from on its row. */
+export function elementColumn(functionQualifier: string, name: string): string {
+  return `\u0000${functionQualifier}.${name}`;
+}
+
+/** The json_each over a row's array that `j.value` / `j.key` names, at this level or around it. */
+function attachedFunctionOf(
+  ref: Expr & { type: 'ref' },
+  scope: Scope,
+): (TableFunction & { parent: ResultSet }) | undefined {
+  const qualifier = ref.table?.name;
+  if (qualifier === undefined || (ref.name !== 'value' && ref.name !== 'key')) return undefined;
+  for (let s: Scope | undefined = scope; s; s = s.parent) {
+    const fn = s.functions?.find((f) => f.qualifier === qualifier);
+    if (fn) return fn.parent ? (fn as TableFunction & { parent: ResultSet }) : undefined;
+    if (s.sets.some((set) => set.qualifier === qualifier)) return undefined;
+  }
+  return undefined;
 }

@@ -324,3 +324,12 @@ describe('a derived table column inside a larger expression reads its table colu
     expect(rules.evaluateRow('orgs', { id: 'o2', name: 'a', owner: 'u1' })).toEqual([]);
   });
 });
+
+test("a derived table's column compared with a constant filters the synced rows", () => {
+  const yaml = file(
+    "SELECT notes.* FROM notes, my_orgs WHERE notes.org_id = my_orgs.org_id AND my_orgs.org_id = 'o1'",
+  );
+  const rules = compileValid(yaml);
+  expect(rules.evaluateParameterRow('members', { org_id: 'o1', user_id: 'u1' })).toHaveLength(1);
+  expect(rules.evaluateParameterRow('members', { org_id: 'o2', user_id: 'u1' })).toEqual([]);
+});
