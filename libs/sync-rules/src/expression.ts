@@ -16,6 +16,8 @@ import {
   type SqliteValue,
 } from '@syncline/sqlite-value';
 import type { DiagnosticReporter } from './sql-source';
+import { compileRowMetadata, ROW_METADATA_FUNCTIONS } from './row-metadata';
+import type { TablePattern } from './table-pattern';
 import {
   compileStreamRequestCall,
   STREAM_REQUEST_SOURCES,
@@ -32,6 +34,8 @@ export interface EvalContext {
   request: RequestContext | undefined;
   /** The `SELECT *` output of `row`, computed once per row and shared by all queries. */
   starData?: Record<string, SqliteValue> | undefined;
+  /** The source table of `row` as the caller named it; read by row metadata functions. */
+  table?: string;
 }
 
 export type Evaluator = (ctx: EvalContext) => SqliteValue;
@@ -55,6 +59,8 @@ export interface ExpressionScope {
    * (default) or sync streams' `auth.*`, `connection.*`, `subscription.*`.
    */
   requestSyntax?: 'bucket-definitions' | 'streams';
+  /** Streams: the table pattern of each row qualifier, for `t.schema()` and the like. */
+  rowTables?: ReadonlyMap<string, TablePattern>;
 }
 
 const CAST_TYPES: Record<string, (v: SqliteValue) => SqliteValue> = {
@@ -237,6 +243,8 @@ export class ExpressionCompiler {
       return constant(null);
     }
     if (schema === 'request') return this.compileRequestCall(expr, name);
+    const table = schema === undefined ? undefined : this.scope.rowTables?.get(schema);
+    if (table && ROW_METADATA_FUNCTIONS.has(name)) return compileRowMetadata(expr, table, this.report);
     if (schema !== undefined) {
       this.report('expression', `Function '${schema}.${name}' is not defined`, expr);
       return constant(null);

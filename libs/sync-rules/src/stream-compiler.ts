@@ -8,6 +8,7 @@ import type { CompiledDataQuery } from './data-query';
 import { BucketParameterError, ConfigStructureError, type SyncRulesDiagnostic } from './errors';
 import type { CompiledExpression } from './expression';
 import { SqlSource } from './sql-source';
+import { compileRowExpander } from './stream-attached';
 import { compileStreamColumns, streamDataQuery } from './stream-data-source';
 import { createLookupCreator, lookupSignature, type StreamLookupCreator } from './stream-lookup';
 import {
@@ -149,14 +150,20 @@ class StreamsCompiler {
       const parsed = parseStreamQuery(source, this.options.defaultSchema, available);
       if (!parsed) continue;
       const { fixedJsonExtract } = this.options;
-      const outputRow = compileStreamColumns(parsed.primary, parsed.columns, source, fixedJsonExtract);
+      const outputRow = compileStreamColumns(
+        parsed.primary,
+        parsed.columns,
+        parsed.columnSource,
+        fixedJsonExtract,
+      );
       const compiled = new Map<Expr, CompiledExpression>();
+      const expand = compileRowExpander(parsed.primary, fixedJsonExtract);
       for (const terms of parsed.variants) {
         const plan = planVariant(parsed.primary, terms, { source, fixedJsonExtract, compiled });
         const bucket = `${raw.name}|${counter++}`;
         const dataKey = dataSignature(parsed.primary, parsed.columns, plan);
         const dataQuery = streamDataQuery(
-          { set: parsed.primary, columns: parsed.columns, ...plan },
+          { set: parsed.primary, columns: parsed.columns, ...plan, ...(expand ? { expand } : {}) },
           outputRow,
         );
         const instantiation = this.instantiationSignature(plan);
@@ -213,6 +220,8 @@ class StreamsCompiler {
   /** The canonical query id of a lookup (with its instantiation, since ids name stored keys). */
   private lookupId(plan: LookupPlan): string {
     let id = this.lookupIds.get(plan);
+    // json_each(<request value>) reads no store: its identity is its signature, it has no row side.
+    if (id === undefined && plan.requestArray) id = `request:${lookupSignature(plan)}`;
     if (id === undefined) {
       const signature = lookupSignature(plan);
       id = this.lookupsBySignature.get(signature);
@@ -247,7 +256,7 @@ function dataSignature(set: ResultSet, columns: readonly SelectedColumn[], plan:
 function warnIfUnauthenticated(plan: VariantPlan, source: SqlSource): void {
   const found: { auth: boolean; client: Expr | undefined } = { auth: false, client: undefined };
   plan.values.forEach((v) => classify(v, found));
-  plan.existence.forEach((l) => l.values.forEach((v) => classify(v, found)));
+  plan.existence.forEach((l) => classifyLookup(l, found));
   if (!found.auth && found.client === undefined) {
     for (const filter of plan.requestFilters) classifySide(filter.side, found);
   }
@@ -261,8 +270,13 @@ function warnIfUnauthenticated(plan: VariantPlan, source: SqlSource): void {
 
 function classify(value: ParameterValue, found: { auth: boolean; client: Expr | undefined }): void {
   if (value.kind === 'request') classifySide(value.side, found);
-  else if (value.kind === 'lookup') value.lookup.values.forEach((v) => classify(v, found));
+  else if (value.kind === 'lookup') classifyLookup(value.lookup, found);
   else value.values.forEach((v) => classify(v, found));
+}
+
+function classifyLookup(lookup: LookupPlan, found: { auth: boolean; client: Expr | undefined }): void {
+  if (lookup.set.requestArray) classifySide(lookup.set.requestArray, found);
+  lookup.values.forEach((v) => classify(v, found));
 }
 
 function classifySide(

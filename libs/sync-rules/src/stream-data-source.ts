@@ -7,11 +7,13 @@ import { ExpressionCompiler, type EvalContext } from './expression';
 import * as jsonValues from './json-values';
 import { compileColumns, compileStreamOutputRow } from './output-row';
 import type { SqlSource } from './sql-source';
+import { inferredName } from './stream-derived';
 import type { PartitionKey } from './stream-plan';
 import type { ResultSet } from './stream-terms';
 import * as sqliteValues from '@syncline/sqlite-value';
 import type { SqliteJsonValue, SqliteValue } from '@syncline/sqlite-value';
 import { compileTableMatcher } from './table-pattern';
+import type { RowExpander } from './stream-attached';
 
 const { jsonArrayElements } = jsonValues;
 const { isTruthy, normalizeNumber } = sqliteValues;
@@ -21,18 +23,25 @@ export interface StreamDataSourceSpec {
   columns: SelectedColumn[];
   filters: ((ctx: EvalContext) => SqliteValue)[];
   keys: PartitionKey[];
+  /** Set when the row is evaluated once per element of its own arrays (stream-attached.ts). */
+  expand?: RowExpander;
 }
 
 /** Compiles the SELECT columns of a stream query (reported once per query, shared by its variants). */
 export function compileStreamColumns(
   set: ResultSet,
-  columns: SelectedColumn[],
+  selected: SelectedColumn[],
   source: SqlSource,
   fixedJsonExtract: boolean,
 ) {
+  // PowerSync names an expression column without AS by its text, with a warning.
+  const columns = selected.map((c) =>
+    c.alias || c.expr.type === 'ref' ? c : { ...c, alias: { name: inferredName(c, source) } },
+  );
+  const row = { rowQualifiers: [set.qualifier], rowTables: new Map([[set.qualifier, set.table]]) };
   const compiler = new ExpressionCompiler(
     source.text,
-    { rowQualifiers: [set.qualifier], allowRequest: false, fixedJsonExtract, requestSyntax: 'streams' },
+    { ...row, allowRequest: false, fixedJsonExtract, requestSyntax: 'streams' },
     source.report,
   );
   return compileStreamOutputRow(compileColumns(columns, compiler, source));
@@ -42,8 +51,8 @@ export function streamDataQuery(
   spec: StreamDataSourceSpec,
   outputRow: CompiledDataQuery['outputRow'],
 ): CompiledDataQuery {
-  const { filters, keys } = spec;
-  const bucketParameters = (ctx: EvalContext): SqliteJsonValue[][] => {
+  const { filters, keys, expand } = spec;
+  const rowParameters = (ctx: EvalContext): SqliteJsonValue[][] => {
     for (const filter of filters) if (!isTruthy(filter(ctx))) return [];
     let tuples: SqliteJsonValue[][] = [[]];
     for (const key of keys) {
@@ -53,6 +62,7 @@ export function streamDataQuery(
     }
     return tuples;
   };
+  const bucketParameters = expand ? expandedParameters(expand, rowParameters) : rowParameters;
   return {
     table: spec.set.table,
     matchesTable: compileTableMatcher(spec.set.table),
@@ -69,6 +79,30 @@ export function streamDataQuery(
       },
     outputRow,
   };
+}
+
+/** The parameters of every row `expand` gives, each tuple once; the context's row is restored. */
+function expandedParameters(
+  expand: RowExpander,
+  rowParameters: (ctx: EvalContext) => SqliteJsonValue[][],
+): (ctx: EvalContext) => SqliteJsonValue[][] {
+  return (ctx) => {
+    const original = ctx.row;
+    const found = new Map<string, SqliteJsonValue[]>();
+    try {
+      for (const row of expand(ctx)) {
+        ctx.row = row;
+        for (const tuple of rowParameters(ctx)) found.set(tupleKey(tuple), tuple);
+      }
+    } finally {
+      ctx.row = original;
+    }
+    return [...found.values()];
+  };
+}
+
+function tupleKey(tuple: readonly SqliteJsonValue[]): string {
+  return JSON.stringify(tuple, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
 }
 
 /** Bucket parameter values of a key: NULL and blobs match nothing; arrays give each distinct element. */

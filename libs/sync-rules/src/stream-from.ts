@@ -1,8 +1,10 @@
 // The FROM clause of a stream query or subquery: its tables (one result set each), its
-// json_each(<array>) items, and the ON conditions of INNER JOINs, which are AND-ed into the WHERE.
-// Other join kinds, other table-valued functions and subqueries in FROM are reported.
+// json_each(<array>) items, its derived tables (CTEs and subqueries), and the ON conditions of
+// INNER JOINs, which are AND-ed into the WHERE. Other join kinds and table-valued functions are
+// reported, as PowerSync refuses them.
 import type { Expr, PGNode, SelectFromStatement } from 'pgsql-ast-parser';
 import type { SqlSource } from './sql-source';
+import type { DerivedItem } from './stream-derived';
 import type { ResultSet } from './stream-terms';
 import { tablePattern } from './table-pattern';
 
@@ -11,25 +13,31 @@ export interface TableFunction {
   qualifier: string;
   array: Expr;
   node: PGNode;
+  /** The table whose row the array is read from (set by the query parser). */
+  parent?: ResultSet;
 }
 
 export interface FromClause {
   sets: ResultSet[];
   functions: TableFunction[];
+  /** Common table expressions and subqueries in FROM, parsed by the caller. */
+  derived: DerivedItem[];
   /** ON conditions of the joins, in order. */
   on: Expr[];
   /** Names of FROM items already reported as unsupported: references to them are not reported again. */
   unusable: string[];
 }
 
-/** Reports the clauses streams do not support (the query is still compiled for more errors). */
+/**
+ * Reports the clauses streams do not support (the query is still compiled for more errors).
+ * DISTINCT is accepted and changes nothing, as in PowerSync: buckets hold each row once anyway.
+ */
 export function reportUnsupportedClauses(statement: SelectFromStatement, source: SqlSource): void {
   for (const [clause, node] of [
     ['GROUP BY', statement.groupBy?.[0]],
     ['GROUP BY', statement.having],
     ['LIMIT', statement.limit],
     ['ORDER BY', statement.orderBy?.[0]],
-    ['DISTINCT', statement.distinct ? statement : undefined],
   ] as const) {
     if (node) source.report('query-shape', `${clause} is not supported`, node as PGNode);
   }
@@ -48,7 +56,7 @@ export function readFrom(
     source.report('query-shape', 'Must have a result column selecting from a table', statement);
     return undefined;
   }
-  const clause: FromClause = { sets: [], functions: [], on: [], unusable: [] };
+  const clause: FromClause = { sets: [], functions: [], derived: [], on: [], unusable: [] };
   for (const item of from) {
     const join = item.join;
     if (join && join.type !== 'INNER JOIN') {
@@ -65,35 +73,34 @@ export function readFrom(
       clause.functions.push(fn);
       continue;
     }
+    if (item.type === 'statement') {
+      const columnNames = item.columnNames?.map((c) => c.name);
+      const select = item.statement.type === 'select' ? item.statement : undefined;
+      if (!select) source.report('query-shape', 'Expected a SELECT statement', item.statement);
+      else if (!taken(clause, item.alias, item, source)) {
+        clause.derived.push({ qualifier: item.alias, node: item, select, columnNames });
+      }
+      if (!select) clause.unusable.push(item.alias);
+      continue;
+    }
     if (item.type !== 'table') {
-      const name = item.type === 'call' ? (item.alias?.name ?? item.function.name) : item.alias;
-      clause.unusable.push(name);
+      clause.unusable.push(item.alias?.name ?? item.function.name);
+      // PowerSync only has json_each: another name fails when its sync config is loaded.
+      const name = item.function.name;
       source.report(
         'query-shape',
-        item.type === 'call'
-          ? 'Only json_each(<json array>) is supported as a table-valued function in sync streams'
-          : 'Subqueries in FROM are not supported in sync streams yet',
+        name.toLowerCase() === 'json_each' && !item.function.schema
+          ? 'json_each expects 1 argument, a JSON array'
+          : `Unknown table-valued function '${name}': sync streams only support json_each(<json array>)`,
         item,
       );
       continue;
     }
     const name = item.name;
     const qualifier = name.alias ?? name.name;
+    if (taken(clause, qualifier, item, source)) continue;
     if (name.schema === undefined && ctes.has(name.name)) {
-      clause.unusable.push(qualifier);
-      source.report(
-        'query-shape',
-        `Common table expression '${name.name}' in FROM or JOIN is not supported yet; use IN ${name.name}`,
-        item,
-      );
-      continue;
-    }
-    if (clause.sets.some((s) => s.qualifier === qualifier)) {
-      source.report(
-        'query-shape',
-        `The name '${qualifier}' is used for two tables here; give one an alias`,
-        item,
-      );
+      clause.derived.push({ qualifier, node: item, cte: name.name });
       continue;
     }
     clause.sets.push({
@@ -104,7 +111,20 @@ export function readFrom(
       node: item,
     });
   }
-  return clause.sets.length > 0 || clause.functions.length > 0 ? clause : undefined;
+  const items = clause.sets.length + clause.functions.length + clause.derived.length;
+  return items > 0 ? clause : undefined;
+}
+
+/** Reports a FROM name used twice. */
+function taken(clause: FromClause, qualifier: string, item: PGNode, source: SqlSource): boolean {
+  const names = [...clause.sets, ...clause.derived].map((s) => s.qualifier);
+  if (!names.includes(qualifier)) return false;
+  source.report(
+    'query-shape',
+    `The name '${qualifier}' is used for two tables here; give one an alias`,
+    item,
+  );
+  return true;
 }
 
 /** `json_each(x)` with one argument; other table-valued functions are not supported yet. */

@@ -4,7 +4,8 @@
 import type { EvalContext, Evaluator } from './expression';
 import type { ParameterLookup, ParameterLookupEntry } from './parameter-query';
 import type { RequestContext } from './request-context';
-import { jsonArrayElements } from './json-values';
+import { jsonArrayElements, jsonToSqlite, parseJsonValue } from './json-values';
+import type { JsonValue } from '@syncline/lossless-json';
 import { keyValues } from './stream-data-source';
 import type { LookupPlan, ParameterValue } from './stream-plan';
 import * as sqliteValues from '@syncline/sqlite-value';
@@ -20,7 +21,8 @@ export const STREAM_LOOKUP_DEFINITION = 'lookup';
 export interface StreamLookupCreator {
   queryId: string;
   matchesTable(table: SourceTableName): boolean;
-  lookupEntries(row: SqliteRow): ParameterLookupEntry[];
+  /** `table` is the row's source table as the caller names it (read by `t.schema()` and the like). */
+  lookupEntries(row: SqliteRow, table?: string): ParameterLookupEntry[];
 }
 
 /** A lookup's identity: the table, its filters, its keys and its outputs (not how keys are instantiated). */
@@ -36,22 +38,33 @@ export function lookupSignature(plan: LookupPlan): string {
 }
 
 export function createLookupCreator(plan: LookupPlan, queryId: string): StreamLookupCreator {
-  const { filters, keys, outputs } = plan;
+  const { filters, keys, outputs, outputExpands, expand } = plan;
+  const entriesOf = (ctx: EvalContext, queryId: string): ParameterLookupEntry[] => {
+    for (const filter of filters) if (!isTruthy(filter(ctx))) return [];
+    // An expanding output gives one stored row per element, as a join with json_each would.
+    const outputValues = outputs.map((output, index) => {
+      const value = output(ctx);
+      if (outputExpands[index]) return keyValues(value, true);
+      return [value instanceof Uint8Array ? null : normalizeNumber(value)];
+    });
+    const rows = product(outputValues).map((values) =>
+      Object.fromEntries(values.map((v, index) => [String(index), v])),
+    );
+    return product(keys.map((k) => keyValues(k.evaluate(ctx), k.expands))).flatMap((values) =>
+      rows.map((parameters) => ({
+        lookup: { definition: STREAM_LOOKUP_DEFINITION, queryId, values },
+        parameters,
+      })),
+    );
+  };
   return {
     queryId,
     matchesTable: compileTableMatcher(plan.set.table),
-    lookupEntries: (row) => {
-      const ctx: EvalContext = { row, request: undefined };
-      for (const filter of filters) if (!isTruthy(filter(ctx))) return [];
-      const parameters: SqliteJsonRow = {};
-      outputs.forEach((output, index) => {
-        const value = output(ctx);
-        parameters[String(index)] = value instanceof Uint8Array ? null : normalizeNumber(value);
-      });
-      return product(keys.map((k) => keyValues(k.evaluate(ctx), k.expands))).map((values) => ({
-        lookup: { definition: STREAM_LOOKUP_DEFINITION, queryId, values },
-        parameters,
-      }));
+    lookupEntries: (row, table) => {
+      const ctx: EvalContext = { row, request: undefined, table };
+      if (!expand) return entriesOf(ctx, queryId);
+      // A row with json_each items over its arrays: its entries are those of each element's row.
+      return expand(ctx).flatMap((r) => entriesOf({ row: r, request: undefined, table }, queryId));
     },
   };
 }
@@ -149,13 +162,53 @@ export class StreamRequestEvaluation {
   }
 
   private async readRows(lookup: LookupPlan): Promise<SqliteJsonRow[]> {
+    const keys = await this.tuples(lookup.values);
+    return (await this.rowsByKey(lookup, keys)).flat();
+  }
+
+  /** The stored rows of a lookup for each of `keys` (aligned), in one read. */
+  async rowsByKey(lookup: LookupPlan, keys: readonly SqliteJsonValue[][]): Promise<SqliteJsonRow[][]> {
+    if (lookup.requestArray) return keys.map(() => requestArrayRows(lookup, this.ctx));
     const queryId = this.queryIds.get(lookup);
     if (queryId === undefined) throw new Error('internal error: lookup without a query id');
-    const keys = await this.tuples(lookup.values);
     if (keys.length === 0) return [];
-    const lookups = keys.map((values) => ({ definition: STREAM_LOOKUP_DEFINITION, queryId, values }));
-    return (await this.read(lookups)).flat();
+    return this.read(keys.map((values) => ({ definition: STREAM_LOOKUP_DEFINITION, queryId, values })));
   }
+}
+
+/**
+ * The rows of `json_each(<request value>)` as a lookup's stored rows: one per element (`key`,
+ * `value`) that passes the filters, with the outputs. A string that is not JSON is the
+ * subscription's error (JSON.parse's message, as for request arrays).
+ */
+function requestArrayRows(lookup: LookupPlan, request: EvalContext): SqliteJsonRow[] {
+  const value = lookup.requestArray!(request);
+  if (value === null) return [];
+  const parsed = parseJsonValue(value);
+  if (parsed === undefined) {
+    if (typeof value === 'string') JSON.parse(value);
+    return [];
+  }
+  const rows: SqliteJsonRow[] = [];
+  for (const element of jsonEachRows(parsed)) {
+    const ctx: EvalContext = { row: element, request: request.request };
+    if (!lookup.filters.every((f) => isTruthy(f(ctx)))) continue;
+    const out: SqliteJsonRow = {};
+    lookup.outputs.forEach((output, index) => {
+      const v = output(ctx);
+      out[String(index)] = v instanceof Uint8Array ? null : normalizeNumber(v);
+    });
+    rows.push(out);
+  }
+  return rows;
+}
+
+/** json_each's rows: an array's elements by index, an object's members by key, else the value itself. */
+export function jsonEachRows(parsed: JsonValue): SqliteRow[] {
+  if (Array.isArray(parsed)) return parsed.map((v, i) => ({ key: BigInt(i), value: jsonToSqlite(v) }));
+  if (parsed !== null && typeof parsed === 'object')
+    return Object.entries(parsed).map(([key, v]) => ({ key, value: jsonToSqlite(v) }));
+  return [{ key: null, value: jsonToSqlite(parsed) }];
 }
 
 /**
@@ -164,12 +217,12 @@ export class StreamRequestEvaluation {
  * never equal them where a parameter is bound twice (`x = subscription.parameter('p') AND
  * x IN (SELECT ...)`).
  */
-function storedValue(row: SqliteJsonRow, output: number | string): SqliteJsonValue {
+export function storedValue(row: SqliteJsonRow, output: number | string): SqliteJsonValue {
   return normalizeNumber(row[String(output)] ?? null);
 }
 
 /** Rows of lookup outputs as parameter tuples: rows with a NULL dropped, duplicates once. */
-function distinctTuples(rows: readonly SqliteJsonValue[][]): SqliteJsonValue[][] {
+export function distinctTuples(rows: readonly SqliteJsonValue[][]): SqliteJsonValue[][] {
   const out: SqliteJsonValue[][] = [];
   const seen = new Set<string>();
   for (const row of rows) {

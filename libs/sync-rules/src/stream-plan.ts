@@ -3,6 +3,8 @@
 // which filters only read the request. A subquery inside a subquery becomes a chain of lookups.
 import type { Expr } from 'pgsql-ast-parser';
 import { ExpressionCompiler, type CompiledExpression, type Evaluator } from './expression';
+import { partitionHashText } from './partition-order';
+import { compileRowExpander, type RowExpander } from './stream-attached';
 import type { SqlSource } from './sql-source';
 import type { ResultSet, Term, TermSide } from './stream-terms';
 
@@ -12,8 +14,8 @@ export interface PartitionKey {
   /** The value is a JSON array: the row is partitioned once per element (`request_value IN row_array`). */
   expands: boolean;
   sig: string;
-  /** Set when the key is a plain column: PowerSync orders such bucket parameters by a hash of it. */
-  column?: string;
+  /** The text PowerSync orders bucket parameters by a hash of (partition-order.ts), when known. */
+  hashText?: string;
 }
 
 /** Where the request-time value of a partition key comes from. */
@@ -32,6 +34,12 @@ export interface LookupPlan {
   values: ParameterValue[];
   outputs: Evaluator[];
   outputSigs: string[];
+  /** Per output: it is a JSON array stored once per element (`column IN lookup_table.array`). */
+  outputExpands: boolean[];
+  /** `json_each(<request value>)`: the request value whose elements are the rows (no store read). */
+  requestArray?: Evaluator;
+  /** The row is evaluated once per element of its own arrays (stream-attached.ts). */
+  expand?: RowExpander;
 }
 
 export interface RequestFilter {
@@ -49,6 +57,11 @@ export interface VariantPlan {
   requestFilters: RequestFilter[];
   /** Lookups that only have to find a row (`auth.user_id() IN (SELECT ...)`). */
   existence: LookupPlan[];
+  /**
+   * The joins reach a table through two paths: a request evaluates it over bindings of one row per
+   * lookup (stream-bindings.ts) instead of value sets per lookup.
+   */
+  rowBound: boolean;
 }
 
 export interface PlanOptions {
@@ -114,14 +127,8 @@ class VariantPlanner {
         term.node,
       );
     }
-    const plan = { ...resolved, requestFilters, existence };
-    if (!isTreeShaped(plan)) {
-      this.options.source.report(
-        'query-shape',
-        'These joins reach one table through two paths (or combine its columns with other tables in one parameter); such joins are not supported in sync streams yet',
-        primary.node,
-      );
-    }
+    const plan = { ...resolved, requestFilters, existence, rowBound: false };
+    plan.rowBound = !isTreeShaped(plan);
     return plan;
   }
 
@@ -161,13 +168,10 @@ class VariantPlanner {
     } else if (array.set === set && !(value.set && inner.includes(value.set))) {
       this.remove(term);
       this.addKey(resolved, this.key(array, true), this.valueFrom(value, false, inner));
-    } else if (value.set === set) {
+    } else if (value.set === set && array.set && !inner.includes(array.set)) {
+      // `column IN other_table.json_array`: the other table's lookup stores each element.
       this.remove(term);
-      this.options.source.report(
-        'query-shape',
-        "'column IN other_table.json_array' is not supported in sync streams yet; use IN (SELECT ...)",
-        term.node,
-      );
+      this.addKey(resolved, this.key(value, false), this.valueFrom(array, true, inner));
     }
   }
 
@@ -188,7 +192,8 @@ class VariantPlanner {
   private key(side: TermSide, expands: boolean): PartitionKey {
     const sig = exprSignature(side.expr) + (expands ? '[]' : '');
     const key: PartitionKey = { evaluate: this.compile(side).evaluate, expands, sig };
-    if (!expands && side.expr.type === 'ref') key.column = side.expr.name;
+    const hashText = partitionHashText(side.expr, expands);
+    if (hashText !== undefined) key.hashText = hashText;
     return key;
   }
 
@@ -197,19 +202,13 @@ class VariantPlanner {
       const sig = exprSignature(side.expr) + (expands ? '[]' : '');
       return { kind: 'request', evaluate: this.compile(side).evaluate, expands, side, sig };
     }
-    if (expands) {
-      this.options.source.report(
-        'query-shape',
-        "'column IN other_table.json_array' is not supported in sync streams yet; use IN (SELECT ...)",
-        side.expr,
-      );
-    }
     const lookup = this.lookupFor(side.set, stack);
-    const sig = exprSignature(side.expr);
+    const sig = exprSignature(side.expr) + (expands ? '[]' : '');
     let output = lookup.outputSigs.indexOf(sig);
     if (output < 0) {
       output = lookup.outputs.push(this.compile(side).evaluate) - 1;
       lookup.outputSigs.push(sig);
+      lookup.outputExpands.push(expands);
     }
     return { kind: 'lookup', lookup, output };
   }
@@ -225,12 +224,29 @@ class VariantPlanner {
         values: [],
         outputs: [],
         outputSigs: [],
+        outputExpands: [],
       };
       this.lookups.set(set, placeholder);
       Object.assign(placeholder, this.resolve(set, stack));
+      if (set.requestArray) this.requestArrayLookup(placeholder, set.requestArray);
+      const expand = compileRowExpander(set, this.options.fixedJsonExtract);
+      if (expand) placeholder.expand = expand;
       lookup = placeholder;
     }
     return lookup;
+  }
+
+  /** The rows of `json_each(<request value>)` come from the request: nothing can partition them. */
+  private requestArrayLookup(lookup: LookupPlan, array: TermSide): void {
+    lookup.requestArray = this.compile(array).evaluate;
+    lookup.filterSigs.push(`json_each(${exprSignature(array.expr)})`);
+    if (lookup.keys.length > 0) {
+      this.options.source.report(
+        'query-shape',
+        "This table-valued function depends on request data and can't be partitioned; rewrite the query without '=' between its value and several other tables",
+        lookup.set.node,
+      );
+    }
   }
 
   private requestFilter(side: TermSide): RequestFilter {
@@ -249,6 +265,7 @@ class VariantPlanner {
       const source = side.source ?? this.options.source;
       const scope = {
         rowQualifiers: side.set ? [side.set.qualifier] : undefined,
+        rowTables: side.set ? new Map([[side.set.qualifier, side.set.table]]) : undefined,
         allowRequest: side.set === undefined,
         fixedJsonExtract,
         requestSyntax: 'streams' as const,
@@ -269,9 +286,9 @@ class VariantPlanner {
  * found. Only plain columns can be hashed here; with any other key the order stays as written.
  */
 function inPowerSyncOrder(resolved: Resolved): Resolved {
-  if (resolved.keys.length < 2 || resolved.keys.some((k) => k.column === undefined)) return resolved;
+  if (resolved.keys.length < 2 || resolved.keys.some((k) => k.hashText === undefined)) return resolved;
   const order = resolved.keys
-    .map((key, index) => ({ index, hash: stableHash(`?${key.column}`) }))
+    .map((key, index) => ({ index, hash: stableHash(key.hashText!) }))
     .sort((a, b) => a.hash - b.hash);
   return {
     ...resolved,
@@ -295,9 +312,10 @@ export function stableHash(text: string): number {
 
 /**
  * Whether every lookup feeds one consumer (the synced table, or one other lookup), with its values
- * used directly or in a single intersection. Request-time evaluation keeps the values one consumer
- * takes from one lookup row together, but not across consumers or inside intersections, so other
- * shapes could combine values of different rows and give a user buckets the join does not allow.
+ * used directly or in a single intersection. Value-set evaluation keeps the values one consumer
+ * takes from one lookup row together, but not across consumers or inside intersections; other
+ * shapes are evaluated over row bindings (stream-bindings.ts) so values of different rows never
+ * combine.
  */
 function isTreeShaped(plan: VariantPlan): boolean {
   const uses = new Map<LookupPlan, { consumers: Set<object>; direct: number; intersected: number }>();

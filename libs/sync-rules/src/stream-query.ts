@@ -2,25 +2,10 @@
 // `IN (SELECT ...)` subqueries and `IN cte` common table expressions) and its WHERE as OR-variants
 // of terms, each tied to what it depends on: one result set, the request, or both sides of an `=` /
 // `IN` that links them. No evaluation here.
-import type {
-  Expr,
-  ExprBinary,
-  PGNode,
-  SelectedColumn,
-  SelectFromStatement,
-  Statement,
-} from 'pgsql-ast-parser';
+import type { Expr, ExprBinary, SelectedColumn, SelectFromStatement, Statement } from 'pgsql-ast-parser';
 import type { SqlSource } from './sql-source';
 import { toVariants, type BoolNode } from './stream-dnf';
-import {
-  NO_REQUEST,
-  sameDependency,
-  variantRules,
-  type ResultSet,
-  type Term,
-  type TermSide,
-} from './stream-terms';
-import { STREAM_REQUEST_SOURCES, type StreamRequestSource } from './stream-request-functions';
+import { sameDependency, variantRules, type ResultSet, type Term, type TermSide } from './stream-terms';
 import {
   readFrom,
   reportUnsupportedClauses,
@@ -28,31 +13,26 @@ import {
   type FromClause,
   type TableFunction,
 } from './stream-from';
+import { derivedColumns, type DerivedItem, type DerivedTable } from './stream-derived';
+import {
+  DependencyReader,
+  findDerived,
+  functionValue,
+  scopeOf,
+  underlying,
+  type ParsedFrom,
+  type Scope,
+} from './stream-scope';
 
 export interface ParsedStreamQuery {
   primary: ResultSet;
   sets: ResultSet[];
+  /** The synced columns; read from a CTE's SQL when the synced table is one of its tables. */
   columns: SelectedColumn[];
+  columnSource: SqlSource;
   /** The WHERE as OR-variants (each an AND of terms), in PowerSync's bucket order. */
   variants: Term[][];
   statement: SelectFromStatement;
-}
-
-/** What an expression was found to depend on while walking it. */
-interface Found {
-  set: ResultSet | undefined;
-  request: Set<StreamRequestSource>;
-  invalid: boolean;
-}
-
-/** The tables of one query level (the query, or a subquery) and the level around it. */
-interface Scope {
-  sets: ResultSet[];
-  parent: Scope | undefined;
-  /** FROM items reported as unsupported; references to them are not reported again. */
-  unusable?: string[];
-  /** `json_each(...)` items of this level. */
-  functions?: TableFunction[];
 }
 
 /** A common table expression available to a stream's queries; its SQL is parsed once, when used. */
@@ -78,19 +58,16 @@ export function parseStreamQuery(
   reportUnsupportedClauses(statement, source);
   const from = parser.from(statement);
   if (!from) return undefined;
-  const scope: Scope = {
-    sets: from.sets,
-    parent: undefined,
-    unusable: from.unusable,
-    functions: from.functions,
-  };
+  const scope = scopeOf(from, undefined);
   const primary = parser.primaryOf(statement, scope);
   if (!primary) return undefined;
-  warnAliasedPrimary(primary, from.sets.length, source);
-  const conditions = [...from.on, ...(statement.where ? [statement.where] : [])];
+  const output = parser.outputColumns(statement.columns ?? [], scope);
+  if (!output) return undefined;
+  if (output.columnSource === source) warnAliasedPrimary(primary, from.clause.sets.length, source);
+  const conditions = [...from.clause.on, ...(statement.where ? [statement.where] : [])];
   const where: BoolNode<Term> = {
     type: 'and',
-    inner: conditions.map((c) => parser.condition(c, scope, false)),
+    inner: [...from.conditions, ...conditions.map((c) => parser.condition(c, scope, false))],
   };
   const variants = toVariants(where, variantRules(source));
   if (variants === undefined) {
@@ -101,17 +78,25 @@ export function parseStreamQuery(
     );
     return undefined;
   }
-  return { primary, sets: parser.sets, columns: statement.columns ?? [], variants, statement };
+  return { primary, sets: parser.sets, ...output, variants, statement };
 }
 
 class StreamQueryParser {
+  readonly deps: DependencyReader;
+
   constructor(
     private readonly source: SqlSource,
     private readonly defaultSchema: string,
     private readonly ctes: ReadonlyMap<string, CommonTableExpression>,
     /** Shared with the parsers of common table expressions, so result set ids stay unique. */
     readonly sets: ResultSet[] = [],
-  ) {}
+  ) {
+    this.deps = new DependencyReader(source);
+  }
+
+  side(expr: Expr, scope: Scope): TermSide {
+    return this.deps.side(expr, scope);
+  }
 
   /** The CTE named by the right side of `x IN name` / `x NOT IN name`. */
   private cteOf(expr: ExprBinary): CommonTableExpression | undefined {
@@ -121,10 +106,106 @@ class StreamQueryParser {
   }
 
   /** The tables of a FROM (several with INNER JOINs), registered as result sets of this query. */
-  from(statement: SelectFromStatement): FromClause | undefined {
-    const from = readFrom(statement, this.source, this.defaultSchema, this.sets.length, this.ctes);
-    if (from) this.sets.push(...from.sets);
-    return from;
+  from(statement: SelectFromStatement): ParsedFrom | undefined {
+    const clause = readFrom(statement, this.source, this.defaultSchema, this.sets.length, this.ctes);
+    if (!clause) return undefined;
+    this.sets.push(...clause.sets);
+    this.requestArrays(clause);
+    for (const fn of clause.functions) fn.parent = arrayParent(fn.array, clause.sets);
+    const parsed: ParsedFrom = { clause, derived: [], conditions: [] };
+    for (const item of clause.derived) {
+      const derived = this.derivedTable(item);
+      if (!derived) clause.unusable.push(item.qualifier);
+      else {
+        parsed.derived.push(derived.table);
+        parsed.conditions.push(derived.condition);
+      }
+    }
+    return parsed;
+  }
+
+  /**
+   * `json_each(<request value>)` items become result sets of their own (rows = elements), so their
+   * `value` can be filtered and used in expressions, as in PowerSync. Items over a row's array keep
+   * the `x = j.value` form of `x IN array`.
+   */
+  private requestArrays(clause: FromClause): void {
+    for (const fn of [...clause.functions]) {
+      if (readsColumns(fn.array)) continue;
+      clause.functions.splice(clause.functions.indexOf(fn), 1);
+      const set: ResultSet = {
+        id: this.sets.length,
+        table: { schema: '', name: 'json_each', isWildcard: false },
+        qualifier: fn.qualifier,
+        alias: undefined,
+        node: fn.node,
+        requestArray: this.side(fn.array, { sets: [], parent: undefined }),
+      };
+      clause.sets.push(set);
+      this.sets.push(set);
+    }
+  }
+
+  /** A CTE or subquery in FROM: its tables and conditions join this query's. */
+  private derivedTable(item: DerivedItem): { table: DerivedTable; condition: BoolNode<Term> } | undefined {
+    const cte = item.cte === undefined ? undefined : this.ctes.get(item.cte);
+    // A CTE is read from its own SQL, and cannot use other CTEs (as in PowerSync).
+    const reader = cte ? new StreamQueryParser(cte.source, this.defaultSchema, new Map(), this.sets) : this;
+    const select = cte ? cteSelect(cte) : item.select;
+    if (!select) return undefined;
+    reportUnsupportedClauses(select, reader.source);
+    const from = reader.from(select);
+    if (!from) return undefined;
+    // As in PowerSync, a derived table does not see the tables around it.
+    const scope = scopeOf(from, undefined);
+    const table: DerivedTable = {
+      ...{ qualifier: item.qualifier, node: item.node, source: reader.source, scope },
+      reader: reader.deps,
+      columns: [],
+      primary: undefined,
+    };
+    table.columns = derivedColumns(select, item.columnNames, reader.source, table);
+    const sets = new Set(table.columns.map((c) => reader.side(c.expr, scope).set));
+    table.primary = sets.size === 1 ? [...sets][0] : undefined;
+    const conditions = [...from.clause.on, ...(select.where ? [select.where] : [])];
+    const inner = [...from.conditions, ...conditions.map((c) => reader.condition(c, scope, false))];
+    return { table, condition: { type: 'and', inner } };
+  }
+
+  /**
+   * The synced columns with references to a derived table's columns replaced by their expressions
+   * (`*` or `q.*` on a derived table: all of its columns, under their names).
+   */
+  outputColumns(
+    columns: readonly SelectedColumn[],
+    scope: Scope,
+  ): { columns: SelectedColumn[]; columnSource: SqlSource } | undefined {
+    const out: { column: SelectedColumn; source: SqlSource }[] = [];
+    for (const column of columns) {
+      const expr = column.expr;
+      const table = expr.type === 'ref' ? findDerived(expr, scope) : undefined;
+      if (table && expr.type === 'ref' && expr.name === '*') {
+        for (const c of table.columns) out.push(underlying(c, c.name));
+      } else if (table && expr.type === 'ref') {
+        const c = table.columns.find((col) => col.name === expr.name);
+        if (c) out.push(underlying(c, column.alias?.name ?? c.name));
+      } else {
+        // A star is the primary's; other columns may read a derived table's columns (inlined).
+        const isStar = expr.type === 'ref' && expr.name === '*';
+        const read = isStar ? expr : this.side(expr, scope).expr;
+        out.push({ column: { ...column, expr: read }, source: this.source });
+      }
+    }
+    const sources = new Set(out.map((o) => o.source));
+    if (sources.size > 1) {
+      this.source.report(
+        'query-shape',
+        'The synced columns must all come from the common table expression, or all from this query',
+        columns[0]!.expr,
+      );
+      return undefined;
+    }
+    return { columns: out.map((o) => o.column), columnSource: [...sources][0] ?? this.source };
   }
 
   /** The synced table: the one every output column reads (`*` needs a single table or `t.*`). */
@@ -133,7 +214,11 @@ class StreamQueryParser {
     for (const column of statement.columns ?? []) {
       const expr = column.expr;
       const isStar = expr.type === 'ref' && expr.name === '*';
-      const set = isStar ? this.resolveQualifier(expr, scope) : this.side(expr, scope).set;
+      const set = isStar ? this.deps.starSet(expr, scope) : this.side(expr, scope).set;
+      if (set?.requestArray) {
+        this.source.report('query-shape', 'Sync streams can only select from actual tables', expr);
+        continue;
+      }
       if (set === undefined) continue;
       if (primary && primary !== set) {
         this.source.report(
@@ -177,9 +262,17 @@ class StreamQueryParser {
     if (
       expr.type === 'binary' &&
       expr.op === '&&' &&
-      [expr.left, expr.right].some((e) => e.type === 'select')
+      (expr.left.type === 'select') !== (expr.right.type === 'select')
     ) {
-      this.source.report('query-shape', "'&&' with a subquery is not supported in sync streams yet", expr);
+      // `array && (SELECT c ...)`, either way round: some element of the array is a row's c.
+      const [array, select] =
+        expr.right.type === 'select' ? [expr.left, expr.right] : [expr.right, expr.left];
+      const overlap: ExprBinary = { ...expr, left: array, right: select };
+      const expansion = this.subquery(overlap, scope, negated, select as SelectFromStatement);
+      return negated ? { type: 'not', inner: expansion } : expansion;
+    }
+    if (expr.type === 'binary' && expr.op === '&&' && expr.right.type === 'select') {
+      this.source.report('query-shape', "'&&' between two subqueries is not supported in sync streams", expr);
       return { type: 'and', inner: [] };
     }
     return { type: 'base', term: this.term(expr, scope) };
@@ -210,13 +303,21 @@ class StreamQueryParser {
       parser.source.report('query-shape', 'Must return a single expression column', select);
       return fallback;
     }
-    const inner: Scope = {
-      sets: from.sets,
-      parent: scope,
-      unusable: from.unusable,
-      functions: from.functions,
-    };
-    if (from.sets.length === 0) return parser.subqueryOverFunction(expr, column.expr, select, inner);
+    const inner = scopeOf(from, scope);
+    if (from.clause.sets.length + from.derived.length === 0 && expr.op === '&&') {
+      this.source.report('query-shape', "'&&' with a subquery over json_each() is not supported", expr);
+      return fallback;
+    }
+    if (from.clause.sets.length + from.derived.length === 0)
+      return parser.subqueryOverFunction(expr, column.expr, select, inner);
+    if (expr.op === '&&') {
+      const value = parser.side(column.expr, inner);
+      const term: Term = { kind: 'member', value, array: this.side(expr.left, scope), node: expr };
+      return {
+        type: 'and',
+        inner: [{ type: 'base', term }, ...this.subqueryConditions(from, select, inner, parser)],
+      };
+    }
     // `value = column`, the condition a filter keeps when both sides depend on the same thing.
     const equals: Expr = {
       type: 'binary',
@@ -226,11 +327,19 @@ class StreamQueryParser {
       _location: expr._location,
     };
     const link = this.linkTerm(this.side(expr.left, scope), parser.side(column.expr, inner), equals);
-    const parts: BoolNode<Term>[] = [{ type: 'base', term: link }];
-    for (const condition of [...from.on, ...(select.where ? [select.where] : [])]) {
-      parts.push(parser.condition(condition, inner, false));
-    }
-    return { type: 'and', inner: parts };
+    const conditions = this.subqueryConditions(from, select, inner, parser);
+    return { type: 'and', inner: [{ type: 'base', term: link }, ...conditions] };
+  }
+
+  /** A subquery's own conditions: its derived tables', its ON conditions and its WHERE. */
+  private subqueryConditions(
+    from: ParsedFrom,
+    select: SelectFromStatement,
+    inner: Scope,
+    parser: StreamQueryParser,
+  ): BoolNode<Term>[] {
+    const own = [...from.clause.on, ...(select.where ? [select.where] : [])];
+    return [...from.conditions, ...own.map((c) => parser.condition(c, inner, false))];
   }
 
   /** `value IN cte`: the CTE's single-column SELECT as an IN subquery, read from its own SQL. */
@@ -316,139 +425,47 @@ class StreamQueryParser {
       const set = left.set ?? right.set;
       const request = new Set([...left.request, ...right.request]);
       const invalid = left.invalid === true || right.invalid === true;
-      return { kind: 'filter', side: { expr: node, set, request, ...(invalid ? { invalid } : {}) }, node };
+      // The sides may read inlined columns (of a derived table, or a json_each element).
+      const inlined = node.type === 'binary' && (left.expr !== node.left || right.expr !== node.right);
+      const expr: Expr = inlined ? { ...node, left: left.expr, right: right.expr } : node;
+      return { kind: 'filter', side: { expr, set, request, ...(invalid ? { invalid } : {}) }, node };
     }
     return { kind: 'equals', left, right, node };
   }
-
-  /** What an expression depends on; reports reading two tables, or a table and the request. */
-  side(expr: Expr, scope: Scope): TermSide {
-    const found: Found = { set: undefined, request: new Set(), invalid: false };
-    this.collect(expr, scope, found);
-    const request = found.request.size > 0 ? found.request : NO_REQUEST;
-    return {
-      expr,
-      set: found.set,
-      request,
-      ...(found.invalid ? { invalid: true } : {}),
-      source: this.source,
-    };
-  }
-
-  private collect(node: unknown, scope: Scope, found: Found): void {
-    if (node === null || typeof node !== 'object') return;
-    const n = node as Expr;
-    if (n.type === 'select') return; // reported by the expression compiler: subqueries only in IN
-    if (n.type === 'ref') {
-      const set = this.resolveRef(n, scope);
-      if (set) this.depend(found, set, undefined, n);
-      else found.invalid = true;
-      return;
-    }
-    if (n.type === 'call' && n.function.schema && STREAM_REQUEST_SOURCES.has(n.function.schema)) {
-      this.depend(found, undefined, n.function.schema as StreamRequestSource, n);
-    }
-    for (const [key, value] of Object.entries(node)) {
-      if (key === '_location') continue;
-      if (Array.isArray(value)) value.forEach((v) => this.collect(v, scope, found));
-      else this.collect(value, scope, found);
-    }
-  }
-
-  private depend(
-    found: Found,
-    set: ResultSet | undefined,
-    request: StreamRequestSource | undefined,
-    node: PGNode,
-  ): void {
-    const wrong =
-      (set && found.request.size > 0) || (set && found.set && found.set !== set) || (request && found.set);
-    if (wrong) found.invalid = true;
-    if (set && found.request.size > 0) {
-      this.source.report(
-        'expression',
-        "This expression already references connection parameters, so it can't also reference row data unless the two are compared with an equals operator",
-        node,
-      );
-    } else if (set && found.set && found.set !== set) {
-      this.source.report(
-        'expression',
-        `This expression already references '${found.set.qualifier}', so it can't also reference data from this row unless the two are compared with an equals operator`,
-        node,
-      );
-    } else if (request && found.set) {
-      this.source.report(
-        'expression',
-        "This expression already references row data, so it can't also reference connection parameters unless the two are compared with an equals operator",
-        node,
-      );
-    } else if (set) found.set = set;
-    else if (request) found.request.add(request);
-  }
-
-  private resolveRef(ref: Expr & { type: 'ref' }, scope: Scope): ResultSet | undefined {
-    if (ref.name === '*') {
-      this.source.report('expression', '* columns are not supported here', ref);
-      return undefined;
-    }
-    return this.resolveQualifier(ref, scope);
-  }
-
-  /** The table a column reference or `t.*` reads, in this query level; reports other cases. */
-  private resolveQualifier(ref: Expr & { type: 'ref' }, scope: Scope): ResultSet | undefined {
-    const qualifier = ref.table?.name;
-    const functions = scope.functions ?? [];
-    if (qualifier === undefined && functions.length > 0 && scope.sets.length + functions.length > 1) {
-      this.source.report(
-        'expression',
-        'Invalid unqualified reference since multiple tables are in scope',
-        ref,
-      );
-      return undefined;
-    }
-    if (
-      functions.some((f) => f.qualifier === qualifier) ||
-      (qualifier === undefined && scope.sets.length === 0)
-    ) {
-      this.source.report(
-        'query-shape',
-        ref.name === '*'
-          ? 'Sync streams can only select from actual tables'
-          : "json_each()'s value can only be compared with '=' to a column or a request value",
-        ref,
-      );
-      return undefined;
-    }
-    if (qualifier === undefined) {
-      if (scope.sets.length === 1) return scope.sets[0];
-      this.source.report(
-        'expression',
-        'Invalid unqualified reference since multiple tables are in scope',
-        ref,
-      );
-      return undefined;
-    }
-    const own = scope.sets.find((s) => s.qualifier === qualifier);
-    if (own) return own;
-    for (let s: Scope | undefined = scope; s; s = s.parent)
-      if (s.unusable?.includes(qualifier)) return undefined;
-    // A correlated subquery: a table of a query around this one. Its conditions link the two tables
-    // like a join's (the planner rejects shapes whose values could come from different rows).
-    for (let s = scope.parent; s; s = s.parent) {
-      const outer = s.sets.find((set) => set.qualifier === qualifier);
-      if (outer) return outer;
-    }
-    this.source.report('expression', `Table '${qualifier}' has not been added in a FROM clause here`, ref);
-    return undefined;
-  }
 }
 
-/** The json_each item whose `value` this expression is (`j.value`, or `value` when it is alone). */
-function functionValue(expr: Expr, scope: Scope): TableFunction | undefined {
-  if (expr.type !== 'ref' || expr.name !== 'value') return undefined;
-  const functions = scope.functions ?? [];
-  const qualifier = expr.table?.name;
-  if (qualifier === undefined)
-    return scope.sets.length === 0 && functions.length === 1 ? functions[0] : undefined;
-  return functions.find((f) => f.qualifier === qualifier);
+function cteSelect(cte: CommonTableExpression): SelectFromStatement | undefined {
+  cte.used = true;
+  const statement = cte.statement();
+  if (statement && statement.type !== 'select')
+    cte.source.report('query-shape', 'Expected a SELECT statement', statement);
+  return statement?.type === 'select' ? statement : undefined;
+}
+
+/** Whether an expression reads a column (of any table); request functions are calls, not columns. */
+function readsColumns(node: unknown): boolean {
+  if (node === null || typeof node !== 'object') return false;
+  if ((node as Expr).type === 'ref') return true;
+  return Object.entries(node).some(
+    ([key, value]) =>
+      key !== '_location' && (Array.isArray(value) ? value.some(readsColumns) : readsColumns(value)),
+  );
+}
+
+/** The one table of this FROM whose columns an array expression reads, if it reads only one. */
+function arrayParent(array: Expr, sets: readonly ResultSet[]): ResultSet | undefined {
+  const qualifiers = new Set<string | undefined>();
+  const visit = (node: unknown): void => {
+    if (node === null || typeof node !== 'object') return;
+    if ((node as Expr).type === 'ref') qualifiers.add((node as Expr & { type: 'ref' }).table?.name);
+    else
+      Object.entries(node).forEach(
+        ([k, v]) => k !== '_location' && (Array.isArray(v) ? v.forEach(visit) : visit(v)),
+      );
+  };
+  visit(array);
+  if (qualifiers.size !== 1) return undefined;
+  const [qualifier] = [...qualifiers];
+  if (qualifier === undefined) return sets.length === 1 ? sets[0] : undefined;
+  return sets.find((s) => s.qualifier === qualifier);
 }

@@ -4,6 +4,7 @@
 import { serializeBucketName } from './bucket-name';
 import { withSubscriptionParameters, type RequestContext } from './request-context';
 import type { CompiledStream, CompiledStreams, StreamBucketResolver } from './stream-compiler';
+import { boundTuples } from './stream-bindings';
 import { StreamRequestEvaluation, type LookupReader } from './stream-lookup';
 
 /** One entry of the sync request's `streams.subscriptions`. */
@@ -152,6 +153,10 @@ async function resolverBuckets(
 ): Promise<string[]> {
   const { plan } = resolver;
   if (!plan.requestFilters.every((f) => evaluation.holds(f.evaluate))) return [];
+  if (plan.rowBound) {
+    const bound = await boundTuples(plan, evaluation);
+    return bound.map((tuple) => serializeBucketName(bucketPrefix + resolver.bucket, tuple));
+  }
   const found = await Promise.all(plan.existence.map((lookup) => evaluation.rows(lookup)));
   if (found.some((rows) => rows.length === 0)) return [];
   const tuples = await evaluation.tuples(plan.values);

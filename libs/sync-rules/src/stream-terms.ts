@@ -14,6 +14,23 @@ export interface ResultSet {
   qualifier: string;
   alias: string | undefined;
   node: PGNode;
+  /**
+   * Set for `json_each(<request array>)`: its rows are the elements (`key`, `value`) of a request
+   * value, read at request time like a lookup's rows.
+   */
+  requestArray?: TermSide;
+  /**
+   * `json_each(<array of this row>)` items whose `value` / `key` are used in expressions: the row is
+   * evaluated once per element, with the element as synthetic columns (stream-attached.ts).
+   */
+  attached?: AttachedFunction[];
+}
+
+/** A json_each over a column of one table's row. */
+export interface AttachedFunction {
+  qualifier: string;
+  array: Expr;
+  source: SqlSource;
 }
 
 /** One side of a term: the expression and the single thing it depends on. */

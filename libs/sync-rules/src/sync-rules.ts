@@ -98,6 +98,8 @@ export class SyncRules {
 
   /** Every op the row produces, for every bucket it belongs to. */
   evaluateRow(table: string, row: SqliteRow): EvaluatedRow[] {
+    // Only streams have row metadata functions; editions 1-2 keep the context's shape unchanged.
+    if (this.streams) this.ctx.table = table;
     const matched = this.dataQueriesFor(table);
     const ops: EvaluatedRow[] = [];
     if (matched.length === 0) return ops;
@@ -123,7 +125,7 @@ export class SyncRules {
   evaluateParameterRow(table: string, row: SqliteRow): ParameterLookupEntry[] {
     const entries: ParameterLookupEntry[] = [];
     for (const query of this.parameterQueriesFor(table)) entries.push(...query.lookupEntries(row));
-    for (const lookup of this.streamLookupsFor(table)) entries.push(...lookup.lookupEntries(row));
+    for (const lookup of this.streamLookupsFor(table)) entries.push(...lookup.lookupEntries(row, table));
     return entries;
   }
 

@@ -1,7 +1,7 @@
 // Edition 3 (sync streams) evaluated: rows -> bucket ops, rows -> parameter lookups, and requests
 // (token, subscriptions, stored lookup rows) -> buckets, named as PowerSync names stream buckets.
 import type { SqliteRow } from '@syncline/sqlite-value';
-import { serializeParameterLookup } from '../src';
+import { compileSyncRules, serializeParameterLookup } from '../src';
 import { compileValid, streamsFile } from './helpers';
 
 const LISTS = `  lists:
@@ -137,6 +137,16 @@ describe('stream rows -> bucket ops', () => {
         .map((op) => op.bucket)
         .sort(),
     ).toEqual(expected);
+  });
+
+  test('an expression column without AS is named by its text, as PowerSync names it', () => {
+    const result = compileSyncRules(streamsFile('  s:\n    query: SELECT id, upper(name) FROM todos\n'));
+    expect(result.diagnostics.map((d) => [d.severity, d.line, d.column, d.message])).toEqual([
+      ['warning', 5, 23, 'The name of this column is unspecified, consider adding an alias'],
+    ]);
+    expect(result.rules?.evaluateRow('todos', { id: 'x', name: 'a' })).toEqual([
+      { bucket: '1#s|0[]', outputTable: 'todos', id: 'x', data: { id: 'x', 'upper(name)': 'A' } },
+    ]);
   });
 
   test('the op carries the selected columns under the table alias', () => {

@@ -65,6 +65,24 @@ const SHAPES: [string, string, (w: World, user: string, tag: string) => boolean[
     (w, user, tag) =>
       w.todos.map((t) => t.tags.includes(tag) && w.members.some((m) => m.list === t.list && m.user === user)),
   ],
+  [
+    'a join reaching members through two paths (todos and lists both read the same member row)',
+    'SELECT todos.* FROM todos, lists, members WHERE todos.list = members.list AND lists.id = members.list AND todos.public = lists.archived AND members.user_id = auth.user_id()',
+    (w, user) =>
+      w.todos.map((t) =>
+        w.members.some(
+          (m) =>
+            m.user === user &&
+            m.list === t.list &&
+            w.lists.some((l) => l.id === m.list && l.archived === t.public),
+        ),
+      ),
+  ],
+  [
+    'a subquery in FROM joined to the synced table',
+    'SELECT todos.* FROM todos JOIN (SELECT list FROM members WHERE user_id = auth.user_id()) AS m ON m.list = todos.list',
+    (w, user) => w.todos.map((t) => w.members.some((m) => m.list === t.list && m.user === user)),
+  ],
 ];
 
 function rows(w: World): Record<string, SqliteRow[]> {
