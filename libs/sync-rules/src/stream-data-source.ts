@@ -67,7 +67,7 @@ export function streamDataQuery(
     table: spec.set.table,
     matchesTable: compileTableMatcher(spec.set.table),
     alias: spec.set.alias,
-    // Edition 3 has `t.table_suffix()` instead (not built yet).
+    // Edition 3 has the row metadata function `t.table_suffix()` instead.
     exposesTableSuffix: false,
     bucketParameters,
     compileBucketNames:
