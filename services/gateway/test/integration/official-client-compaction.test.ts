@@ -3,25 +3,10 @@
 // across the compaction, and one joining afterwards all converge to Postgres with every checksum
 // valid (the SDK logs a checksum failure before it resyncs a bucket), and the one joining late
 // downloads the live rows, not the history.
-import pino from 'pino';
-import { loadSyncRulesFile } from '@syncline/service-runtime';
 import { parseOpId } from '@syncline/protocol';
-import {
-  evaluatorEnv,
-  getTestStack,
-  openDeploymentState,
-  startCapture,
-  startEvaluatorProcess,
-  syncTo,
-  waitFor,
-  writeRulesFile,
-  type CdcCapture,
-  type DeploymentState,
-  type EvaluatorProcess,
-} from '@syncline/test-kit';
-import { Gateway } from '../../src/gateway';
-import { loadGatewayConfig } from '../../src/config';
-import { RULES, SECRET, SETUP, token } from './todo-app';
+import { syncTo, waitFor } from '@syncline/test-kit';
+import { RULES, SETUP, token } from './todo-app';
+import { startGatewayDeployment, type GatewayDeployment } from './deployment';
 import { OfficialClient } from '../official-client/client-process';
 
 jest.setTimeout(300_000);
@@ -36,57 +21,33 @@ interface Todo {
 }
 
 describe('the official @powersync/node client across a compaction', () => {
-  let capture: CdcCapture;
-  let evaluator: EvaluatorProcess;
-  let state: DeploymentState;
-  let gateway: Gateway;
+  let deployment: GatewayDeployment | undefined;
   const clients: OfficialClient[] = [];
 
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.close()));
-    await gateway?.stop();
-    evaluator?.child.kill('SIGTERM');
-    await evaluator?.exited;
-    await state?.close();
-    await capture?.close();
+    await deployment?.close();
   });
 
   it('keeps online, offline and new clients converging, checksum-valid, without re-downloading history', async () => {
-    capture = await startCapture({ label: 'compaction', setupSql: SETUP, partitions: 2 });
-    const rulesFile = writeRulesFile(RULES);
-    evaluator = startEvaluatorProcess(
-      evaluatorEnv(capture, rulesFile, {
-        SYNCLINE_BUCKET_TOPIC: 'off',
+    deployment = await startGatewayDeployment({
+      label: 'compaction',
+      setupSql: SETUP,
+      rules: RULES,
+      partitions: 2,
+      evaluatorEnv: {
         SYNCLINE_COMPACTION: 'on',
         SYNCLINE_COMPACTION_INTERVAL_MS: '200',
         // Lookups trimmed right up to the replay horizon: clients must still resolve their buckets.
         SYNCLINE_LOOKUP_RETENTION_MS: '0',
-      }),
-      ['--rules', rulesFile],
-    );
-    const { pgUrl, redisUrl } = getTestStack().endpoints;
-    const config = loadGatewayConfig({
-      SYNCLINE_RULES_FILE: rulesFile,
-      REDIS_URL: redisUrl,
-      PG_URL: pgUrl,
-      SYNCLINE_DEPLOYMENT: capture.name,
-      SYNCLINE_DEFAULT_SCHEMA: capture.schema,
-      SYNCLINE_GATEWAY_PORT: '0',
-      SYNCLINE_JWT_SECRET: SECRET,
-    });
-    state = openDeploymentState(config.keyPrefix);
-    await capture.pg.query(`
+      },
+      seedSql: `
       INSERT INTO lists VALUES (1, 'alice', 'groceries');
       INSERT INTO members VALUES (1, 'alice');
       INSERT INTO todos SELECT g, 1, 'v0', g FROM generate_series(1, ${TODOS}) g;
-    `);
-    await syncTo(capture, state, 120_000);
-    gateway = new Gateway(
-      config,
-      await loadSyncRulesFile(rulesFile, { defaultSchema: capture.schema }),
-      pino({ level: 'warn' }),
-    );
-    const endpoint = `http://127.0.0.1:${await gateway.start()}`;
+    `,
+    });
+    const { capture, state, gateway, endpoint } = deployment;
     const aliceToken = await token('alice');
     const newClient = (): OfficialClient => {
       const c = new OfficialClient({ endpoint, token: aliceToken, uploadUrl: 'http://127.0.0.1:9/none' });
@@ -129,7 +90,7 @@ describe('the official @powersync/node client across a compaction', () => {
     await waitFor(
       'the lookup versions trimmed',
       async () => {
-        const keys = await state.redis.keys(`${config.keyPrefix}:{pl:*}:idx`);
+        const keys = await state.redis.keys(`${state.keyPrefix}:{pl:*}:idx`);
         const sizes = await Promise.all(keys.map((k) => state.redis.zcard(k)));
         return keys.length > 0 && sizes.every((n) => n === 1);
       },

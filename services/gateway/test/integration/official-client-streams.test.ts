@@ -3,23 +3,9 @@
 // stream stays requested for its TTL and then leaves (the client reconnects without it), a
 // subscription to an unknown stream is marked inactive while the others sync, a JOIN-based stream
 // follows membership changes in Postgres, and two users never receive each other's rows.
-import pino from 'pino';
-import { loadSyncRulesFile } from '@syncline/service-runtime';
-import {
-  evaluatorEnv,
-  openDeploymentState,
-  startCapture,
-  startEvaluatorProcess,
-  syncTo,
-  waitFor,
-  writeRulesFile,
-  type CdcCapture,
-  type DeploymentState,
-  type EvaluatorProcess,
-} from '@syncline/test-kit';
-import { Gateway } from '../../src/gateway';
-import { loadGatewayConfig } from '../../src/config';
-import { gatewayEnv, token } from './todo-app';
+import { waitFor } from '@syncline/test-kit';
+import { token } from './todo-app';
+import { startGatewayDeployment, type GatewayDeployment } from './deployment';
 import { OfficialClient } from '../official-client/client-process';
 
 jest.setTimeout(240_000);
@@ -60,44 +46,29 @@ interface StreamStatus {
 }
 
 describe('the official @powersync/node client on sync streams', () => {
-  let capture: CdcCapture;
-  let evaluator: EvaluatorProcess;
-  let state: DeploymentState;
-  let gateway: Gateway;
+  let deployment: GatewayDeployment | undefined;
   const clients: OfficialClient[] = [];
 
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.close()));
-    await gateway?.stop();
-    evaluator?.child.kill('SIGTERM');
-    await evaluator?.exited;
-    await state?.close();
-    await capture?.close();
+    await deployment?.close();
   });
 
   it('subscribes, unsubscribes after the TTL, follows a JOIN’s membership, and keeps users apart', async () => {
-    capture = await startCapture({ label: 'official_streams', setupSql: SETUP, partitions: 2 });
-    const rulesFile = writeRulesFile(RULES);
-    evaluator = startEvaluatorProcess(evaluatorEnv(capture, rulesFile, { SYNCLINE_BUCKET_TOPIC: 'off' }), [
-      '--rules',
-      rulesFile,
-    ]);
-    const config = loadGatewayConfig(gatewayEnv(capture, rulesFile));
-    state = openDeploymentState(config.keyPrefix);
-    await capture.pg.query(`
+    deployment = await startGatewayDeployment({
+      label: 'official_streams',
+      setupSql: SETUP,
+      rules: RULES,
+      partitions: 2,
+      seedSql: `
       INSERT INTO org_members VALUES ('o1', 'alice'), ('o2', 'bob');
       INSERT INTO lists VALUES (1, 'alice', 'groceries', 'o1'), (2, 'bob', 'tools', 'o2'),
         (3, 'carol', 'shared', 'o1'), (4, 'carol', 'secret', 'o3');
       INSERT INTO todos VALUES (10, 1, 'milk', 1), (11, 1, 'eggs', 2), (20, 2, 'hammer', 3),
         (30, 3, 'plan', 4), (40, 4, 'hidden', 5);
-    `);
-    await syncTo(capture, state, 120_000);
-    gateway = new Gateway(
-      config,
-      await loadSyncRulesFile(rulesFile, { defaultSchema: capture.schema }),
-      pino({ level: 'warn' }),
-    );
-    const endpoint = `http://127.0.0.1:${await gateway.start()}`;
+    `,
+    });
+    const { capture, endpoint } = deployment;
     const connect = async (user: string): Promise<OfficialClient> => {
       const client = new OfficialClient({
         endpoint,

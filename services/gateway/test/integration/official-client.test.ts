@@ -7,24 +7,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
-import pino from 'pino';
-import { loadSyncRulesFile } from '@syncline/service-runtime';
-import {
-  evaluatorEnv,
-  getTestStack,
-  openDeploymentState,
-  startCapture,
-  startEvaluatorProcess,
-  syncTo,
-  waitFor,
-  writeRulesFile,
-  type CdcCapture,
-  type DeploymentState,
-  type EvaluatorProcess,
-} from '@syncline/test-kit';
-import { Gateway } from '../../src/gateway';
-import { loadGatewayConfig } from '../../src/config';
+import { getTestStack, waitFor } from '@syncline/test-kit';
 import { RULES, SECRET, SETUP, token } from './todo-app';
+import { startGatewayDeployment, type GatewayDeployment } from './deployment';
 import { OfficialClient } from '../official-client/client-process';
 
 jest.setTimeout(240_000);
@@ -60,53 +45,30 @@ function startBackend(env: Record<string, string>): Promise<{ url: string; child
 }
 
 describe('the official @powersync/node client', () => {
-  let capture: CdcCapture;
-  let evaluator: EvaluatorProcess;
-  let state: DeploymentState;
-  let gateway: Gateway;
+  let deployment: GatewayDeployment | undefined;
   let backend: ChildProcess | undefined;
   let client: OfficialClient | undefined;
 
   afterAll(async () => {
     await client?.close();
     backend?.kill('SIGTERM');
-    await gateway?.stop();
-    evaluator?.child.kill('SIGTERM');
-    await evaluator?.exited;
-    await state?.close();
-    await capture?.close();
+    await deployment?.close();
   });
 
   it('syncs, uploads through the backend, follows membership, and resumes without a resync', async () => {
-    capture = await startCapture({ label: 'official', setupSql: SETUP, partitions: 3 });
-    const rulesFile = writeRulesFile(RULES);
-    evaluator = startEvaluatorProcess(evaluatorEnv(capture, rulesFile, { SYNCLINE_BUCKET_TOPIC: 'off' }), [
-      '--rules',
-      rulesFile,
-    ]);
-    const { pgUrl, redisUrl } = getTestStack().endpoints;
-    const config = loadGatewayConfig({
-      SYNCLINE_RULES_FILE: rulesFile,
-      REDIS_URL: redisUrl,
-      PG_URL: pgUrl,
-      SYNCLINE_DEPLOYMENT: capture.name,
-      SYNCLINE_DEFAULT_SCHEMA: capture.schema,
-      SYNCLINE_GATEWAY_PORT: '0',
-      SYNCLINE_JWT_SECRET: SECRET,
-    });
-    state = openDeploymentState(config.keyPrefix);
-    await capture.pg.query(`
+    deployment = await startGatewayDeployment({
+      label: 'official',
+      setupSql: SETUP,
+      rules: RULES,
+      partitions: 3,
+      seedSql: `
       INSERT INTO lists VALUES (1, 'alice', 'groceries'), (3, 'alice', 'work');
       INSERT INTO members VALUES (1, 'alice'), (3, 'alice');
       INSERT INTO todos VALUES (10, 1, 'milk', 9007199254740993), (11, 1, 'eggs', -1), (30, 3, 'report', 3);
-    `);
-    await syncTo(capture, state, 120_000);
-    gateway = new Gateway(
-      config,
-      await loadSyncRulesFile(rulesFile, { defaultSchema: capture.schema }),
-      pino({ level: 'warn' }),
-    );
-    const endpoint = `http://127.0.0.1:${await gateway.start()}`;
+    `,
+    });
+    const { capture, gateway, endpoint } = deployment;
+    const { pgUrl } = getTestStack().endpoints;
     const started = await startBackend({
       PG_URL: pgUrl,
       SYNCLINE_JWT_SECRET: SECRET,
