@@ -104,6 +104,7 @@ describe('bucket parameter order', () => {
     ['IS NULL', '(closed_at IS NULL)', '1#s|0["t",1]'],
     ['!=', "(status != 'done')", '1#s|0[1,"t"]'],
     ['a float literal', 'score * 0.5', '1#s|0[5,"t"]'],
+    ['CASE', "CASE WHEN score > 5 THEN 'hi' ELSE 'lo' END", '1#s|0["hi","t"]'],
   ])('a key with %s is ordered by its hash like PowerSync', (_kind, key, bucket) => {
     const rules = compileValid(
       streamsFile(`  s:
