@@ -12,6 +12,7 @@ import {
   castAsReal,
   castAsText,
   integerOrReal,
+  isTruthy,
   type SqliteRow,
   type SqliteValue,
 } from '@syncline/sqlite-value';
@@ -158,7 +159,13 @@ export class ExpressionCompiler {
           expr,
         );
         return constant(null);
+      case 'ternary':
+        if (this.scope.requestSyntax === 'streams') return this.compileBetween(expr);
+        this.report('expression', `Operator not supported: ${expr.op}`, expr);
+        return constant(null);
       case 'case':
+        if (this.scope.requestSyntax === 'streams') return this.compileCase(expr);
+        // PowerSync's bucket definitions have no CASE; its sync streams compiler does.
         this.report('expression', 'CASE expressions are not supported; use iif()', expr);
         return constant(null);
       default:
@@ -317,6 +324,42 @@ export class ExpressionCompiler {
           ? (ctx) => ctx.request?.jwtJson ?? null
           : (ctx) => ctx.request?.parametersJson ?? null;
     return { evaluate, usesRow: false, usesRequest: true, usesClientParameters: name === 'parameters' };
+  }
+
+  /**
+   * `CASE [x] WHEN w THEN v ... [ELSE e] END` with SQLite's rules: the first `w` that is true (or,
+   * with `x`, for which `x = w` is true; NULL never matches) gives its `v`, else `e` or NULL.
+   */
+  private compileCase(expr: Expr & { type: 'case' }): CompiledExpression {
+    const operand = expr.value ? this.compile(expr.value) : undefined;
+    const whens = expr.whens.map((w) => ({ when: this.compile(w.when), then: this.compile(w.value) }));
+    const otherwise = expr.else ? this.compile(expr.else) : constant(null);
+    const parts = [...(operand ? [operand] : []), otherwise, ...whens.flatMap((w) => [w.when, w.then])];
+    const equals = BINARY_OPERATORS['=']!;
+    const branches = whens.map((w) => ({ when: w.when.evaluate, then: w.then.evaluate }));
+    const subject = operand?.evaluate;
+    const orElse = otherwise.evaluate;
+    return combine(parts, (ctx) => {
+      const x = subject?.(ctx);
+      for (const branch of branches) {
+        const w = branch.when(ctx);
+        if (isTruthy(subject ? equals(x ?? null, w) : w)) return branch.then(ctx);
+      }
+      return orElse(ctx);
+    });
+  }
+
+  /** `x [NOT] BETWEEN lo AND hi`: SQLite's `x >= lo AND x <= hi`, three-valued. */
+  private compileBetween(expr: Expr & { type: 'ternary' }): CompiledExpression {
+    const parts = [expr.value, expr.lo, expr.hi].map((e) => this.compile(e));
+    const [x, lo, hi] = parts.map((p) => p.evaluate) as [Evaluator, Evaluator, Evaluator];
+    const atLeast = BINARY_OPERATORS['>=']!;
+    const atMost = BINARY_OPERATORS['<=']!;
+    const between: Evaluator = (ctx) => {
+      const v = x(ctx);
+      return sqlAnd(atLeast(v, lo(ctx)), atMost(v, hi(ctx)));
+    };
+    return combine(parts, expr.op === 'NOT BETWEEN' ? (ctx) => sqlNot(between(ctx)) : between);
   }
 
   private compileUnary(expr: Expr & { type: 'unary' }): CompiledExpression {

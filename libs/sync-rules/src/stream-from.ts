@@ -156,3 +156,13 @@ export function warnAliasedPrimary(primary: ResultSet, setCount: number, source:
     'warning',
   );
 }
+
+/** `X` of `SELECT value FROM json_each(X)` (no other clause): that subquery is the array `X`. */
+export function jsonEachValues(select: SelectFromStatement): Expr | undefined {
+  const [item, ...others] = select.from ?? [];
+  const [column, ...more] = select.columns ?? [];
+  if (!item || others.length || more.length || select.where || item.type !== 'call') return undefined;
+  const valueColumn = column?.expr.type === 'ref' && column.expr.name === 'value';
+  const single = item.function.name.toLowerCase() === 'json_each' && item.args.length === 1;
+  return valueColumn && single ? item.args[0] : undefined;
+}

@@ -282,8 +282,8 @@ class VariantPlanner {
 
 /**
  * Bucket parameters in the order PowerSync gives them, which decides bucket names: sorted by a
- * stable hash of each key (for a plain column, of `?` followed by its name), ties in the order
- * found. Only plain columns can be hashed here; with any other key the order stays as written.
+ * stable hash of each key's printed SQL (partition-order.ts), ties in the order found. A key that
+ * cannot be printed (an expression a stream refuses anyway) leaves the order as written.
  */
 function inPowerSyncOrder(resolved: Resolved): Resolved {
   if (resolved.keys.length < 2 || resolved.keys.some((k) => k.hashText === undefined)) return resolved;

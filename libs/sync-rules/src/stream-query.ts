@@ -8,6 +8,7 @@ import { toVariants, type BoolNode } from './stream-dnf';
 import { sameDependency, variantRules, type ResultSet, type Term, type TermSide } from './stream-terms';
 import {
   readFrom,
+  jsonEachValues,
   reportUnsupportedClauses,
   warnAliasedPrimary,
   type FromClause,
@@ -272,8 +273,8 @@ class StreamQueryParser {
       return negated ? { type: 'not', inner: expansion } : expansion;
     }
     if (expr.type === 'binary' && expr.op === '&&' && expr.right.type === 'select') {
-      this.source.report('query-shape', "'&&' between two subqueries is not supported in sync streams", expr);
-      return { type: 'and', inner: [] };
+      const expansion = this.subqueryOverlap(expr, scope, negated);
+      return negated ? { type: 'not', inner: expansion } : expansion;
     }
     return { type: 'base', term: this.term(expr, scope) };
   }
@@ -329,6 +330,33 @@ class StreamQueryParser {
     const link = this.linkTerm(this.side(expr.left, scope), parser.side(column.expr, inner), equals);
     const conditions = this.subqueryConditions(from, select, inner, parser);
     return { type: 'and', inner: [{ type: 'base', term: link }, ...conditions] };
+  }
+
+  /**
+   * `(SELECT a FROM t1 ...) && (SELECT b FROM t2 ...)`: as in PowerSync, both subqueries' tables
+   * join the query and `t1.a = t2.b` links them, so it is `a IN (SELECT b ...)` read inside the first.
+   */
+  private subqueryOverlap(expr: ExprBinary, scope: Scope, negated: boolean): BoolNode<Term> {
+    const select = expr.left as SelectFromStatement;
+    if (negated) return this.subquery(expr, scope, negated, select); // reports it
+    const array = jsonEachValues(select);
+    if (array) return this.condition({ ...expr, left: array }, scope, false);
+    reportUnsupportedClauses(select, this.source);
+    const from = this.from(select);
+    const column = select.columns?.length === 1 ? select.columns[0] : undefined;
+    if (!from) return { type: 'and', inner: [] };
+    if (!column || (column.expr.type === 'ref' && column.expr.name === '*')) {
+      this.source.report('query-shape', 'Must return a single expression column', select);
+      return { type: 'and', inner: [] };
+    }
+    if (from.clause.sets.length + from.derived.length === 0) {
+      this.source.report('query-shape', "'&&' with a subquery over json_each() is not supported", expr);
+      return { type: 'and', inner: [] };
+    }
+    const inner = scopeOf(from, scope);
+    const member: ExprBinary = { ...expr, op: 'IN', left: column.expr };
+    const link = this.subquery(member, inner, false, expr.right as SelectFromStatement);
+    return { type: 'and', inner: [link, ...this.subqueryConditions(from, select, inner, this)] };
   }
 
   /** A subquery's own conditions: its derived tables', its ON conditions and its WHERE. */

@@ -83,8 +83,8 @@ export class DependencyReader {
   }
 
   /**
-   * `q.col` inside a larger expression (`upper(q.col)`): when `col` is a plain column of a table of
-   * `q`, a reference to that table's column, so the expression reads it directly.
+   * `q.col` inside a larger expression (`upper(q.col)`): the column's expression, as PowerSync
+   * inlines it, with each column it reads turned into a reference to that column's table.
    */
   private inline(expr: Expr, scope: Scope): Expr {
     return cloneWith(expr, (node) => {
@@ -93,16 +93,41 @@ export class DependencyReader {
       if (fn) return this.elementRef(node, fn);
       const table = findDerived(node, scope);
       const column = table?.columns.find((c) => c.name === node.name);
-      if (!column) return undefined;
-      const inner = innermost(column);
-      if (inner.expr.type !== 'ref' || inner.expr.name === '*') return undefined;
-      const set = (inner.table.reader as DependencyReader).side(inner.expr, inner.table.scope as Scope).set;
-      if (!set) return undefined;
-      const ref: Expr = { type: 'ref', table: { name: set.qualifier }, name: inner.expr.name };
-      if (node._location) ref._location = node._location;
-      this.inlined.set(ref, set);
+      return column ? this.inlineColumn(column, node) : undefined;
+    }) as Expr;
+  }
+
+  /**
+   * A derived column's expression with its references resolved, located at `at` (the reference in
+   * the outer query): the expression is written in another SELECT, possibly another SQL string.
+   * Undefined when one of its references cannot be resolved (reported where it is used).
+   */
+  private inlineColumn(column: DerivedColumn, at: Expr): Expr | undefined {
+    const scope = column.table.scope as Scope;
+    const reader = column.table.reader as DependencyReader;
+    let unresolved = false;
+    const inlined = cloneWith(relocated(column.expr, at._location), (node) => {
+      if (node.type !== 'ref' || node.name === '*') return undefined;
+      const nested = findDerived(node, scope)?.columns.find((c) => c.name === node.name);
+      const inner = nested ? this.inlineColumn(nested, at) : undefined;
+      if (nested && !inner) unresolved = true;
+      if (nested) return inner ?? node;
+      const fn = attachedFunctionOf(node, scope);
+      if (fn) {
+        // The element columns are attached by the reader of the SQL that names the json_each.
+        const element = reader.elementRef(node, fn);
+        if (at._location) element._location = at._location;
+        this.inlined.set(element, fn.parent);
+        return element;
+      }
+      const set = reader.side(node, scope).set;
+      if (!set) unresolved = true;
+      const ref: Expr = { type: 'ref', table: { name: set?.qualifier ?? '' }, name: node.name };
+      if (at._location) ref._location = at._location;
+      if (set) this.inlined.set(ref, set);
       return ref;
     }) as Expr;
+    return unresolved ? undefined : inlined;
   }
 
   /** `j.value` / `j.key` of a json_each over a row's array: a synthetic column of that row. */
@@ -133,7 +158,7 @@ export class DependencyReader {
     if (n.type === 'ref' && findDerived(n, scope)) {
       this.source.report(
         'query-shape',
-        'Inside another expression, a column of a common table expression or subquery in FROM must be a plain column of its table',
+        'This column of a common table expression or subquery in FROM cannot be used inside another expression',
         n,
       );
       found.invalid = true;
@@ -327,6 +352,18 @@ function hasDerivedRef(node: unknown, scope: Scope): boolean {
       : Array.isArray(value)
         ? value.some((v) => hasDerivedRef(v, scope))
         : hasDerivedRef(value, scope),
+  );
+}
+
+/**
+ * A copy of `node` with every position set to `location`: an inlined expression is reported at the
+ * reference that inlined it, not at positions in the SQL it was written in.
+ */
+function relocated(node: unknown, location: Expr['_location']): unknown {
+  if (node === null || typeof node !== 'object') return node;
+  if (Array.isArray(node)) return node.map((v) => relocated(v, location));
+  return Object.fromEntries(
+    Object.entries(node).map(([k, v]) => [k, k === '_location' ? location : relocated(v, location)]),
   );
 }
 

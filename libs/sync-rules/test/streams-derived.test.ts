@@ -116,12 +116,12 @@ describe('derived table diagnostics', () => {
     ]
   >([
     [
-      'an expression column of a CTE inside another expression',
+      'an inlined expression column that reads a second table, at the reference',
       file(
-        'SELECT notes.* FROM notes, o WHERE notes.org_id = upper(o.lo)',
+        'SELECT notes.* FROM notes, o WHERE notes.org_id = upper(o.lo) AND notes.x || upper(o.lo) = auth.user_id()',
         '    with:\n      o: SELECT lower(org_id) AS lo FROM members WHERE user_id = auth.user_id()\n',
       ),
-      [QueryShapeError, 'error', 9, 68, /must be a plain column of its table/],
+      [ExpressionError, 'error', 9, 95, /already references 'notes'/],
     ],
     [
       '* in a subquery in FROM',
@@ -322,6 +322,79 @@ describe('a derived table column inside a larger expression reads its table colu
       { bucket: '1#s|0["u1"]', outputTable: 'orgs', id: 'o1', data: { id: 'o1', label: 'AB' } },
     ]);
     expect(rules.evaluateRow('orgs', { id: 'o2', name: 'a', owner: 'u1' })).toEqual([]);
+  });
+});
+
+describe('an expression column of a derived table inside a larger expression is inlined, as in PowerSync', () => {
+  const LOWER_ORGS =
+    '    with:\n      o: SELECT lower(org_id) AS lo FROM members WHERE user_id = auth.user_id()\n';
+
+  test('in a partition: the lookup stores the whole inlined expression', async () => {
+    const yaml = file('SELECT notes.* FROM notes, o WHERE notes.org_id = upper(o.lo)', LOWER_ORGS).replace(
+      WITH_ORGS,
+      '',
+    );
+    expect(compileSyncRules(yaml).diagnostics.map((d) => d.message)).toEqual([]);
+    const rules = compileValid(yaml);
+    const entries = rules.evaluateParameterRow('members', { org_id: 'Ab', user_id: 'u1' });
+    expect(entries.map((e) => [serializeParameterLookup(e.lookup), e.parameters])).toEqual([
+      ['lookup/0["u1"]', { '0': 'AB' }],
+    ]);
+    const { buckets } = await rules.resolveStreamSubscriptions(
+      createRequestContext({ sub: 'u1' }, {}),
+      { includeDefaults: false, subscriptions: [{ stream: 's' }] },
+      lookupReader(rules, { members: [{ org_id: 'Ab', user_id: 'u1' }] }),
+    );
+    expect(buckets.map((b) => b.bucket)).toEqual(['1#s|0["AB"]']);
+    expect(rules.evaluateRow('notes', { id: 'n1', org_id: 'AB' })).toEqual([
+      { bucket: '1#s|0["AB"]', outputTable: 'notes', id: 'n1', data: { id: 'n1', org_id: 'AB' } },
+    ]);
+  });
+
+  test.each<[string, string, SqliteRow, object[]]>([
+    [
+      'a synced column',
+      "SELECT q.id, upper(q.ln) || '!' AS label FROM (SELECT id, lower(name) AS ln FROM orgs WHERE owner = auth.user_id()) AS q",
+      { id: 'o1', name: 'Ab', owner: 'u1' },
+      [{ bucket: '1#s|0["u1"]', outputTable: 'orgs', id: 'o1', data: { id: 'o1', label: 'AB!' } }],
+    ],
+    [
+      'a row filter',
+      'SELECT q.id FROM (SELECT id, lower(name) AS ln FROM orgs WHERE owner = auth.user_id()) AS q WHERE length(q.ln) > 2',
+      { id: 'o1', name: 'Ab', owner: 'u1' },
+      [],
+    ],
+    [
+      'a bucket parameter',
+      "SELECT q.id FROM (SELECT id, lower(name) AS ln FROM orgs) AS q WHERE upper(q.ln) = auth.parameter('n')",
+      { id: 'o1', name: 'Ab' },
+      [{ bucket: '1#s|0["AB"]', outputTable: 'orgs', id: 'o1', data: { id: 'o1' } }],
+    ],
+    [
+      'through a derived table of a derived table',
+      "SELECT r.id FROM (SELECT q.id, q.ln || 'x' AS lx FROM (SELECT id, lower(name) AS ln FROM orgs) AS q) AS r WHERE upper(r.lx) = auth.parameter('n')",
+      { id: 'o1', name: 'Ab' },
+      [{ bucket: '1#s|0["ABX"]', outputTable: 'orgs', id: 'o1', data: { id: 'o1' } }],
+    ],
+    [
+      "a json_each element of the derived table's row",
+      'SELECT q.id FROM (SELECT orgs.id, j.value AS v FROM orgs, json_each(orgs.tags) AS j) AS q WHERE upper(q.v) = auth.user_id()',
+      { id: 'o1', tags: '["a","b"]' },
+      [
+        { bucket: '1#s|0["A"]', outputTable: 'orgs', id: 'o1', data: { id: 'o1' } },
+        { bucket: '1#s|0["B"]', outputTable: 'orgs', id: 'o1', data: { id: 'o1' } },
+      ],
+    ],
+    [
+      'a request value compared with a column',
+      "SELECT q.id FROM (SELECT id, auth.parameter('org') AS u FROM orgs) AS q WHERE upper(q.u) = q.id",
+      { id: 'O1' },
+      [{ bucket: '1#s|0["O1"]', outputTable: 'orgs', id: 'O1', data: { id: 'O1' } }],
+    ],
+  ])('in %s', (_name, sql, row, expected) => {
+    const yaml = file(sql).replace(WITH_ORGS, '');
+    expect(compileSyncRules(yaml).diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    expect(compileValid(yaml).evaluateRow('orgs', row)).toEqual(expected);
   });
 });
 
