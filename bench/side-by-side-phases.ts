@@ -148,6 +148,10 @@ export async function runSteady(ctx: PhaseContext): Promise<PhaseResult> {
     const meter = startCpuMeter(() => system.pids());
     const start = Date.now();
     let [lsn, lastCommit, committed] = [0n, start, 0];
+    const report = setInterval(
+      () => ctx.progress(`${system.name}: steady: ${committed} transactions committed`),
+      10_000,
+    );
     await Promise.all(
       clients.map(async (pg, c) => {
         const count = shareOf(total, w.steadyClients, c);
@@ -166,7 +170,8 @@ export async function runSteady(ctx: PhaseContext): Promise<PhaseResult> {
           i++;
         }
       }),
-    );
+    ).finally(() => clearInterval(report));
+    ctx.progress(`${system.name}: steady: ${committed} committed; waiting for the covering checkpoint`);
     // Not the WAL's current end: other databases' writes (PowerSync's own storage among them)
     // move it, and a replicator's checkpoint reaches it only with its next keepalive.
     const covered = await system.coveredAt(lsn, ctx.timeoutMs);
