@@ -6,7 +6,8 @@
 // Usage: npx tsx bench/side-by-side.ts [--snapshot-rows 200000] [--batch-transactions 1000]
 //   [--batch-rows 100] [--updates 20000] [--update-clients 4] [--steady-rate 2800]
 //   [--steady-seconds 30] [--steady-clients 8] [--probe-every 10] [--phases snapshot,batches,updates,steady]
-//   [--powersync-dir /work/scratch-powersync --powersync-node PATH] [--timeout-s 900]
+//   [--powersync-dir /work/scratch-powersync --powersync-node PATH] [--systems syncline,powersync]
+//   [--timeout-s 900]
 import { parseArgs } from 'node:util';
 import { useShellStack } from '@syncline/test-kit';
 import { print, runBenchmark } from './script';
@@ -38,6 +39,8 @@ const { values: args } = parseArgs({
     'powersync-storage-db': { type: 'string', default: 'powersync_bench_storage' },
     'powersync-port': { type: 'string', default: '18090' },
     'timeout-s': { type: 'string', default: '900' },
+    /** Which of the two to run (PowerSync only with --powersync-dir). */
+    systems: { type: 'string', default: 'syncline,powersync' },
   },
 });
 
@@ -126,31 +129,36 @@ async function main(): Promise<void> {
     );
   const options = { timeoutMs: Number(args['timeout-s']) * 1000, progress };
   print(`side-by-side benchmark: ${JSON.stringify(workload)}; phases ${[...phases].join(', ')}`);
-  const runs: SystemRun[] = [await runSyncline(workload, phases, options)];
-  printRun(runs[0]!);
-  if (args['powersync-dir'] !== undefined) {
-    runs.push(
-      await runPowerSync(
-        {
-          dir: args['powersync-dir'],
-          node: args['powersync-node'],
-          storageDatabase: args['powersync-storage-db'],
-          port: Number(args['powersync-port']),
-        },
-        workload,
-        phases,
-        options,
-      ),
-    );
-    printRun(runs[1]!);
+  const runs: SystemRun[] = [];
+  if (args.systems.split(',').includes('syncline')) {
+    runs.push(await runSyncline(workload, phases, options));
+    printRun(runs[runs.length - 1]!);
   }
-  const [syncline, powersync] = runs;
-  if (powersync === undefined) {
-    print('no PowerSync side (--powersync-dir): no ratios; see docs/benchmarks-powersync.md');
+  const powersyncDir = args['powersync-dir'];
+  if (powersyncDir !== undefined && args.systems.split(',').includes('powersync')) {
+    const powersync = {
+      dir: powersyncDir,
+      node: args['powersync-node'],
+      storageDatabase: args['powersync-storage-db'],
+      port: Number(args['powersync-port']),
+    };
+    runs.push(await runPowerSync(powersync, workload, phases, options));
+    printRun(runs[runs.length - 1]!);
+  }
+  printRatios(runs);
+}
+
+function printRatios(runs: SystemRun[]): void {
+  const syncline = runs.find((r) => r.system === 'Syncline');
+  const powersync = runs.find((r) => r.system === 'PowerSync');
+  if (syncline === undefined || powersync === undefined) {
+    print(
+      'not both systems measured (--powersync-dir, --systems): no ratios; see docs/benchmarks-powersync.md',
+    );
     return;
   }
   print('Syncline / PowerSync:');
-  for (const s of syncline!.results) {
+  for (const s of syncline.results) {
     const p = powersync.results.find((r) => r.phase === s.phase);
     if (p !== undefined) print(ratios(s, p));
   }
