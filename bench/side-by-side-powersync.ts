@@ -169,6 +169,8 @@ export async function runPowerSync(
   const close = async (): Promise<void> => {
     await system.close();
     await stopService(child);
+    // The service's bucket storage holds every op of the run: not left in the shared Postgres.
+    await storage.query('DROP SCHEMA IF EXISTS powersync CASCADE').catch(() => undefined);
     await storage.end().catch(() => undefined);
     const pg = await connect(pgUrl);
     await dropLeftovers(pg).finally(() => pg.end());
