@@ -4,25 +4,11 @@
 // deployment's Redis memory (bucket-store's readMemoryUsage) once compaction has settled.
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
-import { keyPrefixFor, readMemoryUsage, type MemoryReport } from '@syncline/bucket-store';
-import {
-  evaluatorEnv,
-  getTestStack,
-  openDeploymentState,
-  startCapture,
-  startEvaluatorProcess,
-  syncTo,
-  testKafka,
-  waitFor,
-  writeRulesFile,
-  type CdcCapture,
-  type DeploymentState,
-  type EvaluatorProcess,
-} from '@syncline/test-kit';
+import { readMemoryUsage, type MemoryReport } from '@syncline/bucket-store';
+import { getTestStack, syncTo, testKafka, waitFor } from '@syncline/test-kit';
 import { compactionFloor, transactionsOf, type Workload } from './compaction-workload';
 import { processCpuSeconds, redisCpuSeconds } from './cpu-time';
-import { cleanUpOnInterrupt } from './interrupt';
-import { deleteKafkaStateOfRun } from './kafka-cleanup';
+import { withPipeline, type Pipeline } from './pipeline-run';
 
 /** Every row is in three buckets: the global one, its owner's (100 owners) and its project's (1,000). */
 export const BUCKETS_PER_ROW = 3;
@@ -82,37 +68,25 @@ export interface RunResult {
   readonly floorOps: number;
 }
 
-interface Run {
+interface Run extends Pipeline {
   readonly options: RunOptions;
-  readonly capture: CdcCapture;
-  readonly state: DeploymentState;
-  readonly env: Record<string, string>;
-  readonly evaluator: EvaluatorProcess;
 }
 
 export async function runCompactionBench(options: RunOptions): Promise<RunResult> {
-  const capture = await startCapture({ label: 'bench_compaction', setupSql: TABLE, partitions: 4 });
-  const env = evaluatorEnv(capture, writeRulesFile(RULES), {
-    SYNCLINE_BUCKET_TOPIC: 'off',
-    SYNCLINE_COMPACTION: options.mode,
-    ...options.compactionEnv,
-  });
-  const state = openDeploymentState(keyPrefixFor(capture.name, '1'));
-  const run: Run = { options, capture, state, env, evaluator: startEvaluatorProcess(env) };
-  let closing: Promise<void> | undefined;
-  const close = (): Promise<void> => (closing ??= closeRun(run));
-  const release = cleanUpOnInterrupt(close);
-  try {
-    return await measure(run);
-  } catch (error) {
-    const output = run.evaluator.output().slice(-4000);
-    throw new Error(`${String(error)}\nthe evaluator's last output:\n${output || '(none)'}`, {
-      cause: error,
-    });
-  } finally {
-    release();
-    await close();
-  }
+  return withPipeline(
+    {
+      label: 'bench_compaction',
+      setupSql: TABLE,
+      rules: RULES,
+      partitions: 4,
+      evaluatorEnv: {
+        SYNCLINE_BUCKET_TOPIC: 'off',
+        SYNCLINE_COMPACTION: options.mode,
+        ...options.compactionEnv,
+      },
+    },
+    (pipeline) => measure({ ...pipeline, options }),
+  );
 }
 
 async function measure(run: Run): Promise<RunResult> {
@@ -130,7 +104,7 @@ async function measure(run: Run): Promise<RunResult> {
   delivered.catch(() => undefined); // awaited below; a failed run must not end on its rejection first
   const commits = await runUpdates(run);
   options.progress(`mode ${options.mode}: waiting for the checkpoint covering the last update`);
-  const covering = await whileEvaluatorRuns(run, syncTo(run.capture, state, catchUpTimeoutMs(run)));
+  const covering = await run.whileEvaluatorRuns(syncTo(run.capture, state, catchUpTimeoutMs(run)));
   const inKafka = await delivered;
   const [cpu1, redis1] = [processCpuSeconds(pid), await redisCpuSeconds(redis)];
   redis.disconnect();
@@ -167,7 +141,7 @@ async function insertRows(run: Run): Promise<void> {
       [from, Math.min(rows, from + INSERT_TX_ROWS - 1)],
     );
   // Start-up of the evaluator included: generous.
-  await whileEvaluatorRuns(run, syncTo(run.capture, run.state, 300_000));
+  await run.whileEvaluatorRuns(syncTo(run.capture, run.state, 300_000));
 }
 
 function* writtenRows(rows: number, updated: readonly (readonly number[])[]): Generator<number> {
@@ -271,37 +245,10 @@ async function settle(run: Run, floorOps: number): Promise<{ report: MemoryRepor
     if (atFloorSince !== null && Date.now() - atFloorSince >= 2 * intervalMs + pollMs)
       return { report, settled: true };
     if (Date.now() >= deadline) return { report, settled: false };
-    await whileEvaluatorRuns(run, new Promise((r) => setTimeout(r, pollMs)));
+    await run.whileEvaluatorRuns(new Promise((r) => setTimeout(r, pollMs)));
     const next = await readMemoryUsage(run.state.redis, run.state.keyPrefix);
     // Progress is ops stored falling (a walk's CLEAR) or, mid-walk, bytes falling (its packs).
     if (next.ops < report.ops || next.bytes < report.bytes * (1 - BYTES_PROGRESS)) lastFall = Date.now();
     report = next;
   }
-}
-
-/** `work`, or the evaluator's exit (with its output) if it ends first. */
-async function whileEvaluatorRuns<T>(run: Run, work: Promise<T>): Promise<T> {
-  const exited = run.evaluator.exited.then((code): never => {
-    throw new Error(`the evaluator exited with ${code}:\n${run.evaluator.output().slice(-4000)}`);
-  });
-  return Promise.race([work, exited]);
-}
-
-/** Stops the evaluator, then deletes its Redis state and group, the capture and the run's topics. */
-async function closeRun(run: Run): Promise<void> {
-  const { child } = run.evaluator;
-  if (child.exitCode === null && child.signalCode === null) {
-    child.kill('SIGTERM');
-    const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    await run.evaluator.exited;
-    clearTimeout(killer);
-  }
-  // The evaluator's own reset: its key prefix and its consumer group.
-  await startEvaluatorProcess(run.env, ['--reset']).exited;
-  await run.state.close();
-  await run.capture.close();
-  const admin = testKafka(getTestStack().endpoints.kafkaBrokers).admin();
-  await admin.connect();
-  await deleteKafkaStateOfRun(admin, run.capture.topicPrefix);
-  await admin.disconnect();
 }

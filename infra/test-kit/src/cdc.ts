@@ -38,6 +38,8 @@ export interface CaptureOptions {
    * (`signal.data.collection`), so the test can start incremental snapshots by inserting into it.
    */
   readonly signalTable?: string;
+  /** Called after `setupSql`, just before the connector is registered (a benchmark's start of the snapshot). */
+  readonly onSetupDone?: () => void;
 }
 
 export async function startCapture(opts: CaptureOptions): Promise<CdcCapture> {
@@ -48,6 +50,7 @@ export async function startCapture(opts: CaptureOptions): Promise<CdcCapture> {
   await pg.query(`CREATE SCHEMA ${name}`);
   await pg.query(`SET search_path TO ${name}`);
   await pg.query(opts.setupSql);
+  opts.onSetupDone?.();
   const params: ConnectorParams = {
     name,
     pgUrl: stack.connectorPgUrl,
