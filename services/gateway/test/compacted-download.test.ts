@@ -2,12 +2,7 @@
 // older checkpoint turns ops of that download into MOVEs (and a CLEAR) superseded by ops above it.
 // The client's checksums then match the old checkpoint while its rows do not, so the gateway must
 // not complete it: it moves the client on to the newer checkpoint and completes that one.
-import {
-  MemoryBucketStore,
-  planCompaction,
-  type Checkpoint,
-  type CompactionCursor,
-} from '@syncline/bucket-store';
+import { MemoryBucketStore, planCompaction, type CompactionCursor } from '@syncline/bucket-store';
 import { serializeSyncLine, type SyncLine } from '@syncline/protocol';
 import { ClientState } from '@syncline/sync-client';
 import { compileSyncRulesOrThrow } from '@syncline/sync-rules';
@@ -16,18 +11,10 @@ import type { NdjsonWriter } from '../src/ndjson-writer';
 import { SharedReads } from '../src/shared-reads';
 import { SyncSession } from '../src/sync-session';
 import { putOp } from './put-op';
+import { checkpoint } from './test-checkpoint';
 
 const RULES = compileSyncRulesOrThrow('bucket_definitions:\n  g:\n    data:\n      - SELECT id FROM t\n');
 const ROWS = 10;
-
-const checkpoint = (lastOpId: number): Checkpoint => ({
-  lastOpId: String(lastOpId),
-  endOffset: String(lastOpId),
-  lsn: null,
-  commitTimeMs: null,
-  publishedAtMs: Date.now(),
-  writeCheckpoints: [],
-});
 
 /** Op `i` writes row `i % ROWS` with version `i`; op 1 of a pinned history writes row `p`, never updated. */
 const update = (i: number, pinned = false) =>

@@ -3,7 +3,7 @@
 // error beside the others' buckets) and each bucket's `subscriptions`/`priority`; a JOIN's lookup
 // chain read as of each checkpoint, so a membership change reaches the client as a
 // checkpoint_diff; a store that fails its read fails the session instead of dropping buckets.
-import { MemoryBucketStore, type Checkpoint } from '@syncline/bucket-store';
+import { MemoryBucketStore } from '@syncline/bucket-store';
 import { serializeSyncLine, type SyncLine } from '@syncline/protocol';
 import type { SqliteRow } from '@syncline/sqlite-value';
 import {
@@ -17,6 +17,7 @@ import type { NdjsonWriter } from '../src/ndjson-writer';
 import { SharedReads } from '../src/shared-reads';
 import { SyncSession } from '../src/sync-session';
 import { putOp } from './put-op';
+import { checkpoint } from './test-checkpoint';
 
 const RULES = compileSyncRulesOrThrow(`config:
   edition: 3
@@ -37,15 +38,6 @@ streams:
     auto_subscribe: true
     query: SELECT * FROM lists WHERE owner = 'nobody'
 `);
-
-const checkpoint = (lastOpId: number): Checkpoint => ({
-  lastOpId: String(lastOpId),
-  endOffset: String(lastOpId),
-  lsn: null,
-  commitTimeMs: null,
-  publishedAtMs: Date.now(),
-  writeCheckpoints: [],
-});
 
 /** Writes a row's lookup entries at `opId` as the evaluator does (every key it had, replaced). */
 async function index(

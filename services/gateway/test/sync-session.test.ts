@@ -1,7 +1,7 @@
 // A long download and a newer checkpoint: after 1,000 ops the newer checkpoint interrupts it (no
 // checkpoint_complete for the old one), and its line goes on from where each bucket stopped, so
 // the client gets every op exactly once and completes the newest checkpoint.
-import { MemoryBucketStore, type Checkpoint } from '@syncline/bucket-store';
+import { MemoryBucketStore } from '@syncline/bucket-store';
 import { serializeSyncLine, type BucketOp, type SyncLine } from '@syncline/protocol';
 import { compileSyncRulesOrThrow } from '@syncline/sync-rules';
 import { createGatewayMetrics } from '../src/metrics';
@@ -9,19 +9,11 @@ import type { NdjsonWriter } from '../src/ndjson-writer';
 import { SharedReads } from '../src/shared-reads';
 import { SyncSession } from '../src/sync-session';
 import { putOp } from './put-op';
+import { checkpoint } from './test-checkpoint';
 
 const RULES = compileSyncRulesOrThrow('bucket_definitions:\n  g:\n    data:\n      - SELECT id FROM t\n');
 
 const op = (opId: number, bucket = 'g[]'): BucketOp => putOp(bucket, BigInt(opId), String(opId));
-
-const checkpoint = (lastOpId: number): Checkpoint => ({
-  lastOpId: String(lastOpId),
-  endOffset: String(lastOpId),
-  lsn: null,
-  commitTimeMs: null,
-  publishedAtMs: Date.now(),
-  writeCheckpoints: [],
-});
 
 type Wire = Record<string, Record<string, unknown>>;
 
