@@ -260,6 +260,14 @@ const TABLE = {
       "A bucket's sorted set names an op whose body is missing from its hash, read in one atomic script: the two keys were changed outside Syncline's scripts (a partial restore, a key edited or deleted by hand).",
     fix: "Restore the deployment's keys together from one backup, or rebuild the deployment (`syncline evaluator --reset`); docs/consistency.md §2.3 lists what the keys hold.",
   },
+  SYNC_E411: {
+    category: 'evaluator',
+    title: 'consumer-stopped',
+    retriable: false,
+    meaning:
+      "One of the evaluator's Kafka consumers (the change consumer, the transaction reader or the notification reader) stopped for good: kafkajs gives up on an error it does not count as retriable (a programming error such as a TypeError, or a protocol error) and does not restart the consumer. Without this halt the process would stay up while nothing moves and the checkpoint stood still.",
+    fix: 'Nothing if it does not happen again: the evaluator exits 1 and its supervisor restarts it, resuming from what Redis holds. If it repeats, the log line `Kafka consumer stopped` names the error; report it with that line.',
+  },
 
   SYNC_E501: {
     category: 'dependency',

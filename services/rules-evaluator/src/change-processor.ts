@@ -105,6 +105,9 @@ export class ChangeProcessor {
     // Before any write: Redis must still hold what this instance wrote of the partition.
     await this.counter.verify(field);
     const prepared = await this.prepareAll(messages, batch);
+    // kafkajs heartbeats only between batches and when asked (at most once per interval): a
+    // batch sharing a saturated event loop with seven others must not outlast the session.
+    await heartbeat();
     const { low, high } = transactionRange(prepared);
     await beforeWrite(low);
     let ops = 0;
@@ -198,7 +201,9 @@ export class ChangeProcessor {
         batch.partition,
       );
     if (plan.unfilledToast > 0) this.deps.metrics.toastUnfilled.inc(plan.unfilledToast);
+    await batch.heartbeat();
     const ops = await applySegment(plan, this.deps, this.planner);
+    await batch.heartbeat();
     // Only states this instance just wrote, and only if no rebalance happened meanwhile.
     if (this.rowCache.generation === generation)
       for (const key of plan.rows.keys()) this.rowCache.set(key, plan.states.get(key)!);

@@ -40,6 +40,8 @@ import { NotificationReader } from './notification-reader';
 import { checkIdentity } from './identity';
 import { memoryGaugeLoop } from './memory-gauge';
 import { compactionLoop, publishedPositions } from './compaction-worker';
+import { watchConsumerCrashes } from './consumer-crash';
+import { commitProcessed } from './group-commit';
 
 export function rowEvaluator(rules: SyncRules): RowEvaluator {
   const mapping: TypeMappingOptions = { timestampsIso8601: rules.config.compatibility.timestampsIso8601 };
@@ -251,6 +253,7 @@ export class Evaluator {
       topic: config.notificationTopic,
       groupId: `${config.groupId}.notify.${config.instanceId}`,
       logger: this.logger,
+      onFatal: (error) => this.fail(error),
     });
     this.notifications = reader;
     this.loops.push(reader.start(this.lifecycle.signal).catch((error: unknown) => this.fail(error)));
@@ -360,6 +363,7 @@ export class Evaluator {
       this.resume.clear();
     };
     consumer.on(consumer.events.REBALANCING, rebalanced);
+    watchConsumerCrashes(consumer, 'change consumer', this.logger, (error) => this.fail(error));
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       rebalanced();
       const progressOf = (p: string) => this.store!.partitionProgress(p);
@@ -410,9 +414,8 @@ export class Evaluator {
       const last = batch.messages[batch.messages.length - 1]!;
       const next = BigInt(last.offset) + 1n;
       resolveOffset(last.offset);
-      await consumer.commitOffsets([
-        { topic: batch.topic, partition: batch.partition, offset: next.toString() },
-      ]);
+      const at = { topic: batch.topic, partition: batch.partition, offset: next.toString() };
+      await commitProcessed(consumer, [at], this.logger);
       this.metrics.events.inc(batch.messages.length);
       const lag = BigInt(batch.highWatermark) - next;
       this.metrics.consumerLag.set(
@@ -442,7 +445,7 @@ export class Evaluator {
     const before = batch.messages.filter((m) => BigInt(m.offset) < resumeAt);
     if (before.length > 0) resolveOffset(before[before.length - 1]!.offset);
     const at = { topic: batch.topic, partition: batch.partition, offset: resumeAt.toString() };
-    await consumer.commitOffsets([at]);
+    await commitProcessed(consumer, [at], this.logger);
     consumer.seek(at);
     this.logger.info(
       { topic: batch.topic, partition: batch.partition, offset: String(resumeAt) },

@@ -6,6 +6,7 @@ import type { Admin, Consumer, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { sleep } from '@syncline/service-runtime';
 import { IncrementalSnapshots, type RunningSnapshot } from './incremental-snapshots';
+import { watchConsumerCrashes } from './consumer-crash';
 
 /** What the coordinator and the processors ask about full snapshots taken after streaming began. */
 export interface FullSnapshotNotifications {
@@ -35,6 +36,8 @@ export interface NotificationReaderOptions {
   readonly topic: string;
   readonly groupId: string;
   readonly logger: Logger;
+  /** The reader's consumer stopped for good (SYNC_E411): the evaluator must halt. */
+  readonly onFatal: (error: Error) => void;
 }
 
 export class NotificationReader implements SnapshotNotifications {
@@ -69,6 +72,7 @@ export class NotificationReader implements SnapshotNotifications {
       allowAutoTopicCreation: false,
     });
     this.consumer = consumer;
+    watchConsumerCrashes(consumer, 'notification reader', logger, this.options.onFatal);
     // Nothing is committed, so a rejoin starts at the beginning again: seek back. Records below
     // a partition's position are skipped in any case (a STARTED read twice must not revive a
     // snapshot that completed).

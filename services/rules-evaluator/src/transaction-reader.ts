@@ -5,6 +5,7 @@ import type { Consumer, Kafka } from 'kafkajs';
 import { CdcDecoder, isMalformed, type MalformedRecord, type TransactionEnd } from '@syncline/cdc';
 import type { Logger } from 'pino';
 import { sleep } from '@syncline/service-runtime';
+import { watchConsumerCrashes } from './consumer-crash';
 import { TransactionRewindError, TransactionTracker, type EndArrival } from './transaction-tracker';
 
 export interface TransactionReaderOptions {
@@ -16,7 +17,10 @@ export interface TransactionReaderOptions {
     record: MalformedRecord,
     raw: { key: Buffer | null; value: Buffer | null },
   ) => Promise<void>;
-  /** A rewind of the transaction topic (TransactionRewindError): the evaluator must halt. */
+  /**
+   * A rewind of the transaction topic (TransactionRewindError), or the reader's consumer stopped
+   * for good (ConsumerStoppedError): the evaluator must halt.
+   */
   readonly onFatal: (error: Error) => void;
 }
 
@@ -65,6 +69,10 @@ export class TransactionReader {
       allowAutoTopicCreation: false,
     });
     this.consumer = consumer;
+    watchConsumerCrashes(consumer, 'transaction reader', logger, (error) => {
+      this.stopped = true;
+      this.options.onFatal(error);
+    });
     // The group never commits, so after a rejoin (broker restart, session timeout) the consumer
     // would restart at the topic's beginning: seek back to where the tracker is. Records below
     // the tracker's position are ignored anyway (addBegin/addEnd), so the list stays sorted.

@@ -85,6 +85,9 @@ function readerWith(topic: { exists: boolean; high: bigint }): NotificationReade
     topic: 'p.notifications',
     groupId: 'g',
     logger: pino({ level: 'silent' }),
+    onFatal: (error) => {
+      throw error;
+    },
   });
 }
 
