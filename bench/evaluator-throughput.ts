@@ -28,7 +28,7 @@ import { startCapture, useShellStack } from '@syncline/test-kit';
 import { processCpuSeconds, redisCpuSeconds } from './cpu-time';
 import { cleanUpOnInterrupt } from './interrupt';
 import { ACCOUNTS, DebeziumRecordGenerator as Generator } from '@syncline/test-kit';
-import { histogramBuckets, histogramQuantile } from './prometheus-histogram';
+import { stageBreakdown } from './latency-stages';
 import { print, runBenchmark } from './script';
 
 const { values: args } = parseArgs({
@@ -281,21 +281,9 @@ async function latency(rate = 2000, seconds = 15): Promise<void> {
   print(
     `B. ${produced - 1} transactions at ${Math.round(achieved)} tx/s: checkpoint latency p50 ${percentile(latencies, 50)} ms, p99 ${p99} ms, max ${latencies[latencies.length - 1]} ms (target p99 < 500 ms: ratio ${(p99 / 500).toFixed(2)}); ${seen.length} checkpoints`,
   );
+  // B's records are produced straight into Kafka with the commit time as their timestamp, so its
+  // `debezium` stage is the benchmark producer's own delay.
   print(`B. ${stageBreakdown(metrics)}`);
-}
-
-/**
- * The evaluator's own latency breakdown (syncline_evaluator_transaction_latency_seconds, by
- * stage, interpolated in its buckets). B's records are produced straight into Kafka with the
- * commit time as their timestamp, so its `debezium` stage is the producer's own delay.
- */
-function stageBreakdown(metrics: string): string {
-  const stages = ['debezium', 'transaction_topic', 'evaluation', 'total'].map((stage) => {
-    const buckets = histogramBuckets(metrics, 'syncline_evaluator_transaction_latency_seconds', { stage });
-    const ms = (q: number): string => `${Math.round(histogramQuantile(buckets, q) * 1000)}`;
-    return `${stage} p50 ${ms(0.5)} / p99 ${ms(0.99)} ms`;
-  });
-  return `per stage, as the evaluator measured it: ${stages.join('; ')}`;
 }
 
 // ---- C. 100k rows through Debezium --------------------------------------------------------------

@@ -1,6 +1,7 @@
 // One benchmark pipeline through the real stack: a private capture (schema, connector, slot,
 // topics) and an evaluator child process on it, with the deployment's Redis state. Closing stops
 // the evaluator and removes all of it, also on Ctrl-C.
+import { writeFileSync } from 'node:fs';
 import { keyPrefixFor } from '@syncline/bucket-store';
 import {
   evaluatorEnv,
@@ -32,6 +33,14 @@ export interface PipelineOptions {
   readonly onSetupDone?: () => void;
 }
 
+/**
+ * Node options for the evaluator child, from `SYNCLINE_BENCH_EVALUATOR_NODE_ARGS` (space-separated;
+ * e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`: the profile is written when the evaluator stops).
+ */
+function evaluatorNodeArgs(): string[] {
+  return (process.env.SYNCLINE_BENCH_EVALUATOR_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+}
+
 export interface Pipeline {
   readonly capture: CdcCapture;
   readonly state: DeploymentState;
@@ -58,7 +67,7 @@ export async function withPipeline<T>(
   });
   const env = evaluatorEnv(capture, writeRulesFile(options.rules), { ...options.evaluatorEnv });
   const state = openDeploymentState(keyPrefixFor(capture.name, '1'));
-  const evaluator = startEvaluatorProcess(env);
+  const evaluator = startEvaluatorProcess(env, [], evaluatorNodeArgs());
   const pipeline: Pipeline = {
     capture,
     state,
@@ -98,6 +107,9 @@ async function closePipeline(pipeline: Pipeline): Promise<void> {
     await pipeline.evaluator.exited;
     clearTimeout(killer);
   }
+  // SYNCLINE_BENCH_EVALUATOR_LOG=<file>: the evaluator's whole output, for a run to look into.
+  const log = process.env.SYNCLINE_BENCH_EVALUATOR_LOG;
+  if (log !== undefined && log !== '') writeFileSync(log, pipeline.evaluator.output());
   // The evaluator's own reset: its key prefix and its consumer group.
   await startEvaluatorProcess(pipeline.env, ['--reset']).exited;
   await pipeline.state.close();

@@ -51,6 +51,8 @@ export interface PhaseResult {
   /** Steady phase only: the rate reached and the probes' latencies (ascending, ms). */
   readonly achievedRate?: number;
   readonly latenciesMs?: readonly number[];
+  /** Syncline only: the evaluator's latency breakdown for the phase's transactions. */
+  readonly stages?: string;
   readonly check?: string;
 }
 

@@ -5,7 +5,9 @@
 import { Client } from 'pg';
 import { formatWriteCheckpoint, writeCheckpointPrefix } from '@syncline/protocol';
 import { getTestStack, recordCheckpoints, syncTo } from '@syncline/test-kit';
+import { freePort } from '@syncline/stack';
 import { processTreeCpuSeconds } from './cpu-time';
+import { stageBreakdown } from './latency-stages';
 import { withPipeline, type Pipeline } from './pipeline-run';
 import {
   runBatches,
@@ -37,8 +39,14 @@ const PROBE_USER = 'bench_probe';
 export async function runSyncline(
   workload: SideBySideWorkload,
   phases: ReadonlySet<Phase>,
-  options: { timeoutMs: number; progress: (line: string) => void },
+  options: {
+    timeoutMs: number;
+    progress: (line: string) => void;
+    /** Connector settings over the template's (tuning runs). */
+    connector?: Readonly<Record<string, string>>;
+  },
 ): Promise<SystemRun> {
+  const metricsPort = await freePort();
   let started = 0;
   let meter: CpuMeter | undefined;
   let evaluatorPid: number | undefined;
@@ -52,8 +60,8 @@ export async function runSyncline(
       setupSql: `${TABLE_SQL}\n${INSERT_ROWS_SQL.replace('$1::int', '1').replace('$2::int', String(workload.snapshotRows))};`,
       rules: RULES,
       partitions: 4,
-      evaluatorEnv: { SYNCLINE_BUCKET_TOPIC: 'off' },
-      connectorOverrides: { 'snapshot.mode': 'initial' },
+      evaluatorEnv: { SYNCLINE_BUCKET_TOPIC: 'off', SYNCLINE_HTTP_PORT: String(metricsPort) },
+      connectorOverrides: { 'snapshot.mode': 'initial', ...options.connector },
       onSetupDone: () => {
         started = Date.now();
         meter = startCpuMeter(pids);
@@ -84,7 +92,9 @@ export async function runSyncline(
         for (const phase of ['batches', 'updates', 'steady'] as const)
           if (phases.has(phase)) {
             options.progress(`Syncline: phase ${phase}`);
-            results.push(await pipeline.whileEvaluatorRuns(runners[phase](ctx)));
+            const before = await evaluatorMetrics(metricsPort);
+            const result = await pipeline.whileEvaluatorRuns(runners[phase](ctx));
+            results.push({ ...result, stages: stageBreakdown(await evaluatorMetrics(metricsPort), before) });
           }
         return { system: 'Syncline', results };
       } finally {
@@ -92,6 +102,13 @@ export async function runSyncline(
       }
     },
   );
+}
+
+/** The evaluator's /metrics text. */
+async function evaluatorMetrics(port: number): Promise<string> {
+  const response = await fetch(`http://127.0.0.1:${port}/metrics`);
+  if (!response.ok) throw new Error(`the evaluator's /metrics answered ${response.status}`);
+  return response.text();
 }
 
 async function synclineSystem(

@@ -41,6 +41,8 @@ const { values: args } = parseArgs({
     'timeout-s': { type: 'string', default: '900' },
     /** Which of the two to run (PowerSync only with --powersync-dir). */
     systems: { type: 'string', default: 'syncline,powersync' },
+    /** Syncline's connector settings over the template's, `key=value`, repeatable (tuning runs). */
+    'connector-set': { type: 'string', multiple: true, default: [] },
   },
 });
 
@@ -71,6 +73,7 @@ function describe(r: PhaseResult): string[] {
         `p99 ${int(percentile(l, 99))} ms, max ${int(l[l.length - 1] ?? NaN)} ms (target p99 < 100 ms)`,
     );
   }
+  if (r.stages !== undefined) lines.push(`    ${r.stages}`);
   if (r.check !== undefined) lines.push(`    check: ${r.check}`);
   return lines;
 }
@@ -93,6 +96,13 @@ function ratios(s: PhaseResult, p: PhaseResult): string {
         `p99 ${int(percentile(s.latenciesMs, 99))} vs ${int(percentile(p.latenciesMs, 99))} ms`,
     );
   return `  ${s.phase}: ${parts.join('; ')}`;
+}
+
+/** `key=value` of --connector-set. */
+function setting(text: string): [string, string] {
+  const at = text.indexOf('=');
+  if (at <= 0) throw new Error(`--connector-set wants key=value, got ${JSON.stringify(text)}`);
+  return [text.slice(0, at), text.slice(at + 1)];
 }
 
 function printRun(run: SystemRun): void {
@@ -131,7 +141,8 @@ async function main(): Promise<void> {
   print(`side-by-side benchmark: ${JSON.stringify(workload)}; phases ${[...phases].join(', ')}`);
   const runs: SystemRun[] = [];
   if (args.systems.split(',').includes('syncline')) {
-    runs.push(await runSyncline(workload, phases, options));
+    const connector = Object.fromEntries(args['connector-set'].map(setting));
+    runs.push(await runSyncline(workload, phases, { ...options, connector }));
     printRun(runs[runs.length - 1]!);
   }
   const powersyncDir = args['powersync-dir'];

@@ -46,11 +46,18 @@ export interface EvaluatorProcess {
   readonly exited: Promise<number | null>;
 }
 
-/** Starts `syncline evaluator [args]` with `env` added to this process's environment. */
-export function startEvaluatorProcess(env: Record<string, string>, args: string[] = []): EvaluatorProcess {
+/**
+ * Starts `syncline evaluator [args]` with `env` added to this process's environment; `nodeArgs`
+ * go to Node itself (a benchmark's `--cpu-prof`, which NODE_OPTIONS does not accept).
+ */
+export function startEvaluatorProcess(
+  env: Record<string, string>,
+  args: string[] = [],
+  nodeArgs: readonly string[] = [],
+): EvaluatorProcess {
   const child = spawn(
     process.execPath,
-    [path.join(repoRoot(), 'services/cli/bin/syncline.js'), 'evaluator', ...args],
+    [...nodeArgs, path.join(repoRoot(), 'services/cli/bin/syncline.js'), 'evaluator', ...args],
     { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';
