@@ -7,7 +7,7 @@
 //     each connection has a completed checkpoint with it, p50/p99/max, and the gateway's share:
 //     from the evaluator publishing that checkpoint to the client's checkpoint_complete.
 //  C. download: a fresh client of a user with a bucket of R rows; ops/s until checkpoint_complete.
-// Usage: npx tsx bench/gateway-fanout.ts [--connections 1000] [--rows 200000] [--only A|B|C]
+// Usage: npx tsx bench/gateway-fanout.ts [--connections 1000] [--rows 200000]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
