@@ -189,4 +189,13 @@ describe('stringifyJson', () => {
     expect(stringifyJson([NaN, Infinity, undefined, new Uint8Array(1)])).toBe('[null,null,null,null]');
     expect(stringifyJson({ a: undefined, b: new Uint8Array(1), c: 1n })).toBe('{"c":1}');
   });
+
+  test('writes own keys only, in JSON.stringify order (integer-like keys first)', () => {
+    const value = Object.assign(Object.create({ inherited: 1 }) as Record<string, unknown>, {
+      b: 1,
+      '2': 'two',
+      a: [undefined, 3n],
+    });
+    expect(stringifyJson(value)).toBe('{"2":"two","b":1,"a":[null,3]}');
+  });
 });
