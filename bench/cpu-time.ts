@@ -2,6 +2,7 @@
 // time when other work shares the machine.
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
+import { threadCpu, threadCpuSince, type ThreadCpu } from '@syncline/test-kit';
 
 /** CPU seconds (user + system) a process has used so far, from /proc (Linux); 0 once it is gone. */
 export function processCpuSeconds(pid: number | undefined): number {
@@ -60,4 +61,24 @@ export function machineBusyCpuSeconds(): number {
   // cpu user nice system idle iowait irq softirq steal ...: busy is all but idle and iowait.
   const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
   return ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) / 100;
+}
+
+/** CPU seconds per thread of one process since the meter started (the busiest first). */
+export interface ThreadCpuMeter {
+  read(): ThreadCpu[];
+  /** CPU seconds of the threads whose name matches, since the start. */
+  matching(name: RegExp): number;
+}
+
+/**
+ * Measures each thread of `pid` from now on (/proc/<pid>/task/<tid>/stat, ticks of 10 ms): e.g.
+ * Kafka Connect's one source task thread apart from the rest of its JVM.
+ */
+export function startThreadCpuMeter(pid: number): ThreadCpuMeter {
+  const start = threadCpu(pid);
+  const read = (): ThreadCpu[] => threadCpuSince(start, threadCpu(pid));
+  return {
+    read,
+    matching: (name) => read().reduce((n, t) => n + (name.test(t.name) ? t.cpuSeconds : 0), 0),
+  };
 }

@@ -3,6 +3,7 @@
 // `s.accounts` table (JsonConverter envelope with its schema, transaction block) and the
 // transaction topic's BEGIN/END records, shaped like the connector template's output.
 import type { KafkaMessage, Message } from 'kafkajs';
+import { transactionRecord } from './transaction-records';
 
 export const ACCOUNTS = 10_000;
 
@@ -62,30 +63,6 @@ function envelopeSchema(prefix: string): string {
     name: `${prefix}.s.accounts.Envelope`,
   });
 }
-const TX_SCHEMA = JSON.stringify({
-  type: 'struct',
-  fields: [
-    { type: 'string', optional: false, field: 'status' },
-    { type: 'string', optional: false, field: 'id' },
-    { type: 'int64', optional: true, field: 'event_count' },
-    {
-      type: 'array',
-      items: {
-        type: 'struct',
-        fields: [
-          { type: 'string', optional: false, field: 'data_collection' },
-          { type: 'int64', optional: false, field: 'event_count' },
-        ],
-        optional: true,
-      },
-      optional: true,
-      field: 'data_collections',
-    },
-    { type: 'int64', optional: false, field: 'ts_ms' },
-  ],
-  optional: false,
-});
-
 export class DebeziumRecordGenerator {
   private xid = 1000;
   private lsn = 1_000_000;
@@ -153,18 +130,12 @@ export class DebeziumRecordGenerator {
       return { key: `{"id":${id}}`, value: `{"schema":${this.schema},"payload":${JSON.stringify(payload)}}` };
     });
     const end = (this.lsn += 100);
-    const record = (status: string, lsn: number, count: number | null) => ({
-      key: `{"id":"${xid}:${lsn}"}`,
-      value: `{"schema":${TX_SCHEMA},"payload":${JSON.stringify({
-        status,
-        id: `${xid}:${lsn}`,
-        event_count: count,
-        data_collections: count === null ? null : [{ data_collection: 's.accounts', event_count: count }],
-        ts_ms: commitMs,
-      })}}`,
-      partition: 0,
-    });
-    return { data, tx: [record('BEGIN', begin, null), record('END', end, ids.length)], beginLsn: begin };
+    const markers = { xid, beginLsn: begin, endLsn: end, commitMs, counts: { 's.accounts': ids.length } };
+    return {
+      data,
+      tx: [transactionRecord('BEGIN', markers), transactionRecord('END', markers)],
+      beginLsn: begin,
+    };
   }
 
   private source(tsMs: number, xid: number | null, lsn: number | null) {

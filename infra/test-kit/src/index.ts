@@ -11,6 +11,16 @@ export { startOwnStack, type OwnStack } from './own-stack';
 export { privateStackEnv, freePrivateStackEnv, PRIVATE_PORT_VARS } from './private-stack';
 export { localStackProvider } from './local-provider';
 export { DebeziumRecordGenerator, ACCOUNTS, consumedMessage } from './debezium-records';
+export { transactionRecord, TransactionTopicFeed, type TransactionMarkers } from './transaction-records';
+export {
+  parseProcStat,
+  threadCpu,
+  threadCpuSince,
+  cpuByThreadGroup,
+  type ProcStat,
+  type ThreadCpu,
+} from './proc-stat';
+export { parseJavaThreadDump, javaThreadNames } from './jvm-threads';
 export { waitFor } from './wait';
 export { seededRandom } from './seeded-random';
 export { startRedisCluster, type LocalRedisCluster } from './redis-cluster';
