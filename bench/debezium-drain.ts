@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { javaThreadNames, startCapture, useShellStack } from '@syncline/test-kit';
-import { processTreeCpuSeconds, startThreadCpuMeter } from './cpu-time';
+import { processCpuSeconds, processTreeCpuSeconds, startThreadCpuMeter } from './cpu-time';
 import { cleanUpOnInterrupt } from './interrupt';
 import { deleteKafkaStateOfRun } from './kafka-cleanup';
 import { print, runBenchmark } from './script';
@@ -85,6 +85,14 @@ async function main(): Promise<void> {
   const mine = new Set([...names].filter(([, n]) => n.includes(capture.name)).map(([tid]) => tid));
   const others = ((await (await fetch(`${CONNECT_URL}/connectors`)).json()) as string[]).length - 1;
 
+  // Postgres decodes the slot in one walsender process: another serial point.
+  const slot = await capture.pg.query<{ pid: number | null }>(
+    'SELECT active_pid AS pid FROM pg_replication_slots WHERE slot_name = $1',
+    [`${capture.name}_slot`],
+  );
+  const walsender = slot.rows[0]?.pid ?? undefined;
+  const walsenderBefore = processCpuSeconds(walsender);
+
   await setPaused(capture.name, true);
   const meter = startCpuMeter(() => ({ ...pids }));
   const threads = startThreadCpuMeter(connectPid);
@@ -109,6 +117,7 @@ async function main(): Promise<void> {
   const own = perThread.filter((t) => mine.has(t.tid));
   const ownTotal = own.reduce((n, t) => n + t.cpuSeconds, 0);
   const jvm = cpu.connect ?? processTreeCpuSeconds(connectPid);
+  const decoding = processCpuSeconds(walsender) - walsenderBefore;
 
   print(
     `Debezium drain: ${TRANSACTIONS.toLocaleString('en-US')} single-row transactions committed in ${committed - commitStart} ms while the connector was paused; ` +
@@ -116,7 +125,7 @@ async function main(): Promise<void> {
   );
   print(
     `  CPU per transaction, commit start to drained: Connect JVM ${us(jvm)} (this connector's threads ${us(ownTotal)}, the rest of the JVM ${us(jvm - ownTotal)}), ` +
-      `Kafka ${us(cpu.kafka ?? 0)}, Postgres ${us(cpu.postgres ?? 0)}, machine ${us(cpu.machine ?? 0)}`,
+      `Kafka ${us(cpu.kafka ?? 0)}, Postgres ${us(cpu.postgres ?? 0)} (of which the slot's walsender ${us(decoding)}), machine ${us(cpu.machine ?? 0)}`,
   );
   for (const t of perThread.slice(0, 8)) {
     const paused = duringPause.find((p) => p.tid === t.tid)?.cpuSeconds ?? 0;

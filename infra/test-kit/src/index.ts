@@ -21,6 +21,14 @@ export {
   type ThreadCpu,
 } from './proc-stat';
 export { parseJavaThreadDump, javaThreadNames } from './jvm-threads';
+export {
+  ceilingTxPerSecond,
+  coresAt,
+  evaluatorsCeiling,
+  firstCap,
+  type EvaluatorCosts,
+  type SerialPoint,
+} from './capacity-model';
 export { waitFor } from './wait';
 export { seededRandom } from './seeded-random';
 export { startRedisCluster, type LocalRedisCluster } from './redis-cluster';
