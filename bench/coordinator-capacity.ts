@@ -211,8 +211,12 @@ async function throughKafka(run: Run, topic: string): Promise<void> {
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
   const feed = new TransactionTopicFeed(COLLECTION);
-  while (feed.made < TRANSACTIONS)
-    await producer.send({ topic, messages: feed.next(Math.min(500, TRANSACTIONS - feed.made), Date.now()) });
+  let bytes = 0;
+  while (feed.made < TRANSACTIONS) {
+    const messages = feed.next(Math.min(500, TRANSACTIONS - feed.made), Date.now());
+    for (const m of messages) bytes += String(m.key).length + String(m.value).length;
+    await producer.send({ topic, messages });
+  }
   await producer.disconnect();
   const high = (await admin.fetchTopicOffsets(topic))[0]?.high ?? '0';
   if (Number(high) !== 2 * TRANSACTIONS)
@@ -237,7 +241,8 @@ async function throughKafka(run: Run, topic: string): Promise<void> {
       `then drained by the ${what} in ${done - started} ms (${int(TRANSACTIONS / ((done - started) / 1000))} tx/s wall, consumer start included)`,
   );
   print(
-    `  CPU per tx: ${perTx(used)} (kafkajs fetch and decode included; ceiling ${ceiling(used)}); Redis server ${perTx(redis)} (shared)`,
+    `  CPU per tx: ${perTx(used)} (kafkajs fetch and decode included; ceiling ${ceiling(used)}); Redis server ${perTx(redis)} (shared); ` +
+      `${int(bytes / TRANSACTIONS)} bytes of keys and values per tx (BEGIN + END, uncompressed): ${(((bytes / TRANSACTIONS) * RATE) / 1e6).toFixed(1)} MB/s at ${int(RATE)} tx/s, read by every evaluator`,
   );
   await deleteKafkaStateOfRun(admin, run.prefix);
   await admin.disconnect();
