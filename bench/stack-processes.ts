@@ -8,8 +8,27 @@ import { machineBusyCpuSeconds, processTreeCpuSeconds } from './cpu-time';
 export const STACK_PROCESSES = ['postgres', 'redis', 'kafka', 'connect'] as const;
 export type StackProcess = (typeof STACK_PROCESSES)[number];
 
-/** The pids in the stack's state file; a part started elsewhere (no pid) is left out. */
+/**
+ * The pids in the stack's state file; a part started elsewhere (no pid) is left out.
+ * `SYNCLINE_BENCH_PIDS=redis=1234,...` names the process of a part run apart from the shared
+ * stack (e.g. a Redis of one's own, REDIS_URL pointing at it), so its CPU is this run's alone.
+ */
 export function stackPids(): Partial<Record<StackProcess, number>> {
+  return { ...recordedPids(), ...pidsFromEnv(process.env.SYNCLINE_BENCH_PIDS ?? '') };
+}
+
+function pidsFromEnv(list: string): Partial<Record<StackProcess, number>> {
+  const pids: Partial<Record<StackProcess, number>> = {};
+  for (const entry of list.split(',').filter((e) => e !== '')) {
+    const [name, pid] = entry.split('=');
+    if (!STACK_PROCESSES.includes(name as StackProcess) || !(Number(pid) > 0))
+      throw new Error(`SYNCLINE_BENCH_PIDS: "${entry}" is not <${STACK_PROCESSES.join('|')}>=<pid>`);
+    pids[name as StackProcess] = Number(pid);
+  }
+  return pids;
+}
+
+function recordedPids(): Partial<Record<StackProcess, number>> {
   const { stateDir } = loadStackConfig(process.env, repoRoot());
   try {
     const state = JSON.parse(readFileSync(path.join(stateDir, 'state.json'), 'utf8')) as {
