@@ -259,7 +259,11 @@ async function main(): Promise<void> {
   const topic = `${prefix}.transaction`;
   try {
     await store.initMeta({ layout: 'bench' });
+    const redisBefore = await redisCpuSeconds(redis);
     await markAllProcessed(store, `${prefix}.s.accounts`);
+    print(
+      `marking every event processed beforehand (countEvents, 1,000 transactions a call): Redis server ${perTx((await redisCpuSeconds(redis)) - redisBefore)} per tx (shared unless REDIS_URL is a Redis of its own)`,
+    );
     const run = { prefix, store, redis };
     if (args.kafka) await throughKafka(run, topic);
     else if (args.split) await split(run, topic);
