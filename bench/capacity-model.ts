@@ -6,12 +6,13 @@
 //   --serial "connect task=22.5,walsender=9,redis=66" --read 22.4 --coordinate 9.4 [--process µs]
 //   (--process: the evaluators' processing per tx; default: the pipeline's evaluator less read and
 //   coordinate)
-//   [--cores 2] [--measured 1125] [--evaluators 1,2,4,8,16,32] [--target 50000]
+//   [--cores 2] [--measured 1125] [--evaluators 1,2,4,8,16,32] [--rates 2000,5000,...] [--target 50000]
 import { parseArgs } from 'node:util';
 import {
   ceilingTxPerSecond,
   coresAt,
   evaluatorsCeiling,
+  evaluatorsFor,
   firstCap,
   type SerialPoint,
 } from '@syncline/test-kit';
@@ -31,6 +32,8 @@ const { values: args } = parseArgs({
     /** The rate measured on `cores` cores, to check the prediction against. */
     measured: { type: 'string' },
     evaluators: { type: 'string', default: '1,2,4,8,16,32' },
+    /** Rates (tx/s) to print the evaluator count for. */
+    rates: { type: 'string', default: '2000,5000,10000,20000,30000' },
     target: { type: 'string', default: '50000' },
   },
 });
@@ -105,6 +108,11 @@ async function main(): Promise<void> {
     print(
       `  N=${n}: evaluators ${int(evaluators)} tx/s; pipeline ${int(rate)} tx/s, capped by ${limit}; ~${cpu.toFixed(1)} cores busy`,
     );
+  }
+  print('evaluators the leader needs (one core each):');
+  for (const rate of args.rates.split(',').map(Number)) {
+    const n = evaluatorsFor(rate, costs);
+    print(`  ${int(rate)} tx/s: ${n === null ? 'none suffices (the leader cannot keep up)' : `${n}`}`);
   }
   print(`at ${int(target)} tx/s:`);
   for (const p of pipeline)

@@ -50,3 +50,14 @@ export function evaluatorsCeiling(n: number, costs: EvaluatorCosts): number {
   const leader = costs.readMicrosPerTx + costs.coordinateMicrosPerTx + costs.processMicrosPerTx / n;
   return ceilingTxPerSecond(leader);
 }
+
+/**
+ * The fewest evaluators whose leader keeps up with `txPerSecond` (one core each, an even share of
+ * the partitions each), or null when no number does: the leader's read and coordination alone
+ * take its whole core.
+ */
+export function evaluatorsFor(txPerSecond: number, costs: EvaluatorCosts): number | null {
+  const budget = 1e6 / txPerSecond - costs.readMicrosPerTx - costs.coordinateMicrosPerTx;
+  if (budget <= 0) return null;
+  return Math.max(1, Math.ceil(costs.processMicrosPerTx / budget));
+}

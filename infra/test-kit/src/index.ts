@@ -25,6 +25,7 @@ export {
   ceilingTxPerSecond,
   coresAt,
   evaluatorsCeiling,
+  evaluatorsFor,
   firstCap,
   type EvaluatorCosts,
   type SerialPoint,

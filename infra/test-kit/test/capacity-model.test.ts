@@ -1,4 +1,4 @@
-import { ceilingTxPerSecond, coresAt, evaluatorsCeiling, firstCap } from '../src';
+import { ceilingTxPerSecond, coresAt, evaluatorsCeiling, evaluatorsFor, firstCap } from '../src';
 
 describe('ceilingTxPerSecond', () => {
   it.each([
@@ -55,5 +55,26 @@ describe('evaluatorsCeiling', () => {
 
   it('refuses fewer than one instance', () => {
     expect(() => evaluatorsCeiling(0, costs)).toThrow(RangeError);
+  });
+});
+
+describe('evaluatorsFor', () => {
+  const costs = { readMicrosPerTx: 20, processMicrosPerTx: 200, coordinateMicrosPerTx: 10 };
+
+  it.each([
+    [1_000, 1],
+    [4_000, 1],
+    [5_000, 2],
+    [10_000, 3],
+    [20_000, 10],
+    [25_000, 20],
+  ])('at %d tx/s needs %d instance(s)', (rate, n) => {
+    expect(evaluatorsFor(rate, costs)).toBe(n);
+    expect(evaluatorsCeiling(n, costs)).toBeGreaterThanOrEqual(rate);
+  });
+
+  it('is null once the leader cannot keep up with any number of instances', () => {
+    expect(evaluatorsFor(1e6 / 30, costs)).toBeNull();
+    expect(evaluatorsFor(50_000, costs)).toBeNull();
   });
 });
