@@ -171,7 +171,7 @@ async function paced(run: Run, topic: string): Promise<void> {
   );
   print(
     `  CPU per tx: reader ${perTx(reading)}, coordinator ${perTx(coordinating)} (leader ${perTx(leader)}); ` +
-      `record building ${perTx(building)} (the benchmark's, left out); Redis server ${perTx(redis)} (shared: includes other clients)`,
+      `record building ${perTx(building)} (the benchmark's, left out); Redis server ${perTx(redis)} (every client of that server)`,
   );
   print(
     `  ceiling of one leader at this CPU: ${ceiling(leader)} (reader alone ${ceiling(reading)}, coordinator alone ${ceiling(coordinating)})`,
@@ -196,7 +196,7 @@ async function split(run: Run, topic: string): Promise<void> {
   print(
     `coordinator capacity (--split, backlog of ${int(TRANSACTIONS)} single-event transactions): ` +
       `reader ${perTx(reading)} per tx (ceiling ${ceiling(reading)}); ` +
-      `coordinator ${perTx(coordinating)} per tx (ceiling ${ceiling(coordinating)}; covered the backlog in ${covered - started} ms, Redis server ${perTx(redis)} per tx, shared)`,
+      `coordinator ${perTx(coordinating)} per tx (ceiling ${ceiling(coordinating)}; covered the backlog in ${covered - started} ms, Redis server ${perTx(redis)} per tx)`,
   );
   print(
     `  leader (reader + coordinator): ${perTx(reading + coordinating)} per tx, ceiling ${ceiling(reading + coordinating)}`,
@@ -241,7 +241,7 @@ async function throughKafka(run: Run, topic: string): Promise<void> {
       `then drained by the ${what} in ${done - started} ms (${int(TRANSACTIONS / ((done - started) / 1000))} tx/s wall, consumer start included)`,
   );
   print(
-    `  CPU per tx: ${perTx(used)} (kafkajs fetch and decode included; ceiling ${ceiling(used)}); Redis server ${perTx(redis)} (shared); ` +
+    `  CPU per tx: ${perTx(used)} (kafkajs fetch and decode included; ceiling ${ceiling(used)}); Redis server ${perTx(redis)}; ` +
       `${int(bytes / TRANSACTIONS)} bytes of keys and values per tx (BEGIN + END, uncompressed): ${(((bytes / TRANSACTIONS) * RATE) / 1e6).toFixed(1)} MB/s at ${int(RATE)} tx/s, read by every evaluator`,
   );
   await deleteKafkaStateOfRun(admin, run.prefix);
