@@ -146,9 +146,8 @@ export async function runPowerSync(
   const child = spawn(
     o.node,
     [path.join(o.dir, 'service/lib/entry.js'), 'start', '-r', 'unified', '-c', configFile],
-    {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
+    // The service writes its probe files (`.probes/`) in its working directory: the config's.
+    { stdio: ['ignore', 'ignore', 'pipe'], cwd: path.dirname(configFile) },
   );
   // Started right after the spawn: the service has used next to no CPU yet.
   const pids = () => ({ powersync: child.pid, ...stackPids() });
