@@ -26,7 +26,9 @@ function describePlan(
   points: readonly GrowthPoint[],
   workload: SideBySideWorkload,
 ): string {
-  const shape = `${plan.base.columns} columns, ${plan.base.buckets} buckets per row`;
+  const columns = `${plan.base.columns} columns`;
+  const buckets = `${plan.base.buckets} buckets per row`;
+  const shape = { table: `${columns}, ${buckets}`, buckets: columns, columns: buckets }[plan.growth];
   const fixed =
     plan.growth === 'table' ? shape : `${workload.snapshotRows.toLocaleString('en-US')} rows, ${shape}`;
   return (
