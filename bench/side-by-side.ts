@@ -1,8 +1,9 @@
 // Side-by-side benchmark (issue 14): the same workloads against Syncline and, when asked, the
 // PowerSync Service open edition, one after the other on the same stack's Postgres, with a
-// 10-column table and a global plus a per-owner bucket. Per phase and system: wall time, rows/s,
-// the lag of the covering checkpoint after the last commit, CPU per process and per row, and
-// Syncline's ratio to PowerSync. A benchmark: prints figures and exits 0.
+// 10-column table and a global plus a per-owner bucket by default (--columns, --buckets). Per
+// phase and system: wall time, rows/s, the lag of the covering checkpoint after the last commit,
+// CPU per process and per row, and Syncline's ratio to PowerSync. A benchmark: prints figures
+// and exits 0.
 // Usage: npx tsx bench/side-by-side.ts [--snapshot-rows 200000] [--batch-transactions 1000]
 //   [--batch-rows 100] [--updates 20000] [--update-clients 4] [--steady-rate 2800]
 //   [--steady-seconds 30] [--steady-clients 8] [--probe-every 10] [--phases snapshot,batches,updates,steady]
