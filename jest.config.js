@@ -4,7 +4,13 @@
 const transform = {
   '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.base.json', diagnostics: false }],
 };
-const roots = ['<rootDir>/libs', '<rootDir>/services', '<rootDir>/infra', '<rootDir>/examples'];
+const roots = [
+  '<rootDir>/libs',
+  '<rootDir>/services',
+  '<rootDir>/infra',
+  '<rootDir>/examples',
+  '<rootDir>/bench',
+];
 
 /** @type {import('jest').Config} */
 module.exports = {

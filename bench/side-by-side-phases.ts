@@ -3,12 +3,11 @@
 // steady rate of single-row updates with latency probes. Each phase ends when the system has a
 // checkpoint covering its last commit, and reports wall time, rows/s and the CPU each process spent.
 import type { Client } from 'pg';
+import type { ShapeSql } from './side-by-side-shape';
 import {
-  INSERT_ROWS_LSN_SQL,
   parseLsn,
   rowsUpdatedBy,
   shareOf,
-  UPDATE_ROW_LSN_SQL,
   type Phase,
   type SideBySideWorkload,
 } from './side-by-side-workload';
@@ -28,7 +27,7 @@ export interface SystemUnderTest {
   coveredAt(lastLsn: bigint, timeoutMs: number): Promise<number>;
   /**
    * Commits a single-row update of `rowId` carrying latency probe `n` of steady client `client`;
-   * returns its WAL position as UPDATE_ROW_LSN_SQL does.
+   * returns its WAL position as ShapeSql.updateRowLsn does.
    */
   probedUpdate(pg: Client, rowId: string, client: number, n: number): Promise<bigint>;
   /** After the steady phase is covered: each probe's latency, commit to covering checkpoint (ms). */
@@ -60,6 +59,8 @@ export interface PhaseResult {
 export interface PhaseContext {
   readonly system: SystemUnderTest;
   readonly workload: SideBySideWorkload;
+  /** The table's statements. */
+  readonly sql: ShapeSql;
   readonly timeoutMs: number;
   readonly progress: (line: string) => void;
 }
@@ -88,7 +89,7 @@ export async function runBatches(ctx: PhaseContext): Promise<PhaseResult> {
     let lsn = 0n;
     for (let t = 0; t < w.batchTransactions; t++) {
       const from = w.snapshotRows + t * w.batchRows + 1;
-      const result = await pg!.query<{ lsn: string }>(INSERT_ROWS_LSN_SQL, [from, from + w.batchRows - 1]);
+      const result = await pg!.query<{ lsn: string }>(ctx.sql.insertRowsLsn, [from, from + w.batchRows - 1]);
       lsn = lsnOf(result.rows);
     }
     const lastCommit = Date.now();
@@ -119,7 +120,7 @@ export async function runUpdates(ctx: PhaseContext): Promise<PhaseResult> {
       clients.map(async (pg, c) => {
         const count = shareOf(w.updates, w.updateClients, c);
         for (const id of rowsUpdatedBy(w.snapshotRows, w.updateClients, c, count)) {
-          const next = lsnOf((await pg.query<{ lsn: string }>(UPDATE_ROW_LSN_SQL, [id])).rows);
+          const next = lsnOf((await pg.query<{ lsn: string }>(ctx.sql.updateRowLsn, [id])).rows);
           lastCommit = Date.now();
           if (next > lsn) lsn = next;
         }
@@ -165,7 +166,7 @@ export async function runSteady(ctx: PhaseContext): Promise<PhaseResult> {
           const next =
             i % w.probeEvery === 0
               ? await system.probedUpdate(pg, id, c, i / w.probeEvery + 1)
-              : lsnOf((await pg.query<{ lsn: string }>(UPDATE_ROW_LSN_SQL, [id])).rows);
+              : lsnOf((await pg.query<{ lsn: string }>(ctx.sql.updateRowLsn, [id])).rows);
           if (next > lsn) lsn = next;
           lastCommit = Date.now();
           committed++;

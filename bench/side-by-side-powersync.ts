@@ -20,15 +20,8 @@ import {
   type SystemUnderTest,
 } from './side-by-side-phases';
 import type { SystemRun } from './side-by-side-syncline';
-import {
-  INSERT_ROWS_SQL,
-  parseLsn,
-  RULES,
-  TABLE_SQL,
-  UPDATE_ROW_LSN_SQL,
-  type Phase,
-  type SideBySideWorkload,
-} from './side-by-side-workload';
+import type { ShapeSql } from './side-by-side-shape';
+import { parseLsn, type Phase, type SideBySideWorkload } from './side-by-side-workload';
 import { stackPids, startCpuMeter } from './stack-processes';
 
 export interface PowerSyncOptions {
@@ -53,8 +46,9 @@ function urlWithPassword(url: string, database?: string): string {
   return u.toString();
 }
 
-function configYaml(o: PowerSyncOptions, pgUrl: string): string {
-  const rules = RULES.replaceAll('FROM items', `FROM ${SCHEMA}.items`)
+function configYaml(o: PowerSyncOptions, pgUrl: string, sql: ShapeSql): string {
+  const rules = sql.rules
+    .replaceAll('FROM items', `FROM ${SCHEMA}.items`)
     .split('\n')
     .map((l) => `    ${l}`)
     .join('\n');
@@ -93,13 +87,13 @@ async function connect(url: string, schema?: string): Promise<Client> {
 }
 
 /** A fresh schema with the snapshot rows and the publication; the service's old slots and storage gone. */
-async function prepare(o: PowerSyncOptions, workload: SideBySideWorkload): Promise<bigint> {
+async function prepare(o: PowerSyncOptions, workload: SideBySideWorkload, sql: ShapeSql): Promise<bigint> {
   const pgUrl = getTestStack().endpoints.pgUrl;
   const pg = await connect(pgUrl);
   try {
     await dropLeftovers(pg);
-    await pg.query(`CREATE SCHEMA ${SCHEMA}; SET search_path TO ${SCHEMA}; ${TABLE_SQL}`);
-    await pg.query(INSERT_ROWS_SQL, [1, workload.snapshotRows]);
+    await pg.query(`CREATE SCHEMA ${SCHEMA}; SET search_path TO ${SCHEMA}; ${sql.table}`);
+    await pg.query(sql.insertRows, [1, workload.snapshotRows]);
     await pg.query(`CREATE PUBLICATION ${PUBLICATION} FOR TABLE ${SCHEMA}.items`);
     await pg.query(`CREATE DATABASE ${o.storageDatabase}`).catch((e: { code?: string }) => {
       if (e.code !== '42P04') throw e; // it exists already
@@ -136,6 +130,7 @@ async function stopService(child: ChildProcess): Promise<void> {
 export async function runPowerSync(
   o: PowerSyncOptions,
   workload: SideBySideWorkload,
+  sql: ShapeSql,
   phases: ReadonlySet<Phase>,
   options: { timeoutMs: number; progress: (line: string) => void },
 ): Promise<SystemRun> {
@@ -143,17 +138,16 @@ export async function runPowerSync(
   options.progress(
     `PowerSync: ${workload.snapshotRows.toLocaleString('en-US')} rows in ${SCHEMA}, then the service's snapshot`,
   );
-  const snapshotLsn = await prepare(o, workload);
+  const snapshotLsn = await prepare(o, workload, sql);
   const configFile = path.join(mkdtempSync(path.join(tmpdir(), 'bench-powersync-')), 'powersync.yaml');
-  writeFileSync(configFile, configYaml(o, pgUrl));
+  writeFileSync(configFile, configYaml(o, pgUrl, sql));
   const storage = await connect(urlWithPassword(pgUrl, o.storageDatabase));
   const started = Date.now();
   const child = spawn(
     o.node,
     [path.join(o.dir, 'service/lib/entry.js'), 'start', '-r', 'unified', '-c', configFile],
-    {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
+    // The service writes its probe files (`.probes/`) in its working directory: the config's.
+    { stdio: ['ignore', 'ignore', 'pipe'], cwd: path.dirname(configFile) },
   );
   // Started right after the spawn: the service has used next to no CPU yet.
   const pids = () => ({ powersync: child.pid, ...stackPids() });
@@ -163,6 +157,7 @@ export async function runPowerSync(
   const system = powerSyncSystem(
     storage,
     pgUrl,
+    sql,
     pids,
     () => child.exitCode !== null || child.signalCode !== null,
   );
@@ -188,7 +183,7 @@ export async function runPowerSync(
       cpu: { ...meter.read(), powersync: processTreeCpuSeconds(child.pid) },
       check: await system.verifyRows(workload.snapshotRows),
     };
-    const ctx: PhaseContext = { system, workload, ...options };
+    const ctx: PhaseContext = { system, workload, sql, ...options };
     const results = [snapshot];
     const runners = { batches: runBatches, updates: runUpdates, steady: runSteady } as const;
     for (const phase of ['batches', 'updates', 'steady'] as const)
@@ -210,6 +205,7 @@ export async function runPowerSync(
 function powerSyncSystem(
   storage: Client,
   pgUrl: string,
+  sql: ShapeSql,
   pids: () => Record<string, number | undefined>,
   exited: () => boolean,
 ): SystemUnderTest & { close(): Promise<void> } {
@@ -248,7 +244,7 @@ function powerSyncSystem(
       }
     },
     async probedUpdate(pg, rowId) {
-      const { rows } = await pg.query<{ lsn: string }>(UPDATE_ROW_LSN_SQL, [rowId]);
+      const { rows } = await pg.query<{ lsn: string }>(sql.updateRowLsn, [rowId]);
       const lsn = parseLsn(rows[0]!.lsn);
       probes.push({ lsn, at: Date.now() });
       return lsn;

@@ -17,15 +17,8 @@ import {
   type PhaseResult,
   type SystemUnderTest,
 } from './side-by-side-phases';
-import {
-  INSERT_ROWS_SQL,
-  RULES,
-  TABLE_SQL,
-  UPDATE_ROW_PROBE_SQL,
-  type Phase,
-  type SideBySideWorkload,
-  parseLsn,
-} from './side-by-side-workload';
+import type { ShapeSql } from './side-by-side-shape';
+import { type Phase, type SideBySideWorkload, parseLsn } from './side-by-side-workload';
 import { stackPids, startCpuMeter, type CpuMeter } from './stack-processes';
 
 export interface SystemRun {
@@ -38,12 +31,15 @@ const PROBE_USER = 'bench_probe';
 /** Runs the phases in `phases` (the snapshot always: it fills the table) against Syncline. */
 export async function runSyncline(
   workload: SideBySideWorkload,
+  sql: ShapeSql,
   phases: ReadonlySet<Phase>,
   options: {
     timeoutMs: number;
     progress: (line: string) => void;
     /** Connector settings over the template's (tuning runs). */
     connector?: Readonly<Record<string, string>>;
+    /** Evaluator settings over the benchmark's (e.g. SYNCLINE_ROW_STATE_CACHE_ROWS). */
+    evaluatorEnv?: Readonly<Record<string, string>>;
   },
 ): Promise<SystemRun> {
   const metricsPort = await freePort();
@@ -57,10 +53,14 @@ export async function runSyncline(
   return withPipeline(
     {
       label: 'bench_sbs',
-      setupSql: `${TABLE_SQL}\n${INSERT_ROWS_SQL.replace('$1::int', '1').replace('$2::int', String(workload.snapshotRows))};`,
-      rules: RULES,
+      setupSql: `${sql.table}\n${sql.insertRows.replace('$1::int', '1').replace('$2::int', String(workload.snapshotRows))};`,
+      rules: sql.rules,
       partitions: 4,
-      evaluatorEnv: { SYNCLINE_BUCKET_TOPIC: 'off', SYNCLINE_HTTP_PORT: String(metricsPort) },
+      evaluatorEnv: {
+        SYNCLINE_BUCKET_TOPIC: 'off',
+        SYNCLINE_HTTP_PORT: String(metricsPort),
+        ...options.evaluatorEnv,
+      },
       connectorOverrides: { 'snapshot.mode': 'initial', ...options.connector },
       onSetupDone: () => {
         started = Date.now();
@@ -69,7 +69,7 @@ export async function runSyncline(
     },
     async (pipeline) => {
       evaluatorPid = pipeline.evaluator.child.pid;
-      const system = await synclineSystem(pipeline, pids);
+      const system = await synclineSystem(pipeline, sql, pids);
       try {
         const covered = await pipeline.whileEvaluatorRuns(
           syncTo(pipeline.capture, pipeline.state, options.timeoutMs),
@@ -86,7 +86,7 @@ export async function runSyncline(
           cpu: { ...cpu, evaluator: processTreeCpuSeconds(evaluatorPid) },
           check: await system.verifyRows(workload.snapshotRows),
         };
-        const ctx: PhaseContext = { system, workload, ...options };
+        const ctx: PhaseContext = { system, workload, sql, ...options };
         const results = [snapshot];
         const runners = { batches: runBatches, updates: runUpdates, steady: runSteady } as const;
         for (const phase of ['batches', 'updates', 'steady'] as const)
@@ -113,6 +113,7 @@ async function evaluatorMetrics(port: number): Promise<string> {
 
 async function synclineSystem(
   pipeline: Pipeline,
+  sql: ShapeSql,
   pids: () => Record<string, number | undefined>,
 ): Promise<SystemUnderTest & { close(): void }> {
   const { capture, state } = pipeline;
@@ -149,7 +150,7 @@ async function synclineSystem(
         clientId: `steady${client}`,
         n: String(n),
       });
-      const { rows } = await pg.query<{ lsn: string }>(UPDATE_ROW_PROBE_SQL, [
+      const { rows } = await pg.query<{ lsn: string }>(sql.updateRowProbe, [
         rowId,
         writeCheckpointPrefix(deployment),
         content,

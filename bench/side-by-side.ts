@@ -1,18 +1,27 @@
 // Side-by-side benchmark (issue 14): the same workloads against Syncline and, when asked, the
 // PowerSync Service open edition, one after the other on the same stack's Postgres, with a
-// 10-column table and a global plus a per-owner bucket. Per phase and system: wall time, rows/s,
-// the lag of the covering checkpoint after the last commit, CPU per process and per row, and
-// Syncline's ratio to PowerSync. A benchmark: prints figures and exits 0.
+// 10-column table and a global plus a per-owner bucket by default (--columns, --buckets). Per
+// phase and system: wall time, rows/s, the lag of the covering checkpoint after the last commit,
+// CPU per process and per row, and Syncline's ratio to PowerSync. A benchmark: prints figures
+// and exits 0.
 // Usage: npx tsx bench/side-by-side.ts [--snapshot-rows 200000] [--batch-transactions 1000]
 //   [--batch-rows 100] [--updates 20000] [--update-clients 4] [--steady-rate 2800]
 //   [--steady-seconds 30] [--steady-clients 8] [--probe-every 10] [--phases snapshot,batches,updates,steady]
 //   [--powersync-dir /work/scratch-powersync --powersync-node PATH] [--systems syncline,powersync]
-//   [--timeout-s 900]
+//   [--timeout-s 900] [--columns 10] [--buckets 2]
+//   [--growth table|buckets|columns [--growth-points 1,4,16] [--growth-repeat 1] [--cache-rows 10000]]
+// With --growth, each point of that kind runs on each system (fresh table, capture, evaluator and
+// service) and the phases' growth tables are printed (side-by-side-growth.ts); the growth runs
+// default to --snapshot-rows = --cache-rows, --batch-transactions 50 and --phases
+// snapshot,batches,updates.
 import { parseArgs } from 'node:util';
 import { useShellStack } from '@syncline/test-kit';
 import { print, runBenchmark } from './script';
+import { parseGrowth, parsePoints, positiveInteger, type GrowthPlan } from './side-by-side-growth';
+import { runGrowth } from './side-by-side-growth-run';
 import type { PhaseResult } from './side-by-side-phases';
 import { runPowerSync } from './side-by-side-powersync';
+import { DEFAULT_SHAPE, shapeProblem, shapeSql, type ShapeSql, type TableShape } from './side-by-side-shape';
 import { runSyncline, type SystemRun } from './side-by-side-syncline';
 import {
   percentile,
@@ -24,8 +33,9 @@ import {
 
 const { values: args } = parseArgs({
   options: {
-    'snapshot-rows': { type: 'string', default: '200000' },
-    'batch-transactions': { type: 'string', default: '1000' },
+    /** Defaults: 200000 and 1000, or for --growth the cache's rows and 50. */
+    'snapshot-rows': { type: 'string' },
+    'batch-transactions': { type: 'string' },
     'batch-rows': { type: 'string', default: '100' },
     updates: { type: 'string', default: '20000' },
     'update-clients': { type: 'string', default: '4' },
@@ -33,7 +43,15 @@ const { values: args } = parseArgs({
     'steady-seconds': { type: 'string', default: '30' },
     'steady-clients': { type: 'string', default: '8' },
     'probe-every': { type: 'string', default: '10' },
-    phases: { type: 'string', default: PHASES.join(',') },
+    /** Default: every phase, or for --growth snapshot,batches,updates. */
+    phases: { type: 'string' },
+    columns: { type: 'string', default: String(DEFAULT_SHAPE.columns) },
+    buckets: { type: 'string', default: String(DEFAULT_SHAPE.buckets) },
+    growth: { type: 'string' },
+    'growth-points': { type: 'string' },
+    'growth-repeat': { type: 'string', default: '1' },
+    /** The evaluator's row-state cache in growth runs (SYNCLINE_ROW_STATE_CACHE_ROWS). */
+    'cache-rows': { type: 'string', default: '10000' },
     'powersync-dir': { type: 'string' },
     'powersync-node': { type: 'string', default: 'node' },
     'powersync-storage-db': { type: 'string', default: 'powersync_bench_storage' },
@@ -118,10 +136,10 @@ function parsePhases(text: string): Set<Phase> {
   return phases as Set<Phase>;
 }
 
-async function main(): Promise<void> {
+function readWorkload(growing: boolean, cacheRows: number): SideBySideWorkload {
   const workload: SideBySideWorkload = {
-    snapshotRows: Number(args['snapshot-rows']),
-    batchTransactions: Number(args['batch-transactions']),
+    snapshotRows: Number(args['snapshot-rows'] ?? (growing ? cacheRows : 200_000)),
+    batchTransactions: Number(args['batch-transactions'] ?? (growing ? 50 : 1000)),
     batchRows: Number(args['batch-rows']),
     updates: Number(args.updates),
     updateClients: Number(args['update-clients']),
@@ -132,31 +150,76 @@ async function main(): Promise<void> {
   };
   const problem = sideBySideProblem(workload);
   if (problem !== null) throw new Error(problem);
-  const phases = parsePhases(args.phases);
+  return workload;
+}
+
+function readShape(): TableShape {
+  const shape = { columns: Number(args.columns), buckets: Number(args.buckets) };
+  const problem = shapeProblem(shape);
+  if (problem !== null) throw new Error(`--columns/--buckets: ${problem}`);
+  return shape;
+}
+
+/** The systems asked for, one after the other on one workload, each printed as it ends. */
+function systemsRunner(
+  phases: ReadonlySet<Phase>,
+  evaluatorEnv: Readonly<Record<string, string>>,
+): (workload: SideBySideWorkload, sql: ShapeSql) => Promise<SystemRun[]> {
+  const options = { timeoutMs: Number(args['timeout-s']) * 1000, progress };
+  const systems = args.systems.split(',');
+  const connector = Object.fromEntries(args['connector-set'].map(setting));
+  const powersyncDir = args['powersync-dir'];
+  return async (workload, sql) => {
+    const runs: SystemRun[] = [];
+    if (systems.includes('syncline')) {
+      runs.push(await runSyncline(workload, sql, phases, { ...options, connector, evaluatorEnv }));
+      printRun(runs[runs.length - 1]!);
+    }
+    if (powersyncDir !== undefined && systems.includes('powersync')) {
+      const powersync = {
+        dir: powersyncDir,
+        node: args['powersync-node'],
+        storageDatabase: args['powersync-storage-db'],
+        port: Number(args['powersync-port']),
+      };
+      runs.push(await runPowerSync(powersync, workload, sql, phases, options));
+      printRun(runs[runs.length - 1]!);
+    }
+    return runs;
+  };
+}
+
+async function main(): Promise<void> {
+  const growth = args.growth === undefined ? undefined : parseGrowth(args.growth);
+  const cacheRows = positiveInteger('--cache-rows', args['cache-rows']);
+  const workload = readWorkload(growth !== undefined, cacheRows);
+  const shape = readShape();
+  const phases = parsePhases(
+    args.phases ?? (growth === undefined ? PHASES.join(',') : 'snapshot,batches,updates'),
+  );
   if (useShellStack() === undefined)
     progress(
       'no stack in the environment (eval "$(npx syncline stack env)"): using the one a test run recorded',
     );
-  const options = { timeoutMs: Number(args['timeout-s']) * 1000, progress };
-  print(`side-by-side benchmark: ${JSON.stringify(workload)}; phases ${[...phases].join(', ')}`);
-  const runs: SystemRun[] = [];
-  if (args.systems.split(',').includes('syncline')) {
-    const connector = Object.fromEntries(args['connector-set'].map(setting));
-    runs.push(await runSyncline(workload, phases, { ...options, connector }));
-    printRun(runs[runs.length - 1]!);
-  }
-  const powersyncDir = args['powersync-dir'];
-  if (powersyncDir !== undefined && args.systems.split(',').includes('powersync')) {
-    const powersync = {
-      dir: powersyncDir,
-      node: args['powersync-node'],
-      storageDatabase: args['powersync-storage-db'],
-      port: Number(args['powersync-port']),
+  if (growth !== undefined) {
+    const plan: GrowthPlan = {
+      growth,
+      cacheRows,
+      base: shape,
+      baseSnapshotRows: workload.snapshotRows,
+      points: parsePoints(growth, args['growth-points']),
+      repeat: positiveInteger('--growth-repeat', args['growth-repeat']),
     };
-    runs.push(await runPowerSync(powersync, workload, phases, options));
-    printRun(runs[runs.length - 1]!);
+    const env = { SYNCLINE_ROW_STATE_CACHE_ROWS: String(cacheRows) };
+    print(`side-by-side benchmark, growth: ${JSON.stringify(workload)}; phases ${[...phases].join(', ')}`);
+    await runGrowth(plan, workload, systemsRunner(phases, env), progress);
+    return;
   }
-  printRatios(runs);
+  print(
+    `side-by-side benchmark: ${JSON.stringify(workload)}; ${shape.columns} columns, ${shape.buckets} buckets ` +
+      `per row; phases ${[...phases].join(', ')}`,
+  );
+  printRatios(await systemsRunner(phases, {})(workload, shapeSql(shape)));
 }
 
 function printRatios(runs: SystemRun[]): void {

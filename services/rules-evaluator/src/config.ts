@@ -66,6 +66,7 @@ export const CONFIG_SCHEMA = z.object({
   SYNCLINE_COMPACTION_INTERVAL_MS: int(100, 86_400_000).default(5000),
   SYNCLINE_COMPACTION_STEP_OPS: int(2, 1_000_000).default(5000),
   SYNCLINE_LOOKUP_RETENTION_MS: int(0, 7 * 24 * 3_600_000).default(300_000),
+  SYNCLINE_ROW_STATE_CACHE_ROWS: int(1000, 10_000_000).default(200_000),
 });
 
 export interface EvaluatorConfig {
@@ -102,6 +103,8 @@ export interface EvaluatorConfig {
   readonly compactionStepOps: number;
   /** How long a checkpoint stays resolvable by a gateway: lookup versions below it are trimmed. */
   readonly lookupRetentionMs: number;
+  /** Rows whose stored state the processor keeps in memory (a benchmark and tuning knob). */
+  readonly rowStateCacheRows: number;
   /** Redis key prefix: one per deployment and rules version. */
   readonly keyPrefix: string;
 }
@@ -149,6 +152,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): EvaluatorConfig {
     compactionIntervalMs: e.SYNCLINE_COMPACTION_INTERVAL_MS,
     compactionStepOps: e.SYNCLINE_COMPACTION_STEP_OPS,
     lookupRetentionMs: e.SYNCLINE_LOOKUP_RETENTION_MS,
+    rowStateCacheRows: e.SYNCLINE_ROW_STATE_CACHE_ROWS,
     notificationTopic: e.SYNCLINE_NOTIFICATION_TOPIC ?? `${e.SYNCLINE_TOPIC_PREFIX}.notifications`,
     keyPrefix: keyPrefixFor(e.SYNCLINE_DEPLOYMENT, e.SYNCLINE_RULES_VERSION),
   };

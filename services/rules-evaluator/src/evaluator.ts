@@ -145,6 +145,7 @@ export class Evaluator {
       snapshotWindows: config.signalTable !== null,
       fullSnapshots: this.notifications,
       writeCheckpointPrefix: writeCheckpointPrefix(config.deployment),
+      rowStateCacheCapacity: config.rowStateCacheRows,
     });
     const isLeader = () => this.coordinator?.isLeader === true;
     const leaderOnly = { redis, prefix: config.keyPrefix, isLeader, metrics: this.metrics, logger, signal };

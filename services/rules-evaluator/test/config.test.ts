@@ -1,4 +1,4 @@
-// The evaluator's compaction settings, validated once at start-up like every other variable.
+// The evaluator's compaction and row-state cache settings, validated once at start-up like every other variable.
 import { ConfigError, loadConfig } from '../src/config';
 
 const VALID_ENV = {
@@ -46,4 +46,27 @@ describe('compaction configuration', () => {
     expect(load).toThrow(ConfigError);
     expect(load).toThrow(new RegExp(`^invalid evaluator configuration:\\n  ${name}: `));
   });
+});
+
+describe('row-state cache configuration', () => {
+  it('keeps 200,000 rows by default', () => {
+    expect(loadConfig(VALID_ENV).rowStateCacheRows).toBe(200_000);
+  });
+
+  it.each([
+    ['1000', 1000],
+    ['10000', 10_000],
+    ['10000000', 10_000_000],
+  ])('reads SYNCLINE_ROW_STATE_CACHE_ROWS=%s', (value, rows) => {
+    expect(loadConfig({ ...VALID_ENV, SYNCLINE_ROW_STATE_CACHE_ROWS: value }).rowStateCacheRows).toBe(rows);
+  });
+
+  it.each(['999', '10000001', '0', '-5', '1e3.5', 'many', '2500.5'])(
+    'refuses SYNCLINE_ROW_STATE_CACHE_ROWS=%s at start-up, naming the variable',
+    (value) => {
+      const load = () => loadConfig({ ...VALID_ENV, SYNCLINE_ROW_STATE_CACHE_ROWS: value });
+      expect(load).toThrow(ConfigError);
+      expect(load).toThrow(/^invalid evaluator configuration:\n {2}SYNCLINE_ROW_STATE_CACHE_ROWS: /);
+    },
+  );
 });
