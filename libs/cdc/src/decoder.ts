@@ -118,7 +118,11 @@ function isBuffer(value: Uint8Array | string): value is Buffer {
   return Buffer.isBuffer(value);
 }
 
-function guarded<T>(record: KafkaRecord, decode: (position: RecordPosition) => T): T | MalformedRecord {
+/** Runs a record's decoding; any error becomes a MalformedRecord at the record's position. */
+export function guarded<T>(
+  record: KafkaRecord,
+  decode: (position: RecordPosition) => T,
+): T | MalformedRecord {
   const position = positionOf(record);
   try {
     if (position.offset < 0n)
