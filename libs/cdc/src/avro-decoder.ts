@@ -2,11 +2,11 @@
 // schemas by global id (fetched through an injected function, cached), then the same payload
 // decoders as the JSON edge, so a decoded event is identical to the JSON decoder's for the same row.
 import type avro from 'avsc';
-import type { JsonObject } from '@syncline/lossless-json';
+import type { JsonObject, JsonValue } from '@syncline/lossless-json';
 import { avroTypeOf, connectSchemaOfAvro, toJsonValue } from './avro-schema';
 import { decodeChangePayload, toChangeSchema, type ChangeRecord, type ChangeSchema } from './change';
-import { guarded } from './decoder';
-import { RecordShapeError, type MalformedRecord } from './malformed';
+import { guarded, salvageFromPayload, type ChangeDecoder } from './decoder';
+import { isMalformed, RecordShapeError, type MalformedRecord } from './malformed';
 import type { KafkaRecord } from './record';
 import { isObject } from './shape';
 import { toastPlaceholders, type ToastPlaceholders } from './toast';
@@ -40,7 +40,7 @@ interface Framed {
   readonly body: Buffer;
 }
 
-export class AvroCdcDecoder {
+export class AvroCdcDecoder implements ChangeDecoder {
   private readonly schemas = new Map<bigint, WriterSchema>();
   private readonly failed = new Map<bigint, string>();
   private readonly pending = new Map<bigint, Promise<void>>();
@@ -62,6 +62,16 @@ export class AvroCdcDecoder {
     return this.withSchemas(record, () => this.decodeChangeNow(record));
   }
 
+  /**
+   * A record's value as JSON values, schema-free (for topics without a typed decoder, such as the
+   * connector's notifications). A MalformedRecord when it is not Avro this decoder can read.
+   */
+  decodeValue(record: KafkaRecord): JsonValue | MalformedRecord | Promise<JsonValue | MalformedRecord> {
+    return this.withSchemas(record, () =>
+      guarded(record, () => (record.value === null ? null : this.read(record, 'value').value)),
+    );
+  }
+
   /** Decodes a record of the transaction topic (BEGIN / END). */
   decodeTransaction(
     record: KafkaRecord,
@@ -76,13 +86,15 @@ export class AvroCdcDecoder {
   }
 
   private decodeChangeNow(record: KafkaRecord): ChangeRecord | MalformedRecord {
-    return guarded(record, (position) => {
+    let payload: JsonValue = null;
+    const decoded = guarded(record, (position): ChangeRecord => {
       const key = record.key === null ? null : this.readKey(record);
       if (record.value === null) {
         if (key === null) throw new RecordShapeError('inconsistent-record', 'both key and value are null');
         return { kind: 'tombstone', position, key };
       }
       const { value, schema } = this.read(record, 'value');
+      payload = value;
       return decodeChangePayload(value, {
         position,
         record,
@@ -91,6 +103,9 @@ export class AvroCdcDecoder {
         placeholders: this.placeholders,
       });
     });
+    // Still counted in its END when the Avro decoded but the envelope was rejected (docs/evaluator.md).
+    if (isMalformed(decoded)) decoded.transaction = salvageFromPayload(payload);
+    return decoded;
   }
 
   private readKey(record: KafkaRecord): JsonObject | null {

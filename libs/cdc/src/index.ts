@@ -4,7 +4,13 @@
 // feeds it records and routes MalformedRecords to the DLT.
 export type { KafkaRecord, RecordPosition, HeaderValue } from './record';
 export { MalformedRecord, isMalformed, type MalformedReason, type SalvagedTransaction } from './malformed';
-export { CdcDecoder, salvageTransaction, type CdcDecoderOptions, type CdcDecoderStats } from './decoder';
+export {
+  CdcDecoder,
+  salvageTransaction,
+  type ChangeDecoder,
+  type CdcDecoderOptions,
+  type CdcDecoderStats,
+} from './decoder';
 export {
   AvroCdcDecoder,
   AvroSchemaFetchError,

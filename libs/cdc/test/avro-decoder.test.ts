@@ -322,6 +322,16 @@ function jsonRecord(offset: number, payload: JsonObject, key: JsonObject | null)
 }
 
 describe('AvroCdcDecoder', () => {
+  test('salvages the transaction of a record whose Avro decodes but whose envelope is rejected', async () => {
+    const registry = new FakeRegistry();
+    const payload = { ...CASES[0]![1], op: 'x' };
+    const avro = asAvro(registry, jsonRecord(3, payload, { id: 1 }), KEY_SCHEMA);
+    const result = await settle(new AvroCdcDecoder({ fetchSchema: registry.fetch }).decodeChange(avro));
+    if (!isMalformed(result)) throw new Error('expected a malformed record');
+    expect(result.reason).toBe('unknown-op');
+    expect(result.transaction).toEqual({ xid: 745n, lsn: 22527185n, totalOrder: 1 });
+  });
+
   test.each(CASES)('decodes %s exactly as the JSON decoder', async (_name, payload, key) => {
     const registry = new FakeRegistry();
     const json = jsonRecord(7, payload, key);

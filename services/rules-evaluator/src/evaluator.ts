@@ -26,6 +26,7 @@ import { writeCheckpointPrefix, type OpIdGeneration } from '@syncline/protocol';
 import type { BucketTopicWriter } from '@syncline/bucket-topic';
 import { topicNamesFor, type TopicNames } from '@syncline/kafka-topics';
 import type { SyncRules } from '@syncline/sync-rules';
+import { changeFormatFor, type ChangeFormat } from './change-decoder';
 import { ChangeProcessor } from './change-processor';
 import type { BucketOpSink } from './ports';
 import { isFatal } from './processing-halt';
@@ -85,6 +86,7 @@ export class Evaluator {
   private readonly resume = new ResumeGuard((partition) => this.store!.partitionProgress(partition));
   private readonly kafka: Kafka;
   private readonly topics: TopicNames;
+  private readonly changeFormat: ChangeFormat;
 
   constructor(
     private readonly config: EvaluatorConfig,
@@ -92,6 +94,7 @@ export class Evaluator {
     private readonly logger: Logger,
   ) {
     this.topics = topicNamesFor(config.topicPrefix);
+    this.changeFormat = changeFormatFor(config);
     this.kafka = new Kafka({
       clientId: `syncline-evaluator-${config.instanceId}`,
       brokers: config.brokers,
@@ -145,6 +148,7 @@ export class Evaluator {
       snapshotWindows: config.signalTable !== null,
       fullSnapshots: this.notifications,
       writeCheckpointPrefix: writeCheckpointPrefix(config.deployment),
+      decoder: this.changeFormat.decoder,
     });
     const isLeader = () => this.coordinator?.isLeader === true;
     const leaderOnly = { redis, prefix: config.keyPrefix, isLeader, metrics: this.metrics, logger, signal };
@@ -196,6 +200,7 @@ export class Evaluator {
       topic: this.topics.transaction,
       groupId: `${config.groupId}.tx.${config.instanceId}`,
       logger,
+      decoder: this.changeFormat.decoder,
       onMalformed: async (record, raw) => {
         await this.deadLetters!.send(
           record.reason,
@@ -253,6 +258,7 @@ export class Evaluator {
       topic: config.notificationTopic,
       groupId: `${config.groupId}.notify.${config.instanceId}`,
       logger: this.logger,
+      notificationValue: this.changeFormat.notificationValue,
       onFatal: (error) => this.fail(error),
     });
     this.notifications = reader;
