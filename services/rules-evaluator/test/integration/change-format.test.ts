@@ -74,7 +74,9 @@ async function bucketOf(side: Side, bucket: string) {
   const ops = m.ops.map((o) =>
     o.op === 'PUT'
       ? `PUT ${o.objectType}/${o.objectId} ${o.checksum} ${o.data}`
-      : `${o.op} ${o.objectType}/${o.objectId}`,
+      : o.op === 'REMOVE'
+        ? `REMOVE ${o.objectType}/${o.objectId}`
+        : o.op,
   );
   return { rows: m.rows, ops };
 }
