@@ -3,7 +3,7 @@
 // dead letters, the bucket topic, and the HTTP endpoints. Run loop stoppable via stop().
 import { Kafka, logLevel, type Admin, type Consumer, type EachBatchPayload } from 'kafkajs';
 import type { Logger } from 'pino';
-import { RedisBucketWriter, RedisCoordination, type Checkpoint } from '@syncline/bucket-store';
+import { RedisBucketWriter, RedisCoordination } from '@syncline/bucket-store';
 import {
   createRedisClient,
   readRedisDurabilityOfEveryMaster,
@@ -36,7 +36,7 @@ import { Coordinator } from './coordinator';
 import { KafkaDeadLetters } from './dead-letter';
 import { createMetrics, type EvaluatorMetrics } from './metrics';
 import type { RowEvaluator } from './op-planner';
-import { TransactionReader } from './transaction-reader';
+import { lsnOf, TransactionReader } from './transaction-reader';
 import { NotificationReader } from './notification-reader';
 import { checkIdentity } from './identity';
 import { memoryGaugeLoop } from './memory-gauge';
@@ -497,9 +497,4 @@ export class Evaluator {
     await this.http?.close().catch(() => undefined);
     this.redis?.disconnect();
   }
-}
-
-/** The commit LSN a checkpoint covers up to (null before the first, or when not recorded). */
-function lsnOf(checkpoint: Checkpoint | null): bigint | null {
-  return checkpoint?.lsn == null ? null : BigInt(checkpoint.lsn);
 }

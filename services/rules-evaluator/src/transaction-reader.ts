@@ -10,6 +10,7 @@ import {
   type TransactionEnd,
 } from '@syncline/cdc';
 import type { Logger } from 'pino';
+import type { Checkpoint } from '@syncline/bucket-store';
 import { sleep } from '@syncline/service-runtime';
 import { watchConsumerCrashes } from './consumer-crash';
 import { TransactionRewindError, TransactionTracker, type EndArrival } from './transaction-tracker';
@@ -187,4 +188,9 @@ export class TransactionReader {
 function arrivalOf(timestamp: string | undefined): EndArrival {
   const inKafkaMs = timestamp === undefined ? NaN : Number(timestamp);
   return { inKafkaMs: Number.isFinite(inKafkaMs) && inKafkaMs > 0 ? inKafkaMs : null, readMs: Date.now() };
+}
+
+/** The commit LSN a checkpoint covers up to (null before the first, or when not recorded). */
+export function lsnOf(checkpoint: Checkpoint | null): bigint | null {
+  return checkpoint?.lsn == null ? null : BigInt(checkpoint.lsn);
 }
