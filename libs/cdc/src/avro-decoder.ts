@@ -182,9 +182,13 @@ export class AvroCdcDecoder implements ChangeDecoder {
   }
 }
 
-/** The registry did not answer for a writer schema: retriable, unlike a malformed record. */
+/**
+ * The registry did not answer for a writer schema: retriable, unlike a malformed record. kafkajs
+ * reads `retriable`: it retries the batch, then restarts the consumer instead of giving it up.
+ */
 export class AvroSchemaFetchError extends Error {
   override readonly name = 'AvroSchemaFetchError';
+  readonly retriable = true;
   constructor(
     readonly globalId: bigint,
     cause: unknown,

@@ -391,6 +391,7 @@ describe('AvroCdcDecoder', () => {
     const record = asAvro(new FakeRegistry(), jsonRecord(1, CASES[0]![1], { id: 1 }), KEY_SCHEMA);
     const decoder = new AvroCdcDecoder({ fetchSchema: () => Promise.reject(new Error('ECONNREFUSED')) });
     await expect(settle(decoder.decodeChange(record))).rejects.toBeInstanceOf(AvroSchemaFetchError);
+    await expect(settle(decoder.decodeChange(record))).rejects.toMatchObject({ retriable: true });
   });
 
   test.each<[string, (r: KafkaRecord) => KafkaRecord]>([
