@@ -8,6 +8,11 @@ import { httpGet, waitUntil } from './readiness';
 
 export const CONNECTOR_TEMPLATE_VERSION = 1;
 
+/** How Debezium's change events are written: JsonConverter with inline schemas, or Apicurio Avro. */
+export type ChangeFormat = 'json' | 'avro';
+
+export const AVRO_CONVERTER_CLASS = 'io.apicurio.registry.utils.converter.AvroConverter';
+
 export interface ConnectorParams {
   readonly name: string;
   readonly pgUrl: string;
@@ -16,8 +21,50 @@ export interface ConnectorParams {
   readonly tablePartitions: number;
   readonly slotName: string;
   readonly publicationName: string;
+  /** Default `json` (the template's converters). */
+  readonly changeFormat?: ChangeFormat;
+  /** Apicurio Registry's v2 API (`http://host:port/apis/registry/v2`); required for `avro`. */
+  readonly avroRegistryUrl?: string;
   /** Extra or replacing connector settings (e.g. `table.include.list`, `snapshot.mode`). */
   readonly overrides?: Readonly<Record<string, string>>;
+}
+
+/** The template's JsonConverter settings, replaced for `avro`. */
+const JSON_CONVERTER_KEYS = [
+  'key.converter',
+  'key.converter.schemas.enable',
+  'value.converter',
+  'value.converter.schemas.enable',
+  'value.converter.replace.null.with.default',
+];
+
+/**
+ * Key and value converter settings for Avro through Apicurio Registry (docs/evaluator.md, "Avro or
+ * JSON"). Ids go in the payload (magic byte 0 + 8-byte global id), not in headers, so a record
+ * stands alone: a consumer that drops headers, or a copy of the topic, can still be decoded.
+ */
+export function avroConverterSettings(registryUrl: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const side of ['key', 'value']) {
+    out[`${side}.converter`] = AVRO_CONVERTER_CLASS;
+    out[`${side}.converter.apicurio.registry.url`] = registryUrl;
+    out[`${side}.converter.apicurio.registry.auto-register`] = 'true';
+    out[`${side}.converter.apicurio.registry.find-latest`] = 'true';
+    out[`${side}.converter.apicurio.registry.headers.enabled`] = 'false';
+  }
+  return out;
+}
+
+function withChangeFormat(config: Record<string, string>, p: ConnectorParams): Record<string, string> {
+  if ((p.changeFormat ?? 'json') === 'json') return config;
+  if (p.avroRegistryUrl === undefined)
+    throw new StackError(
+      'the avro change format needs the registry URL (Apicurio v2 API) for the converters',
+      'pass avroRegistryUrl, e.g. http://127.0.0.1:18081/apis/registry/v2',
+    );
+  const out = { ...config };
+  for (const key of JSON_CONVERTER_KEYS) delete out[key];
+  return { ...out, ...avroConverterSettings(p.avroRegistryUrl) };
 }
 
 export function templatePath(rootDir: string): string {
@@ -54,7 +101,7 @@ export function renderConnectorConfig(template: string, p: ConnectorParams): Rec
       return v;
     });
   }
-  return { ...out, ...(p.overrides ?? {}) };
+  return { ...withChangeFormat(out, p), ...(p.overrides ?? {}) };
 }
 
 export function loadConnectorConfig(rootDir: string, p: ConnectorParams): Record<string, string> {

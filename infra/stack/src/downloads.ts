@@ -12,13 +12,19 @@ export interface StackDownloads {
   readonly kafkaLibs: string;
   readonly connectPlugins: string;
   readonly apicurioJar: string;
+  /** Apicurio's Avro converter, a plugin folder inside connectPlugins (SYNCLINE_CHANGE_FORMAT=avro). */
+  readonly avroConverter: string;
 }
+
+/** The plugin folder name of Apicurio's Avro converter under connect-plugins. */
+export const AVRO_CONVERTER_PLUGIN = 'apicurio-avro-converter';
 
 function layout(config: StackConfig): StackDownloads {
   return {
     kafkaLibs: path.join(config.downloadDir, 'kafka-libs'),
     connectPlugins: path.join(config.downloadDir, 'connect-plugins'),
     apicurioJar: path.join(config.downloadDir, 'apicurio', 'quarkus-run.jar'),
+    avroConverter: path.join(config.downloadDir, 'connect-plugins', AVRO_CONVERTER_PLUGIN),
   };
 }
 
@@ -26,10 +32,28 @@ function pomPath(config: StackConfig): string {
   return path.join(config.rootDir, 'infra', 'kafka-stack', 'pom.xml');
 }
 
-function pomHash(config: StackConfig): string {
-  return createHash('sha256')
-    .update(fs.readFileSync(pomPath(config)))
-    .digest('hex');
+function converterPomPath(config: StackConfig): string {
+  return path.join(config.rootDir, 'infra', 'kafka-stack', 'avro-converter', 'pom.xml');
+}
+
+function pomHash(config: StackConfig, pom = pomPath(config)): string {
+  return createHash('sha256').update(fs.readFileSync(pom)).digest('hex');
+}
+
+function converterMarkerPath(config: StackConfig): string {
+  return path.join(layout(config).avroConverter, '.syncline-pom.sha256');
+}
+
+/** True when the Avro converter plugin exists and was made from the current converter pom. */
+export function avroConverterIsCurrent(config: StackConfig): boolean {
+  try {
+    return (
+      fs.readFileSync(converterMarkerPath(config), 'utf8').trim() ===
+      pomHash(config, converterPomPath(config))
+    );
+  } catch {
+    return false;
+  }
 }
 
 function markerPath(config: StackConfig): string {
@@ -51,11 +75,17 @@ export function downloadsAreCurrent(config: StackConfig): boolean {
   }
 }
 
-/** Runs the Maven download when needed; returns where everything is. */
+/**
+ * Runs the Maven downloads when needed; returns where everything is. `javaExecutable` (17+) runs
+ * Kafka's connect-plugin-path tool, which writes the ServiceLoader manifests the Avro converter
+ * lacks: the worker discovers plugins with `plugin.discovery=service_load`.
+ */
 export async function ensureDownloads(
   config: StackConfig,
+  javaExecutable: string,
 ): Promise<StackDownloads & { downloaded: boolean }> {
-  if (downloadsAreCurrent(config)) return { ...layout(config), downloaded: false };
+  const stackCurrent = downloadsAreCurrent(config);
+  if (stackCurrent && avroConverterIsCurrent(config)) return { ...layout(config), downloaded: false };
   try {
     await run('mvn', ['-v'], { timeoutMs: 60000 });
   } catch {
@@ -64,19 +94,53 @@ export async function ensureDownloads(
       'install it (apt-get install maven) or run `npm run setup`',
     );
   }
-  // A stale target/ from an older pom may hold other versions' jars: start clean.
-  fs.rmSync(config.downloadDir, { recursive: true, force: true });
+  if (!stackCurrent) {
+    // A stale target/ from an older pom may hold other versions' jars: start clean.
+    fs.rmSync(config.downloadDir, { recursive: true, force: true });
+    await mavenPackage(config, pomPath(config), 'the stack (Kafka, Debezium, Apicurio)');
+    fs.writeFileSync(markerPath(config), pomHash(config) + '\n');
+  }
+  if (!avroConverterIsCurrent(config)) await downloadAvroConverter(config, javaExecutable);
+  return { ...layout(config), downloaded: true };
+}
+
+async function downloadAvroConverter(config: StackConfig, javaExecutable: string): Promise<void> {
+  const dir = layout(config).avroConverter;
+  fs.rmSync(dir, { recursive: true, force: true });
+  await mavenPackage(config, converterPomPath(config), "Apicurio's Avro converter");
   try {
-    await run('mvn', ['-B', '-q', '-f', pomPath(config), 'package'], { timeoutMs: 30 * 60 * 1000 });
+    await run(
+      javaExecutable,
+      [
+        '-cp',
+        `${layout(config).kafkaLibs}/*`,
+        'org.apache.kafka.tools.ConnectPluginPath',
+        'sync-manifests',
+        '--plugin-location',
+        dir,
+      ],
+      { timeoutMs: 5 * 60 * 1000 },
+    );
+  } catch (err) {
+    throw new DownloadError(
+      `writing the ServiceLoader manifests of the Avro converter plugin failed: ${(err as Error).message}`,
+      `delete ${dir} and run \`syncline stack up\` again`,
+      { cause: err },
+    );
+  }
+  fs.writeFileSync(converterMarkerPath(config), pomHash(config, converterPomPath(config)) + '\n');
+}
+
+async function mavenPackage(config: StackConfig, pom: string, what: string): Promise<void> {
+  try {
+    await run('mvn', ['-B', '-q', '-f', pom, 'package'], { timeoutMs: 30 * 60 * 1000 });
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; message: string };
     const detail = `${e.stdout ?? ''}${e.stderr ?? ''}`.trim().split('\n').slice(-12).join('\n') || e.message;
     throw new DownloadError(
-      `the Maven download of the stack (Kafka, Debezium, Apicurio) failed:\n${detail}`,
-      `check that Maven Central is reachable and ~/.m2/settings.xml does not point elsewhere, then run \`mvn -B -f ${path.relative(config.rootDir, pomPath(config))} package\` to see the full error`,
+      `the Maven download of ${what} failed:\n${detail}`,
+      `check that Maven Central is reachable and ~/.m2/settings.xml does not point elsewhere, then run \`mvn -B -f ${path.relative(config.rootDir, pom)} package\` to see the full error`,
       { cause: err },
     );
   }
-  fs.writeFileSync(markerPath(config), pomHash(config) + '\n');
-  return { ...layout(config), downloaded: true };
 }

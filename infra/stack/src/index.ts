@@ -19,8 +19,10 @@ export {
   removeConnector,
   connectorStatus,
   CONNECTOR_TEMPLATE_VERSION,
+  AVRO_CONVERTER_CLASS,
+  avroConverterSettings,
 } from './connector';
-export type { ConnectorParams } from './connector';
+export type { ConnectorParams, ChangeFormat } from './connector';
 export {
   StackError,
   PortInUseError,

@@ -52,7 +52,8 @@ export async function storedBatches(
     .sort()
     .map((f) => path.join(dir, f));
   if (segments.length === 0) return [];
-  const [java, downloads] = await Promise.all([findJava(17, 'DumpLogSegments'), ensureDownloads(config)]);
+  const java = await findJava(17, 'DumpLogSegments');
+  const downloads = await ensureDownloads(config, java.executable);
   const { stdout } = await run(java.executable, [
     '-cp',
     `${downloads.kafkaLibs}/*`,

@@ -74,9 +74,12 @@ function makeContext(config: StackConfig, reporter: Pick<UpReporter, 'note'>): S
           extraHomes: [bundledJdkHome(config.rootDir)],
         });
         reporter.note('kafka', 'checking Maven downloads');
-        const downloads = await ensureDownloads(config);
+        const downloads = await ensureDownloads(config, java.executable);
         if (downloads.downloaded)
-          reporter.note('kafka', 'downloaded Kafka, Debezium and Apicurio from Maven Central');
+          reporter.note(
+            'kafka',
+            "downloaded Kafka, Debezium, Apicurio and Apicurio's Avro converter from Maven Central",
+          );
         return { downloads, java, registryJava };
       })()),
   };

@@ -70,4 +70,31 @@ describe('Debezium connector template', () => {
   it('rejects a template with an unknown placeholder', () => {
     expect(() => renderConnectorConfig('{"a": "${nope}"}', params)).toThrow(StackError);
   });
+
+  it('keeps the JSON converters of the template by default', () => {
+    expect(config['value.converter']).toBe('org.apache.kafka.connect.json.JsonConverter');
+    expect(renderConnectorConfig(template, { ...params, changeFormat: 'json' })).toEqual(config);
+  });
+
+  it('writes Apicurio Avro key and value converters for the avro change format', () => {
+    const registry = 'http://registry:8080/apis/registry/v2';
+    const c = renderConnectorConfig(template, { ...params, changeFormat: 'avro', avroRegistryUrl: registry });
+    for (const side of ['key', 'value']) {
+      expect(c[`${side}.converter`]).toBe('io.apicurio.registry.utils.converter.AvroConverter');
+      expect(c[`${side}.converter.apicurio.registry.url`]).toBe(registry);
+      expect(c[`${side}.converter.apicurio.registry.headers.enabled`]).toBe('false');
+      expect(c[`${side}.converter.schemas.enable`]).toBeUndefined();
+    }
+    expect(c['value.converter.replace.null.with.default']).toBeUndefined();
+    // Everything else is the JSON connector's.
+    const rest = (x: Record<string, string>) =>
+      Object.fromEntries(Object.entries(x).filter(([k]) => !/^(key|value)\.converter/.test(k)));
+    expect(rest(c)).toEqual(rest(config));
+  });
+
+  it('refuses the avro change format without the registry URL', () => {
+    expect(() => renderConnectorConfig(template, { ...params, changeFormat: 'avro' })).toThrow(
+      /registry URL/,
+    );
+  });
 });

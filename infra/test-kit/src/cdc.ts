@@ -3,12 +3,15 @@
 import { Client } from 'pg';
 import { topicNamesFor } from '@syncline/kafka-topics';
 import {
+  AVRO_CONVERTER_CLASS,
   loadConnectorConfig,
   registerConnector,
   removeConnector,
   repoRoot,
+  type ChangeFormat,
   type ConnectorParams,
 } from '@syncline/stack';
+import { startTestConnectWorker } from './connect-worker';
 import { getTestStack, uniqueName } from './test-stack';
 
 export interface CdcCapture {
@@ -16,6 +19,8 @@ export interface CdcCapture {
   readonly name: string;
   readonly schema: string;
   readonly topicPrefix: string;
+  /** How its connector writes records (`json` unless the capture asked for `avro`). */
+  readonly changeFormat: ChangeFormat;
   /** `<prefix>.<schema>.<table>` */
   tableTopic(table: string): string;
   readonly transactionTopic: string;
@@ -38,6 +43,11 @@ export interface CaptureOptions {
    * (`signal.data.collection`), so the test can start incremental snapshots by inserting into it.
    */
   readonly signalTable?: string;
+  /**
+   * `avro`: Apicurio AvroConverter into the stack's registry (connectUrl must name a worker that
+   * has the converter plugin: see avroConnectWorker).
+   */
+  readonly changeFormat?: ChangeFormat;
   /** Called after `setupSql`, just before the connector is registered (a benchmark's start of the snapshot). */
   readonly onSetupDone?: () => void;
 }
@@ -59,6 +69,8 @@ export async function startCapture(opts: CaptureOptions): Promise<CdcCapture> {
     tablePartitions: opts.partitions ?? 4,
     slotName: `${name}_slot`,
     publicationName: `${name}_pub`,
+    changeFormat: opts.changeFormat ?? 'json',
+    avroRegistryUrl: avroRegistryUrl(),
     overrides: {
       'snapshot.mode': 'no_data',
       ...(opts.signalTable === undefined
@@ -74,6 +86,7 @@ export async function startCapture(opts: CaptureOptions): Promise<CdcCapture> {
     name,
     schema: name,
     topicPrefix: name,
+    changeFormat: opts.changeFormat ?? 'json',
     tableTopic: (table) => topics.change(`${name}.${table}`),
     transactionTopic: topics.transaction,
     messageTopic: topics.message,
@@ -87,4 +100,30 @@ export async function startCapture(opts: CaptureOptions): Promise<CdcCapture> {
       }
     },
   };
+}
+
+/** The stack registry's Apicurio v2 API (where the Avro converters register and ids resolve). */
+export function avroRegistryUrl(): string {
+  return getTestStack().endpoints.schemaRegistryUrl.replace(/\/apis\/ccompat\/v\d+\/?$/, '/apis/registry/v2');
+}
+
+export interface AvroConnectWorker {
+  readonly url: string;
+  /** Stops the worker if this call started one. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A Connect worker that has Apicurio's Avro converter: the stack's when its plugin path had the
+ * converter at start (a stack started since the converter is provisioned), else one of the test's.
+ */
+export async function avroConnectWorker(label: string): Promise<AvroConnectWorker> {
+  const stackUrl = getTestStack().endpoints.connectUrl;
+  const res = await fetch(`${stackUrl}/connector-plugins?connectorsOnly=false`, {
+    signal: AbortSignal.timeout(10000),
+  });
+  if ((await res.text()).includes(AVRO_CONVERTER_CLASS))
+    return { url: stackUrl, stop: async () => undefined };
+  const worker = await startTestConnectWorker(label);
+  return { url: worker.url, stop: () => worker.stop() };
 }

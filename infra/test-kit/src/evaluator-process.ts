@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { repoRoot } from '@syncline/stack';
-import type { CdcCapture } from './cdc';
+import { avroRegistryUrl, type CdcCapture } from './cdc';
 import { getTestStack } from './test-stack';
 
 /** Writes sync rules to a fresh temporary file and returns its path. */
@@ -36,6 +36,9 @@ export function evaluatorEnv(
     SYNCLINE_SESSION_TIMEOUT_MS: '10000',
     SYNCLINE_LEASE_TTL_MS: '2000',
     SYNCLINE_LOG_LEVEL: 'warn',
+    ...(capture.changeFormat === 'avro'
+      ? { SYNCLINE_CHANGE_FORMAT: 'avro', SYNCLINE_AVRO_REGISTRY_URL: avroRegistryUrl() }
+      : {}),
     ...extra,
   };
 }

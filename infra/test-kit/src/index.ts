@@ -5,7 +5,14 @@ export { providerFor, externalEndpoints, EXTERNAL_VARS } from './providers';
 export type { StackKind, StackProvider, ProvidedStack } from './provided-stack';
 export { CONTAINER_IMAGES } from './containers';
 export { testKafka, createTopic, readUntil, storedBatchesOf, type ReadRecord } from './kafka';
-export { startCapture, type CdcCapture, type CaptureOptions } from './cdc';
+export {
+  startCapture,
+  avroConnectWorker,
+  avroRegistryUrl,
+  type AvroConnectWorker,
+  type CdcCapture,
+  type CaptureOptions,
+} from './cdc';
 export { startTestConnectWorker, type TestConnectWorker } from './connect-worker';
 export { startOwnStack, type OwnStack } from './own-stack';
 export { privateStackEnv, freePrivateStackEnv, PRIVATE_PORT_VARS } from './private-stack';

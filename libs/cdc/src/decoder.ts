@@ -8,7 +8,7 @@ import {
   type ChangeSchema,
 } from './change';
 import { SchemaCache, type ConnectSchema } from './connect-schema';
-import { JsonSyntaxError, parseJson, type JsonObject } from '@syncline/lossless-json';
+import { JsonSyntaxError, parseJson, type JsonObject, type JsonValue } from '@syncline/lossless-json';
 import { isMalformed, MalformedRecord, RecordShapeError, type SalvagedTransaction } from './malformed';
 import { bytesToText, type KafkaRecord, type RecordPosition } from './record';
 import { isObject } from './shape';
@@ -29,7 +29,18 @@ export interface CdcDecoderStats {
   readonly schemaCacheSize: number;
 }
 
-export class CdcDecoder {
+/**
+ * What the evaluator needs of a decoder: JSON (CdcDecoder, always synchronous) or Avro
+ * (AvroCdcDecoder, a promise while it fetches a writer schema it has not seen).
+ */
+export interface ChangeDecoder {
+  decodeChange(record: KafkaRecord): ChangeRecord | MalformedRecord | Promise<ChangeRecord | MalformedRecord>;
+  decodeTransaction(
+    record: KafkaRecord,
+  ): TransactionRecord | MalformedRecord | Promise<TransactionRecord | MalformedRecord>;
+}
+
+export class CdcDecoder implements ChangeDecoder {
   private readonly changeSchemas: SchemaCache<ChangeSchema>;
   private readonly transactionSchemas: SchemaCache<ConnectSchema>;
   private readonly placeholders: ToastPlaceholders;
@@ -99,7 +110,15 @@ export class CdcDecoder {
 export function salvageTransaction(record: KafkaRecord): SalvagedTransaction | null {
   try {
     if (record.value === null) return null;
-    const payload = unwrapEnvelope(parseJson(bytesToText(record.value)));
+    return salvageFromPayload(unwrapEnvelope(parseJson(bytesToText(record.value))));
+  } catch {
+    return null;
+  }
+}
+
+/** salvageTransaction on an already parsed payload (the Avro decoder's). */
+export function salvageFromPayload(payload: JsonValue): SalvagedTransaction | null {
+  try {
     if (!isObject(payload)) return null;
     const block = readTransactionBlock(payload.transaction);
     if (block === null) return null;
@@ -118,7 +137,11 @@ function isBuffer(value: Uint8Array | string): value is Buffer {
   return Buffer.isBuffer(value);
 }
 
-function guarded<T>(record: KafkaRecord, decode: (position: RecordPosition) => T): T | MalformedRecord {
+/** Runs a record's decoding; any error becomes a MalformedRecord at the record's position. */
+export function guarded<T>(
+  record: KafkaRecord,
+  decode: (position: RecordPosition) => T,
+): T | MalformedRecord {
   const position = positionOf(record);
   try {
     if (position.offset < 0n)

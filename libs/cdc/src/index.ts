@@ -1,9 +1,22 @@
-// @syncline/cdc: decodes Debezium (Postgres connector, JsonConverter) records from Kafka into typed
-// values and maps row images to SQLite rows through their Connect schema. Pure: no I/O; the
-// evaluator feeds it records and routes MalformedRecords to the DLT.
+// @syncline/cdc: decodes Debezium (Postgres connector) records from Kafka, written by JsonConverter
+// or by Apicurio's AvroConverter, into typed values and maps row images to SQLite rows through their
+// Connect schema. Pure: no I/O (Avro writer schemas come through an injected fetch); the evaluator
+// feeds it records and routes MalformedRecords to the DLT.
 export type { KafkaRecord, RecordPosition, HeaderValue } from './record';
 export { MalformedRecord, isMalformed, type MalformedReason, type SalvagedTransaction } from './malformed';
-export { CdcDecoder, salvageTransaction, type CdcDecoderOptions, type CdcDecoderStats } from './decoder';
+export {
+  CdcDecoder,
+  salvageTransaction,
+  type ChangeDecoder,
+  type CdcDecoderOptions,
+  type CdcDecoderStats,
+} from './decoder';
+export {
+  AvroCdcDecoder,
+  AvroSchemaFetchError,
+  type AvroCdcDecoderOptions,
+  type FetchWriterSchema,
+} from './avro-decoder';
 export {
   SchemaCache,
   toConnectSchema,

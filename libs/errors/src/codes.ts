@@ -175,6 +175,14 @@ const TABLE = {
       'A row of a Debezium blocking snapshot (an `execute-snapshot` signal of type `blocking`). Its rows are read after the position the stream resumes from, so they hold changes of transactions streamed after them: no checkpoint could show them as a state Postgres had. Each row is dead-lettered and skipped; nothing is written for it.',
     fix: 'Read the table with an incremental snapshot instead (`"type": "incremental"`, docs/evaluator.md, "Adding a table later"): its rows are placed and checkpointed consistently.',
   },
+  SYNC_E316: {
+    category: 'dead-letter',
+    title: 'invalid-avro',
+    retriable: false,
+    meaning:
+      "With `SYNCLINE_CHANGE_FORMAT=avro`: the key or value is not Apicurio's Avro wire form (no `apicurio.<key|value>.globalId` header and no magic byte 0 followed by an 8-byte global id), its writer schema is not in the registry or is not Avro, or the bytes do not decode with that schema.",
+    fix: "Check that the connector's key and value converters are `io.apicurio.registry.utils.converter.AvroConverter` pointed at the evaluator's registry (docs/evaluator.md, section Avro or JSON), or set `SYNCLINE_CHANGE_FORMAT=json` for a JSON connector.",
+  },
 
   SYNC_E401: {
     category: 'evaluator',

@@ -15,7 +15,9 @@ export type MalformedReason =
   | 'invalid-schema'
   | 'invalid-header'
   | 'inconsistent-record'
-  | 'internal-error';
+  | 'internal-error'
+  /** Avro records (`SYNCLINE_CHANGE_FORMAT=avro`): bad framing, unknown writer schema, undecodable bytes. */
+  | 'invalid-avro';
 
 /** Every reason a record is sent to the dead-letter topic. */
 export type DeadLetterReason =
@@ -43,6 +45,7 @@ const DEAD_LETTER_CODES: Readonly<Record<DeadLetterReason, ErrorCode>> = {
   'evaluation-failed': 'SYNC_E313',
   'invalid-write-checkpoint': 'SYNC_E314',
   'blocking-snapshot': 'SYNC_E315',
+  'invalid-avro': 'SYNC_E316',
 };
 
 export const DEAD_LETTER_REASONS = Object.keys(DEAD_LETTER_CODES) as readonly DeadLetterReason[];

@@ -3,6 +3,7 @@
 // from the stored row states (pure), apply in the crash-safe order, count the events (once per
 // offset). A truncate is run on its own after the events before it are counted. The caller
 // commits the batch's offsets after processBatch resolves.
+import type { ChangeDecoder } from '@syncline/cdc';
 import type { KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { Checkpoint } from '@syncline/bucket-store';
@@ -40,6 +41,8 @@ export interface ProcessorDeps {
   readonly writeCheckpointPrefix: string;
   /** The connector's notifications (a second full snapshot is then placed in place, §3.2). */
   readonly fullSnapshots?: { readonly live: boolean } | null;
+  /** JSON (default) or Avro change events (`SYNCLINE_CHANGE_FORMAT`). */
+  readonly decoder?: ChangeDecoder;
   /**
    * Rows the row-state cache (and the subkey cache) holds, default 200,000; benchmarks shrink it so
    * a table can reach many times it.

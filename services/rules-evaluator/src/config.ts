@@ -67,6 +67,14 @@ export const CONFIG_SCHEMA = z.object({
   SYNCLINE_COMPACTION_STEP_OPS: int(2, 1_000_000).default(5000),
   SYNCLINE_LOOKUP_RETENTION_MS: int(0, 7 * 24 * 3_600_000).default(300_000),
   SYNCLINE_ROW_STATE_CACHE_ROWS: int(1000, 10_000_000).default(200_000),
+  SYNCLINE_CHANGE_FORMAT: z.enum(['json', 'avro']).default('json'),
+  SYNCLINE_AVRO_REGISTRY_URL: z
+    .string()
+    .regex(
+      /^https?:\/\/.*\/apis\/registry\/v2\/?$/,
+      "http(s) URL of Apicurio Registry's v2 API, ending /apis/registry/v2",
+    )
+    .optional(),
 });
 
 export interface EvaluatorConfig {
@@ -107,6 +115,10 @@ export interface EvaluatorConfig {
   readonly rowStateCacheRows: number;
   /** Redis key prefix: one per deployment and rules version. */
   readonly keyPrefix: string;
+  /** How the connector writes change events: JsonConverter (inline schemas) or Apicurio Avro. */
+  readonly changeFormat: 'json' | 'avro';
+  /** Apicurio's v2 API, where Avro writer schemas are fetched by global id (null for json). */
+  readonly avroRegistryUrl: string | null;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv): EvaluatorConfig {
@@ -123,6 +135,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): EvaluatorConfig {
   if (e.SYNCLINE_BUCKET_TOPIC === 'on' && e.SCHEMA_REGISTRY_URL === undefined)
     throw new ConfigError(
       `invalid evaluator configuration:\n${configIssueLine('SCHEMA_REGISTRY_URL', 'required while SYNCLINE_BUCKET_TOPIC=on', env)}`,
+    );
+  if (e.SYNCLINE_CHANGE_FORMAT === 'avro' && e.SYNCLINE_AVRO_REGISTRY_URL === undefined)
+    throw new ConfigError(
+      `invalid evaluator configuration:\n${configIssueLine('SYNCLINE_AVRO_REGISTRY_URL', "required while SYNCLINE_CHANGE_FORMAT=avro: the Avro records' writer schemas are fetched from it", env)}`,
     );
   const leaseMin = 1000;
   if (e.SYNCLINE_LEASE_TTL_MS < leaseMin)
@@ -155,5 +171,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): EvaluatorConfig {
     rowStateCacheRows: e.SYNCLINE_ROW_STATE_CACHE_ROWS,
     notificationTopic: e.SYNCLINE_NOTIFICATION_TOPIC ?? `${e.SYNCLINE_TOPIC_PREFIX}.notifications`,
     keyPrefix: keyPrefixFor(e.SYNCLINE_DEPLOYMENT, e.SYNCLINE_RULES_VERSION),
+    changeFormat: e.SYNCLINE_CHANGE_FORMAT,
+    avroRegistryUrl: e.SYNCLINE_CHANGE_FORMAT === 'avro' ? (e.SYNCLINE_AVRO_REGISTRY_URL ?? null) : null,
   };
 }

@@ -3,7 +3,7 @@
 // dead letters, the bucket topic, and the HTTP endpoints. Run loop stoppable via stop().
 import { Kafka, logLevel, type Admin, type Consumer, type EachBatchPayload } from 'kafkajs';
 import type { Logger } from 'pino';
-import { RedisBucketWriter, RedisCoordination, type Checkpoint } from '@syncline/bucket-store';
+import { RedisBucketWriter, RedisCoordination } from '@syncline/bucket-store';
 import {
   createRedisClient,
   readRedisDurabilityOfEveryMaster,
@@ -26,6 +26,7 @@ import { writeCheckpointPrefix, type OpIdGeneration } from '@syncline/protocol';
 import type { BucketTopicWriter } from '@syncline/bucket-topic';
 import { topicNamesFor, type TopicNames } from '@syncline/kafka-topics';
 import type { SyncRules } from '@syncline/sync-rules';
+import { changeFormatFor, type ChangeFormat } from './change-decoder';
 import { ChangeProcessor } from './change-processor';
 import type { BucketOpSink } from './ports';
 import { isFatal } from './processing-halt';
@@ -35,13 +36,13 @@ import { Coordinator } from './coordinator';
 import { KafkaDeadLetters } from './dead-letter';
 import { createMetrics, type EvaluatorMetrics } from './metrics';
 import type { RowEvaluator } from './op-planner';
-import { TransactionReader } from './transaction-reader';
+import { lsnOf, TransactionReader } from './transaction-reader';
 import { NotificationReader } from './notification-reader';
 import { checkIdentity } from './identity';
 import { memoryGaugeLoop } from './memory-gauge';
 import { compactionLoop, publishedPositions } from './compaction-worker';
 import { watchConsumerCrashes } from './consumer-crash';
-import { commitProcessed } from './group-commit';
+import { commitProcessed, giveBack } from './group-commit';
 
 export function rowEvaluator(rules: SyncRules): RowEvaluator {
   const mapping: TypeMappingOptions = { timestampsIso8601: rules.config.compatibility.timestampsIso8601 };
@@ -85,6 +86,7 @@ export class Evaluator {
   private readonly resume = new ResumeGuard((partition) => this.store!.partitionProgress(partition));
   private readonly kafka: Kafka;
   private readonly topics: TopicNames;
+  private readonly changeFormat: ChangeFormat;
 
   constructor(
     private readonly config: EvaluatorConfig,
@@ -92,6 +94,7 @@ export class Evaluator {
     private readonly logger: Logger,
   ) {
     this.topics = topicNamesFor(config.topicPrefix);
+    this.changeFormat = changeFormatFor(config);
     this.kafka = new Kafka({
       clientId: `syncline-evaluator-${config.instanceId}`,
       brokers: config.brokers,
@@ -145,7 +148,7 @@ export class Evaluator {
       snapshotWindows: config.signalTable !== null,
       fullSnapshots: this.notifications,
       writeCheckpointPrefix: writeCheckpointPrefix(config.deployment),
-      rowStateCacheCapacity: config.rowStateCacheRows,
+      decoder: this.changeFormat.decoder,
     });
     const isLeader = () => this.coordinator?.isLeader === true;
     const leaderOnly = { redis, prefix: config.keyPrefix, isLeader, metrics: this.metrics, logger, signal };
@@ -197,6 +200,7 @@ export class Evaluator {
       topic: this.topics.transaction,
       groupId: `${config.groupId}.tx.${config.instanceId}`,
       logger,
+      decoder: this.changeFormat.decoder,
       onMalformed: async (record, raw) => {
         await this.deadLetters!.send(
           record.reason,
@@ -254,6 +258,7 @@ export class Evaluator {
       topic: config.notificationTopic,
       groupId: `${config.groupId}.notify.${config.instanceId}`,
       logger: this.logger,
+      notificationValue: this.changeFormat.notificationValue,
       onFatal: (error) => this.fail(error),
     });
     this.notifications = reader;
@@ -408,7 +413,7 @@ export class Evaluator {
       if (result.resumeAt !== null) {
         // A truncate waits for other partitions' events: give the batch back from the truncate on,
         // so kafkajs fetches them (the transaction low stays as recorded: still a lower bound).
-        await this.giveBack(consumer, payload, result.resumeAt);
+        await giveBack(consumer, payload, result.resumeAt, this.logger);
         this.metrics.events.inc(result.events);
         return;
       }
@@ -438,20 +443,6 @@ export class Evaluator {
       if (isFatal(error)) this.fail(error);
       throw error;
     }
-  }
-
-  /** Commits the batch up to `resumeAt` and fetches the partition again from there. */
-  private async giveBack(consumer: Consumer, payload: EachBatchPayload, resumeAt: bigint): Promise<void> {
-    const { batch, resolveOffset } = payload;
-    const before = batch.messages.filter((m) => BigInt(m.offset) < resumeAt);
-    if (before.length > 0) resolveOffset(before[before.length - 1]!.offset);
-    const at = { topic: batch.topic, partition: batch.partition, offset: resumeAt.toString() };
-    await commitProcessed(consumer, [at], this.logger);
-    consumer.seek(at);
-    this.logger.info(
-      { topic: batch.topic, partition: batch.partition, offset: String(resumeAt) },
-      "a truncate waits for other partitions' events: fetching its partition again from the truncate",
-    );
   }
 
   /**
@@ -492,9 +483,4 @@ export class Evaluator {
     await this.http?.close().catch(() => undefined);
     this.redis?.disconnect();
   }
-}
-
-/** The commit LSN a checkpoint covers up to (null before the first, or when not recorded). */
-function lsnOf(checkpoint: Checkpoint | null): bigint | null {
-  return checkpoint?.lsn == null ? null : BigInt(checkpoint.lsn);
 }

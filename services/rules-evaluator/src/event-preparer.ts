@@ -8,7 +8,9 @@ import {
   CdcDecoder,
   dataCollectionOf,
   isMalformed,
+  type ChangeDecoder,
   type ChangeEvent,
+  type ChangeRecord,
   type MalformedRecord,
 } from '@syncline/cdc';
 import { stringifyJson } from '@syncline/lossless-json';
@@ -41,6 +43,8 @@ export interface PreparerDeps {
    * a row halts (SYNC_E409).
    */
   readonly fullSnapshots?: { readonly live: boolean } | null;
+  /** JSON (default) or Avro change events (`SYNCLINE_CHANGE_FORMAT`). */
+  readonly decoder?: ChangeDecoder;
 }
 
 /** What the preparer needs of the batch it works for. */
@@ -71,7 +75,7 @@ interface EventTransaction {
 }
 
 export class EventPreparer {
-  private readonly decoder = new CdcDecoder();
+  private readonly decoder: ChangeDecoder;
   private readonly topicIndexes = new Map<string, number>();
   /** The last anchor this instance recorded for a second full snapshot (§3.2). */
   private anchorsRecorded: bigint | null = null;
@@ -80,7 +84,9 @@ export class EventPreparer {
   /** Topics whose blocking-snapshot rows were reported (once each). */
   private readonly blockingReported = new Set<string>();
 
-  constructor(private readonly deps: PreparerDeps) {}
+  constructor(private readonly deps: PreparerDeps) {
+    this.decoder = deps.decoder ?? new CdcDecoder();
+  }
 
   /** The prepared event; null when stopped while waiting for a transaction END. */
   prepare(message: KafkaMessage, batch: BatchContext): PreparedEvent | Promise<PreparedEvent | null> {
@@ -93,6 +99,17 @@ export class EventPreparer {
       value: message.value,
       headers: message.headers,
     });
+    // Avro: a promise only while a writer schema is fetched for the first time.
+    if (decoded instanceof Promise) return decoded.then((d) => this.prepareDecoded(d, message, batch));
+    return this.prepareDecoded(decoded, message, batch);
+  }
+
+  private prepareDecoded(
+    decoded: ChangeRecord | MalformedRecord,
+    message: KafkaMessage,
+    batch: BatchContext,
+  ): PreparedEvent | Promise<PreparedEvent | null> {
+    const { topic, partition } = batch;
     if (isMalformed(decoded)) return this.rejected(decoded, message, batch);
     if (decoded.kind === 'tombstone') return SKIP;
     const event = decoded;

@@ -6,7 +6,7 @@
 // in Redis (idempotent, and Redis progress is what a rejoin resumes from), so the
 // commit is only a hint (redis-guards.ts): rethrow the protocol error itself, which kafkajs' fetch loop answers the
 // way it answers a failed heartbeat, by joining the group again.
-import type { Consumer, TopicPartitionOffsetAndMetadata } from 'kafkajs';
+import type { Consumer, EachBatchPayload, TopicPartitionOffsetAndMetadata } from 'kafkajs';
 import type { Logger } from 'pino';
 
 /** kafkajs protocol error types that mean "join the group again", not "this went wrong". */
@@ -48,4 +48,26 @@ export async function commitProcessed(
     );
     throw lost;
   }
+}
+
+/**
+ * Commits a batch up to `resumeAt` (a truncate that waits for other partitions' events) and
+ * fetches the partition again from there.
+ */
+export async function giveBack(
+  consumer: Consumer,
+  payload: EachBatchPayload,
+  resumeAt: bigint,
+  logger: Logger,
+): Promise<void> {
+  const { batch, resolveOffset } = payload;
+  const before = batch.messages.filter((m) => BigInt(m.offset) < resumeAt);
+  if (before.length > 0) resolveOffset(before[before.length - 1]!.offset);
+  const at = { topic: batch.topic, partition: batch.partition, offset: resumeAt.toString() };
+  await commitProcessed(consumer, [at], logger);
+  consumer.seek(at);
+  logger.info(
+    { topic: batch.topic, partition: batch.partition, offset: String(resumeAt) },
+    "a truncate waits for other partitions' events: fetching its partition again from the truncate",
+  );
 }

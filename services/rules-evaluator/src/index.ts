@@ -23,4 +23,5 @@ export { ChangeProcessor, type ProcessorDeps, type BatchResult } from './change-
 export { ProcessingHaltedError } from './processing-halt';
 export type { BucketOpSink, DeadLetterSink, ProcessorCoordination, ProcessorStore } from './ports';
 export { TransactionReader } from './transaction-reader';
+export { changeFormatFor, apicurioSchemaFetch, type ChangeFormat } from './change-decoder';
 export { createMetrics, type EvaluatorMetrics } from './metrics';

@@ -3,6 +3,7 @@
 // into IncrementalSnapshots. The topic appears with the connector's first notification, so the
 // reader subscribes once it exists; until then there is nothing to know.
 import type { Admin, Consumer, Kafka } from 'kafkajs';
+import type { KafkaRecord } from '@syncline/cdc';
 import type { Logger } from 'pino';
 import { sleep } from '@syncline/service-runtime';
 import { IncrementalSnapshots, type RunningSnapshot } from './incremental-snapshots';
@@ -38,6 +39,8 @@ export interface NotificationReaderOptions {
   readonly logger: Logger;
   /** The reader's consumer stopped for good (SYNC_E411): the evaluator must halt. */
   readonly onFatal: (error: Error) => void;
+  /** Avro: a record's value as JSON text (default: the JSON converter's value as it is). */
+  readonly notificationValue?: (record: KafkaRecord) => Promise<Buffer | string | null>;
 }
 
 export class NotificationReader implements SnapshotNotifications {
@@ -86,7 +89,17 @@ export class NotificationReader implements SnapshotNotifications {
     await consumer.run({
       autoCommit: false,
       eachBatch: async ({ batch }) => {
-        this.ingest(batch.partition, batch.messages);
+        const asJson = this.options.notificationValue;
+        const messages =
+          asJson === undefined
+            ? batch.messages
+            : await Promise.all(
+                batch.messages.map(async (m) => ({
+                  offset: m.offset,
+                  value: await asJson({ ...m, topic, partition: batch.partition }),
+                })),
+              );
+        this.ingest(batch.partition, messages);
         const high = BigInt(batch.highWatermark);
         if ((this.positions.get(batch.partition) ?? 0n) < high && batch.messages.length === 0)
           this.positions.set(batch.partition, high);
@@ -96,7 +109,10 @@ export class NotificationReader implements SnapshotNotifications {
   }
 
   /** Applies records of one partition in offset order (public for tests without Kafka). */
-  ingest(partition: number, messages: ReadonlyArray<{ offset: string; value: Buffer | null }>): void {
+  ingest(
+    partition: number,
+    messages: ReadonlyArray<{ offset: string; value: Buffer | string | null }>,
+  ): void {
     for (const message of messages) {
       const offset = BigInt(message.offset);
       if (offset < (this.positions.get(partition) ?? 0n)) continue;

@@ -2,8 +2,15 @@
 // it) from a start offset stored in Redis, feeding the TransactionTracker and waking waiters.
 import { EventEmitter } from 'node:events';
 import type { Consumer, Kafka } from 'kafkajs';
-import { CdcDecoder, isMalformed, type MalformedRecord, type TransactionEnd } from '@syncline/cdc';
+import {
+  CdcDecoder,
+  isMalformed,
+  type ChangeDecoder,
+  type MalformedRecord,
+  type TransactionEnd,
+} from '@syncline/cdc';
 import type { Logger } from 'pino';
+import type { Checkpoint } from '@syncline/bucket-store';
 import { sleep } from '@syncline/service-runtime';
 import { watchConsumerCrashes } from './consumer-crash';
 import { TransactionRewindError, TransactionTracker, type EndArrival } from './transaction-tracker';
@@ -17,6 +24,8 @@ export interface TransactionReaderOptions {
     record: MalformedRecord,
     raw: { key: Buffer | null; value: Buffer | null },
   ) => Promise<void>;
+  /** JSON (default) or Avro transaction records (`SYNCLINE_CHANGE_FORMAT`). */
+  readonly decoder?: ChangeDecoder;
   /**
    * A rewind of the transaction topic (TransactionRewindError), or the reader's consumer stopped
    * for good (ConsumerStoppedError): the evaluator must halt.
@@ -27,7 +36,7 @@ export interface TransactionReaderOptions {
 export class TransactionReader {
   readonly tracker = new TransactionTracker();
   private readonly events = new EventEmitter();
-  private readonly decoder = new CdcDecoder();
+  private readonly decoder: ChangeDecoder;
   private consumer: Consumer | null = null;
   private stopped = false;
   private joined = 0;
@@ -37,6 +46,7 @@ export class TransactionReader {
   highWater = 0n;
 
   constructor(private readonly options: TransactionReaderOptions) {
+    this.decoder = options.decoder ?? new CdcDecoder();
     this.events.setMaxListeners(0);
   }
 
@@ -113,7 +123,9 @@ export class TransactionReader {
     for (const message of messages) {
       if (BigInt(message.offset) < tracker.position) continue;
       const record = { topic, partition: 0, offset: message.offset, key: message.key, value: message.value };
-      const decoded = this.decoder.decodeTransaction(record);
+      const decoding = this.decoder.decodeTransaction(record);
+      // Avro: a promise only while a writer schema is fetched for the first time.
+      const decoded = decoding instanceof Promise ? await decoding : decoding;
       if (isMalformed(decoded)) {
         await this.options.onMalformed(decoded, { key: message.key, value: message.value });
         tracker.position = BigInt(message.offset) + 1n;
@@ -176,4 +188,9 @@ export class TransactionReader {
 function arrivalOf(timestamp: string | undefined): EndArrival {
   const inKafkaMs = timestamp === undefined ? NaN : Number(timestamp);
   return { inKafkaMs: Number.isFinite(inKafkaMs) && inKafkaMs > 0 ? inKafkaMs : null, readMs: Date.now() };
+}
+
+/** The commit LSN a checkpoint covers up to (null before the first, or when not recorded). */
+export function lsnOf(checkpoint: Checkpoint | null): bigint | null {
+  return checkpoint?.lsn == null ? null : BigInt(checkpoint.lsn);
 }

@@ -70,3 +70,30 @@ describe('row-state cache configuration', () => {
     },
   );
 });
+
+describe('change format configuration', () => {
+  it('reads JSON change events by default', () => {
+    expect(loadConfig(VALID_ENV)).toMatchObject({ changeFormat: 'json', avroRegistryUrl: null });
+  });
+
+  it('reads Avro with the registry v2 API it fetches writer schemas from', () => {
+    const url = 'http://127.0.0.1:18081/apis/registry/v2';
+    expect(
+      loadConfig({ ...VALID_ENV, SYNCLINE_CHANGE_FORMAT: 'avro', SYNCLINE_AVRO_REGISTRY_URL: url }),
+    ).toMatchObject({ changeFormat: 'avro', avroRegistryUrl: url });
+  });
+
+  it('refuses avro without SYNCLINE_AVRO_REGISTRY_URL, naming the variable', () => {
+    expect(() => loadConfig({ ...VALID_ENV, SYNCLINE_CHANGE_FORMAT: 'avro' })).toThrow(
+      /SYNCLINE_AVRO_REGISTRY_URL: required while SYNCLINE_CHANGE_FORMAT=avro/,
+    );
+  });
+
+  it.each([
+    ['SYNCLINE_CHANGE_FORMAT', 'protobuf'],
+    ['SYNCLINE_AVRO_REGISTRY_URL', 'http://127.0.0.1:18081/apis/ccompat/v7'],
+  ])('rejects %s=%s', (name, value) => {
+    expect(() => loadConfig({ ...VALID_ENV, [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...VALID_ENV, [name]: value })).toThrow(name);
+  });
+});

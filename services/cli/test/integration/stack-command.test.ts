@@ -168,7 +168,7 @@ describe('syncline stack (real binary)', () => {
         pom.replace('<kafka.version>4.3.1<', '<kafka.version>0.0.0-does-not-exist<'),
       );
       const config = loadStackConfig({}, root);
-      const error = await ensureDownloads(config).then(
+      const error = await ensureDownloads(config, 'java').then(
         () => undefined,
         (e: unknown) => e,
       );
