@@ -4,7 +4,7 @@
 import { histogramBuckets, histogramQuantile } from './prometheus-histogram';
 
 const METRIC = 'syncline_evaluator_transaction_latency_seconds';
-const STAGES = ['debezium', 'transaction_topic', 'evaluation', 'total'] as const;
+const STAGES = ['debezium', 'transaction_topic', 'processing', 'publish', 'evaluation', 'total'] as const;
 
 /** `after`'s buckets less `before`'s (same bounds, cumulative counts). */
 function since(after: [number, number][], before: [number, number][]): [number, number][] {

@@ -246,6 +246,8 @@ export class Coordinator {
       const byOffset = new Map(toCount.map((o, i) => [o, counts[i]!]));
       const processed = slice.map((t, i) => (expected[n + i] === 0 ? 0 : byOffset.get(t.endOffset!)!));
       const complete = completePrefix(expected.slice(n, n + chunk), processed);
+      const seenMs = Date.now();
+      for (let i = 0; i < complete; i++) slice[i]!.completeSeenMs ??= seenMs;
       counted.push(...toCount);
       if (complete < slice.length) {
         const t = slice[complete]!;

@@ -108,7 +108,7 @@ function coordinatorMetrics(registers: Registry[]) {
     }),
     transactionLatency: new Histogram({
       name: 'syncline_evaluator_transaction_latency_seconds',
-      help: 'Per transaction a published checkpoint covers, by stage: debezium (commit -> END in Kafka), transaction_topic (-> read by the transaction reader), evaluation (-> checkpoint published), total; coordinator only',
+      help: 'Per transaction a published checkpoint covers, by stage: debezium (commit -> END in Kafka), transaction_topic (-> read by the transaction reader), evaluation (-> checkpoint published) = processing (-> its events processed, seen by the coordinator) + publish (-> checkpoint published), total; coordinator only',
       labelNames: ['stage'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers,

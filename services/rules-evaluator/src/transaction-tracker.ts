@@ -18,6 +18,8 @@ export interface TrackedTransaction {
   /** When the END reached Kafka (its record timestamp) and when this instance read it, if known. */
   endInKafkaMs: number | null;
   endReadMs: number | null;
+  /** When the leader's coordinator first found all its events processed (its step's count). */
+  completeSeenMs: number | null;
   /** Per data collection (normalised names), from END. */
   counts: ReadonlyMap<string, number> | null;
   /** A re-delivery of a transaction a published checkpoint already covers: its events are skipped. */
@@ -323,6 +325,7 @@ function entry(xid: bigint, beginLsn: bigint | null, beginOffset: bigint | null)
     commitTimeMs: null,
     endInKafkaMs: null,
     endReadMs: null,
+    completeSeenMs: null,
     counts: null,
     covered: false,
   };

@@ -12,33 +12,50 @@ describe('latency stages', () => {
   it.each([
     {
       why: 'every time known',
-      tx: { commitTimeMs: 1000, endInKafkaMs: 1250, endReadMs: 1300 },
+      tx: { commitTimeMs: 1000, endInKafkaMs: 1250, endReadMs: 1300, completeSeenMs: 1700 },
       published: 1800,
       stages: [
         ['debezium', 0.25],
         ['transaction_topic', 0.05],
+        ['processing', 0.4],
+        ['publish', 0.1],
         ['evaluation', 0.5],
         ['total', 0.8],
       ],
     },
     {
       why: 'a record without a timestamp: the stages around Kafka are left out',
-      tx: { commitTimeMs: 1000, endInKafkaMs: null, endReadMs: 1300 },
+      tx: { commitTimeMs: 1000, endInKafkaMs: null, endReadMs: 1300, completeSeenMs: 1350 },
       published: 1800,
       stages: [
+        ['processing', 0.05],
+        ['publish', 0.45],
         ['evaluation', 0.5],
         ['total', 0.8],
       ],
     },
     {
       why: 'clocks of different hosts disagree: a negative span is 0',
-      tx: { commitTimeMs: 2000, endInKafkaMs: 1900, endReadMs: 1950 },
+      tx: { commitTimeMs: 2000, endInKafkaMs: 1900, endReadMs: 1950, completeSeenMs: 2000 },
       published: 2100,
       stages: [
         ['debezium', 0],
         ['transaction_topic', 0.05],
+        ['processing', 0.05],
+        ['publish', 0.1],
         ['evaluation', 0.15],
         ['total', 0.1],
+      ],
+    },
+    {
+      why: 'not seen complete by a count of this leader: no split',
+      tx: { commitTimeMs: 1000, endInKafkaMs: 1250, endReadMs: 1300, completeSeenMs: null },
+      published: 1800,
+      stages: [
+        ['debezium', 0.25],
+        ['transaction_topic', 0.05],
+        ['evaluation', 0.5],
+        ['total', 0.8],
       ],
     },
   ])('$why', ({ tx, published, stages }) => {
@@ -88,6 +105,8 @@ describe('latency stages', () => {
     expect(Object.fromEntries(counts)).toEqual({
       debezium: 2,
       transaction_topic: 2,
+      processing: 2,
+      publish: 2,
       evaluation: 2,
       total: 2,
     });

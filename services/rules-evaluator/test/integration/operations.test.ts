@@ -83,7 +83,7 @@ describe('evaluator operations', () => {
     expect(metrics).toMatch(/syncline_evaluator_ops_written_total [1-9]/);
     expect(metrics).toMatch(/syncline_evaluator_is_coordinator 1/);
     // Every stage of the latency breakdown was measured through the real Debezium and Kafka.
-    for (const stage of ['debezium', 'transaction_topic', 'evaluation', 'total'])
+    for (const stage of ['debezium', 'transaction_topic', 'processing', 'publish', 'evaluation', 'total'])
       expect(metrics).toMatch(
         new RegExp(`syncline_evaluator_transaction_latency_seconds_count\\{stage="${stage}"\\} [1-9]`),
       );
