@@ -4,7 +4,7 @@
 // exactly as @syncline/lossless-json parses JSON integers.
 import avro from 'avsc';
 import type { JsonValue } from '@syncline/lossless-json';
-import type { ConnectSchema, ConnectType } from './connect-schema';
+import { plainConnectSchema as plain, type ConnectSchema, type ConnectType } from './connect-schema';
 import { RecordShapeError } from './malformed';
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
@@ -166,21 +166,6 @@ function toConnect(
     throw new RecordShapeError('invalid-avro', `${path}: unsupported type ${o.type}`);
   const connectType = (o['connect.type'] as ConnectType | undefined) ?? primitive;
   return { ...plain(connectType, optional), ...meta };
-}
-
-function plain(type: ConnectType, optional: boolean): ConnectSchema {
-  return {
-    type,
-    optional,
-    name: null,
-    version: null,
-    parameters: null,
-    defaultValue: undefined,
-    fields: null,
-    items: null,
-    keys: null,
-    values: null,
-  };
 }
 
 /**

@@ -49,6 +49,22 @@ export interface ConnectSchema {
   readonly values: ConnectSchema | null;
 }
 
+/** A schema of `type` with no name, parameters, default or children. */
+export function plainConnectSchema(type: ConnectType, optional: boolean): ConnectSchema {
+  return {
+    type,
+    optional,
+    name: null,
+    version: null,
+    parameters: null,
+    defaultValue: undefined,
+    fields: null,
+    items: null,
+    keys: null,
+    values: null,
+  };
+}
+
 export interface ConnectField {
   readonly field: string;
   readonly schema: ConnectSchema;

@@ -4,7 +4,7 @@
 // @syncline/lossless-json so that int64 values beyond 2^53 arrive as exact bigints.
 import { stringifyJson, type JsonObject, type JsonValue } from '@syncline/lossless-json';
 import type { SqliteRow, SqliteValue } from '@syncline/sqlite-value';
-import type { ConnectField, ConnectSchema } from './connect-schema';
+import { plainConnectSchema, type ConnectField, type ConnectSchema } from './connect-schema';
 
 /** Where the sync-rules editions write values differently; the caller sets it from the rules' config. */
 export interface TypeMappingOptions {
@@ -103,18 +103,7 @@ function toBigInt(value: JsonValue): bigint {
 }
 
 /** An array schema without `items` (JsonConverter always writes them): elements read as strings. */
-const UNTYPED_ITEMS: ConnectSchema = {
-  type: 'string',
-  optional: true,
-  name: null,
-  version: null,
-  parameters: null,
-  defaultValue: undefined,
-  fields: null,
-  items: null,
-  keys: null,
-  values: null,
-};
+const UNTYPED_ITEMS: ConnectSchema = plainConnectSchema('string', true);
 
 function toJsonArray(schema: ConnectSchema, value: JsonValue, options: TypeMappingOptions): JsonValue {
   if (!Array.isArray(value)) return stringOrNull(value);
