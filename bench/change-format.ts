@@ -28,6 +28,7 @@ import { apicurioSchemaFetch } from '@syncline/rules-evaluator';
 import { processTreeCpuSeconds } from './cpu-time';
 import { cleanUpOnInterrupt } from './interrupt';
 import { print, runBenchmark } from './script';
+import { recordsInTopic } from './topic-records';
 
 const SETUP = `
 CREATE TABLE items (id bigint PRIMARY KEY, owner text NOT NULL, title text, n numeric(20,4),
@@ -120,8 +121,7 @@ async function topicCount(kafka: Kafka, topic: string): Promise<number> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    if (!(await admin.listTopics()).includes(topic)) return 0;
-    return (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
+    return await recordsInTopic(admin, topic);
   } finally {
     await admin.disconnect();
   }

@@ -9,6 +9,7 @@ import { getTestStack, syncTo, testKafka, waitFor } from '@syncline/test-kit';
 import { compactionFloor, transactionsOf, type Workload } from './compaction-workload';
 import { processCpuSeconds, redisCpuSeconds } from './cpu-time';
 import { withPipeline, type Pipeline } from './pipeline-run';
+import { recordsInTopic } from './topic-records';
 
 /** Every row is in three buckets: the global one, its owner's (100 owners) and its project's (1,000). */
 export const BUCKETS_PER_ROW = 3;
@@ -201,8 +202,7 @@ async function whenInKafka(run: Run, events: number): Promise<number> {
   const admin = testKafka(getTestStack().endpoints.kafkaBrokers).admin();
   await admin.connect();
   const topic = run.capture.tableTopic('items');
-  const stored = async (): Promise<number> =>
-    (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
+  const stored = (): Promise<number> => recordsInTopic(admin, topic);
   try {
     return await waitFor(
       `${events} change events in ${topic}`,

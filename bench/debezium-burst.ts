@@ -8,6 +8,7 @@ import { startCapture, useShellStack } from '@syncline/test-kit';
 import { cleanUpOnInterrupt } from './interrupt';
 import { deleteKafkaStateOfRun } from './kafka-cleanup';
 import { runBenchmark } from './script';
+import { recordsInTopic } from './topic-records';
 
 const { values: args } = parseArgs({
   options: { override: { type: 'string', multiple: true, default: [] } },
@@ -37,13 +38,7 @@ async function main(): Promise<void> {
   await pg.query(`SET search_path TO ${capture.schema}`);
   const txTopic = capture.transactionTopic;
   const dataTopic = `${capture.topicPrefix}.${capture.schema}.accounts`;
-  const total = async (topic: string): Promise<number> => {
-    try {
-      return (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
-    } catch {
-      return 0;
-    }
-  };
+  const total = (topic: string) => recordsInTopic(admin, topic);
   await pg.query(`INSERT INTO accounts VALUES (0, 0, 'warm')`);
   while ((await total(txTopic)) < 2) await new Promise((r) => setTimeout(r, 50));
   const started = Date.now();

@@ -10,6 +10,7 @@ import { processCpuSeconds, processTreeCpuSeconds, startThreadCpuMeter } from '.
 import { cleanUpOnInterrupt } from './interrupt';
 import { deleteKafkaStateOfRun } from './kafka-cleanup';
 import { print, runBenchmark } from './script';
+import { recordsInTopic } from './topic-records';
 import { stackPids, startCpuMeter } from './stack-processes';
 
 const { values: args } = parseArgs({
@@ -65,13 +66,7 @@ async function main(): Promise<void> {
   const kafka = new Kafka({ clientId: 'bench-drain', brokers: BROKERS, logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
-  const total = async (topic: string): Promise<number> => {
-    try {
-      return (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
-    } catch {
-      return 0;
-    }
-  };
+  const total = (topic: string) => recordsInTopic(admin, topic);
   const txTopic = capture.transactionTopic;
   const dataTopic = capture.tableTopic('accounts');
   // Warm-up: one transaction through, so the task, its producer and the topics exist.

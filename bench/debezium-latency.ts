@@ -15,6 +15,7 @@ import { cleanUpOnInterrupt } from './interrupt';
 import { deleteKafkaStateOfRun } from './kafka-cleanup';
 import { percentile } from './side-by-side-workload';
 import { runBenchmark } from './script';
+import { recordsInTopic } from './topic-records';
 
 const { values: args } = parseArgs({
   options: {
@@ -105,13 +106,7 @@ async function main(): Promise<void> {
   await admin.connect();
   const dataTopic = capture.tableTopic('items');
   const committed = await pacedUpdates(capture.schema, RATE, SECONDS, CLIENTS);
-  const high = async (topic: string) => {
-    try {
-      return (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
-    } catch {
-      return 0;
-    }
-  };
+  const high = (topic: string) => recordsInTopic(admin, topic);
   const deadline = Date.now() + 120_000;
   while ((await high(dataTopic)) < committed || (await high(capture.transactionTopic)) < 2 * committed) {
     if (Date.now() > deadline) throw new Error('timed out waiting for the records in Kafka');
