@@ -1,11 +1,13 @@
 // Evaluator benchmarks against the running local stack (`syncline stack up`):
 //  A. throughput: pre-produced Debezium-format events (data + transaction records) through Kafka,
 //     consumed by 1 and then 2 evaluator processes (CLI children): events/s.
-//  B. checkpoint latency at a steady 2,000 transactions/s: commit time (END ts_ms) -> checkpoint
-//     published, p50/p99 over every transaction.
+//  B. checkpoint latency at a steady 2,000 transactions/s (--rate; a few per second shows the
+//     waits an interactive app sees): commit time (END ts_ms) -> checkpoint published, p50/p99
+//     over every transaction, and the evaluator's own stages.
 //  C. end to end through Debezium: 1,000 transactions x 100 rows; time from the last commit until
 //     a checkpoint covers it.
 // Usage: npx tsx bench/evaluator-throughput.ts [--transactions 40000] [--only A|B|C] [--bucket-topic]
+//          [--rate 2000 --seconds 15 (B)]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -35,6 +37,8 @@ const { values: args } = parseArgs({
   options: {
     transactions: { type: 'string', default: '40000' },
     only: { type: 'string' },
+    rate: { type: 'string', default: '2000' },
+    seconds: { type: 'string', default: '15' },
     'bucket-topic': { type: 'boolean', default: false },
   },
 });
@@ -187,10 +191,16 @@ async function throughput(processes: number, transactions: number): Promise<numb
   await producer.disconnect();
   const lastEnd = BigInt(2 * (transactions + 1) - 1);
   const seen: { cp: Checkpoint; at: number }[] = [];
-  const sub = await checkpoints(prefix, (cp, at) => seen.push({ cp, at }));
+  let children: ChildProcess[] = [];
+  const cpuOf = (list: ChildProcess[]) => list.reduce((n, c) => n + processCpuSeconds(c.pid), 0);
+  // The evaluators' CPU when the first checkpoint is published: start-up and group join behind them.
+  let cpuAtFirstCheckpoint = 0;
+  const sub = await checkpoints(prefix, (cp, at) => {
+    if (seen.push({ cp, at }) === 1) cpuAtFirstCheckpoint = cpuOf(children);
+  });
   const redis = new Redis(REDIS_URL);
   const redisCpuBefore = await redisCpuSeconds(redis);
-  const children = Array.from({ length: processes }, () => spawnEvaluator(env(prefix, prefix)));
+  children = Array.from({ length: processes }, () => spawnEvaluator(env(prefix, prefix)));
   await waitUntil(
     () => seen.length > 0 && BigInt(seen[seen.length - 1]!.cp.endOffset) >= lastEnd,
     600_000,
@@ -198,7 +208,7 @@ async function throughput(processes: number, transactions: number): Promise<numb
   );
   // CPU per event over the whole run (start-up included): less noisy than wall time when other
   // work shares the machine.
-  const evaluatorCpu = children.reduce((n, c) => n + processCpuSeconds(c.pid), 0);
+  const evaluatorCpu = cpuOf(children);
   const redisCpu = (await redisCpuSeconds(redis)) - redisCpuBefore;
   redis.disconnect();
   await stopAll(children);
@@ -215,15 +225,20 @@ async function throughput(processes: number, transactions: number): Promise<numb
     `A. ${processes} process(es): ${events + ACCOUNTS} events; ${Math.round(txCovered * eventsPerTx)} events in ${seconds.toFixed(2)} s between first and last checkpoint = ${Math.round(rate)} events/s (target 25,000 for one: ratio ${(rate / 25000).toFixed(2)})`,
   );
   const total = events + ACCOUNTS;
+  const steadyCpu = evaluatorCpu - cpuAtFirstCheckpoint;
+  print(
+    `A. ${processes} process(es): CPU per event between first and last checkpoint: evaluator ${((steadyCpu * 1e6) / (txCovered * eventsPerTx)).toFixed(1)} µs (${steadyCpu.toFixed(1)} s)`,
+  );
   print(
     `A. ${processes} process(es): CPU per event incl. start-up: evaluator ${((evaluatorCpu * 1e6) / total).toFixed(1)} µs (${evaluatorCpu.toFixed(1)} s), Redis ${((redisCpu * 1e6) / total).toFixed(1)} µs (${redisCpu.toFixed(1)} s)`,
   );
   return rate;
 }
 
-// ---- B. checkpoint latency at 2,000 tx/s ------------------------------------------------------
+// ---- B. checkpoint latency at a steady rate (2,000 tx/s) --------------------------------------
 
-async function latency(rate = 2000, seconds = 15): Promise<void> {
+async function latency(rate: number, seconds: number): Promise<void> {
+  if (!(rate > 0) || !(seconds > 0)) throw new Error('--rate and --seconds must be positive numbers');
   const prefix = `bench_${randomBytes(3).toString('hex')}`;
   const g = new Generator(prefix);
   await createTopics(g);
@@ -239,14 +254,15 @@ async function latency(rate = 2000, seconds = 15): Promise<void> {
   commitTimes.push(Date.now());
   await send(producer, g, warm.data, warm.tx);
   await waitUntil(() => seen.length > 0, 120_000, 'first checkpoint');
-  const tickMs = 10;
-  const perTick = (rate * tickMs) / 1000;
+  // One tick per 10 ms, or per transaction below 100 tx/s; each sends what brings it to `rate`.
+  const tickMs = Math.max(10, 1000 / rate);
   const start = Date.now();
   let ticks = 0;
   while (Date.now() - start < seconds * 1000) {
     const commit = Date.now();
     const data: Message[] = [];
     const tx: Message[] = [];
+    const perTick = Math.round((rate * (ticks + 1) * tickMs) / 1000) - (commitTimes.length - 1);
     for (let i = 0; i < perTick; i++) {
       const n = commitTimes.length;
       const t = g.transaction([1 + ((n * 7919) % ACCOUNTS), 1 + ((n * 104729 + 17) % ACCOUNTS)], 'c', commit);
@@ -254,7 +270,7 @@ async function latency(rate = 2000, seconds = 15): Promise<void> {
       data.push(...t.data);
       tx.push(...t.tx);
     }
-    await send(producer, g, data, tx);
+    if (perTick > 0) await send(producer, g, data, tx);
     ticks++;
     const next = start + ticks * tickMs;
     if (next > Date.now()) await new Promise((r) => setTimeout(r, next - Date.now()));
@@ -374,7 +390,7 @@ async function main(): Promise<void> {
     const two = await throughput(2, transactions);
     print(`A. two processes / one process = ${(two / one).toFixed(2)}`);
   }
-  if (!only || only === 'B') await latency();
+  if (!only || only === 'B') await latency(Number(args.rate), Number(args.seconds));
   if (!only || only === 'C') await burst();
 }
 

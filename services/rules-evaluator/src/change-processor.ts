@@ -22,6 +22,7 @@ import { planSegment, RowPlanner } from './segment-planner';
 import { applySegment } from './segment-writer';
 import type { TransactionReader } from './transaction-reader';
 import { runTruncate } from './truncate-runner';
+import type { WakeUp } from './wake-up';
 
 export interface ProcessorDeps {
   readonly store: ProcessorStore;
@@ -48,6 +49,8 @@ export interface ProcessorDeps {
    * a table can reach many times it.
    */
   readonly rowStateCacheCapacity?: number;
+  /** Woken whenever events were counted toward their transactions (the coordinator's news). */
+  readonly counted?: WakeUp;
 }
 
 export interface BatchResult {
@@ -85,7 +88,7 @@ export class ChangeProcessor {
     this.cacheCapacity = deps.rowStateCacheCapacity ?? ROW_CACHE_CAPACITY;
     this.rowCache = new RowStateCache(this.cacheCapacity);
     this.preparer = new EventPreparer(deps);
-    this.counter = new EventCounter(deps.coordination, deps.generation);
+    this.counter = new EventCounter(deps.coordination, deps.generation, deps.counted);
     this.planner = new RowPlanner(deps.evaluator, (table, pk) => this.subkeyOf(table, pk));
     this.movedRows = new MovedRowWait(deps.store, deps.logger);
   }

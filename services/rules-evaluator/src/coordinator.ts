@@ -19,6 +19,7 @@ import { latencyStages } from './latency-stages';
 import { isFatal, RedisStateLostError } from './processing-halt';
 import { SnapshotGates, type SnapshotGateDeps, type WindowHold } from './snapshot-gates';
 import type { TrackedTransaction } from './transaction-tracker';
+import { WakeUp } from './wake-up';
 
 /** Events of a transaction the evaluator consumes (and so must mark before the checkpoint passes it). */
 export function expectedEvents(
@@ -60,9 +61,16 @@ export interface CoordinatorDeps extends SnapshotGateDeps {
   readonly logger: Logger;
   /** How long the checkpoint may stand still behind pending transactions before it is reported. */
   readonly stallReportMs?: number;
+  /**
+   * Woken when this instance's change processor counted events: the leader then looks at once
+   * instead of at its next poll (other instances' counts are seen within POLL_MS).
+   */
+  readonly localCounts?: WakeUp;
 }
 
 const WINDOW = 2000;
+/** How long a leader with nothing to publish waits for news before it reads the counts again. */
+const POLL_MS = 25;
 const STALL_REPORT_MS = 30_000;
 
 /** Why the leader's last step published nothing although transactions were pending. */
@@ -109,7 +117,7 @@ export class Coordinator {
         if (Date.now() - this.lastRenewal >= leaseTtlMs / 3 || !this.leading) await this.holdLease();
         if (this.leading) {
           const advanced = await this.advance();
-          if (!advanced) await this.deps.transactions.waitForAdvance(25, signal);
+          if (!advanced) await this.waitForNews(signal);
         } else {
           await sleep(Math.min(1000, leaseTtlMs / 3), signal);
         }
@@ -121,6 +129,14 @@ export class Coordinator {
     }
     if (this.leading) await store.releaseLease(instanceId).catch(() => undefined);
     this.leading = false;
+  }
+
+  /** Until the transaction reader learns a transaction, this instance counts events, or POLL_MS. */
+  private waitForNews(signal: AbortSignal): Promise<void> {
+    const { transactions, localCounts } = this.deps;
+    const sources =
+      localCounts === undefined ? [transactions.advanced] : [transactions.advanced, localCounts];
+    return WakeUp.any(sources, POLL_MS, signal);
   }
 
   /**

@@ -43,6 +43,7 @@ import { memoryGaugeLoop } from './memory-gauge';
 import { compactionLoop, publishedPositions } from './compaction-worker';
 import { watchConsumerCrashes } from './consumer-crash';
 import { commitProcessed, giveBack } from './group-commit';
+import { WakeUp } from './wake-up';
 
 export function rowEvaluator(rules: SyncRules): RowEvaluator {
   const mapping: TypeMappingOptions = { timestampsIso8601: rules.config.compatibility.timestampsIso8601 };
@@ -133,8 +134,10 @@ export class Evaluator {
     const transactions = await this.startTransactionReader(store);
     const admin = this.kafka.admin();
     await admin.connect();
-    this.startCoordinator(store, transactions, generation, admin);
+    const counted = new WakeUp();
+    this.startCoordinator(store, transactions, generation, admin, counted);
     const processor = new ChangeProcessor({
+      counted,
       store: new RedisBucketWriter(redis, config.keyPrefix),
       coordination: store,
       transactions,
@@ -227,6 +230,7 @@ export class Evaluator {
     transactions: TransactionReader,
     generation: OpIdGeneration,
     admin: Admin,
+    localCounts: WakeUp,
   ): void {
     const { config } = this;
     const notifications = this.startNotificationReader(admin);
@@ -245,6 +249,7 @@ export class Evaluator {
       metrics: this.metrics,
       logger: this.logger,
       signalTable: config.signalTable,
+      localCounts,
     });
     this.loops.push(this.coordinator.run(this.lifecycle.signal).catch((error: unknown) => this.fail(error)));
   }

@@ -5,6 +5,7 @@ import type { TransactionEvents } from '@syncline/bucket-store';
 import { transactionCheckpointOpId, type OpIdGeneration } from '@syncline/protocol';
 import type { ProgressStore } from './ports';
 import { RedisStateLostError } from './processing-halt';
+import type { WakeUp } from './wake-up';
 
 export interface CountedEvent {
   /** END offset of the (canonical) transaction the event counts toward. */
@@ -19,6 +20,8 @@ export class EventCounter {
   constructor(
     private readonly store: ProgressStore,
     private readonly generation: OpIdGeneration,
+    /** Woken after events were counted (the coordinator of this instance waits on it). */
+    private readonly counted?: WakeUp,
   ) {}
 
   /**
@@ -56,6 +59,7 @@ export class EventCounter {
     const result = await this.store.countEvents(partition, next, reached, transactions, wrote);
     if (result.refused) throw lost(partition, wrote!, result.previousProgress);
     if (wrote === null || next > wrote) this.written.set(partition, next);
+    if (transactions.length > 0) this.counted?.wake();
   }
 }
 

@@ -1,6 +1,5 @@
 // Tails the one-partition transaction topic (not as a group member: every instance reads all of
 // it) from a start offset stored in Redis, feeding the TransactionTracker and waking waiters.
-import { EventEmitter } from 'node:events';
 import type { Consumer, Kafka } from 'kafkajs';
 import {
   CdcDecoder,
@@ -14,6 +13,7 @@ import type { Checkpoint } from '@syncline/bucket-store';
 import { sleep } from '@syncline/service-runtime';
 import { watchConsumerCrashes } from './consumer-crash';
 import { TransactionRewindError, TransactionTracker, type EndArrival } from './transaction-tracker';
+import { WakeUp } from './wake-up';
 
 export interface TransactionReaderOptions {
   readonly kafka: Kafka;
@@ -35,7 +35,8 @@ export interface TransactionReaderOptions {
 
 export class TransactionReader {
   readonly tracker = new TransactionTracker();
-  private readonly events = new EventEmitter();
+  /** Woken whenever the tracker learns something new (and when the reader stops). */
+  readonly advanced = new WakeUp();
   private readonly decoder: ChangeDecoder;
   private consumer: Consumer | null = null;
   private stopped = false;
@@ -47,7 +48,6 @@ export class TransactionReader {
 
   constructor(private readonly options: TransactionReaderOptions) {
     this.decoder = options.decoder ?? new CdcDecoder();
-    this.events.setMaxListeners(0);
   }
 
   get topic(): string {
@@ -102,7 +102,7 @@ export class TransactionReader {
         if (batch.messages.length > 0) await this.ingest(batch.messages);
         else {
           this.tracker.position = BigInt(batch.highWatermark);
-          this.events.emit('advance');
+          this.advanced.wake();
         }
       },
     });
@@ -137,7 +137,7 @@ export class TransactionReader {
         { records: tracker.redeliveries - redelivered, position: String(tracker.position) },
         'transaction records re-delivered by Debezium: mapped to the first delivery or skipped as covered',
       );
-    this.events.emit('advance');
+    this.advanced.wake();
   }
 
   /** False after a rewind (reported through onFatal; the reader reads no further). */
@@ -155,22 +155,12 @@ export class TransactionReader {
 
   /** Resolves after the tracker learns something new (or after `ms`). */
   waitForAdvance(ms: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.events.off('advance', done);
-        signal?.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.events.on('advance', done);
-      signal?.addEventListener('abort', done);
-    });
+    return this.advanced.wait(ms, signal);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.events.emit('advance');
+    this.advanced.wake();
     await this.consumer?.disconnect();
   }
 
