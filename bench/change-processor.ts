@@ -6,6 +6,7 @@
 // left (ops, row states, lookups; the per-transaction counts forgotten as a checkpoint would) per
 // op written, for sizing (docs/deploy.md).
 // Usage: npx tsx bench/change-processor.ts [--transactions 40000] [--batch 300]
+//          [--profile DIR (a CPU profile of the timed run only: change-processor.cpuprofile)]
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
 import pino from 'pino';
@@ -17,9 +18,14 @@ import { ChangeProcessor, createMetrics, rowEvaluator, TransactionReader } from 
 import { ACCOUNTS, consumedMessage, DebeziumRecordGenerator as Generator } from '@syncline/test-kit';
 import { redisCpuSeconds } from './cpu-time';
 import { runBenchmark } from './script';
+import { WindowProfiler } from './window-profiler';
 
 const { values: args } = parseArgs({
-  options: { transactions: { type: 'string', default: '40000' }, batch: { type: 'string', default: '300' } },
+  options: {
+    transactions: { type: 'string', default: '40000' },
+    batch: { type: 'string', default: '300' },
+    profile: { type: 'string' },
+  },
 });
 const PARTITIONS = 6;
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:63799';
@@ -104,8 +110,10 @@ async function main(): Promise<void> {
   const signal = new AbortController().signal;
   const heartbeat = async (): Promise<void> => undefined;
 
+  const profiler = args.profile === undefined ? null : new WindowProfiler(args.profile);
   const memoryBefore = await usedMemory(redis);
   const redisBefore = await redisCpuSeconds(redis);
+  await profiler?.start();
   const cpuBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
   // Round-robin over partitions, up to 6 batches in flight at once (the evaluator runs
@@ -130,6 +138,7 @@ async function main(): Promise<void> {
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const cpu = process.cpuUsage(cpuBefore);
+  await profiler?.stop('change-processor');
   const redisCpu = (await redisCpuSeconds(redis)) - redisBefore;
   const counted = (await coordination.processedCounts([lastEndOffset]))[0];
   // What a published checkpoint forgets (per-transaction counts), so what stays is what a

@@ -10,9 +10,6 @@
 // grows. docs/evaluator.md (per-row cost) has figures and how to run it on an older cache.
 // Usage: npx tsx bench/row-state-growth.ts [--capacity 10000] [--window 2000] [--repeat 5]
 //          [--sizes 1,4,16] [--profile DIR (a CPU profile of each size's windows)]
-import { writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
-import * as path from 'node:path';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
@@ -25,6 +22,7 @@ import { ChangeProcessor, createMetrics, rowEvaluator, TransactionReader } from 
 import { consumedMessage, DebeziumRecordGenerator as Generator } from '@syncline/test-kit';
 import { redisCpuSeconds } from './cpu-time';
 import { print, runBenchmark } from './script';
+import { WindowProfiler } from './window-profiler';
 
 const { values: args } = parseArgs({
   options: {
@@ -212,22 +210,6 @@ function setUp(name: string, capacity: number, gc: GcClock): Bench {
     redis.disconnect();
   };
   return { feed, close };
-}
-
-/** CPU profiles of the timed windows only (`--profile DIR`: one .cpuprofile per size). */
-class WindowProfiler {
-  private readonly session = new Session();
-  constructor(private readonly dir: string) {
-    this.session.connect();
-  }
-  async start(): Promise<void> {
-    await this.session.post('Profiler.enable');
-    await this.session.post('Profiler.start');
-  }
-  async stop(name: string): Promise<void> {
-    const { profile } = await this.session.post('Profiler.stop');
-    writeFileSync(path.join(this.dir, `${name}.cpuprofile`), JSON.stringify(profile));
-  }
 }
 
 function median(values: readonly number[]): number {
