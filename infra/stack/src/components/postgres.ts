@@ -101,8 +101,11 @@ function serverOptions(ctx: StackContext, dataDir: string): string {
     '-c max_wal_senders=40',
     '-c max_connections=200',
     '-c shared_buffers=128MB',
+    // A throwaway cluster: no fsync and no full-page images. Commits stay synchronous (the
+    // default): an asynchronous commit's WAL waits for the WAL writer (wal_writer_delay, 200 ms)
+    // before the walsender may send it, which added up to 200 ms to every lone transaction's
+    // latency through Debezium (docs/evaluator.md, "Latency breakdown").
     '-c fsync=off',
-    '-c synchronous_commit=off',
     '-c full_page_writes=off',
   ].join(' ');
 }
