@@ -6,8 +6,13 @@
 //  B. fan-out: one committed row in the bucket every connection holds; time from the commit until
 //     each connection has a completed checkpoint with it, p50/p99/max, and the gateway's share:
 //     from the evaluator publishing that checkpoint to the client's checkpoint_complete.
+//  D. interactive: one row of the shared bucket updated at a paced rate (--paced-rate per second for
+//     --paced-seconds; 0 skips it); each version from the UPDATE's send until each connection
+//     completes a checkpoint showing it (or a newer one), with the evaluator's stages and the
+//     gateway's share over those versions. `--connections 1` is one app user's view.
 //  C. download: a fresh client of a user with a bucket of R rows; ops/s until checkpoint_complete.
 // Usage: npx tsx bench/gateway-fanout.ts [--connections 1000] [--rows 200000]
+//          [--paced-rate 5] [--paced-seconds 20]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,18 +21,24 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
 import { keyPrefixFor, RedisBucketReader, RedisCoordination } from '@syncline/bucket-store';
-import { SyncClient } from '@syncline/sync-client';
+import { SyncClient, type CompletedCheckpoint } from '@syncline/sync-client';
+import { freePort } from '@syncline/stack';
 import { startCapture, useShellStack, type CdcCapture } from '@syncline/test-kit';
 import { cleanUpOnInterrupt } from './interrupt';
 import { runBenchmark } from './script';
 import { histogramBuckets, histogramQuantile } from './prometheus-histogram';
+import { stageBreakdown } from './latency-stages';
 
 const { values: args } = parseArgs({
   options: {
     connections: { type: 'string', default: '1000' },
     rows: { type: 'string', default: '200000' },
+    'paced-rate': { type: 'string', default: '5' },
+    'paced-seconds': { type: 'string', default: '20' },
   },
 });
+const PACED_RATE = Number(args['paced-rate']);
+const PACED_SECONDS = Number(args['paced-seconds']);
 const CONNECTIONS = Number(args.connections);
 const ROWS = Number(args.rows);
 /** Connections opened at once. */
@@ -79,6 +90,57 @@ const token = async (sub: string): Promise<string> => {
     .sign(new TextEncoder().encode(SECRET));
 };
 
+/** The version `v<n>` the row items/1 shows in a completed checkpoint (-1: none yet). */
+function versionOf(checkpoint: CompletedCheckpoint): number {
+  const data = checkpoint.rows.get('items/1');
+  const body = data === undefined ? null : (JSON.parse(data) as { body?: unknown }).body;
+  return typeof body === 'string' && body.startsWith('v') ? Number(body.slice(1)) : -1;
+}
+
+/** D: paced updates of items/1, each version timed at every connection. */
+async function pacedUpdates(
+  capture: CdcCapture,
+  clients: readonly SyncClient[],
+  published: ReadonlyMap<string, number>,
+  evaluatorMetrics: string,
+): Promise<void> {
+  const versions = Math.round(PACED_RATE * PACED_SECONDS);
+  const sent: number[] = [];
+  const latencies: number[] = [];
+  const gatewayShare: number[] = [];
+  const before = await (await fetch(evaluatorMetrics)).text();
+  const watching = clients.map(async (client) => {
+    let shown = -1;
+    while (shown < versions - 1) {
+      const checkpoint = await client.waitFor('the paced versions', (cp) => versionOf(cp) > shown, 60_000);
+      const now = Date.now();
+      const version = versionOf(checkpoint);
+      for (let v = shown + 1; v <= version; v++) latencies.push(now - sent[v]!);
+      const at = published.get(checkpoint.lastOpId.toString());
+      if (at !== undefined) gatewayShare.push(now - at);
+      shown = version;
+    }
+  });
+  const start = Date.now();
+  for (let v = 0; v < versions; v++) {
+    const due = start + (v * 1000) / PACED_RATE;
+    if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+    sent[v] = Date.now();
+    await capture.pg.query('UPDATE items SET body = $1 WHERE id = 1', [`v${v}`]);
+  }
+  await Promise.all(watching);
+  const after = await (await fetch(evaluatorMetrics)).text();
+  latencies.sort((a, b) => a - b);
+  gatewayShare.sort((a, b) => a - b);
+  process.stdout.write(
+    `D  ${versions} versions of one row at ${PACED_RATE}/s to ${clients.length} connection(s): UPDATE sent -> ` +
+      `checkpoint_complete showing it at the client p50 ${pct(latencies, 0.5)} ms, p99 ${pct(latencies, 0.99)} ms, ` +
+      `max ${latencies[latencies.length - 1]} ms; the gateway's share (checkpoint published -> at the client, ` +
+      `±5 ms) p50 ${pct(gatewayShare, 0.5)} ms, p99 ${pct(gatewayShare, 0.99)} ms\n` +
+      `D  ${stageBreakdown(after, before)}\n`,
+  );
+}
+
 const pct = (sorted: number[], p: number): number =>
   sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
 
@@ -116,6 +178,7 @@ async function main(): Promise<void> {
       SYNCLINE_DEFAULT_SCHEMA: capture.schema,
       SYNCLINE_LOG_LEVEL: 'warn',
     };
+    const evaluatorPort = await freePort();
     children.push(
       syncline(
         'evaluator',
@@ -123,7 +186,7 @@ async function main(): Promise<void> {
           ...common,
           SYNCLINE_TOPIC_PREFIX: capture.topicPrefix,
           SYNCLINE_BUCKET_TOPIC: 'off',
-          SYNCLINE_HTTP_PORT: '0',
+          SYNCLINE_HTTP_PORT: String(evaluatorPort),
         },
         rules,
       ),
@@ -227,6 +290,8 @@ async function main(): Promise<void> {
         `since it started, interpolated in histogram buckets): p50 ${quantile(0.5)}, p90 ${quantile(0.9)}, ` +
         `p99 ${quantile(0.99)}\n`,
     );
+    if (PACED_RATE > 0 && PACED_SECONDS > 0)
+      await pacedUpdates(capture, clients, published, `http://127.0.0.1:${evaluatorPort}/metrics`);
     listening.abort();
     await reader.close();
     redis.disconnect();
