@@ -12,7 +12,7 @@
 //     gateway's share over those versions. `--connections 1` is one app user's view.
 //  C. download: a fresh client of a user with a bucket of R rows; ops/s until checkpoint_complete.
 // Usage: npx tsx bench/gateway-fanout.ts [--connections 1000] [--rows 200000]
-//          [--paced-rate 5] [--paced-seconds 20]
+//          [--paced-rate 5] [--paced-seconds 20] [--override key=value ... (connector settings)]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,8 +35,10 @@ const { values: args } = parseArgs({
     rows: { type: 'string', default: '200000' },
     'paced-rate': { type: 'string', default: '5' },
     'paced-seconds': { type: 'string', default: '20' },
+    override: { type: 'string', multiple: true, default: [] },
   },
 });
+const OVERRIDES = Object.fromEntries(args.override.map((o) => o.split('=', 2) as [string, string]));
 const PACED_RATE = Number(args['paced-rate']);
 const PACED_SECONDS = Number(args['paced-seconds']);
 const CONNECTIONS = Number(args.connections);
@@ -151,6 +153,7 @@ async function main(): Promise<void> {
     setupSql:
       'CREATE TABLE items (id int PRIMARY KEY, body text); CREATE TABLE bulk (id int PRIMARY KEY, owner text, body text);',
     partitions: 2,
+    overrides: OVERRIDES,
   });
   const children: ChildProcess[] = [];
   const clients: SyncClient[] = [];
