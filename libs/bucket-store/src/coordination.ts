@@ -194,24 +194,38 @@ export class RedisCoordination {
 
   // ---- write checkpoints --------------------------------------------------------------------
 
-  async recordTransactionWriteCheckpoints(endOffset: bigint, wcs: readonly WriteCheckpoint[]): Promise<void> {
-    if (wcs.length === 0) return;
-    const key = this.keys.transactionWriteCheckpoints(endOffset);
-    const fields = wcs.flatMap((w) => [`${w.userId}/${w.clientId}`, w.n]);
-    await execOrThrow(
-      this.redis
-        .pipeline()
-        .hset(key, ...fields)
-        .expire(key, TX_WRITE_CHECKPOINTS_TTL_SECONDS),
-    );
+  /**
+   * Records the write checkpoints of transactions (by END offset) until the coordinator publishes
+   * the checkpoint covering each: one pipeline for all of them (one per slot on a cluster).
+   */
+  async recordTransactionWriteCheckpoints(
+    byTransaction: ReadonlyMap<bigint, readonly WriteCheckpoint[]>,
+  ): Promise<void> {
+    const batch = new CommandBatch(this.redis);
+    for (const [endOffset, wcs] of byTransaction) {
+      if (wcs.length === 0) continue;
+      const key = this.keys.transactionWriteCheckpoints(endOffset);
+      const fields = wcs.flatMap((w) => [`${w.userId}/${w.clientId}`, w.n]);
+      batch.add(key, (p) => p.hset(key, ...fields));
+      batch.add(key, (p) => p.expire(key, TX_WRITE_CHECKPOINTS_TTL_SECONDS));
+    }
+    await batch.exec();
   }
 
-  async transactionWriteCheckpoints(endOffset: bigint): Promise<WriteCheckpoint[]> {
-    const entries = await this.redis.hgetall(this.keys.transactionWriteCheckpoints(endOffset));
-    return Object.entries(entries).map(([field, n]) => {
-      const slash = field.lastIndexOf('/');
-      return { userId: field.slice(0, slash), clientId: field.slice(slash + 1), n };
-    });
+  /** The write checkpoints recorded for transactions (by END offset), read in one batch. */
+  async transactionWriteCheckpoints(endOffsets: readonly bigint[]): Promise<WriteCheckpoint[]> {
+    const batch = new CommandBatch(this.redis);
+    for (const endOffset of endOffsets) {
+      const key = this.keys.transactionWriteCheckpoints(endOffset);
+      batch.add(key, (p) => p.hgetall(key));
+    }
+    const replies = (await batch.exec()) as Record<string, string>[];
+    return replies.flatMap((entries) =>
+      Object.entries(entries).map(([field, n]) => {
+        const slash = field.lastIndexOf('/');
+        return { userId: field.slice(0, slash), clientId: field.slice(slash + 1), n };
+      }),
+    );
   }
 
   /**

@@ -303,12 +303,10 @@ export class Coordinator {
     return false;
   }
 
+  /** The write checkpoints of the covered transactions that carried a logical message. */
   private async writeCheckpoints(covered: readonly TrackedTransaction[]): Promise<WriteCheckpoint[]> {
-    const out: WriteCheckpoint[] = [];
-    for (const t of covered) {
-      if ((t.counts?.get(LOGICAL_DECODING_MESSAGE) ?? 0) > 0)
-        out.push(...(await this.deps.store.transactionWriteCheckpoints(t.endOffset!)));
-    }
-    return out;
+    const withMessages = covered.filter((t) => (t.counts?.get(LOGICAL_DECODING_MESSAGE) ?? 0) > 0);
+    if (withMessages.length === 0) return [];
+    return this.deps.store.transactionWriteCheckpoints(withMessages.map((t) => t.endOffset!));
   }
 }

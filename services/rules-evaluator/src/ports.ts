@@ -55,7 +55,10 @@ export interface ProgressStore {
 /** What the processor shares with the other instances. */
 export interface ProcessorCoordination extends ProgressStore {
   topicIndex(topic: string): Promise<number>;
-  recordTransactionWriteCheckpoints(endOffset: bigint, wcs: readonly WriteCheckpoint[]): Promise<void>;
+  /** Write checkpoints per transaction (END offset), all in one batch. */
+  recordTransactionWriteCheckpoints(
+    byTransaction: ReadonlyMap<bigint, readonly WriteCheckpoint[]>,
+  ): Promise<void>;
   /** The END offset the rows of a full snapshot taken after streaming began are placed at (§3.2). */
   recordResnapshotAnchor(endOffset: bigint): Promise<void>;
   /** Rows of an incremental snapshot window were placed at the END offset `endOffset` (§3.1). */

@@ -32,8 +32,8 @@ export async function applySegment(
   const { truncated } = await store.putRows([...plan.rows.values()]);
   let removed = 0;
   if (truncated.length > 0) removed = await removeTruncatedRows(truncated, plan.states, ports, planner);
-  for (const [endOffset, wcs] of plan.writeCheckpoints)
-    await coordination.recordTransactionWriteCheckpoints(endOffset, wcs);
+  if (plan.writeCheckpoints.size > 0)
+    await coordination.recordTransactionWriteCheckpoints(plan.writeCheckpoints);
   return plan.ops.length + removed;
 }
 

@@ -168,9 +168,11 @@ class FakeCoordination implements ProcessorCoordination {
   async topicIndex(): Promise<number> {
     return 0;
   }
-  async recordTransactionWriteCheckpoints(endOffset: bigint, wcs: readonly WriteCheckpoint[]): Promise<void> {
+  async recordTransactionWriteCheckpoints(
+    byTransaction: ReadonlyMap<bigint, readonly WriteCheckpoint[]>,
+  ): Promise<void> {
     this.journal.write('write checkpoints');
-    this.writeCheckpoints.set(endOffset, [...wcs]);
+    for (const [endOffset, wcs] of byTransaction) this.writeCheckpoints.set(endOffset, [...wcs]);
   }
 }
 

@@ -259,7 +259,9 @@ describe.each(targets)('bookkeeping trim on %s', (_name, connect) => {
     const tx = (endOffset: bigint) => ({ endOffset, checkpointOpId: endOffset * 10n, totalOrders: [1, 2] });
     await coordination.countEvents('t/0', 10n, null, [tx(5n), tx(7n), tx(9n)]);
     for (const o of [5n, 9n])
-      await coordination.recordTransactionWriteCheckpoints(o, [{ userId: 'u', clientId: 'c', n: String(o) }]);
+      await coordination.recordTransactionWriteCheckpoints(
+        new Map([[o, [{ userId: 'u', clientId: 'c', n: String(o) }]]]),
+      );
     const { deleted } = await untilDone((c: CheckpointedTrimCursor | null) =>
       trimmer.trimCheckpointed(7n, c, 1),
     );

@@ -218,6 +218,26 @@ describe.each(targets)('the Redis bucket store on %s', (_name, connect) => {
     expect(await prefixed.processedCounts([7n, 9n])).toEqual([0, 1]);
   });
 
+  it("records several transactions' write checkpoints in one batch and reads them back", async () => {
+    // Each transaction's key has a slot of its own on a cluster: the batch splits per slot.
+    const wc = (userId: string, n: string) => ({ userId, clientId: 'c', n });
+    await coordination.recordTransactionWriteCheckpoints(
+      new Map([
+        [5n, [wc('a', '1'), wc('b/x', '2')]],
+        [7n, []],
+        [9n, [wc('a', '3')]],
+        [11n, [wc('c', '4')]],
+      ]),
+    );
+    expect(await coordination.transactionWriteCheckpoints([5n, 7n, 9n])).toEqual([
+      wc('a', '1'),
+      wc('b/x', '2'),
+      wc('a', '3'),
+    ]);
+    expect(await coordination.transactionWriteCheckpoints([11n])).toEqual([wc('c', '4')]);
+    expect(await coordination.transactionWriteCheckpoints([])).toEqual([]);
+  });
+
   it('publishes a checkpoint only from the lease holder and only forward', async () => {
     const cp = (lastOpId: string): Checkpoint => ({
       lastOpId,
