@@ -116,8 +116,11 @@ export class Coordinator {
       try {
         if (Date.now() - this.lastRenewal >= leaseTtlMs / 3 || !this.leading) await this.holdLease();
         if (this.leading) {
+          const before = this.news();
           const advanced = await this.advance();
-          if (!advanced) await this.waitForNews(signal);
+          // News that came while the step ran (a count stored after it read the counts) is not
+          // waited for: the next step looks at once.
+          if (!advanced && this.news() === before) await this.waitForNews(signal);
         } else {
           await sleep(Math.min(1000, leaseTtlMs / 3), signal);
         }
@@ -129,6 +132,11 @@ export class Coordinator {
     }
     if (this.leading) await store.releaseLease(instanceId).catch(() => undefined);
     this.leading = false;
+  }
+
+  /** How many times the sources of waitForNews have woken so far. */
+  private news(): number {
+    return this.deps.transactions.advanced.wakes + (this.deps.localCounts?.wakes ?? 0);
   }
 
   /** Until the transaction reader learns a transaction, this instance counts events, or POLL_MS. */

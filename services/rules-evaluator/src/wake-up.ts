@@ -4,9 +4,16 @@
 // leader sees its own instance's last event of a transaction at once instead of at its next poll.
 export class WakeUp {
   private readonly waiters = new Set<() => void>();
+  private woken = 0;
+
+  /** How many times wake() was called: a loop compares it across a step to see news it missed. */
+  get wakes(): number {
+    return this.woken;
+  }
 
   /** Wakes every current waiter. */
   wake(): void {
+    this.woken++;
     const waiting = [...this.waiters];
     this.waiters.clear();
     for (const done of waiting) done();

@@ -47,6 +47,40 @@ describe('the coordinator waking on news', () => {
   });
 });
 
+describe('the coordinator and news during its step', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('looks again at once when a count landed while its step ran', async () => {
+    const { tx } = await workload();
+    const [first, second] = tx.tracker.endsAfter(-1n, 100).map((t) => t.endOffset!) as [bigint, bigint];
+    const state = new SharedState();
+    state.checkpoint = checkpointAt(first);
+    const localCounts = new WakeUp();
+    // The step reads the counts before they are complete; right after, this instance stores them.
+    const read = state.processedCounts.bind(state);
+    let landed = false;
+    state.processedCounts = async (endOffsets) => {
+      const counts = await read(endOffsets);
+      if (!landed) {
+        landed = true;
+        state.counts.set(second, 2);
+        localCounts.wake();
+      }
+      return counts;
+    };
+    jest.useFakeTimers();
+    const coordinator = coordinatorOver(state, tx, { localCounts });
+    const stop = new AbortController();
+    const running = coordinator.run(stop.signal);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(landed).toBe(true);
+    expect(state.published.map((c) => c.endOffset)).toEqual([second.toString()]);
+    stop.abort();
+    await jest.advanceTimersByTimeAsync(1);
+    await running;
+  });
+});
+
 describe('WakeUp', () => {
   it('resolves on a wake of any of its sources, on the timeout and on abort', async () => {
     const [a, b] = [new WakeUp(), new WakeUp()];
@@ -59,6 +93,7 @@ describe('WakeUp', () => {
     a.wake();
     await second;
     await a.wait(1).then(() => order.push('timed out'));
+    expect([a.wakes, b.wakes]).toEqual([1, 2]);
     const stop = new AbortController();
     const third = b.wait(10_000, stop.signal).then(() => order.push('aborted'));
     stop.abort();
