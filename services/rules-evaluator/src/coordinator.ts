@@ -101,9 +101,15 @@ export class Coordinator {
   private lastMovedMs = Date.now();
   private lastStallReportMs = 0;
   private readonly gates: SnapshotGates;
+  /** What wakes a leader with nothing to publish: the reader's news and this instance's counts. */
+  private readonly newsSources: readonly WakeUp[];
 
   constructor(private readonly deps: CoordinatorDeps) {
     this.gates = new SnapshotGates(deps);
+    this.newsSources =
+      deps.localCounts === undefined
+        ? [deps.transactions.advanced]
+        : [deps.transactions.advanced, deps.localCounts];
   }
 
   get isLeader(): boolean {
@@ -134,17 +140,16 @@ export class Coordinator {
     this.leading = false;
   }
 
-  /** How many times the sources of waitForNews have woken so far. */
+  /** How many times the news sources have woken so far. */
   private news(): number {
-    return this.deps.transactions.advanced.wakes + (this.deps.localCounts?.wakes ?? 0);
+    let wakes = 0;
+    for (const source of this.newsSources) wakes += source.wakes;
+    return wakes;
   }
 
   /** Until the transaction reader learns a transaction, this instance counts events, or POLL_MS. */
   private waitForNews(signal: AbortSignal): Promise<void> {
-    const { transactions, localCounts } = this.deps;
-    const sources =
-      localCounts === undefined ? [transactions.advanced] : [transactions.advanced, localCounts];
-    return WakeUp.any(sources, POLL_MS, signal);
+    return WakeUp.any(this.newsSources, POLL_MS, signal);
   }
 
   /**
