@@ -3,7 +3,8 @@
 //     consumed by 1 and then 2 evaluator processes (CLI children): events/s.
 //  B. checkpoint latency at a steady 2,000 transactions/s (--rate; a few per second shows the
 //     waits an interactive app sees): commit time (END ts_ms) -> checkpoint published, p50/p99
-//     over every transaction, and the evaluator's own stages.
+//     over every transaction, the evaluator's own stages, and the CPU per transaction of the
+//     evaluator and of Redis over the steady run.
 //  C. end to end through Debezium: 1,000 transactions x 100 rows; time from the last commit until
 //     a checkpoint covers it.
 // Usage: npx tsx bench/evaluator-throughput.ts [--transactions 40000] [--only A|B|C] [--bucket-topic]
@@ -254,6 +255,9 @@ async function latency(rate: number, seconds: number): Promise<void> {
   commitTimes.push(Date.now());
   await send(producer, g, warm.data, warm.tx);
   await waitUntil(() => seen.length > 0, 120_000, 'first checkpoint');
+  // CPU from here to the last checkpoint: the steady run, start-up and group join excluded.
+  const redis = new Redis(REDIS_URL);
+  const cpuBefore = { evaluator: processCpuSeconds(children[0]!.pid), redis: await redisCpuSeconds(redis) };
   // One tick per 10 ms, or per transaction below 100 tx/s; each sends what brings it to `rate`.
   const tickMs = Math.max(10, 1000 / rate);
   const start = Date.now();
@@ -280,6 +284,9 @@ async function latency(rate: number, seconds: number): Promise<void> {
   await producer.disconnect();
   const lastEnd = BigInt(2 * produced - 1);
   await waitUntil(() => BigInt(seen[seen.length - 1]!.cp.endOffset) >= lastEnd, 120_000, 'last checkpoint');
+  const evaluatorCpu = processCpuSeconds(children[0]!.pid) - cpuBefore.evaluator;
+  const redisCpu = (await redisCpuSeconds(redis)) - cpuBefore.redis;
+  redis.disconnect();
   const metrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
   await stopAll(children);
   await cleanup(prefix);
@@ -300,6 +307,10 @@ async function latency(rate: number, seconds: number): Promise<void> {
   // B's records are produced straight into Kafka with the commit time as their timestamp, so its
   // `debezium` stage is the benchmark producer's own delay.
   print(`B. ${stageBreakdown(metrics)}`);
+  const perTx = (cpu: number) => ((cpu * 1e6) / (produced - 1)).toFixed(1);
+  print(
+    `B. CPU per transaction (2 rows: 4 records), warm-up excluded: evaluator ${perTx(evaluatorCpu)} µs, Redis ${perTx(redisCpu)} µs (all of Redis' clients)`,
+  );
 }
 
 // ---- C. 100k rows through Debezium --------------------------------------------------------------
