@@ -7,13 +7,13 @@ import { Client } from 'pg';
 import { startCapture, useShellStack } from '@syncline/test-kit';
 import { cleanUpOnInterrupt } from './interrupt';
 import { deleteKafkaStateOfRun } from './kafka-cleanup';
-import { runBenchmark } from './script';
+import { keyValueSettings, runBenchmark } from './script';
 import { recordsInTopic } from './topic-records';
 
 const { values: args } = parseArgs({
   options: { override: { type: 'string', multiple: true, default: [] } },
 });
-const overrides = Object.fromEntries(args.override.map((o) => o.split('=', 2) as [string, string]));
+const overrides = keyValueSettings(args.override, '--override');
 const TRANSACTIONS = 1000;
 const ROWS_PER_TX = 100;
 const ROWS = TRANSACTIONS * ROWS_PER_TX;

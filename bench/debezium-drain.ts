@@ -9,7 +9,7 @@ import { javaThreadNames, startCapture, useShellStack } from '@syncline/test-kit
 import { processCpuSeconds, processTreeCpuSeconds, startThreadCpuMeter } from './cpu-time';
 import { cleanUpOnInterrupt } from './interrupt';
 import { deleteKafkaStateOfRun } from './kafka-cleanup';
-import { print, runBenchmark } from './script';
+import { keyValueSettings, print, runBenchmark } from './script';
 import { recordsInTopic } from './topic-records';
 import { stackPids, startCpuMeter } from './stack-processes';
 
@@ -19,7 +19,7 @@ const { values: args } = parseArgs({
     override: { type: 'string', multiple: true, default: [] },
   },
 });
-const overrides = Object.fromEntries(args.override.map((o) => o.split('=', 2) as [string, string]));
+const overrides = keyValueSettings(args.override, '--override');
 const TRANSACTIONS = Number(args.transactions);
 const ROWS = 1000;
 const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');

@@ -14,7 +14,7 @@ import { startCapture, useShellStack } from '@syncline/test-kit';
 import { cleanUpOnInterrupt } from './interrupt';
 import { deleteKafkaStateOfRun } from './kafka-cleanup';
 import { percentile } from './side-by-side-workload';
-import { runBenchmark } from './script';
+import { keyValueSettings, runBenchmark } from './script';
 import { recordsInTopic } from './topic-records';
 
 const { values: args } = parseArgs({
@@ -29,7 +29,7 @@ const RATE = Number(args.rate);
 const SECONDS = Number(args.seconds);
 const CLIENTS = Number(args.clients);
 const ROWS = 1000;
-const overrides = Object.fromEntries(args.override.map((o) => o.split('=', 2) as [string, string]));
+const overrides = keyValueSettings(args.override, '--override');
 const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
 const PG_URL = process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:54329/syncline';
 

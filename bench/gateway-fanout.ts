@@ -25,7 +25,7 @@ import { SyncClient, type CompletedCheckpoint } from '@syncline/sync-client';
 import { freePort } from '@syncline/stack';
 import { startCapture, useShellStack, type CdcCapture } from '@syncline/test-kit';
 import { cleanUpOnInterrupt } from './interrupt';
-import { runBenchmark } from './script';
+import { keyValueSettings, runBenchmark } from './script';
 import { histogramBuckets, histogramQuantile } from './prometheus-histogram';
 import { stageBreakdown } from './latency-stages';
 
@@ -38,7 +38,7 @@ const { values: args } = parseArgs({
     override: { type: 'string', multiple: true, default: [] },
   },
 });
-const OVERRIDES = Object.fromEntries(args.override.map((o) => o.split('=', 2) as [string, string]));
+const OVERRIDES = keyValueSettings(args.override, '--override');
 const PACED_RATE = Number(args['paced-rate']);
 const PACED_SECONDS = Number(args['paced-seconds']);
 const CONNECTIONS = Number(args.connections);

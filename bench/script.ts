@@ -16,3 +16,17 @@ export function runBenchmark(main: () => Promise<void>): void {
 export function print(line: string): void {
   process.stdout.write(`${line}\n`);
 }
+
+/**
+ * Connector settings given as repeated `key=value` options (`--override`, `--connector-set`): the
+ * value is everything after the first `=` (it may hold more), and anything without a key is refused.
+ */
+export function keyValueSettings(values: readonly string[], option: string): Record<string, string> {
+  return Object.fromEntries(
+    values.map((text) => {
+      const at = text.indexOf('=');
+      if (at <= 0) throw new Error(`${option} wants key=value, got ${JSON.stringify(text)}`);
+      return [text.slice(0, at), text.slice(at + 1)];
+    }),
+  );
+}

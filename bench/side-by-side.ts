@@ -16,7 +16,7 @@
 // snapshot,batches,updates.
 import { parseArgs } from 'node:util';
 import { useShellStack } from '@syncline/test-kit';
-import { print, runBenchmark } from './script';
+import { keyValueSettings, print, runBenchmark } from './script';
 import { parseGrowth, parsePoints, positiveInteger, type GrowthPlan } from './side-by-side-growth';
 import { runGrowth } from './side-by-side-growth-run';
 import type { PhaseResult } from './side-by-side-phases';
@@ -116,13 +116,6 @@ function ratios(s: PhaseResult, p: PhaseResult): string {
   return `  ${s.phase}: ${parts.join('; ')}`;
 }
 
-/** `key=value` of --connector-set. */
-function setting(text: string): [string, string] {
-  const at = text.indexOf('=');
-  if (at <= 0) throw new Error(`--connector-set wants key=value, got ${JSON.stringify(text)}`);
-  return [text.slice(0, at), text.slice(at + 1)];
-}
-
 function printRun(run: SystemRun): void {
   print(`${run.system}:`);
   for (const r of run.results) describe(r).forEach(print);
@@ -167,7 +160,7 @@ function systemsRunner(
 ): (workload: SideBySideWorkload, sql: ShapeSql) => Promise<SystemRun[]> {
   const options = { timeoutMs: Number(args['timeout-s']) * 1000, progress };
   const systems = args.systems.split(',');
-  const connector = Object.fromEntries(args['connector-set'].map(setting));
+  const connector = keyValueSettings(args['connector-set'], '--connector-set');
   const powersyncDir = args['powersync-dir'];
   return async (workload, sql) => {
     const runs: SystemRun[] = [];
