@@ -319,7 +319,6 @@ export class Coordinator {
   /** The write checkpoints of the covered transactions that carried a logical message. */
   private async writeCheckpoints(covered: readonly TrackedTransaction[]): Promise<WriteCheckpoint[]> {
     const withMessages = covered.filter((t) => (t.counts?.get(LOGICAL_DECODING_MESSAGE) ?? 0) > 0);
-    if (withMessages.length === 0) return [];
     return this.deps.store.transactionWriteCheckpoints(withMessages.map((t) => t.endOffset!));
   }
 }

@@ -34,12 +34,29 @@ function payload(r: ReadRecord): Envelope {
 
 const xidOf = (id: string) => id.split(':')[0];
 
-/** A transaction-topic record value with this status and xid. */
-function isTransactionRecord(value: string | null, status: string, xid: string): boolean {
-  if (value === null || !value.includes(`"${status}"`)) return false;
-  const payload = (JSON.parse(value) as { payload: { status: string; id: string } }).payload;
-  return payload.status === status && xidOf(payload.id) === xid;
+interface TransactionPayload {
+  readonly status: string;
+  readonly id: string;
+  readonly event_count?: number;
+  readonly data_collections?: Array<{ data_collection: string; event_count: number }>;
 }
+
+/**
+ * This xid's BEGIN or END among transaction-topic payloads. Other transactions may be on the topic
+ * too: every connector's heartbeat is a transactional logical message, which reaches every
+ * connector's stream (messages are not filtered by the publication); the message itself is
+ * excluded by prefix, its BEGIN and END are not.
+ */
+function transactionOf(
+  payloads: readonly TransactionPayload[],
+  status: string,
+  xid: string,
+): TransactionPayload | undefined {
+  return payloads.find((t) => t.status === status && xidOf(t.id) === xid);
+}
+
+const transactionPayload = (value: string): TransactionPayload =>
+  (JSON.parse(value) as { payload: TransactionPayload }).payload;
 
 describe('Debezium on the local stack', () => {
   let cap: CdcCapture;
@@ -76,7 +93,13 @@ describe('Debezium on the local stack', () => {
       (rs) =>
         rs.filter((r) => r.topic !== cap.transactionTopic && r.value !== null).length >= 7 &&
         rs.some((r) => r.topic === cap.tableTopic('items') && r.value === null) &&
-        rs.some((r) => isTransactionRecord(r.value, 'END', xid)),
+        transactionOf(
+          rs
+            .filter((r) => r.topic === cap.transactionTopic && r.value !== null)
+            .map((r) => transactionPayload(r.value!)),
+          'END',
+          xid,
+        ) !== undefined,
     );
 
     const data = all.filter(
@@ -111,26 +134,15 @@ describe('Debezium on the local stack', () => {
 
     const txRecords = all
       .filter((r) => r.topic === cap.transactionTopic)
-      .map((r) => (JSON.parse(r.value as string) as { payload: Record<string, unknown> }).payload);
-    // Other transactions may be on the topic too: every connector's heartbeat is a transactional
-    // logical message, which reaches every connector's stream (messages are not filtered by the
-    // publication); the message itself is excluded by prefix, its BEGIN and END are not. Ours is
-    // found by its xid.
-    const ours = (status: string) =>
-      txRecords.find((t) => t.status === status && xidOf(t.id as string) === xid);
-    const begin = ours('BEGIN')!;
-    const end = ours('END')!;
+      .map((r) => transactionPayload(r.value as string));
+    const begin = transactionOf(txRecords, 'BEGIN', xid)!;
+    const end = transactionOf(txRecords, 'END', xid)!;
     expect(begin).toBeDefined();
     expect(end).toBeDefined();
     // The id's LSN part differs between BEGIN and END: group by the xid part only.
     expect(begin.id).not.toBe(end.id);
     expect(end.event_count).toBe(7);
-    const perTable = Object.fromEntries(
-      (end.data_collections as Array<{ data_collection: string; event_count: number }>).map((d) => [
-        d.data_collection,
-        d.event_count,
-      ]),
-    );
+    const perTable = Object.fromEntries(end.data_collections!.map((d) => [d.data_collection, d.event_count]));
     expect(perTable[`${cap.schema}.items`]).toBe(5);
     expect(perTable[`${cap.schema}.notes`]).toBe(1);
     // Logical messages are counted under a connector-internal name (not "LOGICAL_DECODING_MESSAGE").
