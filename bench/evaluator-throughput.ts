@@ -25,11 +25,11 @@ import {
   StoreKeys,
   type Checkpoint,
 } from '@syncline/bucket-store';
-import { ensureTopics } from '@syncline/kafka-topics';
 import { freePort } from '@syncline/stack';
 import { startCapture, useShellStack } from '@syncline/test-kit';
 import { processCpuSeconds, redisCpuSeconds } from './cpu-time';
 import { cleanUpOnInterrupt } from './interrupt';
+import { createTopics, PARTITIONS, produceAccountsWorkload, send } from './accounts-workload';
 import { ACCOUNTS, DebeziumRecordGenerator as Generator } from '@syncline/test-kit';
 import { stageBreakdown } from './latency-stages';
 import { print, runBenchmark } from './script';
@@ -48,32 +48,8 @@ const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:63799';
 const REGISTRY = process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:18081/apis/ccompat/v7';
 const kafka = new Kafka({ clientId: 'bench', brokers: BROKERS, logLevel: logLevel.NOTHING });
-const PARTITIONS = 6;
 const RULES =
   'bucket_definitions:\n  by_branch:\n    data:\n      - SELECT id, balance, branch FROM accounts WHERE branch = bucket.branch\n    parameters: SELECT request.user_id() AS branch\n';
-
-/** Sends in chunks that stay under the broker's 1 MB batch limit, keeping order per topic. */
-async function send(
-  producer: import('kafkajs').Producer,
-  g: Generator,
-  data: Message[],
-  tx: Message[],
-): Promise<void> {
-  for (let i = 0; i < data.length; i += 250)
-    await producer.send({ topic: g.dataTopic, messages: data.slice(i, i + 250) });
-  for (let i = 0; i < tx.length; i += 500)
-    await producer.send({ topic: g.txTopic, messages: tx.slice(i, i + 500) });
-}
-
-async function createTopics(g: Generator): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  await ensureTopics(admin, [
-    { topic: g.dataTopic, numPartitions: PARTITIONS },
-    { topic: g.txTopic, numPartitions: 1 },
-  ]);
-  await admin.disconnect();
-}
 
 // ---- evaluator processes and checkpoints -------------------------------------------------------
 
@@ -168,28 +144,7 @@ const percentile = (sorted: number[], p: number) =>
 async function throughput(processes: number, transactions: number): Promise<number> {
   const prefix = `bench_${randomBytes(3).toString('hex')}`;
   const g = new Generator(prefix);
-  await createTopics(g);
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
-  await producer.connect();
-  const now = Date.now();
-  const ids = Array.from({ length: ACCOUNTS }, (_, i) => i + 1);
-  const first = g.transaction(ids, 'c', now);
-  await send(producer, g, first.data, first.tx);
-  let events = 0;
-  for (let done = 0; done < transactions;) {
-    const data: Message[] = [];
-    const tx: Message[] = [];
-    for (let i = 0; i < 1000 && done < transactions; i++, done++) {
-      const a = 1 + ((done * 7919) % ACCOUNTS);
-      const b = 1 + ((done * 104729 + 17) % ACCOUNTS);
-      const t = g.transaction(a === b ? [a] : [a, b], 'u', now);
-      data.push(...t.data);
-      tx.push(...t.tx);
-      events += t.data.length;
-    }
-    await send(producer, g, data, tx);
-  }
-  await producer.disconnect();
+  const { events } = await produceAccountsWorkload(kafka, g, transactions);
   const lastEnd = BigInt(2 * (transactions + 1) - 1);
   const seen: { cp: Checkpoint; at: number }[] = [];
   let children: ChildProcess[] = [];
@@ -242,7 +197,7 @@ async function latency(rate: number, seconds: number): Promise<void> {
   if (!(rate > 0) || !(seconds > 0)) throw new Error('--rate and --seconds must be positive numbers');
   const prefix = `bench_${randomBytes(3).toString('hex')}`;
   const g = new Generator(prefix);
-  await createTopics(g);
+  await createTopics(kafka, g);
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
   const commitTimes: number[] = [];

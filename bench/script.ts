@@ -30,3 +30,11 @@ export function keyValueSettings(values: readonly string[], option: string): Rec
     }),
   );
 }
+
+/** A positive integer flag, or an error naming it. */
+export function positiveInteger(flag: string, text: string): number {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isInteger(n) || n < 1)
+    throw new Error(`${flag} must be a positive integer, got '${text}'`);
+  return n;
+}

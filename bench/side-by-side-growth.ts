@@ -49,14 +49,6 @@ export function parseGrowth(text: string): Growth {
   return text as Growth;
 }
 
-/** A positive integer flag, or an error naming it. */
-export function positiveInteger(flag: string, text: string): number {
-  const n = Number(text);
-  if (text.trim() === '' || !Number.isInteger(n) || n < 1)
-    throw new Error(`${flag} must be a positive integer, got '${text}'`);
-  return n;
-}
-
 /** `--growth-points` (comma-separated, ascending; whole numbers except the table's multiples). */
 export function parsePoints(growth: Growth, text: string | undefined): number[] {
   if (text === undefined) return [...DEFAULT_POINTS[growth]];

@@ -16,8 +16,8 @@
 // snapshot,batches,updates.
 import { parseArgs } from 'node:util';
 import { useShellStack } from '@syncline/test-kit';
-import { keyValueSettings, print, runBenchmark } from './script';
-import { parseGrowth, parsePoints, positiveInteger, type GrowthPlan } from './side-by-side-growth';
+import { keyValueSettings, positiveInteger, print, runBenchmark } from './script';
+import { parseGrowth, parsePoints, type GrowthPlan } from './side-by-side-growth';
 import { runGrowth } from './side-by-side-growth-run';
 import type { PhaseResult } from './side-by-side-phases';
 import { runPowerSync } from './side-by-side-powersync';

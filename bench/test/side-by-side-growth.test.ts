@@ -10,7 +10,6 @@ import {
   parseGrowth,
   parsePoints,
   pointFigures,
-  positiveInteger,
   sideRatios,
   timeGrowth,
   type GrowthPlan,
@@ -173,16 +172,6 @@ describe('flags', () => {
     ['columns', ''],
   ] as const)('refuses --growth %s --growth-points %j', (growth, text) => {
     expect(() => parsePoints(growth, text)).toThrow(/--growth-points/);
-  });
-
-  it.each(['0', '-1', '1.5', 'x', ''])('refuses %j as a positive integer, naming the flag', (text) => {
-    expect(() => positiveInteger('--growth-repeat', text)).toThrow(
-      /^--growth-repeat must be a positive integer/,
-    );
-  });
-
-  it('reads a positive integer', () => {
-    expect(positiveInteger('--cache-rows', '10000')).toBe(10_000);
   });
 });
 
