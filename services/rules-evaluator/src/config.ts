@@ -64,7 +64,7 @@ export const CONFIG_SCHEMA = z.object({
   SYNCLINE_NOTIFICATION_TOPIC: name.optional(),
   SYNCLINE_COMPACTION: z.enum(['on', 'off']).default('on'),
   SYNCLINE_COMPACTION_INTERVAL_MS: int(100, 86_400_000).default(5000),
-  SYNCLINE_COMPACTION_STEP_OPS: int(2, 1_000_000).default(5000),
+  SYNCLINE_COMPACTION_STEP_OPS: int(2, 1_000_000).default(500),
   SYNCLINE_LOOKUP_RETENTION_MS: int(0, 7 * 24 * 3_600_000).default(300_000),
   SYNCLINE_ROW_STATE_CACHE_ROWS: int(1000, 10_000_000).default(200_000),
   SYNCLINE_CHANGE_FORMAT: z.enum(['json', 'avro']).default('json'),

@@ -10,11 +10,11 @@ const VALID_ENV = {
 };
 
 describe('compaction configuration', () => {
-  it('compacts by default, every 5 s, 5,000 ops per step', () => {
+  it('compacts by default, every 5 s, 500 ops per step', () => {
     expect(loadConfig(VALID_ENV)).toMatchObject({
       compaction: true,
       compactionIntervalMs: 5000,
-      compactionStepOps: 5000,
+      compactionStepOps: 500,
     });
   });
 
