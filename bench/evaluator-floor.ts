@@ -49,6 +49,7 @@ async function runLayer(
   layer: Layer,
   g: DebeziumRecordGenerator,
   workload: ProducedWorkload,
+  admin: Admin,
 ): Promise<LayerResult> {
   const run = randomBytes(3).toString('hex');
   const decoder = new CdcDecoder();
@@ -77,15 +78,16 @@ async function runLayer(
   };
 
   // The evaluator's change consumer (evaluator.ts startConsumer) and transaction reader settings.
+  const groups = [`bench_floor_${run}_changes`, `bench_floor_${run}_tx`];
   const changes = kafka.consumer({
-    groupId: `bench_floor_${run}_changes`,
+    groupId: groups[0]!,
     maxWaitTimeInMs: 50,
     maxBytesPerPartition: 4 * 1024 * 1024,
     maxBytes: 32 * 1024 * 1024,
     allowAutoTopicCreation: false,
   });
   const transactions = kafka.consumer({
-    groupId: `bench_floor_${run}_tx`,
+    groupId: groups[1]!,
     maxWaitTimeInMs: 50,
     allowAutoTopicCreation: false,
   });
@@ -137,6 +139,8 @@ async function runLayer(
     return finished;
   } finally {
     await Promise.all(consumers.map((c) => c.disconnect()));
+    // The layer's groups are of no use afterwards: leave none behind in the stack.
+    await admin.deleteGroups(groups).catch(() => undefined);
   }
 }
 
@@ -157,7 +161,7 @@ async function main(): Promise<void> {
       `${workload.totalEvents} change records and ${2 * workload.transactions} BEGIN/END records (${workload.transactions} transactions) produced`,
     );
     for (const layer of layers) {
-      const r = await runLayer(layer, g, workload);
+      const r = await runLayer(layer, g, workload, admin);
       const perEvent = (r.cpuSeconds * 1e6) / workload.totalEvents;
       print(
         `${layer}: CPU per change record ${perEvent.toFixed(1)} µs (${r.cpuSeconds.toFixed(2)} s CPU in ${r.wallSeconds.toFixed(2)} s; ${r.batches} change batches, ${(workload.totalEvents / r.batches).toFixed(0)} records each)`,
