@@ -13,6 +13,11 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel, type Admin, type Consumer, type EachBatchPayload } from 'kafkajs';
 import { CdcDecoder, isMalformed } from '@syncline/cdc';
+import {
+  CHANGE_CONSUMER_FETCH,
+  CHANGE_PARTITIONS_CONCURRENTLY,
+  TRANSACTION_CONSUMER_FETCH,
+} from '@syncline/rules-evaluator';
 import { DebeziumRecordGenerator } from '@syncline/test-kit';
 import { produceAccountsWorkload, type ProducedWorkload } from './accounts-workload';
 import { cleanUpOnInterrupt } from './interrupt';
@@ -77,18 +82,16 @@ async function runLayer(
     return decoded;
   };
 
-  // The evaluator's change consumer (evaluator.ts startConsumer) and transaction reader settings.
+  // The evaluator's change consumer and transaction reader settings, from the evaluator itself.
   const groups = [`bench_floor_${run}_changes`, `bench_floor_${run}_tx`];
   const changes = kafka.consumer({
     groupId: groups[0]!,
-    maxWaitTimeInMs: 50,
-    maxBytesPerPartition: 4 * 1024 * 1024,
-    maxBytes: 32 * 1024 * 1024,
+    ...CHANGE_CONSUMER_FETCH,
     allowAutoTopicCreation: false,
   });
   const transactions = kafka.consumer({
     groupId: groups[1]!,
-    maxWaitTimeInMs: 50,
+    ...TRANSACTION_CONSUMER_FETCH,
     allowAutoTopicCreation: false,
   });
   const consumers: Consumer[] = [changes, transactions];
@@ -99,7 +102,7 @@ async function runLayer(
     await changes.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 8,
+      partitionsConsumedConcurrently: CHANGE_PARTITIONS_CONCURRENTLY,
       eachBatch: async ({ batch, resolveOffset }: EachBatchPayload) => {
         if (batch.messages.length === 0) return;
         begin();

@@ -9,7 +9,7 @@
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { redisCpuSeconds } from './cpu-time';
-import { print, runBenchmark } from './script';
+import { positiveInteger, print, runBenchmark } from './script';
 
 const { values: args } = parseArgs({
   options: {
@@ -37,9 +37,8 @@ async function measure(redis: Redis, commands: number, send: () => Promise<void>
 }
 
 async function main(): Promise<void> {
-  const commands = Number(args.commands);
-  const depth = Number(args.pipeline);
-  if (!(commands > 0) || !(depth > 0)) throw new Error('--commands and --pipeline must be positive');
+  const commands = positiveInteger('--commands', args.commands);
+  const depth = positiveInteger('--pipeline', args.pipeline);
   const redis = new Redis(REDIS_URL);
   const key = `bench:round-trip:${process.pid}`;
   const sequential = () =>

@@ -26,6 +26,7 @@ import { writeCheckpointPrefix, type OpIdGeneration } from '@syncline/protocol';
 import type { BucketTopicWriter } from '@syncline/bucket-topic';
 import { topicNamesFor, type TopicNames } from '@syncline/kafka-topics';
 import type { SyncRules } from '@syncline/sync-rules';
+import { CHANGE_CONSUMER_FETCH, CHANGE_PARTITIONS_CONCURRENTLY } from './consumer-settings';
 import { changeFormatFor, type ChangeFormat } from './change-decoder';
 import { ChangeProcessor } from './change-processor';
 import type { BucketOpSink } from './ports';
@@ -362,11 +363,7 @@ export class Evaluator {
       sessionTimeout: config.sessionTimeoutMs,
       heartbeatInterval: Math.min(3000, Math.floor(config.sessionTimeoutMs / 5)),
       allowAutoTopicCreation: false,
-      maxWaitTimeInMs: 50,
-      // Larger batches than kafkajs' 1 MB: Debezium records are ~3 KB (schema included), and the
-      // per-batch Redis round trips, script calls and offset commit are then shared by ~1,000.
-      maxBytesPerPartition: 4 * 1024 * 1024,
-      maxBytes: 32 * 1024 * 1024,
+      ...CHANGE_CONSUMER_FETCH,
     });
     // Row states cached for owned partitions are only valid until the next rebalance.
     const rebalanced = (): void => {
@@ -386,7 +383,7 @@ export class Evaluator {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 8,
+      partitionsConsumedConcurrently: CHANGE_PARTITIONS_CONCURRENTLY,
       eachBatch: (payload) => this.eachBatch(consumer, processor, payload),
     });
     return consumer;

@@ -25,3 +25,8 @@ export type { BucketOpSink, DeadLetterSink, ProcessorCoordination, ProcessorStor
 export { TransactionReader } from './transaction-reader';
 export { changeFormatFor, apicurioSchemaFetch, type ChangeFormat } from './change-decoder';
 export { createMetrics, type EvaluatorMetrics } from './metrics';
+export {
+  CHANGE_CONSUMER_FETCH,
+  CHANGE_PARTITIONS_CONCURRENTLY,
+  TRANSACTION_CONSUMER_FETCH,
+} from './consumer-settings';

@@ -11,6 +11,7 @@ import {
 import type { Logger } from 'pino';
 import type { Checkpoint } from '@syncline/bucket-store';
 import { sleep } from '@syncline/service-runtime';
+import { TRANSACTION_CONSUMER_FETCH } from './consumer-settings';
 import { watchConsumerCrashes } from './consumer-crash';
 import { TransactionRewindError, TransactionTracker, type EndArrival } from './transaction-tracker';
 import { WakeUp } from './wake-up';
@@ -75,7 +76,7 @@ export class TransactionReader {
     if (signal.aborted) return;
     const consumer = kafka.consumer({
       groupId: this.options.groupId,
-      maxWaitTimeInMs: 50,
+      ...TRANSACTION_CONSUMER_FETCH,
       allowAutoTopicCreation: false,
     });
     this.consumer = consumer;
