@@ -80,7 +80,22 @@ export async function startCapture(opts: CaptureOptions): Promise<CdcCapture> {
     },
   };
   const connectUrl = opts.connectUrl ?? stack.endpoints.connectUrl;
-  await registerConnector(connectUrl, params, loadConnectorConfig(repoRoot(), params), 120000);
+  const close = async (): Promise<void> => {
+    try {
+      await removeConnector(connectUrl, { ...params, pgUrl: stack.endpoints.pgUrl });
+      await pg.query(`DROP SCHEMA ${name} CASCADE`);
+    } finally {
+      await pg.end();
+    }
+  };
+  try {
+    await registerConnector(connectUrl, params, loadConnectorConfig(repoRoot(), params), 120000);
+  } catch (error) {
+    // No capture reaches the caller, so nothing else would remove what exists by now: a failed
+    // connector, its replication slot (Postgres keeps WAL for it) and the schema.
+    await close().catch(() => undefined);
+    throw error;
+  }
   const topics = topicNamesFor(name);
   return {
     name,
@@ -91,14 +106,7 @@ export async function startCapture(opts: CaptureOptions): Promise<CdcCapture> {
     transactionTopic: topics.transaction,
     messageTopic: topics.message,
     pg,
-    async close() {
-      try {
-        await removeConnector(connectUrl, { ...params, pgUrl: stack.endpoints.pgUrl });
-        await pg.query(`DROP SCHEMA ${name} CASCADE`);
-      } finally {
-        await pg.end();
-      }
-    },
+    close,
   };
 }
 
