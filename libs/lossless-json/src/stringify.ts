@@ -11,6 +11,25 @@ export function stringifyJson(value: unknown): string {
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
+/** Keys whose quoted form is kept; past it, new keys are quoted each time they are written. */
+const QUOTED_KEYS_MAX = 4096;
+
+/**
+ * `"key":` for each key written so far (up to QUOTED_KEYS_MAX keys): the evaluator writes rows of
+ * the same few columns hundreds of thousands of times, and quoting a key anew allocated a string
+ * and a join per column per row. A pure function's results, so sharing them is safe.
+ */
+const quotedKeys = new Map<string, string>();
+
+function quotedKey(key: string): string {
+  let quoted = quotedKeys.get(key);
+  if (quoted === undefined) {
+    quoted = JSON.stringify(key) + ':';
+    if (quotedKeys.size < QUOTED_KEYS_MAX) quotedKeys.set(key, quoted);
+  }
+  return quoted;
+}
+
 /**
  * `value`'s JSON text, or undefined when JSON has no representation for it. Built by string
  * concatenation (V8 joins the pieces lazily) and `for…in` over own keys: an array of pieces and
@@ -40,13 +59,11 @@ function textOf(value: unknown): string | undefined {
   }
   const object = value as Record<string, unknown>;
   let out = '{';
-  let first = true;
   for (const key in object) {
     if (!hasOwn.call(object, key)) continue;
     const item = textOf(object[key]);
     if (item === undefined) continue;
-    out += (first ? '' : ',') + JSON.stringify(key) + ':' + item;
-    first = false;
+    out += (out.length > 1 ? ',' : '') + quotedKey(key) + item;
   }
   return out + '}';
 }

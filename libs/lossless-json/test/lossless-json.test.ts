@@ -198,4 +198,15 @@ describe('stringifyJson', () => {
     });
     expect(stringifyJson(value)).toBe('{"2":"two","b":1,"a":[null,3]}');
   });
+
+  test('writes keys the same the first time, when seen before, and past the quoted-key cache', () => {
+    const odd = { 'a"b': 1, 'line\nbreak': 2, '\u2028': 3, '': 4, __proto__x: 5 };
+    expect(stringifyJson(odd)).toBe(JSON.stringify(odd));
+    expect(stringifyJson(odd)).toBe(JSON.stringify(odd));
+    // More distinct keys than the cache keeps: the later ones are quoted each time.
+    const many = Object.fromEntries(Array.from({ length: 6000 }, (_, i) => [`k${i}"`, i]));
+    expect(stringifyJson(many)).toBe(JSON.stringify(many));
+    expect(stringifyJson(many)).toBe(JSON.stringify(many));
+    expect(stringifyJson({ empty: {}, one: { x: [] } })).toBe('{"empty":{},"one":{"x":[]}}');
+  });
 });
