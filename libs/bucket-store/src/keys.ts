@@ -1,7 +1,7 @@
 // Redis key names of one deployment and sync-rules version. Every key a Lua script touches
 // together shares a hash tag ({...}), so the layout works on Redis Cluster (one slot per script).
-import { createHash } from 'node:crypto';
 import { SynclineError } from '@syncline/errors';
+import { hexDigestOf } from '@syncline/protocol';
 
 export class KeyPrefixError extends SynclineError {
   override readonly name = 'KeyPrefixError';
@@ -12,7 +12,7 @@ const PREFIX = /^[A-Za-z0-9_.:-]+$/;
 
 /** A short, stable tag for an arbitrary string (bucket names may contain braces). */
 export function tagOf(text: string): string {
-  return createHash('sha1').update(text, 'utf8').digest('hex').slice(0, 16);
+  return hexDigestOf('sha1', text).slice(0, 16);
 }
 
 /** Row-state hashes per table. Part of the layout: changing it needs LAYOUT_VERSION + 1. */

@@ -1,17 +1,11 @@
 // Per-op and bucket checksums as the PowerSync service computes them: an op's checksum is the
 // first 4 bytes of SHA-256 of its canonical string read as little-endian u32; a bucket's is the
 // 32-bit wrapping sum of its ops'. Clients only add checksums up; they never recompute one.
-import * as crypto from 'node:crypto';
-
-/** One-shot SHA-256 (crypto.hash, Node 20.12+: no Hash object per call), else createHash. */
-const sha256: (input: string) => Buffer =
-  typeof crypto.hash === 'function'
-    ? (input) => crypto.hash('sha256', input, 'buffer')
-    : (input) => crypto.createHash('sha256').update(input, 'utf8').digest();
+import { digestOf } from './digest';
 
 /** Checksum of one op's canonical string (unsigned 32-bit). */
 export function opChecksum(input: string): number {
-  return sha256(input).readUInt32LE(0);
+  return digestOf('sha256', input).readUInt32LE(0);
 }
 
 /** Checksum of a PUT: `put.<object_type>.<object_id>.<data>`, data being the exact JSON text sent. */

@@ -17,6 +17,7 @@ export {
   toSignedChecksum,
   toUnsignedChecksum,
 } from './checksum';
+export { digestOf, hexDigestOf, type DigestAlgorithm } from './digest';
 export {
   DEFAULT_SNAPSHOT_CAPACITY,
   DEFAULT_TOTAL_ORDER_BITS,
