@@ -194,6 +194,56 @@ describe('planRowChange', () => {
       [true, null],
     ]);
   });
+
+  test('rows of several buckets: equal data shares its text and checksum, other data does not', () => {
+    const several = rowEvaluator(
+      compileSyncRulesOrThrow(
+        `
+bucket_definitions:
+  everything:
+    data:
+      - SELECT * FROM items
+  by_owner:
+    parameters: SELECT request.user_id() AS owner
+    data:
+      - SELECT * FROM items WHERE owner = bucket.owner
+  reordered:
+    data:
+      - SELECT body, owner, id FROM items
+  narrower:
+    data:
+      - SELECT id, owner FROM items
+`,
+        { defaultSchema: 's' },
+      ),
+    );
+    const plan = planRowChange(
+      {
+        table: 's.items',
+        subkey: 'sk1',
+        rowKey: 's.items/{"id":1}',
+        opId: 10n,
+        previous: null,
+        image: { id: 1, owner: 'u1', body: 'x"y' } as never,
+        unavailableColumns: [],
+        columns,
+      },
+      several,
+    );
+    const byBucket = new Map(plan.ops.map((op) => [op.bucket.split('[')[0], op]));
+    const expected: Record<string, string> = {
+      everything: '{"id":1,"owner":"u1","body":"x\\"y"}',
+      by_owner: '{"id":1,"owner":"u1","body":"x\\"y"}',
+      reordered: '{"body":"x\\"y","owner":"u1","id":1}',
+      narrower: '{"id":1,"owner":"u1"}',
+    };
+    expect(byBucket.size).toBe(4);
+    for (const [bucket, data] of Object.entries(expected)) {
+      const op = byBucket.get(bucket)!;
+      expect(op.data).toBe(data);
+      expect(op.checksum).toBe(putChecksum('items', '1', data));
+    }
+  });
 });
 
 describe('snapshot numbering', () => {
