@@ -124,7 +124,12 @@ export function planRowChange(change: RowChange, evaluator: RowEvaluator): RowPl
   for (const { membership, data } of puts.values()) {
     // The same object, id and data text in another bucket: the same checksum (one SHA-256 less).
     if (last === null || last.data !== data || last.type !== membership.type || last.id !== membership.id)
-      last = { ...membership, data, checksum: putChecksum(membership.type, membership.id, data) };
+      last = {
+        type: membership.type,
+        id: membership.id,
+        data,
+        checksum: putChecksum(membership.type, membership.id, data),
+      };
     ops.push({
       bucket: membership.bucket,
       op: 'PUT',
