@@ -2,7 +2,7 @@
 // discriminated union: one variant per Debezium op code, plus the tombstone that follows a delete.
 import type { ConnectField, ConnectSchema } from './connect-schema';
 import { fieldSchema } from './connect-schema';
-import { parseJson, type JsonObject, type JsonValue } from '@syncline/lossless-json';
+import { ownString, parseJson, type JsonObject, type JsonValue } from '@syncline/lossless-json';
 import { RecordShapeError } from './malformed';
 import { headerText, type KafkaRecord, type RecordPosition } from './record';
 import { isObject, readObject, readObjectOrNull, readString } from './shape';
@@ -260,5 +260,9 @@ export function unwrapEnvelope(value: JsonValue): JsonValue {
 export const LOGICAL_DECODING_MESSAGE = 'LOGICAL_DECODING_MESSAGE';
 
 export function dataCollectionOf(event: ChangeEvent): string {
-  return event.kind === 'message' ? LOGICAL_DECODING_MESSAGE : `${event.source.schema}.${event.source.table}`;
+  if (event.kind === 'message') return LOGICAL_DECODING_MESSAGE;
+  // A string of its own (`ownString`): the name goes into the keys of the evaluator's row caches,
+  // and a schema or table name of 13 characters or more is otherwise a view of the record's text,
+  // which every cached key would keep alive.
+  return ownString(`${event.source.schema}.${event.source.table}`);
 }

@@ -7,3 +7,4 @@ export {
   type JsonObject,
 } from './parse';
 export { stringifyJson } from './stringify';
+export { ownString } from './own-string';

@@ -1,7 +1,14 @@
 // parseJson (safe integers as numbers) and parseJsonIntegersAsBigInt (SQLite INTEGERs): exact
 // values, positions of errors, and agreement with JSON.parse; stringifyJson round-trips both.
 import fc from 'fast-check';
-import { JsonSyntaxError, parseJson, parseJsonIntegersAsBigInt, stringifyJson, type JsonValue } from '../src';
+import {
+  JsonSyntaxError,
+  ownString,
+  parseJson,
+  parseJsonIntegersAsBigInt,
+  stringifyJson,
+  type JsonValue,
+} from '../src';
 
 describe('parseJson', () => {
   test.each([
@@ -208,5 +215,14 @@ describe('stringifyJson', () => {
     expect(stringifyJson(many)).toBe(JSON.stringify(many));
     expect(stringifyJson(many)).toBe(JSON.stringify(many));
     expect(stringifyJson({ empty: {}, one: { x: [] } })).toBe('{"empty":{},"one":{"x":[]}}');
+  });
+});
+
+describe('ownString', () => {
+  test('gives the same characters, short or long, escaped or not', () => {
+    const parsed = parseJson(
+      '{"short":"r1","long":"0f8fad5b-d9cb-469f-a165-70867728950e","esc":"a\\u00e9 \\"quoted\\" text"}',
+    ) as Record<string, string>;
+    for (const value of [...Object.values(parsed), '', '🙂'.repeat(20)]) expect(ownString(value)).toBe(value);
   });
 });

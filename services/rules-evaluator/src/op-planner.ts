@@ -1,7 +1,7 @@
 // Turns one row change into bucket ops, parameter-lookup writes and the row's next state, given
 // the row's previous state. Pure: the caller reads and writes state; the planner only decides.
 // A row that leaves a bucket gets a REMOVE there; unchanged TOAST columns come from the stored row.
-import { parseJson, stringifyJson, type JsonObject } from '@syncline/lossless-json';
+import { ownString, parseJson, stringifyJson, type JsonObject } from '@syncline/lossless-json';
 import { putChecksum, removeChecksum, type BucketOp } from '@syncline/protocol';
 import type { LookupWrite } from '@syncline/bucket-store';
 import type { ConnectField } from '@syncline/cdc';
@@ -101,7 +101,9 @@ export function planRowChange(change: RowChange, evaluator: RowEvaluator): RowPl
   let lastData: RowData | null = null;
   let lastText = '';
   for (const row of evaluated.rows) {
-    const membership = { bucket: row.bucket, type: row.outputTable, id: row.id };
+    // The id is kept in the row's state (the row-state cache): its own copy, not a view of the
+    // record's text (`ownString`).
+    const membership = { bucket: row.bucket, type: row.outputTable, id: ownString(row.id) };
     if (lastData === null || !sameRow(row.data, lastData)) lastText = stringifyJson(row.data);
     lastData = row.data;
     puts.set(membershipKey(membership), { membership, data: lastText });

@@ -1,5 +1,7 @@
 import { toConnectSchema, type ConnectField } from '@syncline/cdc';
-import type { JsonObject } from '@syncline/lossless-json';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { parseJson, type JsonObject } from '@syncline/lossless-json';
 import { compileSyncRulesOrThrow } from '@syncline/sync-rules';
 import { putChecksum, removeChecksum, firstGeneration, snapshotCheckpointOpId } from '@syncline/protocol';
 import { planRowChange, DELETED_ROW, type RowState } from '../src/op-planner';
@@ -243,6 +245,53 @@ bucket_definitions:
       expect(op.data).toBe(data);
       expect(op.checksum).toBe(putChecksum('items', '1', data));
     }
+  });
+});
+
+describe('planRowChange, what a state keeps', () => {
+  // The parser returns slices of the record's text; a state kept in the row-state cache must not
+  // hold that text alive through its ids (a UUID id would keep the whole record per cached row).
+  const gc = (): void => {
+    setFlagsFromString('--expose-gc');
+    (runInNewContext('gc') as () => void)();
+  };
+
+  const textIdColumns = rowColumns([
+    { field: 'id', type: 'string' },
+    { field: 'owner', type: 'string', optional: true },
+    { field: 'body', type: 'string', optional: true },
+  ]);
+
+  test('states of rows with long ids do not keep the texts of their records', () => {
+    const pad = 'x'.repeat(20_000);
+    const states: RowState[] = [];
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let i = 0; i < 1000; i++) {
+      const id = `0f8fad5b-d9cb-469f-a165-${String(i).padStart(12, '0')}`;
+      // The image as the decoder gives it: parsed from the record's text, ids sliced from it.
+      const image = parseJson(`{"pad":"${pad}${i}","id":"${id}","owner":"u1","body":"b"}`) as JsonObject;
+      const plan = planRowChange(
+        {
+          table: 's.items',
+          subkey: `sk${i}`,
+          rowKey: `s.items/{"id":"${id}"}`,
+          opId: BigInt(i + 1),
+          previous: null,
+          image: { id: image.id!, owner: image.owner!, body: image.body! },
+          unavailableColumns: [],
+          columns: textIdColumns,
+        },
+        evaluator,
+      );
+      expect(plan.state.memberships.map((m) => m.id)).toEqual([id]);
+      states.push(plan.state);
+    }
+    gc();
+    const kept = process.memoryUsage().heapUsed - before;
+    // 1,000 records of 20 kB: 20 MB if each state kept its record's text; its own ids are ~0.1 MB.
+    expect(kept).toBeLessThan(5_000_000);
+    expect(states).toHaveLength(1000);
   });
 });
 
