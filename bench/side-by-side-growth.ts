@@ -2,6 +2,7 @@
 // of each kind (rows already in the table as multiples of the evaluator's row-state cache, bucket
 // definitions per row, columns per row), the medians of repeated runs, each side's growth against
 // its first point and Syncline's ratio to PowerSync, printed as Markdown tables.
+import { CONFIG_SCHEMA } from '@syncline/rules-evaluator';
 import type { PhaseResult } from './side-by-side-phases';
 import { shapeProblem, type TableShape } from './side-by-side-shape';
 import type { Phase } from './side-by-side-workload';
@@ -47,6 +48,21 @@ export function parseGrowth(text: string): Growth {
   if (!(GROWTHS as readonly string[]).includes(text))
     throw new Error(`--growth: unknown kind '${text}' (${GROWTHS.join(', ')})`);
   return text as Growth;
+}
+
+/**
+ * `--cache-rows`: the evaluator's SYNCLINE_ROW_STATE_CACHE_ROWS, checked against the evaluator's
+ * own limits before anything starts (an evaluator refuses it only once a point is under way).
+ */
+export function parseCacheRows(text: string): number {
+  const parsed = CONFIG_SCHEMA.shape.SYNCLINE_ROW_STATE_CACHE_ROWS.safeParse(
+    text.trim() === '' ? undefined : text,
+  );
+  if (!parsed.success || text.trim() === '') {
+    const why = parsed.success ? 'a number is needed' : parsed.error.issues.map((i) => i.message).join('; ');
+    throw new Error(`--cache-rows: ${why} (the evaluator's SYNCLINE_ROW_STATE_CACHE_ROWS), got '${text}'`);
+  }
+  return parsed.data;
 }
 
 /** `--growth-points` (comma-separated, ascending; whole numbers except the table's multiples). */

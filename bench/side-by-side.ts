@@ -17,7 +17,7 @@
 import { parseArgs } from 'node:util';
 import { useShellStack } from '@syncline/test-kit';
 import { keyValueSettings, positiveInteger, print, runBenchmark } from './script';
-import { parseGrowth, parsePoints, type GrowthPlan } from './side-by-side-growth';
+import { parseCacheRows, parseGrowth, parsePoints, type GrowthPlan } from './side-by-side-growth';
 import { runGrowth } from './side-by-side-growth-run';
 import type { PhaseResult } from './side-by-side-phases';
 import { runPowerSync } from './side-by-side-powersync';
@@ -184,7 +184,7 @@ function systemsRunner(
 
 async function main(): Promise<void> {
   const growth = args.growth === undefined ? undefined : parseGrowth(args.growth);
-  const cacheRows = positiveInteger('--cache-rows', args['cache-rows']);
+  const cacheRows = parseCacheRows(args['cache-rows']);
   const workload = readWorkload(growth !== undefined, cacheRows);
   const shape = readShape();
   const phases = parsePhases(

@@ -7,6 +7,7 @@ import {
   growthPoints,
   growthTables,
   median,
+  parseCacheRows,
   parseGrowth,
   parsePoints,
   pointFigures,
@@ -148,6 +149,21 @@ describe('flags', () => {
   it.each(['table', 'buckets', 'columns'])('reads --growth %s', (kind) => {
     expect(parseGrowth(kind)).toBe(kind);
   });
+
+  it.each([
+    ['10000', 10000],
+    ['1000', 1000],
+    [' 250000 ', 250000],
+  ])("reads --cache-rows %j within the evaluator's limits", (text, rows) => {
+    expect(parseCacheRows(text)).toBe(rows);
+  });
+
+  it.each(['999', '0', '-5', '20000000', '1.5', 'many', ''])(
+    "refuses --cache-rows %j before anything starts, with the evaluator's limit",
+    (text) => {
+      expect(() => parseCacheRows(text)).toThrow(/^--cache-rows: .*SYNCLINE_ROW_STATE_CACHE_ROWS/);
+    },
+  );
 
   it('names the kinds when --growth is unknown', () => {
     expect(() => parseGrowth('rows')).toThrow("--growth: unknown kind 'rows' (table, buckets, columns)");
