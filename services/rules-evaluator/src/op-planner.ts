@@ -95,19 +95,7 @@ export function planRowChange(change: RowChange, evaluator: RowEvaluator): RowPl
   const evaluated =
     raw === null ? { rows: [], lookups: [] } : evaluator.evaluate(change.table, raw, change.columns);
 
-  const puts = new Map<string, { membership: Membership; data: string }>();
-  // Queries of several buckets often output the same row (`SELECT *` in a global and a per-owner
-  // bucket): the previous row's text is reused when its data is equal, one serialization less.
-  let lastData: RowData | null = null;
-  let lastText = '';
-  for (const row of evaluated.rows) {
-    // The id is kept in the row's state (the row-state cache): its own copy, not a view of the
-    // record's text (`ownString`).
-    const membership = { bucket: row.bucket, type: row.outputTable, id: ownString(row.id) };
-    if (lastData === null || !sameRow(row.data, lastData)) lastText = stringifyJson(row.data);
-    lastData = row.data;
-    puts.set(membershipKey(membership), { membership, data: lastText });
-  }
+  const puts = putsOf(evaluated.rows);
   const ops: BucketOp[] = [];
   for (const old of previous.memberships) {
     if (puts.has(membershipKey(old))) continue;
@@ -122,27 +110,7 @@ export function planRowChange(change: RowChange, evaluator: RowEvaluator): RowPl
       checksum: removeChecksum(change.subkey),
     });
   }
-  let last: { type: string; id: string; data: string; checksum: number } | null = null;
-  for (const { membership, data } of puts.values()) {
-    // The same object, id and data text in another bucket: the same checksum (one SHA-256 less).
-    if (last === null || last.data !== data || last.type !== membership.type || last.id !== membership.id)
-      last = {
-        type: membership.type,
-        id: membership.id,
-        data,
-        checksum: putChecksum(membership.type, membership.id, data),
-      };
-    ops.push({
-      bucket: membership.bucket,
-      op: 'PUT',
-      opId: change.opId,
-      objectType: membership.type,
-      objectId: membership.id,
-      subkey: change.subkey,
-      data,
-      checksum: last.checksum,
-    });
-  }
+  ops.push(...putOps(puts, change));
 
   // The row's full current set, never a diff against `previous`: a previous state can be stale
   // (a cached state after another instance's truncate wrote these entries as gone), and an entry
@@ -171,6 +139,56 @@ export function planRowChange(change: RowChange, evaluator: RowEvaluator): RowPl
           lookups: newLookups,
         };
   return { ops, lookups, state, unfilledToast };
+}
+
+interface Put {
+  readonly membership: Membership;
+  /** The row's data as the op sends it. */
+  readonly data: string;
+}
+
+/** The row's bucket memberships (by membership key) with the data text each one's PUT carries. */
+function putsOf(rows: readonly EvaluatedRow[]): Map<string, Put> {
+  const puts = new Map<string, Put>();
+  // Queries of several buckets often output the same row (`SELECT *` in a global and a per-owner
+  // bucket): the previous row's text is reused when its data is equal, one serialization less.
+  let lastData: RowData | null = null;
+  let lastText = '';
+  for (const row of rows) {
+    // The id is kept in the row's state (the row-state cache): its own copy, not a view of the
+    // record's text (`ownString`).
+    const membership = { bucket: row.bucket, type: row.outputTable, id: ownString(row.id) };
+    if (lastData === null || !sameRow(row.data, lastData)) lastText = stringifyJson(row.data);
+    lastData = row.data;
+    puts.set(membershipKey(membership), { membership, data: lastText });
+  }
+  return puts;
+}
+
+/** A PUT per membership; the same object, id and data text in another bucket share a checksum. */
+function putOps(puts: ReadonlyMap<string, Put>, change: RowChange): BucketOp[] {
+  const ops: BucketOp[] = [];
+  let last: { type: string; id: string; data: string; checksum: number } | null = null;
+  for (const { membership, data } of puts.values()) {
+    if (last === null || last.data !== data || last.type !== membership.type || last.id !== membership.id)
+      last = {
+        type: membership.type,
+        id: membership.id,
+        data,
+        checksum: putChecksum(membership.type, membership.id, data),
+      };
+    ops.push({
+      bucket: membership.bucket,
+      op: 'PUT',
+      opId: change.opId,
+      objectType: membership.type,
+      objectId: membership.id,
+      subkey: change.subkey,
+      data,
+      checksum: last.checksum,
+    });
+  }
+  return ops;
 }
 
 /** Same keys in the same order with equal values: the two serialize to the same text. */
