@@ -55,14 +55,10 @@ export function parseGrowth(text: string): Growth {
  * own limits before anything starts (an evaluator refuses it only once a point is under way).
  */
 export function parseCacheRows(text: string): number {
-  const parsed = CONFIG_SCHEMA.shape.SYNCLINE_ROW_STATE_CACHE_ROWS.safeParse(
-    text.trim() === '' ? undefined : text,
-  );
-  if (!parsed.success || text.trim() === '') {
-    const why = parsed.success ? 'a number is needed' : parsed.error.issues.map((i) => i.message).join('; ');
-    throw new Error(`--cache-rows: ${why} (the evaluator's SYNCLINE_ROW_STATE_CACHE_ROWS), got '${text}'`);
-  }
-  return parsed.data;
+  const parsed = CONFIG_SCHEMA.shape.SYNCLINE_ROW_STATE_CACHE_ROWS.safeParse(text);
+  if (parsed.success) return parsed.data;
+  const why = parsed.error.issues.map((i) => i.message).join('; ');
+  throw new Error(`--cache-rows: ${why} (the evaluator's SYNCLINE_ROW_STATE_CACHE_ROWS), got '${text}'`);
 }
 
 /** `--growth-points` (comma-separated, ascending; whole numbers except the table's multiples). */
