@@ -32,6 +32,7 @@ import { cleanUpOnInterrupt } from './interrupt';
 import { createTopics, PARTITIONS, produceAccountsWorkload, send } from './accounts-workload';
 import { ACCOUNTS, DebeziumRecordGenerator as Generator } from '@syncline/test-kit';
 import { stageBreakdown } from './latency-stages';
+import { evaluatorNodeArgs } from './pipeline-run';
 import { print, runBenchmark } from './script';
 
 const { values: args } = parseArgs({
@@ -80,7 +81,7 @@ function spawnEvaluator(e: Record<string, string>): ChildProcess {
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/evalprof'] : [];
   const child = spawn(
     process.execPath,
-    [...profile, path.join(REPO, 'services/cli/bin/syncline.js'), 'evaluator'],
+    [...profile, ...evaluatorNodeArgs(), path.join(REPO, 'services/cli/bin/syncline.js'), 'evaluator'],
     {
       env: { ...process.env, ...e },
       stdio: ['ignore', 'ignore', 'inherit'],

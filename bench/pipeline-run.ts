@@ -37,7 +37,7 @@ export interface PipelineOptions {
  * Node options for the evaluator child, from `SYNCLINE_BENCH_EVALUATOR_NODE_ARGS` (space-separated;
  * e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`: the profile is written when the evaluator stops).
  */
-function evaluatorNodeArgs(): string[] {
+export function evaluatorNodeArgs(): string[] {
   return (process.env.SYNCLINE_BENCH_EVALUATOR_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
 }
 
