@@ -69,6 +69,7 @@ export interface CoordinatorDeps extends SnapshotGateDeps {
 }
 
 const WINDOW = 2000;
+const NO_COUNTS: ReadonlyMap<string, number> = new Map();
 /** How long a leader with nothing to publish waits for news before it reads the counts again. */
 const POLL_MS = 25;
 const STALL_REPORT_MS = 30_000;
@@ -265,22 +266,23 @@ export class Coordinator {
     pending: readonly TrackedTransaction[],
   ): Promise<{ n: number; counted: bigint[]; short: (() => Blocker) | null }> {
     const { store, consumed } = this.deps;
-    const expected = pending.map((t) => expectedEvents(t.counts ?? new Map(), consumed));
     let n = 0;
     const counted: bigint[] = [];
     for (let chunk = 32; n < pending.length; chunk = Math.min(chunk * 4, 1024)) {
       const slice = pending.slice(n, n + chunk);
-      const toCount = slice.filter((_, i) => expected[n + i]! > 0).map((t) => t.endOffset!);
+      // Per chunk, not for the whole window: under a backlog most steps stop in the first chunks.
+      const expected = slice.map((t) => expectedEvents(t.counts ?? NO_COUNTS, consumed));
+      const toCount = slice.filter((_, i) => expected[i]! > 0).map((t) => t.endOffset!);
       const counts = await store.processedCounts(toCount);
       const byOffset = new Map(toCount.map((o, i) => [o, counts[i]!]));
-      const processed = slice.map((t, i) => (expected[n + i] === 0 ? 0 : byOffset.get(t.endOffset!)!));
-      const complete = completePrefix(expected.slice(n, n + chunk), processed);
+      const processed = slice.map((t, i) => (expected[i] === 0 ? 0 : byOffset.get(t.endOffset!)!));
+      const complete = completePrefix(expected, processed);
       const seenMs = Date.now();
       for (let i = 0; i < complete; i++) slice[i]!.completeSeenMs ??= seenMs;
       counted.push(...toCount);
       if (complete < slice.length) {
         const t = slice[complete]!;
-        const [want, got] = [expected[n + complete]!, processed[complete]!];
+        const [want, got] = [expected[complete]!, processed[complete]!];
         // Built only when a stall is reported: this runs on every step while a transaction is open.
         const short = (): Blocker => ({
           waitingFor: 'events',
