@@ -5,7 +5,7 @@
 // - with `--conditions=syncline-dist` (production: the image sets it in NODE_OPTIONS) every
 //   @syncline package resolves to its compiled `dist/`, and tsx, a devDependency, is never loaded.
 'use strict';
-const entry = require.resolve('@syncline/cli');
+const entry = resolveEntry();
 if (entry.endsWith('.ts')) {
   try {
     require.resolve('tsx/cjs');
@@ -28,3 +28,24 @@ main(process.argv.slice(2)).then(
     process.exitCode = 1;
   },
 );
+
+// A missing entry gets a message, not a stack trace: in a built image without the condition (a
+// NODE_OPTIONS of the container's own replaces the image's) the TypeScript sources are not there;
+// with the condition before `npm run build`, the compiled files are not.
+function resolveEntry() {
+  try {
+    return require.resolve('@syncline/cli');
+  } catch (err) {
+    if (!err || err.code !== 'MODULE_NOT_FOUND') throw err;
+    const missing = String(err.message).split('\n')[0];
+    process.stderr.write(
+      /\.ts'?$/.test(missing)
+        ? `syncline: ${missing}: only the compiled build is here; run it with --conditions=syncline-dist ` +
+            '(in the image, keep it when setting a NODE_OPTIONS of your own: ' +
+            'NODE_OPTIONS="--conditions=syncline-dist ...")\n'
+        : `syncline: ${missing}: the compiled build is missing (npm run build), or run without ` +
+            '--conditions=syncline-dist to use the TypeScript sources\n',
+    );
+    process.exit(1);
+  }
+}

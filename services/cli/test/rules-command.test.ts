@@ -1,6 +1,6 @@
 // `syncline rules validate|eval|buckets` through main(), and once through the real binary.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -235,5 +235,39 @@ describe('the real binary', () => {
     );
     expect(result.code).toBe(1);
     expect(result.stdout).toContain(`${invalid}:4:38: error: Function 'nope' is not defined`);
+  }, 30000);
+});
+
+describe('the binary without the files its condition points to', () => {
+  // A copy of the package's manifest and bin, without src/ and dist/: the bin resolves its own
+  // package by name (self-reference), as in the image, where only dist/ exists.
+  const pkg = mkdtempSync(join(tmpdir(), 'syncline-bin-'));
+  mkdirSync(join(pkg, 'bin'));
+  copyFileSync(join(__dirname, '..', 'bin', 'syncline.js'), join(pkg, 'bin', 'syncline.js'));
+  const manifest = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as object;
+  writeFileSync(join(pkg, 'package.json'), JSON.stringify(manifest));
+  const runBin = (nodeArgs: string[]) =>
+    promisify(execFile)('node', [...nodeArgs, join(pkg, 'bin', 'syncline.js'), '--help'], {
+      env: { ...process.env, NODE_OPTIONS: '' },
+    }).then(
+      () => ({ code: 0, stderr: '' }),
+      (e: { code: number; stderr: string }) => e,
+    );
+
+  test('no TypeScript sources (an image run without the condition): says to keep the condition', async () => {
+    const { code, stderr } = await runBin([]);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/^syncline: Cannot find module '.*main\.ts': only the compiled build is here/);
+    expect(stderr).toContain('NODE_OPTIONS="--conditions=syncline-dist ...")');
+    expect(stderr).not.toContain('    at ');
+  }, 30000);
+
+  test('no compiled build under the condition: says to build', async () => {
+    const { code, stderr } = await runBin(['--conditions=syncline-dist']);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(
+      /^syncline: Cannot find module '.*main\.js': the compiled build is missing \(npm run build\)/,
+    );
+    expect(stderr).not.toContain('    at ');
   }, 30000);
 });
