@@ -29,6 +29,7 @@ import { freePort } from '@syncline/stack';
 import { startCapture, useShellStack } from '@syncline/test-kit';
 import { processCpuSeconds, redisCpuSeconds } from './cpu-time';
 import { cleanUpOnInterrupt } from './interrupt';
+import { deleteKafkaStateOfRun } from './kafka-cleanup';
 import { createTopics, PARTITIONS, produceAccountsWorkload, send } from './accounts-workload';
 import { ACCOUNTS, DebeziumRecordGenerator as Generator } from '@syncline/test-kit';
 import { stageBreakdown } from './latency-stages';
@@ -104,11 +105,22 @@ async function stopAll(children: ChildProcess[]): Promise<void> {
   );
 }
 
-/** Deletes a benchmark deployment's Redis state. */
+/**
+ * Deletes a benchmark deployment's Redis state and its Kafka topics and consumer groups (A's and
+ * B's topics are named after the deployment; left behind, a few hundred runs filled the local
+ * stack's disk and stopped its broker).
+ */
 async function cleanup(deployment: string): Promise<void> {
   const redis = new Redis(REDIS_URL);
   await new RedisCoordination(redis, keyPrefixFor(deployment, '1')).deleteAll();
   redis.disconnect();
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await deleteKafkaStateOfRun(admin, deployment);
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 async function checkpoints(
@@ -157,6 +169,10 @@ async function throughput(processes: number, transactions: number): Promise<numb
   });
   const redis = new Redis(REDIS_URL);
   const redisCpuBefore = await redisCpuSeconds(redis);
+  const release = cleanUpOnInterrupt(async () => {
+    await stopAll(children);
+    await cleanup(prefix);
+  });
   children = Array.from({ length: processes }, () => spawnEvaluator(env(prefix, prefix)));
   await waitUntil(
     () => seen.length > 0 && BigInt(seen[seen.length - 1]!.cp.endOffset) >= lastEnd,
@@ -170,6 +186,7 @@ async function throughput(processes: number, transactions: number): Promise<numb
   redis.disconnect();
   await stopAll(children);
   await cleanup(prefix);
+  release();
   sub.disconnect();
   // Rate between the first and the last checkpoint (excludes process start-up and group join).
   const firstCp = seen[0]!;
@@ -206,6 +223,10 @@ async function latency(rate: number, seconds: number): Promise<void> {
   const sub = await checkpoints(prefix, (cp, at) => seen.push({ cp, at }));
   const httpPort = await freePort();
   const children = [spawnEvaluator({ ...env(prefix, prefix), SYNCLINE_HTTP_PORT: String(httpPort) })];
+  const release = cleanUpOnInterrupt(async () => {
+    await stopAll(children);
+    await cleanup(prefix);
+  });
   // Warm up: one transaction, wait until it is checkpointed (process start, group join).
   const warm = g.transaction([1, 2], 'c', Date.now());
   commitTimes.push(Date.now());
@@ -246,6 +267,7 @@ async function latency(rate: number, seconds: number): Promise<void> {
   const metrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
   await stopAll(children);
   await cleanup(prefix);
+  release();
   sub.disconnect();
   // Each transaction's latency: publish time of the first checkpoint covering it minus its commit time.
   const latencies: number[] = [];
