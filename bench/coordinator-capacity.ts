@@ -20,10 +20,9 @@ import { keyPrefixFor, RedisCoordination } from '@syncline/bucket-store';
 import { ensureTopics } from '@syncline/kafka-topics';
 import { firstGeneration, transactionCheckpointOpId } from '@syncline/protocol';
 import { Coordinator, createMetrics, TransactionReader } from '@syncline/rules-evaluator';
-import { TransactionTopicFeed } from '@syncline/test-kit';
+import { TransactionTopicFeed, deleteKafkaStateOfRun } from '@syncline/test-kit';
 import { redisCpuSeconds } from './cpu-time';
 import { cleanUpOnInterrupt } from './interrupt';
-import { deleteKafkaStateOfRun } from './kafka-cleanup';
 import { print, runBenchmark } from './script';
 
 const { values: args } = parseArgs({

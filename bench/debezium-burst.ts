@@ -4,9 +4,8 @@
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
-import { startCapture, useShellStack } from '@syncline/test-kit';
+import { startCapture, useShellStack, deleteKafkaStateOfRun } from '@syncline/test-kit';
 import { cleanUpOnInterrupt } from './interrupt';
-import { deleteKafkaStateOfRun } from './kafka-cleanup';
 import { keyValueSettings, runBenchmark } from './script';
 import { recordsInTopic } from './topic-records';
 

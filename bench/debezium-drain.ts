@@ -5,10 +5,9 @@
 // Usage: npx tsx bench/debezium-drain.ts [--transactions 30000] [--override key=value ...]
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
-import { javaThreadNames, startCapture, useShellStack } from '@syncline/test-kit';
+import { javaThreadNames, startCapture, useShellStack, deleteKafkaStateOfRun } from '@syncline/test-kit';
 import { processCpuSeconds, processTreeCpuSeconds, startThreadCpuMeter } from './cpu-time';
 import { cleanUpOnInterrupt } from './interrupt';
-import { deleteKafkaStateOfRun } from './kafka-cleanup';
 import { keyValueSettings, print, runBenchmark } from './script';
 import { recordsInTopic } from './topic-records';
 import { stackPids, startCpuMeter } from './stack-processes';

@@ -26,10 +26,9 @@ import {
   type Checkpoint,
 } from '@syncline/bucket-store';
 import { freePort } from '@syncline/stack';
-import { startCapture, useShellStack } from '@syncline/test-kit';
+import { startCapture, useShellStack, deleteKafkaStateOfRun } from '@syncline/test-kit';
 import { processCpuSeconds, redisCpuSeconds } from './cpu-time';
 import { cleanUpOnInterrupt } from './interrupt';
-import { deleteKafkaStateOfRun } from './kafka-cleanup';
 import { createTopics, PARTITIONS, produceAccountsWorkload, send } from './accounts-workload';
 import { ACCOUNTS, DebeziumRecordGenerator as Generator } from '@syncline/test-kit';
 import { stageBreakdown } from './latency-stages';

@@ -16,7 +16,7 @@ import {
   type EvaluatorProcess,
 } from '@syncline/test-kit';
 import { cleanUpOnInterrupt } from './interrupt';
-import { deleteKafkaStateOfRun } from './kafka-cleanup';
+import { deleteKafkaStateOfRun } from '@syncline/test-kit';
 
 export interface PipelineOptions {
   /** Stem of the capture's unique name. */

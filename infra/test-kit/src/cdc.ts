@@ -12,6 +12,7 @@ import {
   type ConnectorParams,
 } from '@syncline/stack';
 import { startTestConnectWorker } from './connect-worker';
+import { deleteKafkaStateNamed } from './kafka-cleanup';
 import { getTestStack, uniqueName } from './test-stack';
 
 export interface CdcCapture {
@@ -86,6 +87,10 @@ export async function startCapture(opts: CaptureOptions): Promise<CdcCapture> {
       await pg.query(`DROP SCHEMA ${name} CASCADE`);
     } finally {
       await pg.end();
+      // Its topics (Debezium's, an evaluator's bucket and dead-letter topics) and consumer groups
+      // too: left behind, the shared stack's Kafka data grew to 50 GB over many runs and filled
+      // the disk. After the connector is gone, so nothing writes them again.
+      await deleteKafkaStateNamed(stack.endpoints.kafkaBrokers, name);
     }
   };
   try {

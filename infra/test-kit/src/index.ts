@@ -5,6 +5,7 @@ export { providerFor, externalEndpoints, EXTERNAL_VARS } from './providers';
 export type { StackKind, StackProvider, ProvidedStack } from './provided-stack';
 export { CONTAINER_IMAGES } from './containers';
 export { testKafka, createTopic, readUntil, storedBatchesOf, type ReadRecord } from './kafka';
+export { deleteKafkaStateOfRun, deleteKafkaStateNamed } from './kafka-cleanup';
 export {
   startCapture,
   avroConnectWorker,

@@ -3,7 +3,7 @@
 // what it made itself: a leaked slot makes Postgres keep WAL for as long as the stack lives.
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { getTestStack, startCapture } from '@syncline/test-kit';
+import { getTestStack, startCapture, testKafka, waitFor } from '@syncline/test-kit';
 
 async function leftovers(
   prefix: string,
@@ -43,5 +43,41 @@ describe('startCapture when the connector fails', () => {
       }),
     ).rejects.toThrow();
     expect(await leftovers(`t_${label}_`)).toEqual({ schemas: [], slots: [], connectors: [] });
+  }, 180000);
+});
+
+describe('a capture that closes', () => {
+  const topicsNamed = async (name: string): Promise<string[]> => {
+    const admin = testKafka(getTestStack().endpoints.kafkaBrokers).admin();
+    await admin.connect();
+    try {
+      return (await admin.listTopics()).filter((t) => t.includes(name));
+    } finally {
+      await admin.disconnect();
+    }
+  };
+
+  test("deletes its Kafka topics, Debezium's included", async () => {
+    const capture = await startCapture({
+      label: `capclose${randomBytes(3).toString('hex')}`,
+      setupSql: 'CREATE TABLE items (id text PRIMARY KEY)',
+    });
+    let closed = false;
+    try {
+      await capture.pg.query("INSERT INTO items VALUES ('a')");
+      // The table's change topic and the transaction topic exist once Debezium wrote the row.
+      const before = await waitFor("the capture's change and transaction topics", async () => {
+        const topics = await topicsNamed(capture.name);
+        return topics.includes(capture.tableTopic('items')) && topics.includes(capture.transactionTopic)
+          ? topics
+          : undefined;
+      });
+      expect(before.length).toBeGreaterThanOrEqual(2);
+      await capture.close();
+      closed = true;
+      expect(await topicsNamed(capture.name)).toEqual([]);
+    } finally {
+      if (!closed) await capture.close();
+    }
   }, 180000);
 });
