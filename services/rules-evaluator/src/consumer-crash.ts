@@ -3,7 +3,7 @@
 // consumer, emits CRASH with `restart: false`, and the process lives on with nothing consuming.
 // For the evaluator that is a checkpoint standing still forever, so every crash is logged and a
 // final one halts the evaluator (exit 1, SYNC_E411): its supervisor restarts it from Redis.
-import type { Consumer } from 'kafkajs';
+import type { Consumer, RetryOptions } from 'kafkajs';
 import type { Logger } from 'pino';
 import { SynclineError } from '@syncline/errors';
 
@@ -32,15 +32,36 @@ export function haltFor(consumer: string, crash: ConsumerCrash): ConsumerStopped
   );
 }
 
-/** Logs each CRASH of `consumer` and calls `halt` when kafkajs gives it up. */
+/**
+ * A consumer's kafkajs retry settings (kafkajs' default of 5 retries): a consumer that crashes
+ * with a retriable error is restarted, unless the evaluator is stopping. kafkajs restarts a
+ * crashed consumer from a timer even after it was disconnected, so a stop while the broker is
+ * unreachable left the process alive for ever, restarting consumers against a broker that was gone.
+ */
+export function consumerRetry(stopping: AbortSignal): RetryOptions {
+  return { retries: 5, restartOnFailure: async () => !stopping.aborted };
+}
+
+/**
+ * Logs each CRASH of `consumer` and calls `halt` when kafkajs gives it up, except once the
+ * evaluator is stopping (`stopping` aborted): a consumer that ends then is part of the stop.
+ */
 export function watchConsumerCrashes(
   consumer: Consumer,
   name: string,
   logger: Logger,
   halt: (error: ConsumerStoppedError) => void,
+  stopping: AbortSignal,
 ): void {
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     const crash: ConsumerCrash = { error: payload.error, restart: payload.restart };
+    if (stopping.aborted) {
+      logger.warn(
+        { consumer: name, err: crash.error },
+        'Kafka consumer crashed while stopping; not restarted',
+      );
+      return;
+    }
     logger.error(
       { consumer: name, err: crash.error, restart: crash.restart },
       crash.restart ? 'Kafka consumer crashed; kafkajs restarts it' : 'Kafka consumer stopped',

@@ -42,7 +42,7 @@ import { NotificationReader } from './notification-reader';
 import { checkIdentity } from './identity';
 import { memoryGaugeLoop } from './memory-gauge';
 import { compactionLoop, publishedPositions } from './compaction-worker';
-import { watchConsumerCrashes } from './consumer-crash';
+import { consumerRetry, watchConsumerCrashes } from './consumer-crash';
 import { commitProcessed, giveBack } from './group-commit';
 import { WakeUp } from './wake-up';
 
@@ -363,6 +363,7 @@ export class Evaluator {
       sessionTimeout: config.sessionTimeoutMs,
       heartbeatInterval: Math.min(3000, Math.floor(config.sessionTimeoutMs / 5)),
       allowAutoTopicCreation: false,
+      retry: consumerRetry(this.lifecycle.signal),
       ...CHANGE_CONSUMER_FETCH,
     });
     // Row states cached for owned partitions are only valid until the next rebalance.
@@ -371,7 +372,13 @@ export class Evaluator {
       this.resume.clear();
     };
     consumer.on(consumer.events.REBALANCING, rebalanced);
-    watchConsumerCrashes(consumer, 'change consumer', this.logger, (error) => this.fail(error));
+    watchConsumerCrashes(
+      consumer,
+      'change consumer',
+      this.logger,
+      (error) => this.fail(error),
+      this.lifecycle.signal,
+    );
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       rebalanced();
       const progressOf = (p: string) => this.store!.partitionProgress(p);

@@ -7,7 +7,7 @@ import type { KafkaRecord } from '@syncline/cdc';
 import type { Logger } from 'pino';
 import { sleep } from '@syncline/service-runtime';
 import { IncrementalSnapshots, type RunningSnapshot } from './incremental-snapshots';
-import { watchConsumerCrashes } from './consumer-crash';
+import { consumerRetry, watchConsumerCrashes } from './consumer-crash';
 
 /** What the coordinator and the processors ask about full snapshots taken after streaming began. */
 export interface FullSnapshotNotifications {
@@ -73,9 +73,10 @@ export class NotificationReader implements SnapshotNotifications {
       groupId: this.options.groupId,
       maxWaitTimeInMs: 100,
       allowAutoTopicCreation: false,
+      retry: consumerRetry(signal),
     });
     this.consumer = consumer;
-    watchConsumerCrashes(consumer, 'notification reader', logger, this.options.onFatal);
+    watchConsumerCrashes(consumer, 'notification reader', logger, this.options.onFatal, signal);
     // Nothing is committed, so a rejoin starts at the beginning again: seek back. Records below
     // a partition's position are skipped in any case (a STARTED read twice must not revive a
     // snapshot that completed).

@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import type { Checkpoint } from '@syncline/bucket-store';
 import { sleep } from '@syncline/service-runtime';
 import { TRANSACTION_CONSUMER_FETCH } from './consumer-settings';
-import { watchConsumerCrashes } from './consumer-crash';
+import { consumerRetry, watchConsumerCrashes } from './consumer-crash';
 import { TransactionRewindError, TransactionTracker, type EndArrival } from './transaction-tracker';
 import { WakeUp } from './wake-up';
 
@@ -78,12 +78,19 @@ export class TransactionReader {
       groupId: this.options.groupId,
       ...TRANSACTION_CONSUMER_FETCH,
       allowAutoTopicCreation: false,
+      retry: consumerRetry(signal),
     });
     this.consumer = consumer;
-    watchConsumerCrashes(consumer, 'transaction reader', logger, (error) => {
-      this.stopped = true;
-      this.options.onFatal(error);
-    });
+    watchConsumerCrashes(
+      consumer,
+      'transaction reader',
+      logger,
+      (error) => {
+        this.stopped = true;
+        this.options.onFatal(error);
+      },
+      signal,
+    );
     // The group never commits, so after a rejoin (broker restart, session timeout) the consumer
     // would restart at the topic's beginning: seek back to where the tracker is. Records below
     // the tracker's position are ignored anyway (addBegin/addEnd), so the list stays sorted.

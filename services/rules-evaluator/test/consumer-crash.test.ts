@@ -1,5 +1,5 @@
 // Which kafkajs failures halt the evaluator, and which commit errors mean "join the group again".
-import { haltFor } from '../src/consumer-crash';
+import { consumerRetry, haltFor } from '../src/consumer-crash';
 import { membershipLost } from '../src/group-commit';
 
 function protocolError(type: string): Error {
@@ -19,6 +19,17 @@ describe('haltFor', () => {
     expect(halt?.code).toBe('SYNC_E411');
     expect(halt?.message).toContain('change consumer stopped for good after TypeError: x is undefined');
     expect(halt?.cause).toBe(error);
+  });
+});
+
+describe('consumerRetry', () => {
+  it("keeps kafkajs' 5 retries and restarts a crashed consumer only until the evaluator stops", async () => {
+    const stopping = new AbortController();
+    const retry = consumerRetry(stopping.signal);
+    expect(retry.retries).toBe(5);
+    expect(await retry.restartOnFailure!(new Error('connect ECONNREFUSED'))).toBe(true);
+    stopping.abort();
+    expect(await retry.restartOnFailure!(new Error('connect ECONNREFUSED'))).toBe(false);
   });
 });
 

@@ -3,7 +3,7 @@
 // Connect worker that stayed alive but unhealthy. The evaluators must ride the outage out (no
 // exit), the bank invariant must hold at EVERY checkpoint, checkpoints must resume and the end
 // state must equal Postgres. A whole stack of the test's own: the run's broker is shared.
-import type { OwnStack } from '@syncline/test-kit';
+import { startEvaluatorProcess, waitFor, type OwnStack } from '@syncline/test-kit';
 import { expectConsistent, onOwnStack, moreCheckpoints, underTransfers, type BankDeployment } from './faults';
 
 jest.setTimeout(420_000);
@@ -38,4 +38,45 @@ describe('the Kafka broker killed with SIGKILL during transfers', () => {
       await expectConsistent(bank(), final);
     },
   );
+
+  // kafkajs restarts a consumer that crashed with a retriable error from a timer, even after the
+  // consumer was disconnected: an evaluator told to stop while the broker was gone finished its
+  // stop, logged "stopped", and then stayed alive for ever, its consumers restarting against the
+  // dead broker (seen when a full disk stopped the local stack's broker under a benchmark). An
+  // idle evaluator with the default session timeout and lease showed it every time.
+  stack.it('a SIGTERM while the broker is down: the evaluators stop and exit', async () => {
+    const env: Record<string, string> = {
+      ...bank().env,
+      SYNCLINE_INSTANCE_ID: 'fault_broker-idle',
+      SYNCLINE_LOG_LEVEL: 'info',
+    };
+    for (const name of ['SYNCLINE_SESSION_TIMEOUT_MS', 'SYNCLINE_LEASE_TTL_MS', 'SYNCLINE_TOPIC_REFRESH_MS'])
+      delete env[name];
+    const idle = startEvaluatorProcess(env, ['--rules', env.SYNCLINE_RULES_FILE!]);
+    const all = [...bank().evaluators, idle];
+    try {
+      await waitFor(
+        'the idle evaluator to join',
+        async () => idle.output().includes('reading the transaction topic'),
+        120_000,
+      );
+      await new Promise((r) => setTimeout(r, 10_000));
+      process.kill(-(await own().pidOf('kafka'))!, 'SIGKILL');
+      await new Promise((r) => setTimeout(r, 8000));
+      for (const e of all) e.child.kill('SIGTERM');
+      // kafkajs gives its requests up after its retries (~30 s against a refused connection).
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<'still running'>((r) => {
+        timer = setTimeout(() => r('still running'), 120_000);
+      });
+      const outcomes = await Promise.all(all.map((e) => Promise.race([e.exited, timeout])));
+      clearTimeout(timer);
+      if (outcomes.includes('still running')) process.stderr.write(idle.output().slice(-6000));
+      expect(outcomes.map((o) => o === 'still running')).toEqual(all.map(() => false));
+    } finally {
+      idle.child.kill('SIGKILL');
+      // Back up for the deployment's teardown (its connector, slot and topics).
+      await own().up();
+    }
+  });
 });
