@@ -225,7 +225,10 @@ describe('gateway', () => {
 
   it('ends the stream with token_expires_in 0 when the token expires', async () => {
     const endpoint = await startGateway();
-    const c = client(endpoint, 'alice', await token('alice', { ttlS: 3 }));
+    // Expiry is in whole seconds, so 5 s leaves 4 – 5 s when the stream opens: room for a
+    // keepalive (every second here) before the final 0 even when opening the stream takes a
+    // couple of seconds on a loaded machine (with 3 s a CI run once saw only the final line).
+    const c = client(endpoint, 'alice', await token('alice', { ttlS: 5 }));
     await c.connect();
     await c.ended();
     const last = c.lines[c.lines.length - 1];
