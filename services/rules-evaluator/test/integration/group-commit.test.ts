@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import pino from 'pino';
-import { createTopic, getTestStack, testKafka, waitFor } from '@syncline/test-kit';
+import { createTopic, deleteKafkaStateNamed, getTestStack, testKafka, waitFor } from '@syncline/test-kit';
 import { haltFor, type ConsumerCrash } from '../../src/consumer-crash';
 import { commitProcessed } from '../../src/group-commit';
 
@@ -65,12 +65,17 @@ describe('committing a batch after the member left its group', () => {
     kafka = testKafka(getTestStack().endpoints.kafkaBrokers);
   });
 
+  // One name for the file's topics and groups, deleted at the end.
+  const run = `t_group_commit_${randomBytes(4).toString('hex')}`;
+  let topics = 0;
+
   afterAll(async () => {
     await Promise.all(runs.map((c) => c.disconnect().catch(() => undefined)));
+    await deleteKafkaStateNamed(getTestStack().endpoints.kafkaBrokers, run);
   });
 
   async function topicWith(values: string[]): Promise<string> {
-    const topic = `t_group_commit_${randomBytes(4).toString('hex')}`;
+    const topic = `${run}_${++topics}`;
     await createTopic(kafka, topic, 1);
     await produce(topic, values);
     return topic;

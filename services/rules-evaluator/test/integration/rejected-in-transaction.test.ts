@@ -8,6 +8,7 @@ import { parseOpId } from '@syncline/protocol';
 import {
   createTopic,
   DebeziumRecordGenerator,
+  deleteKafkaStateNamed,
   getTestStack,
   materialize,
   openDeploymentState,
@@ -22,15 +23,17 @@ import { startInProcess, type InProcessEvaluator } from './harness';
 
 describe('a rejected record of a transaction', () => {
   let running: InProcessEvaluator | undefined;
+  const prefix = uniqueName('t_rejected');
 
   afterAll(async () => {
     await running?.stop();
+    // The test's topics (data, transaction, dead letters) and the evaluator's groups.
+    await deleteKafkaStateNamed(getTestStack().endpoints.kafkaBrokers, prefix);
   });
 
   it('is dead-lettered and counted, so the checkpoint passes its transaction', async () => {
     const { endpoints } = getTestStack();
     const kafka = testKafka(endpoints.kafkaBrokers);
-    const prefix = uniqueName('t_rejected');
     const g = new DebeziumRecordGenerator(prefix);
     await createTopic(kafka, g.dataTopic, 2);
     await createTopic(kafka, g.txTopic, 1);
