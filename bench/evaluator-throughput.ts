@@ -26,7 +26,7 @@ import {
   type Checkpoint,
 } from '@syncline/bucket-store';
 import { freePort } from '@syncline/stack';
-import { startCapture, useShellStack, deleteKafkaStateOfRun } from '@syncline/test-kit';
+import { startCapture, useShellStack, deleteKafkaStateNamed } from '@syncline/test-kit';
 import { processCpuSeconds, redisCpuSeconds } from './cpu-time';
 import { cleanUpOnInterrupt } from './interrupt';
 import { createTopics, PARTITIONS, produceAccountsWorkload, send } from './accounts-workload';
@@ -113,13 +113,7 @@ async function cleanup(deployment: string): Promise<void> {
   const redis = new Redis(REDIS_URL);
   await new RedisCoordination(redis, keyPrefixFor(deployment, '1')).deleteAll();
   redis.disconnect();
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await deleteKafkaStateOfRun(admin, deployment);
-  } finally {
-    await admin.disconnect();
-  }
+  await deleteKafkaStateNamed(BROKERS, deployment);
 }
 
 async function checkpoints(
